@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { ProtocolError, Server } from '@modelcontextprotocol/server';
+import type { ClientCapabilities, LoggingLevel, Notification, RequestOptions, ServerContext } from '@modelcontextprotocol/server';
+import type { ClientSession, ForwardOptions, Gateway } from '../gateway.js';
+import { GatewayError, GatewayErrorCode } from '../errors.js';
+import { rawResult, type RawResult } from '../raw-result.js';
+import type { Caller } from '../upstream/caller.js';
+import { GATEWAY_VERSION } from '../upstream/server-connection.js';
+
+/** The protocol era a front-door server instance serves. */
+export type Era = 'legacy' | 'modern';
+
+/**
+ * Builds the MCP server that clients talk to: one low-level SDK `Server` whose every handler hands the request
+ * to the gateway. A legacy-era instance lives as long as its client session (stdio connection, HTTP session);
+ * a modern-era instance serves one request. `onClose` runs when the instance's session ends.
+ */
+export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => void): Server {
+  const server = new Server(
+    { name: 'toolgate', version: GATEWAY_VERSION },
+    {
+      capabilities: {
+        tools: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        prompts: { listChanged: true },
+        completions: {},
+        logging: {},
+      },
+      ...instructionsOf(gateway),
+    },
+  );
+  const session = new FrontSession(server, era);
+  if (era === 'legacy') server.oninitialized = () => gateway.openSession(session);
+  server.onclose = () => {
+    gateway.closeSession(session.sessionId);
+    onClose?.();
+  };
+
+  const callerOf = (ctx: ServerContext): Caller => session.callerFor(ctx);
+  const forwardOptions = (ctx: ServerContext, params: { _meta?: { progressToken?: string | number } }): ForwardOptions => ({
+    signal: ctx.mcpReq.signal,
+    ...(params._meta?.progressToken === undefined ? {} : { progressToken: params._meta.progressToken }),
+  });
+  const params = (request: { params?: unknown }): Record<string, unknown> => (request.params ?? {}) as Record<string, unknown>;
+  const cursorOf = (request: { params?: { cursor?: string } }): string | undefined => request.params?.cursor;
+
+  server.setRequestHandler('tools/list', (request, ctx) => answer(gateway.listTools(callerOf(ctx), cursorOf(request))));
+  server.setRequestHandler('tools/call', (request, ctx) =>
+    answer(gateway.callTool(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
+  );
+  server.setRequestHandler('prompts/list', (request, ctx) => answer(gateway.listPrompts(callerOf(ctx), cursorOf(request))));
+  server.setRequestHandler('prompts/get', (request, ctx) =>
+    answer(gateway.getPrompt(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
+  );
+  server.setRequestHandler('resources/list', (request, ctx) => answer(gateway.listResources(callerOf(ctx), cursorOf(request))));
+  server.setRequestHandler('resources/templates/list', (request, ctx) =>
+    answer(gateway.listResourceTemplates(callerOf(ctx), cursorOf(request))),
+  );
+  server.setRequestHandler('resources/read', (request, ctx) =>
+    answer(gateway.readResource(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
+  );
+  server.setRequestHandler('completion/complete', (request, ctx) =>
+    answer(gateway.complete(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
+  );
+  if (era === 'legacy') {
+    server.setRequestHandler('resources/subscribe', (request, ctx) =>
+      answer(gateway.subscribe(session, params(request), forwardOptions(ctx, params(request)))),
+    );
+    server.setRequestHandler('resources/unsubscribe', (request) => answer(gateway.unsubscribe(session, params(request))));
+    server.setRequestHandler('logging/setLevel', async (request) => {
+      gateway.setLogLevel(session, request.params.level);
+      return {};
+    });
+  }
+  return server;
+}
+
+/** The client session behind a legacy-era server instance (or one modern request). */
+class FrontSession implements ClientSession {
+  readonly sessionId = randomUUID();
+  logLevel: LoggingLevel | undefined;
+  readonly subscriptions = new Set<string>();
+  readonly #server: Server;
+  readonly #era: Era;
+
+  constructor(server: Server, era: Era) {
+    this.#server = server;
+    this.#era = era;
+  }
+
+  get capabilities(): ClientCapabilities {
+    return this.#server.getClientCapabilities() ?? {};
+  }
+
+  request(request: { method: string; params?: Record<string, unknown> }, options: RequestOptions): Promise<RawResult> {
+    if (this.#era === 'modern') return Promise.reject(noServerRequests(request.method));
+    return this.#server.request(request as never, rawResult, options);
+  }
+
+  notify(notification: Notification): Promise<void> {
+    return this.#server.notification(notification);
+  }
+
+  /** The caller for one request: server requests and notifications go out related to that request. */
+  callerFor(ctx: ServerContext): Caller {
+    const era = this.#era;
+    return {
+      sessionId: this.sessionId,
+      capabilities: this.capabilities,
+      request: (request, options) =>
+        era === 'modern' ? Promise.reject(noServerRequests(request.method)) : ctx.mcpReq.send(request as never, rawResult, options),
+      notify: (notification) => ctx.mcpReq.notify(notification),
+    };
+  }
+}
+
+function noServerRequests(method: string): ProtocolError {
+  return new ProtocolError(-32601, `The client is on the stateless protocol era and cannot answer ${method} through Toolgate yet`);
+}
+
+function instructionsOf(gateway: Gateway): { instructions?: string } {
+  const instructions = gateway.instructions();
+  return instructions === undefined ? {} : { instructions };
+}
+
+/**
+ * Awaits a gateway operation and maps gateway failures to what the client should see. This is the one place
+ * where gateway errors become MCP errors; errors a server returned pass through unchanged.
+ */
+async function answer(operation: Promise<RawResult>): Promise<never> {
+  try {
+    return (await operation) as never;
+  } catch (error) {
+    throw toMcpError(error);
+  }
+}
+
+/** Maps an error to the JSON-RPC error a client receives. */
+export function toMcpError(error: unknown): unknown {
+  if (error instanceof ProtocolError) return error;
+  if (error instanceof GatewayError) {
+    switch (error.code) {
+      case GatewayErrorCode.ServerUnavailable:
+      case GatewayErrorCode.ServerTimeout:
+      case GatewayErrorCode.UnroutableServerRequest:
+        return new ProtocolError(-32603, error.message, { code: error.code });
+      case GatewayErrorCode.UnknownTarget:
+      case GatewayErrorCode.BadRequest:
+        return new ProtocolError(-32602, error.message, { code: error.code });
+      case GatewayErrorCode.Internal:
+        return new ProtocolError(-32603, 'Internal error in Toolgate', { code: error.code });
+    }
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || /abort/i.test(error.name))) return error;
+  // A JSON-RPC error from a server keeps its code, message and data.
+  if (typeof error === 'object' && error !== null && Number.isSafeInteger((error as { code?: unknown }).code)) return error;
+  return new ProtocolError(-32603, 'Internal error in Toolgate', { code: GatewayErrorCode.Internal });
+}

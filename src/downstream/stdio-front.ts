@@ -1,0 +1,18 @@
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import type { Gateway } from '../gateway.js';
+import { createGatewayServer } from './gateway-server.js';
+
+/**
+ * Serves the gateway on this process's stdin and stdout, for desktop clients that launch a command. The era is
+ * chosen by the client's opening message. Resolves when the client closes its end (stdin ends), which is how
+ * stdio clients say goodbye.
+ */
+export async function serveGatewayOnStdio(gateway: Gateway): Promise<void> {
+  const ended = new Promise<void>((resolve) => {
+    process.stdin.once('end', resolve);
+    process.stdin.once('close', resolve);
+  });
+  const handle = serveStdio(({ era }) => createGatewayServer(gateway, era));
+  await ended;
+  await handle.close();
+}

@@ -1,0 +1,355 @@
+import type { ClientCapabilities, LoggingLevel, Notification, ProgressToken } from '@modelcontextprotocol/server';
+import { ProtocolError } from '@modelcontextprotocol/server';
+import { AggregatedCatalog } from './catalog/aggregate.js';
+import { paginate } from './catalog/cursor.js';
+import type { GatewayConfig } from './config/load.js';
+import { GatewayError, GatewayErrorCode } from './errors.js';
+import type { Logger } from './log.js';
+import type { RawResult } from './raw-result.js';
+import { capabilityKey, serverFacingCapabilities, type Caller } from './upstream/caller.js';
+import { Upstream, type UpstreamListener } from './upstream/upstream.js';
+
+/**
+ * A connected client as the gateway sees it between calls: what it declared, and how to reach it with
+ * notifications that no call caused (list_changed, resource updates, server logs).
+ */
+export interface ClientSession extends Caller {
+  /** The minimum level of server log messages this client asked for (`logging/setLevel`); all when unset. */
+  logLevel: LoggingLevel | undefined;
+  /** Resource URIs this client subscribed to. */
+  readonly subscriptions: Set<string>;
+}
+
+/** Options that travel with one forwarded request. */
+export interface ForwardOptions {
+  readonly signal: AbortSignal;
+  /** The client's own progress token, if it asked for progress. */
+  readonly progressToken?: ProgressToken;
+}
+
+/** How many items one page of a list holds. */
+const PAGE_SIZE = 100;
+
+const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** The list kinds whose changes clients are told about. */
+type ListKind = 'tools' | 'resources' | 'prompts';
+
+/**
+ * The gateway: many servers behind, many client sessions in front, one aggregated MCP server in between. It
+ * knows nothing of transports; the downstream layer turns MCP requests into calls on this object.
+ */
+export class Gateway implements UpstreamListener {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  readonly #upstreams: ReadonlyMap<string, Upstream>;
+  readonly #sessions = new Map<string, ClientSession>();
+  /** Aggregated catalogs by client capability key; dropped whenever a server's catalog changes. */
+  #catalogs = new Map<string, Promise<AggregatedCatalog>>();
+  /** What each session was last shown, per list kind, to tell it only about lists that really changed. */
+  readonly #shown = new Map<string, Record<ListKind, string>>();
+
+  constructor(config: GatewayConfig, log: Logger) {
+    this.config = config;
+    this.log = log;
+    this.#upstreams = new Map(config.servers.map((server) => [server.id, new Upstream(server, this, log)]));
+  }
+
+  /** Connects to every server at once; a server that fails does not stop the others (it is retried). */
+  async start(): Promise<void> {
+    await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.start()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
+  }
+
+  /** Each server's id and state, for health reporting. */
+  servers(): { id: string; state: string; error?: string }[] {
+    return [...this.#upstreams.values()].map((u) => ({
+      id: u.id,
+      state: u.state,
+      ...(u.lastError === undefined ? {} : { error: u.lastError }),
+    }));
+  }
+
+  /** The instructions of every connected server, merged, for the gateway's own initialize result. */
+  instructions(): string | undefined {
+    return undefined;
+  }
+
+  openSession(session: ClientSession): void {
+    this.#sessions.set(session.sessionId, session);
+  }
+
+  closeSession(sessionId: string): void {
+    const session = this.#sessions.get(sessionId);
+    this.#sessions.delete(sessionId);
+    this.#shown.delete(sessionId);
+    for (const upstream of this.#upstreams.values()) upstream.detach(sessionId);
+    if (session) {
+      for (const uri of session.subscriptions) void this.#unsubscribeUpstream(session, uri);
+    }
+  }
+
+  // ---- tools ----
+
+  async listTools(caller: Caller, cursor: string | undefined): Promise<RawResult> {
+    const catalog = await this.#catalogFor(caller);
+    this.#remember(caller, 'tools', catalog);
+    return this.#page(catalog.tools, cursor, 'tools');
+  }
+
+  async callTool(caller: Caller, params: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> {
+    const name = params.name;
+    const catalog = await this.#catalogFor(caller);
+    const route = typeof name === 'string' ? catalog.routeTool(name) : undefined;
+    if (!route) throw unknownTool(String(name));
+    return this.#forward(caller, route.serverId, 'tools/call', { ...params, name: route.name }, options);
+  }
+
+  // ---- prompts ----
+
+  async listPrompts(caller: Caller, cursor: string | undefined): Promise<RawResult> {
+    const catalog = await this.#catalogFor(caller);
+    this.#remember(caller, 'prompts', catalog);
+    return this.#page(catalog.prompts, cursor, 'prompts');
+  }
+
+  async getPrompt(caller: Caller, params: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> {
+    const catalog = await this.#catalogFor(caller);
+    const route = typeof params.name === 'string' ? catalog.routePrompt(params.name) : undefined;
+    if (!route) throw new ProtocolError(INVALID_PARAMS, `Unknown prompt: ${String(params.name)}`);
+    return this.#forward(caller, route.serverId, 'prompts/get', { ...params, name: route.name }, options);
+  }
+
+  // ---- resources ----
+
+  async listResources(caller: Caller, cursor: string | undefined): Promise<RawResult> {
+    const catalog = await this.#catalogFor(caller);
+    this.#remember(caller, 'resources', catalog);
+    return this.#page(catalog.resources, cursor, 'resources');
+  }
+
+  async listResourceTemplates(caller: Caller, cursor: string | undefined): Promise<RawResult> {
+    const catalog = await this.#catalogFor(caller);
+    return this.#page(catalog.resourceTemplates, cursor, 'resourceTemplates');
+  }
+
+  async readResource(caller: Caller, params: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> {
+    const serverId = await this.#resourceServer(caller, params.uri);
+    return this.#forward(caller, serverId, 'resources/read', params, options);
+  }
+
+  async subscribe(session: ClientSession, params: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> {
+    const uri = String(params.uri);
+    const serverId = await this.#resourceServer(session, uri);
+    const upstream = this.#upstreams.get(serverId)!;
+    if (!upstream.catalog || !this.#supportsSubscribe(upstream)) {
+      throw new ProtocolError(INVALID_PARAMS, `Resource ${uri} does not support subscriptions`);
+    }
+    // One upstream subscription serves every client session that shares the connection.
+    const first = !this.#someoneSubscribed(uri, session.sessionId);
+    session.subscriptions.add(uri);
+    if (first) await this.#forward(session, serverId, 'resources/subscribe', params, options);
+    return {};
+  }
+
+  async unsubscribe(session: ClientSession, params: Record<string, unknown>): Promise<RawResult> {
+    const uri = String(params.uri);
+    if (session.subscriptions.delete(uri)) await this.#unsubscribeUpstream(session, uri);
+    return {};
+  }
+
+  // ---- completions and logging ----
+
+  async complete(caller: Caller, params: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> {
+    const ref = (params.ref ?? {}) as Record<string, unknown>;
+    const catalog = await this.#catalogFor(caller);
+    if (ref.type === 'ref/prompt') {
+      const route = typeof ref.name === 'string' ? catalog.routePrompt(ref.name) : undefined;
+      if (!route) throw new ProtocolError(INVALID_PARAMS, `Unknown prompt: ${String(ref.name)}`);
+      return this.#forward(caller, route.serverId, 'completion/complete', { ...params, ref: { ...ref, name: route.name } }, options);
+    }
+    if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
+      const serverId = catalog.routeTemplate(ref.uri) ?? catalog.routeResource(ref.uri);
+      if (serverId === undefined) throw new ProtocolError(INVALID_PARAMS, `Unknown resource: ${ref.uri}`);
+      return this.#forward(caller, serverId, 'completion/complete', params, options);
+    }
+    throw new ProtocolError(INVALID_PARAMS, 'completion/complete needs a ref of type ref/prompt or ref/resource');
+  }
+
+  /** Records the client's log level; servers always log to the gateway, which filters per client. */
+  setLogLevel(session: ClientSession, level: LoggingLevel): void {
+    session.logLevel = level;
+  }
+
+  // ---- what servers tell the gateway ----
+
+  catalogChanged(): void {
+    this.#catalogs = new Map();
+    for (const session of this.#sessions.values()) void this.#tellListChanges(session);
+  }
+
+  notification(upstream: Upstream, notification: Notification, audience: readonly Caller[]): void {
+    const sessions = audience.length > 0 ? audience : [];
+    if (notification.method === 'notifications/resources/updated') {
+      const uri = notification.params?.uri;
+      for (const session of this.#sessions.values()) {
+        if (typeof uri === 'string' && session.subscriptions.has(uri)) void session.notify(notification).catch(() => undefined);
+      }
+      return;
+    }
+    if (notification.method === 'notifications/message') {
+      const level = notification.params?.level as LoggingLevel | undefined;
+      for (const caller of sessions) {
+        const session = this.#sessions.get(caller.sessionId);
+        if (session && !allowsLevel(session.logLevel, level)) continue;
+        void caller.notify(withLogger(notification, upstream.id)).catch(() => undefined);
+      }
+      return;
+    }
+    for (const caller of sessions) void caller.notify(notification).catch(() => undefined);
+  }
+
+  // ---- internals ----
+
+  async #forward(
+    caller: Caller,
+    serverId: string,
+    method: string,
+    params: Record<string, unknown>,
+    options: ForwardOptions,
+  ): Promise<RawResult> {
+    const upstream = this.#upstreams.get(serverId);
+    if (!upstream) throw new GatewayError(GatewayErrorCode.Internal, `No server "${serverId}"`);
+    const { progressToken } = options;
+    // The client's progress token never reaches the server: the SDK puts its own on the request, and each
+    // progress notification is sent back under the client's token.
+    const { _meta: meta, ...rest } = params as { _meta?: Record<string, unknown> };
+    const forwardedMeta = meta === undefined ? undefined : withoutProgressToken(meta);
+    return upstream.request(
+      caller,
+      method,
+      forwardedMeta === undefined ? rest : { ...rest, _meta: forwardedMeta },
+      {
+        signal: options.signal,
+        ...(progressToken === undefined
+          ? {}
+          : {
+              onprogress: (progress) =>
+                void caller
+                  .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
+                  .catch(() => undefined),
+            }),
+      },
+    );
+  }
+
+  #catalogFor(caller: Caller | undefined): Promise<AggregatedCatalog> {
+    const key = capabilityKey(caller ? serverFacingCapabilities(caller.capabilities) : {});
+    let catalog = this.#catalogs.get(key);
+    if (!catalog) {
+      const generation = this.#catalogs;
+      catalog = this.#aggregate(caller);
+      generation.set(key, catalog);
+      catalog.catch(() => generation.delete(key));
+    }
+    return catalog;
+  }
+
+  async #aggregate(caller: Caller | undefined): Promise<AggregatedCatalog> {
+    const upstreams = [...this.#upstreams.values()];
+    const catalogs = await Promise.all(upstreams.map((u) => u.catalogFor(caller)));
+    return new AggregatedCatalog(
+      upstreams.map((u, i) => ({ serverId: u.id, catalog: catalogs[i]! })),
+      this.config.namespacing,
+    );
+  }
+
+  #page(items: readonly RawResult[], cursor: string | undefined, field: string): RawResult {
+    const page = paginate(items, cursor, PAGE_SIZE);
+    if (!page) throw new ProtocolError(INVALID_PARAMS, 'Invalid cursor');
+    return page.nextCursor === undefined ? { [field]: page.page } : { [field]: page.page, nextCursor: page.nextCursor };
+  }
+
+  async #resourceServer(caller: Caller, uri: unknown): Promise<string> {
+    if (typeof uri !== 'string') throw new ProtocolError(INVALID_PARAMS, 'uri must be a string');
+    const catalog = await this.#catalogFor(caller);
+    const serverId = catalog.routeResource(uri);
+    if (serverId !== undefined) return serverId;
+    // A resource no server listed may still be readable: with one server offering resources, ask it.
+    const withResources = [...this.#upstreams.values()].filter((u) => u.catalog.resources.length + u.catalog.resourceTemplates.length > 0);
+    if (withResources.length === 1) return withResources[0]!.id;
+    throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
+  }
+
+  #supportsSubscribe(_upstream: Upstream): boolean {
+    return true;
+  }
+
+  #someoneSubscribed(uri: string, exceptSessionId: string): boolean {
+    for (const session of this.#sessions.values()) {
+      if (session.sessionId !== exceptSessionId && session.subscriptions.has(uri)) return true;
+    }
+    return false;
+  }
+
+  async #unsubscribeUpstream(session: ClientSession, uri: string): Promise<void> {
+    if (this.#someoneSubscribed(uri, session.sessionId)) return;
+    try {
+      const serverId = await this.#resourceServer(session, uri);
+      await this.#upstreams.get(serverId)?.request(undefined, 'resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(5000) });
+    } catch (error) {
+      this.log.debug({ uri, err: (error as Error).message }, 'unsubscribe failed');
+    }
+  }
+
+  #remember(caller: Caller, kind: ListKind, catalog: AggregatedCatalog): void {
+    const shown = this.#shown.get(caller.sessionId) ?? { tools: '', resources: '', prompts: '' };
+    shown[kind] = signature(catalog, kind);
+    this.#shown.set(caller.sessionId, shown);
+  }
+
+  async #tellListChanges(session: ClientSession): Promise<void> {
+    const shown = this.#shown.get(session.sessionId);
+    if (!shown) return;
+    const catalog = await this.#catalogFor(session);
+    for (const kind of ['tools', 'resources', 'prompts'] as const) {
+      if (shown[kind] === '' || shown[kind] === signature(catalog, kind)) continue;
+      shown[kind] = signature(catalog, kind);
+      void session.notify({ method: `notifications/${kind}/list_changed` }).catch(() => undefined);
+    }
+  }
+}
+
+const INVALID_PARAMS = -32602;
+const RESOURCE_NOT_FOUND = -32002;
+
+function unknownTool(name: string): ProtocolError {
+  return new ProtocolError(INVALID_PARAMS, `Unknown tool: ${name}`);
+}
+
+function withoutProgressToken(meta: Record<string, unknown>): Record<string, unknown> | undefined {
+  const { progressToken: _dropped, ...rest } = meta;
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}
+
+function allowsLevel(minimum: LoggingLevel | undefined, level: LoggingLevel | undefined): boolean {
+  if (minimum === undefined || level === undefined) return true;
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(minimum);
+}
+
+/** Names the server in a log message's `logger`, so the client can tell whose log it is. */
+function withLogger(notification: Notification, serverId: string): Notification {
+  const params = notification.params ?? {};
+  const logger = typeof params.logger === 'string' ? `${serverId}/${params.logger}` : serverId;
+  return { ...notification, params: { ...params, logger } };
+}
+
+function signature(catalog: AggregatedCatalog, kind: ListKind): string {
+  const items = kind === 'resources' ? [...catalog.resources, ...catalog.resourceTemplates] : catalog[kind];
+  return JSON.stringify(items);
+}
+
+export type { ClientCapabilities };

@@ -1,0 +1,45 @@
+import type { ClientCapabilities, Notification, RequestOptions } from '@modelcontextprotocol/client';
+import type { RawResult } from '../raw-result.js';
+
+/**
+ * The client side of one call, as the upstream layer sees it: who asked, what that client can do, and how to
+ * reach it while the call is in flight. Server-to-client requests (sampling, elicitation, roots) and the
+ * notifications tied to a call go back through these functions, so they reach the client session, and the
+ * HTTP stream, that caused them.
+ */
+export interface Caller {
+  /** The client session's id, unique within the gateway process. */
+  readonly sessionId: string;
+  /** The capabilities the client declared; only these are ever declared to a server on its behalf. */
+  readonly capabilities: ClientCapabilities;
+  /** Sends a request to the client in the context of the current call. */
+  request(request: { method: string; params?: Record<string, unknown> }, options: RequestOptions): Promise<RawResult>;
+  /** Sends a notification to the client in the context of the current call. */
+  notify(notification: Notification): Promise<void>;
+}
+
+/**
+ * The client capabilities that change what a server may do or show (server-everything, for one, registers its
+ * sampling tools only for clients that declare sampling). Connections to servers are keyed by these.
+ */
+export function serverFacingCapabilities(capabilities: ClientCapabilities): ClientCapabilities {
+  const picked: ClientCapabilities = {};
+  if (capabilities.sampling) picked.sampling = capabilities.sampling;
+  if (capabilities.elicitation) picked.elicitation = capabilities.elicitation;
+  if (capabilities.roots) picked.roots = capabilities.roots;
+  return picked;
+}
+
+/** A stable key for a capability set (key order does not matter). */
+export function capabilityKey(capabilities: ClientCapabilities): string {
+  return canonicalJson(capabilities);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

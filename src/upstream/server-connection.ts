@@ -1,0 +1,167 @@
+import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type {
+  ClientCapabilities,
+  ClientContext,
+  Implementation,
+  JSONRPCRequest,
+  Notification,
+  ProtocolEra,
+  RequestOptions,
+  ServerCapabilities,
+  Transport,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { ServerConfig } from '../config/load.js';
+import type { Logger } from '../log.js';
+import { rawResult, type RawResult } from '../raw-result.js';
+
+/** What a connection reports to its owner. */
+export interface ConnectionHooks {
+  /** Any notification from the server (progress is consumed by the request that asked for it). */
+  onNotification(notification: Notification): void;
+  /** A request from the server to the client side: sampling, elicitation, roots. */
+  onServerRequest(request: JSONRPCRequest, ctx: ClientContext): Promise<RawResult>;
+  /** The transport closed: the process exited, the HTTP session ended or the stream broke. */
+  onClose(): void;
+}
+
+/**
+ * One MCP session between the gateway and one server, through the SDK's `Client`. It forwards raw JSON in
+ * both directions: results are not parsed against the SDK's typed schemas, because those strip unknown
+ * fields and reject `structuredContent` that does not match an output schema, and a proxy must pass both.
+ */
+export class ServerConnection {
+  readonly #client: Client;
+  readonly #transport: Transport;
+  #closed = false;
+
+  private constructor(client: Client, transport: Transport) {
+    this.#client = client;
+    this.#transport = transport;
+  }
+
+  /**
+   * Connects to `server`, declaring exactly `capabilities` as the client's. Rejects when the server cannot be
+   * reached or does not complete the handshake within the server's `connectTimeoutMs`.
+   */
+  static async open(
+    server: ServerConfig,
+    capabilities: ClientCapabilities,
+    hooks: ConnectionHooks,
+    log: Logger,
+  ): Promise<ServerConnection> {
+    const client = new Client(
+      { name: 'toolgate', version: GATEWAY_VERSION },
+      {
+        capabilities,
+        versionNegotiation: { mode: 'auto', probe: { timeoutMs: server.connectTimeoutMs } },
+        // A pass-through gateway hands input_required results to its own client instead of answering them.
+        inputRequired: { autoFulfill: false },
+        // 0: no cap on the pages a server may return; the gateway follows cursors itself.
+        listMaxPages: 0,
+      },
+    );
+    client.fallbackNotificationHandler = async (notification) => hooks.onNotification(notification);
+    client.fallbackRequestHandler = (request, ctx) => hooks.onServerRequest(request, ctx);
+    const transport = createTransport(server, log);
+    const connection = new ServerConnection(client, transport);
+    client.onclose = () => {
+      if (connection.#closed) return;
+      connection.#closed = true;
+      hooks.onClose();
+    };
+    client.onerror = (error) => log.debug({ server: server.id, err: error.message }, 'server connection error');
+    try {
+      await client.connect(transport, { timeout: server.connectTimeoutMs });
+    } catch (error) {
+      connection.#closed = true;
+      await transport.close().catch(() => undefined);
+      throw error;
+    }
+    return connection;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get era(): ProtocolEra | undefined {
+    return this.#client.getProtocolEra();
+  }
+
+  get serverCapabilities(): ServerCapabilities {
+    return this.#client.getServerCapabilities() ?? {};
+  }
+
+  get serverInfo(): Implementation | undefined {
+    return this.#client.getServerVersion();
+  }
+
+  get instructions(): string | undefined {
+    return this.#client.getInstructions();
+  }
+
+  /** Sends a request and resolves with the server's result exactly as received. */
+  request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<RawResult> {
+    return this.#client.request({ method, params } as never, rawResult, { ...options, allowInputRequired: true });
+  }
+
+  /** Sends a notification to the server. */
+  notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    return this.#client.notification({ method, params } as Notification);
+  }
+
+  /** Ends the session: an HTTP session is terminated; a stdio process gets stdin closed, SIGTERM, then SIGKILL. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#transport instanceof StreamableHTTPClientTransport) {
+      await this.#transport.terminateSession().catch(() => undefined);
+    }
+    await this.#client.close().catch(() => undefined);
+  }
+}
+
+/** The version the gateway reports as its own, to clients and to servers. */
+export const GATEWAY_VERSION = '0.1.0';
+
+function createTransport(server: ServerConfig, log: Logger): Transport {
+  switch (server.transport) {
+    case 'stdio': {
+      const transport = new StdioClientTransport({
+        command: server.command,
+        args: server.args,
+        env: server.env,
+        ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
+        stderr: 'pipe',
+      });
+      const stderr = transport.stderr;
+      if (stderr) {
+        // A server's stderr is its log: one gateway log line per line, tagged with the server, never dropped.
+        createInterface({ input: stderr as Readable }).on('line', (line) =>
+          log.info({ server: server.id, stream: 'stderr' }, line),
+        );
+      }
+      return transport;
+    }
+    case 'http':
+      return new StreamableHTTPClientTransport(new URL(server.url), { fetch: fetchWithHeaders(server.headers) });
+    case 'sse':
+      return new SSEClientTransport(new URL(server.url), { fetch: fetchWithHeaders(server.headers) });
+  }
+}
+
+/**
+ * The configured static headers, added to every request the transport makes (the SSE stream included). The
+ * transport's own headers win, so a configured header cannot break the protocol's.
+ */
+function fetchWithHeaders(headers: Readonly<Record<string, string>>): typeof fetch {
+  if (Object.keys(headers).length === 0) return fetch;
+  return (input, init) => {
+    const merged = new Headers(headers);
+    new Headers(init?.headers).forEach((value, key) => merged.set(key, value));
+    return fetch(input, { ...init, headers: merged });
+  };
+}

@@ -1,0 +1,382 @@
+import type { ClientCapabilities, JSONRPCRequest, Notification, RequestOptions } from '@modelcontextprotocol/client';
+import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import type { ServerConfig } from '../config/load.js';
+import { GatewayError, GatewayErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RawResult } from '../raw-result.js';
+import { capabilityKey, serverFacingCapabilities, type Caller } from './caller.js';
+import { ServerConnection } from './server-connection.js';
+
+/** One item of a server's list (a tool, resource, resource template or prompt), exactly as the server sent it. */
+export type CatalogItem = RawResult;
+
+/** Everything one server offers, as listed on one connection. */
+export interface ServerCatalog {
+  readonly tools: readonly CatalogItem[];
+  readonly resources: readonly CatalogItem[];
+  readonly resourceTemplates: readonly CatalogItem[];
+  readonly prompts: readonly CatalogItem[];
+}
+
+const EMPTY_CATALOG: ServerCatalog = Object.freeze({ tools: [], resources: [], resourceTemplates: [], prompts: [] });
+
+/** Where an upstream is in its life. */
+export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
+
+/** What an upstream tells the gateway. */
+export interface UpstreamListener {
+  /** The server's tools, resources or prompts changed (a list_changed, a reconnect, a crash). */
+  catalogChanged(upstream: Upstream): void;
+  /**
+   * A notification from the server that is not tied to a request the gateway made: logging, resource
+   * updates, custom notifications. `audience` is the client sessions it concerns.
+   */
+  notification(upstream: Upstream, notification: Notification, audience: readonly Caller[]): void;
+}
+
+/**
+ * One configured MCP server and the gateway's connections to it.
+ *
+ * Connections are keyed by the server-facing capabilities of the client (sampling, elicitation, roots), because
+ * a server learns a client's capabilities once, at connect. Clients that declare none of these share the
+ * primary connection, which the gateway keeps open and reconnects with backoff. For HTTP servers, a client that
+ * declares any of them gets a connection of its own, so that a server's request always reaches the client whose
+ * call caused it. A stdio server is one process: its connections are shared by capability set, and a server
+ * request is routed to the one client session with a call in flight; when calls of several sessions are in
+ * flight the request cannot be attributed and is refused (fail closed: never show one user's prompt to another).
+ */
+export class Upstream {
+  readonly config: ServerConfig;
+  readonly #log: Logger;
+  readonly #listener: UpstreamListener;
+  readonly #pool = new Map<string, PooledConnection>();
+  #state: UpstreamState = 'connecting';
+  #lastError: string | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryDelayMs = INITIAL_RETRY_DELAY_MS;
+  #primaryOpening: Promise<PooledConnection> | undefined;
+
+  constructor(config: ServerConfig, listener: UpstreamListener, log: Logger) {
+    this.config = config;
+    this.#listener = listener;
+    this.#log = log.child({ server: config.id });
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** The catalog of the primary connection: what a client with no server-facing capabilities sees. */
+  get catalog(): ServerCatalog {
+    return this.#pool.get(PRIMARY_KEY)?.catalog ?? EMPTY_CATALOG;
+  }
+
+  /** Starts connecting; resolves once the first attempt has succeeded or failed (failures schedule retries). */
+  async start(): Promise<void> {
+    await this.#openPrimary().catch(() => undefined);
+  }
+
+  /** The catalog a given client sees on this server (it may differ with the client's capabilities). */
+  async catalogFor(caller: Caller | undefined): Promise<ServerCatalog> {
+    if (this.#state === 'closed') return EMPTY_CATALOG;
+    try {
+      return (await this.#connectionFor(caller)).catalog;
+    } catch {
+      return EMPTY_CATALOG;
+    }
+  }
+
+  /**
+   * Forwards one request from `caller` to the server and resolves with the server's raw result. A JSON-RPC
+   * error from the server rejects with that error unchanged; a transport failure rejects with a GatewayError
+   * naming the server.
+   */
+  async request(
+    caller: Caller | undefined,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: Pick<RequestOptions, 'signal' | 'onprogress'>,
+  ): Promise<RawResult> {
+    const pooled = await this.#connectionFor(caller);
+    const release = pooled.enter(caller);
+    try {
+      return await pooled.connection.request(method, params, {
+        ...options,
+        timeout: this.config.timeoutMs,
+        resetTimeoutOnProgress: true,
+        ...(this.config.maxTotalTimeoutMs === undefined ? {} : { maxTotalTimeout: this.config.maxTotalTimeoutMs }),
+        // The SDK sends a progress token only when there is a progress callback; without one a long call that
+        // reports progress would still die at its timeout. Always listen, and let the caller decide what to show.
+        onprogress: options.onprogress ?? (() => undefined),
+      });
+    } catch (error) {
+      throw this.#translateError(error);
+    } finally {
+      release();
+    }
+  }
+
+  /** Sends a notification to the server on the connection `caller` uses (e.g. roots/list_changed). */
+  async notify(caller: Caller | undefined, method: string, params?: Record<string, unknown>): Promise<void> {
+    const pooled = await this.#connectionFor(caller);
+    await pooled.connection.notify(method, params);
+  }
+
+  /** Forgets a client session: its dedicated connections are closed. */
+  detach(sessionId: string): void {
+    for (const [key, pooled] of this.#pool) {
+      pooled.attached.delete(sessionId);
+      if (pooled.owner === sessionId) {
+        this.#pool.delete(key);
+        void pooled.connection.close();
+      }
+    }
+  }
+
+  /** Closes every connection and stops reconnecting. */
+  async close(): Promise<void> {
+    this.#state = 'closed';
+    clearTimeout(this.#retryTimer);
+    const pooled = [...this.#pool.values()];
+    this.#pool.clear();
+    await Promise.all(pooled.map((entry) => entry.connection.close()));
+  }
+
+  async #connectionFor(caller: Caller | undefined): Promise<PooledConnection> {
+    const capabilities = caller ? serverFacingCapabilities(caller.capabilities) : {};
+    const capsKey = capabilityKey(capabilities);
+    if (capsKey === PRIMARY_KEY) {
+      const primary = this.#pool.get(PRIMARY_KEY) ?? (await this.#openPrimaryNow());
+      if (caller) primary.attached.set(caller.sessionId, caller);
+      return primary;
+    }
+    const owner = this.config.transport === 'stdio' ? undefined : caller?.sessionId;
+    const key = owner === undefined ? capsKey : `${capsKey}#${owner}`;
+    let pooled = this.#pool.get(key);
+    if (!pooled || pooled.connection.closed) {
+      if (this.#state !== 'ready') throw this.#unavailable();
+      pooled = await this.#open(key, capabilities, owner);
+    }
+    if (caller) pooled.attached.set(caller.sessionId, caller);
+    return pooled;
+  }
+
+  async #openPrimaryNow(): Promise<PooledConnection> {
+    if (this.#state === 'closed') throw this.#unavailable();
+    // A request while the server is down does not wait for the backoff timer: it tries once, now.
+    try {
+      return await this.#openPrimary();
+    } catch {
+      throw this.#unavailable();
+    }
+  }
+
+  #openPrimary(): Promise<PooledConnection> {
+    this.#primaryOpening ??= this.#open(PRIMARY_KEY, {}, undefined)
+      .then((pooled) => {
+        this.#state = 'ready';
+        this.#lastError = undefined;
+        this.#retryDelayMs = INITIAL_RETRY_DELAY_MS;
+        clearTimeout(this.#retryTimer);
+        this.#retryTimer = undefined;
+        this.#log.info({ era: pooled.connection.era, tools: pooled.catalog.tools.length }, 'server connected');
+        this.#listener.catalogChanged(this);
+        return pooled;
+      })
+      .catch((error: unknown) => {
+        this.#markDown(error);
+        throw error;
+      })
+      .finally(() => {
+        this.#primaryOpening = undefined;
+      });
+    return this.#primaryOpening;
+  }
+
+  async #open(key: string, capabilities: ClientCapabilities, owner: string | undefined): Promise<PooledConnection> {
+    const pooled = new PooledConnection(owner);
+    pooled.connection = await ServerConnection.open(
+      this.config,
+      capabilities,
+      {
+        onNotification: (notification) => this.#onNotification(pooled, notification),
+        onServerRequest: (request, ctx) => this.#onServerRequest(pooled, request, ctx.mcpReq.signal),
+        onClose: () => this.#onConnectionClosed(key, pooled),
+      },
+      this.#log,
+    );
+    if (this.#state === 'closed') {
+      await pooled.connection.close();
+      throw this.#unavailable();
+    }
+    this.#pool.set(key, pooled);
+    try {
+      pooled.catalog = await listCatalog(pooled.connection, this.config.timeoutMs);
+    } catch (error) {
+      this.#pool.delete(key);
+      await pooled.connection.close();
+      throw error;
+    }
+    return pooled;
+  }
+
+  #onConnectionClosed(key: string, pooled: PooledConnection): void {
+    if (this.#pool.get(key) !== pooled) return;
+    this.#pool.delete(key);
+    if (key !== PRIMARY_KEY || this.#state === 'closed') return;
+    this.#markDown(new Error('connection closed'));
+    this.#listener.catalogChanged(this);
+  }
+
+  #markDown(error: unknown): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'down';
+    this.#lastError = error instanceof Error ? error.message : String(error);
+    const delay = this.#retryDelayMs;
+    this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, MAX_RETRY_DELAY_MS);
+    this.#log.warn({ err: this.#lastError, retryInMs: delay }, 'server unavailable');
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => void this.#openPrimary().catch(() => undefined), delay);
+    this.#retryTimer.unref();
+  }
+
+  #onNotification(pooled: PooledConnection, notification: Notification): void {
+    const method = notification.method;
+    if (method.endsWith('/list_changed') && LIST_CHANGED_METHODS.has(method)) {
+      void this.#refreshCatalog(pooled);
+      return;
+    }
+    const current = pooled.soleCaller();
+    this.#listener.notification(this, notification, current ? [current] : [...pooled.attached.values()]);
+  }
+
+  async #refreshCatalog(pooled: PooledConnection): Promise<void> {
+    try {
+      pooled.catalog = await listCatalog(pooled.connection, this.config.timeoutMs);
+      this.#listener.catalogChanged(this);
+    } catch (error) {
+      this.#log.warn({ err: (error as Error).message }, 'could not refresh the catalog after list_changed');
+    }
+  }
+
+  async #onServerRequest(pooled: PooledConnection, request: JSONRPCRequest, signal: AbortSignal): Promise<RawResult> {
+    const caller = pooled.soleCaller() ?? (pooled.inFlightCount() === 0 ? pooled.soleAttached() : undefined);
+    if (!caller) {
+      throw new ProtocolError(
+        INTERNAL_ERROR,
+        `Toolgate cannot tell which client this ${request.method} request is for: several client sessions share this server connection`,
+      );
+    }
+    return caller.request({ method: request.method, params: request.params }, { signal });
+  }
+
+  #translateError(error: unknown): unknown {
+    if (error instanceof ProtocolError || error instanceof GatewayError) return error;
+    if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+      return new GatewayError(GatewayErrorCode.ServerTimeout, `Server "${this.id}" did not answer in time`, { cause: error });
+    }
+    if (error instanceof Error && error.name === 'AbortError') return error;
+    return new GatewayError(
+      GatewayErrorCode.ServerUnavailable,
+      `Server "${this.id}" failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+
+  #unavailable(): GatewayError {
+    const why = this.#lastError ? `: ${this.#lastError}` : '';
+    return new GatewayError(GatewayErrorCode.ServerUnavailable, `Server "${this.id}" is unavailable${why}`);
+  }
+}
+
+const PRIMARY_KEY = capabilityKey({});
+const INITIAL_RETRY_DELAY_MS = 500;
+const MAX_RETRY_DELAY_MS = 30_000;
+const INTERNAL_ERROR = -32603;
+const LIST_CHANGED_METHODS = new Set([
+  'notifications/tools/list_changed',
+  'notifications/resources/list_changed',
+  'notifications/prompts/list_changed',
+]);
+
+/** A connection in the pool, with who uses it and what is in flight on it. */
+class PooledConnection {
+  connection!: ServerConnection;
+  catalog: ServerCatalog = EMPTY_CATALOG;
+  /** Client sessions that used this connection, for notifications not tied to a call. */
+  readonly attached = new Map<string, Caller>();
+  readonly #inFlight = new Map<Caller, number>();
+  readonly owner: string | undefined;
+
+  constructor(owner: string | undefined) {
+    this.owner = owner;
+  }
+
+  /** Records a call in flight; returns the function that ends it. */
+  enter(caller: Caller | undefined): () => void {
+    if (!caller) return () => undefined;
+    this.#inFlight.set(caller, (this.#inFlight.get(caller) ?? 0) + 1);
+    return () => {
+      const left = (this.#inFlight.get(caller) ?? 1) - 1;
+      if (left === 0) this.#inFlight.delete(caller);
+      else this.#inFlight.set(caller, left);
+    };
+  }
+
+  inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** The one caller with calls in flight, if there is exactly one. */
+  soleCaller(): Caller | undefined {
+    if (this.#inFlight.size !== 1) return undefined;
+    return this.#inFlight.keys().next().value;
+  }
+
+  /** The one attached session, if there is exactly one. */
+  soleAttached(): Caller | undefined {
+    if (this.attached.size !== 1) return undefined;
+    return this.attached.values().next().value;
+  }
+}
+
+/** Lists everything a server offers, following every cursor. */
+async function listCatalog(connection: ServerConnection, timeoutMs: number): Promise<ServerCatalog> {
+  const capabilities = connection.serverCapabilities;
+  const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+    capabilities.tools ? listAll(connection, 'tools/list', 'tools', timeoutMs) : [],
+    capabilities.resources ? listAll(connection, 'resources/list', 'resources', timeoutMs) : [],
+    capabilities.resources ? listAll(connection, 'resources/templates/list', 'resourceTemplates', timeoutMs) : [],
+    capabilities.prompts ? listAll(connection, 'prompts/list', 'prompts', timeoutMs) : [],
+  ]);
+  return Object.freeze({ tools, resources, resourceTemplates, prompts });
+}
+
+async function listAll(
+  connection: ServerConnection,
+  method: string,
+  field: string,
+  timeoutMs: number,
+): Promise<CatalogItem[]> {
+  const items: CatalogItem[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const result = await connection.request(method, cursor === undefined ? {} : { cursor }, { timeout: timeoutMs });
+    const pageItems = result[field];
+    if (Array.isArray(pageItems)) items.push(...(pageItems as CatalogItem[]));
+    cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+    if (cursor === undefined) return items;
+  }
+  throw new Error(`${method} returned more than ${MAX_LIST_PAGES} pages`);
+}
+
+/** A guard against a server whose cursors never end. */
+const MAX_LIST_PAGES = 1000;

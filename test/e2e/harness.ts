@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { ClientCapabilities } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+
+/** The repository's root folder. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The built gateway's entry point; `npm test` builds before testing. */
+export const GATEWAY_MAIN = join(ROOT, 'dist/src/main.js');
+
+/** Writes a config file into a fresh temporary folder and returns its path. */
+export function writeConfig(config: Record<string, unknown>): string {
+  const folder = mkdtempSync(join(tmpdir(), 'toolgate-test-'));
+  const file = join(folder, 'toolgate.json');
+  writeFileSync(file, JSON.stringify({ state: { sqlite: join(folder, 'state.db') }, ...config }, null, 2));
+  return file;
+}
+
+/** A gateway process started with `toolgate start`. */
+export interface GatewayProcess {
+  readonly url: string;
+  readonly process: ChildProcess;
+  /** Every line the gateway wrote to stderr so far (its JSON log). */
+  readonly log: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts `toolgate start --config FILE --port 0` and waits until it listens. */
+export async function startGatewayProcess(configFile: string, extraArgs: string[] = []): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [GATEWAY_MAIN, 'start', '--config', configFile, '--port', '0', ...extraArgs], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TOOLGATE_TEST: '1' },
+  });
+  const log: string[] = [];
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in time:\n${log.join('\n')}`)), 20_000);
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      log.push(line);
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code}:\n${log.join('\n')}`));
+    });
+  });
+  return { url, process: child, log, stop: () => stopProcess(child) };
+}
+
+/** Ends a child process: SIGTERM, then SIGKILL if it lingers. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Options for a test client. */
+export interface ClientOptions {
+  capabilities?: ClientCapabilities;
+  /** `legacy` (2025 initialize handshake, the default) or `modern` (2026-07-28). */
+  era?: 'legacy' | 'modern';
+}
+
+function newClient(options: ClientOptions): Client {
+  return new Client(
+    { name: 'toolgate-test', version: '1.0.0' },
+    {
+      capabilities: options.capabilities ?? {},
+      ...(options.era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}),
+    },
+  );
+}
+
+/** Connects an SDK client to the gateway over Streamable HTTP. */
+export async function connectHttp(url: string, options: ClientOptions = {}): Promise<Client> {
+  const client = newClient(options);
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+/** Starts `toolgate stdio --config FILE` as a child process and connects an SDK client to it. */
+export async function connectStdio(configFile: string, options: ClientOptions = {}): Promise<{ client: Client; stderr: string[] }> {
+  const client = newClient(options);
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [GATEWAY_MAIN, 'stdio', '--config', configFile],
+    cwd: ROOT,
+    stderr: 'pipe',
+  });
+  const stderr: string[] = [];
+  createInterface({ input: transport.stderr as NodeJS.ReadableStream }).on('line', (line) => stderr.push(line));
+  await client.connect(transport);
+  return { client, stderr };
+}
