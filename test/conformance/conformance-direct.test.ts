@@ -8,7 +8,11 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { conformanceServerCommand, spawnConformanceServer, type SpawnedConformanceServer } from './conformance-server.js';
+import {
+  conformanceServerCommand,
+  spawnConformanceServer,
+  type SpawnedConformanceServer,
+} from './conformance-server.js';
 import {
   LEGACY_NOT_PASSING,
   LEGACY_SCENARIOS,
@@ -35,8 +39,13 @@ function verdicts(run: ConformanceRun): Record<string, string> {
   );
 }
 
-function expectedVerdicts(all: readonly string[], notPassing: Readonly<Record<string, string>>): Record<string, unknown> {
-  return Object.fromEntries(all.map((name) => [name, name in notPassing ? expect.not.stringMatching(/^pass$/) : 'pass']));
+function expectedVerdicts(
+  all: readonly string[],
+  notPassing: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    all.map((name) => [name, name in notPassing ? expect.not.stringMatching(/^pass$/) : 'pass']),
+  );
 }
 
 describe('conformance suite against the fixture server directly', () => {
@@ -51,21 +60,29 @@ describe('conformance suite against the fixture server directly', () => {
   });
 
   // Measured: about 2 s for the 32 scenarios.
-  it('2025-era suite (0.1.13, --suite all): every scenario passes but server-sse-polling', { timeout: 120_000 }, async () => {
-    const run = await runConformance({ url: server.url, suite: 'legacy', timeoutMs: 100_000 });
-    expect(verdicts(run)).toEqual(expectedVerdicts(LEGACY_SCENARIOS, LEGACY_NOT_PASSING));
-    // The named exception fails for its stated reason, not for a new one.
-    const polling = run.scenarios.find((scenario) => scenario.name === 'server-sse-polling');
-    const warnings = polling?.checks.filter((check) => check.status === 'WARNING').map((check) => check.id);
-    expect(warnings).toEqual(['server-sse-priming-event', 'server-sse-retry-field']);
-  });
+  it(
+    '2025-era suite (0.1.13, --suite all): every scenario passes but server-sse-polling',
+    { timeout: 120_000 },
+    async () => {
+      const run = await runConformance({ url: server.url, suite: 'legacy', timeoutMs: 100_000 });
+      expect(verdicts(run)).toEqual(expectedVerdicts(LEGACY_SCENARIOS, LEGACY_NOT_PASSING));
+      // The named exception fails for its stated reason, not for a new one.
+      const polling = run.scenarios.find((scenario) => scenario.name === 'server-sse-polling');
+      const warnings = polling?.checks.filter((check) => check.status === 'WARNING').map((check) => check.id);
+      expect(warnings).toEqual(['server-sse-priming-event', 'server-sse-retry-field']);
+    },
+  );
 
   // Measured: about 3 s, plus about 7 s (warm npm cache) for the first `npm ci` of the modern suite,
   // which is bounded at 3 minutes.
-  it('2026-07-28 suite (0.2.0-alpha.12, --requirements 2026-07-28): every scored scenario passes', { timeout: 300_000 }, async () => {
-    const run = await runConformance({ url: server.url, suite: 'modern', timeoutMs: 100_000 });
-    expect(verdicts(run)).toEqual(expectedVerdicts(MODERN_SCENARIOS, MODERN_NOT_PASSING));
-  });
+  it(
+    '2026-07-28 suite (0.2.0-alpha.12, --requirements 2026-07-28): every scored scenario passes',
+    { timeout: 300_000 },
+    async () => {
+      const run = await runConformance({ url: server.url, suite: 'modern', timeoutMs: 100_000 });
+      expect(verdicts(run)).toEqual(expectedVerdicts(MODERN_SCENARIOS, MODERN_NOT_PASSING));
+    },
+  );
 });
 
 describe('conformance server over stdio', () => {
@@ -74,7 +91,9 @@ describe('conformance server over stdio', () => {
     await client.connect(new StdioClientTransport({ ...conformanceServerCommand, stderr: 'inherit' }));
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['test_simple_text', 'test_sampling', 'test_elicitation']));
+      expect(tools.map((tool) => tool.name)).toEqual(
+        expect.arrayContaining(['test_simple_text', 'test_sampling', 'test_elicitation']),
+      );
       const result = await client.callTool({ name: 'test_simple_text' });
       expect(result.content).toEqual([{ type: 'text', text: 'This is a simple text response for testing.' }]);
     } finally {

@@ -59,8 +59,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import * as z from 'zod';
 
 /** A 1x1 red PNG, for every image the scenarios ask for. */
-const PNG_BASE64 =
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 /** A minimal WAV file, for the audio scenario. */
 const WAV_BASE64 = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=';
 
@@ -141,7 +140,11 @@ function registerContentTools(server: McpServer): void {
     content: [
       {
         type: 'resource',
-        resource: { uri: 'test://embedded-resource', mimeType: 'text/plain', text: 'This is an embedded resource content.' },
+        resource: {
+          uri: 'test://embedded-resource',
+          mimeType: 'text/plain',
+          text: 'This is an embedded resource content.',
+        },
       },
     ],
   }));
@@ -311,66 +314,81 @@ function registerClientRequestTools(server: McpServer): void {
     inputSchema: z.object({ message: z.string() }),
   });
 
-  registerElicitingTool(server, 'test_elicitation_sep1034_defaults', 'Elicits a form with a default for every primitive type (SEP-1034)', {
-    message: () => 'Please review and update the form fields with defaults',
-    requestedSchema: {
-      type: 'object',
-      properties: {
-        name: { type: 'string', description: 'User name', default: 'John Doe' },
-        age: { type: 'integer', description: 'User age', default: 30 },
-        score: { type: 'number', description: 'User score', default: 95.5 },
-        status: { type: 'string', description: 'User status', enum: ['active', 'inactive', 'pending'], default: 'active' },
-        verified: { type: 'boolean', description: 'Verification status', default: true },
+  registerElicitingTool(
+    server,
+    'test_elicitation_sep1034_defaults',
+    'Elicits a form with a default for every primitive type (SEP-1034)',
+    {
+      message: () => 'Please review and update the form fields with defaults',
+      requestedSchema: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', description: 'User name', default: 'John Doe' },
+          age: { type: 'integer', description: 'User age', default: 30 },
+          score: { type: 'number', description: 'User score', default: 95.5 },
+          status: {
+            type: 'string',
+            description: 'User status',
+            enum: ['active', 'inactive', 'pending'],
+            default: 'active',
+          },
+          verified: { type: 'boolean', description: 'Verification status', default: true },
+        },
+        required: [],
       },
-      required: [],
     },
-  });
+  );
 
-  registerElicitingTool(server, 'test_elicitation_sep1330_enums', 'Elicits a form with all five enum variants (SEP-1330)', {
-    message: () => 'Please select options from the enum fields',
-    requestedSchema: {
-      type: 'object',
-      properties: {
-        untitledSingle: { type: 'string', description: 'Select one option', enum: ['option1', 'option2', 'option3'] },
-        titledSingle: {
-          type: 'string',
-          description: 'Select one option with titles',
-          oneOf: [
-            { const: 'value1', title: 'First Option' },
-            { const: 'value2', title: 'Second Option' },
-            { const: 'value3', title: 'Third Option' },
-          ],
-        },
-        legacyEnum: {
-          type: 'string',
-          description: 'Select one option (legacy)',
-          enum: ['opt1', 'opt2', 'opt3'],
-          enumNames: ['Option One', 'Option Two', 'Option Three'],
-        },
-        untitledMulti: {
-          type: 'array',
-          description: 'Select multiple options',
-          minItems: 1,
-          maxItems: 3,
-          items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
-        },
-        titledMulti: {
-          type: 'array',
-          description: 'Select multiple options with titles',
-          minItems: 1,
-          maxItems: 3,
-          items: {
-            anyOf: [
-              { const: 'value1', title: 'First Choice' },
-              { const: 'value2', title: 'Second Choice' },
-              { const: 'value3', title: 'Third Choice' },
+  registerElicitingTool(
+    server,
+    'test_elicitation_sep1330_enums',
+    'Elicits a form with all five enum variants (SEP-1330)',
+    {
+      message: () => 'Please select options from the enum fields',
+      requestedSchema: {
+        type: 'object',
+        properties: {
+          untitledSingle: { type: 'string', description: 'Select one option', enum: ['option1', 'option2', 'option3'] },
+          titledSingle: {
+            type: 'string',
+            description: 'Select one option with titles',
+            oneOf: [
+              { const: 'value1', title: 'First Option' },
+              { const: 'value2', title: 'Second Option' },
+              { const: 'value3', title: 'Third Option' },
             ],
           },
+          legacyEnum: {
+            type: 'string',
+            description: 'Select one option (legacy)',
+            enum: ['opt1', 'opt2', 'opt3'],
+            enumNames: ['Option One', 'Option Two', 'Option Three'],
+          },
+          untitledMulti: {
+            type: 'array',
+            description: 'Select multiple options',
+            minItems: 1,
+            maxItems: 3,
+            items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+          },
+          titledMulti: {
+            type: 'array',
+            description: 'Select multiple options with titles',
+            minItems: 1,
+            maxItems: 3,
+            items: {
+              anyOf: [
+                { const: 'value1', title: 'First Choice' },
+                { const: 'value2', title: 'Second Choice' },
+                { const: 'value3', title: 'Third Choice' },
+              ],
+            },
+          },
         },
+        required: [],
       },
-      required: [],
     },
-  });
+  );
 }
 
 type ElicitSchema = Parameters<typeof inputRequired.elicit>[0]['requestedSchema'];
@@ -389,7 +407,9 @@ function registerElicitingTool(
       const answer = ctx.mcpReq.inputResponses?.['form'] as { action?: string; content?: unknown } | undefined;
       if (answer === undefined) {
         return inputRequired({
-          inputRequests: { form: inputRequired.elicit({ message: spec.message(args), requestedSchema: spec.requestedSchema }) },
+          inputRequests: {
+            form: inputRequired.elicit({ message: spec.message(args), requestedSchema: spec.requestedSchema }),
+          },
         });
       }
       return text(`Elicitation completed: action=${answer.action}, content=${JSON.stringify(answer.content ?? {})}`);
@@ -408,7 +428,9 @@ function registerMultiRoundTripTools(server: McpServer): void {
       const name = acceptedContent<{ name: string }>(ctx.mcpReq.inputResponses, 'user_name')?.name;
       if (typeof name !== 'string') {
         return inputRequired({
-          inputRequests: { user_name: inputRequired.elicit({ message: 'What is your name?', requestedSchema: stringForm('name') }) },
+          inputRequests: {
+            user_name: inputRequired.elicit({ message: 'What is your name?', requestedSchema: stringForm('name') }),
+          },
         });
       }
       return text(`Hello, ${name}!`);
@@ -438,7 +460,8 @@ function registerMultiRoundTripTools(server: McpServer): void {
     'test_input_required_result_list_roots',
     { description: 'Asks for the client roots with an in-band roots/list request', inputSchema: z.object({}) },
     async (_args, ctx): Promise<CallToolResult | InputRequiredResult> => {
-      const roots = (ctx.mcpReq.inputResponses?.['client_roots'] as { roots?: Array<{ uri?: string }> } | undefined)?.roots;
+      const roots = (ctx.mcpReq.inputResponses?.['client_roots'] as { roots?: Array<{ uri?: string }> } | undefined)
+        ?.roots;
       if (!Array.isArray(roots)) {
         return inputRequired({ inputRequests: { client_roots: inputRequired.listRoots() } });
       }
@@ -451,7 +474,10 @@ function registerMultiRoundTripTools(server: McpServer): void {
     { description: 'Round-trips integrity-protected requestState with an elicitation', inputSchema: z.object({}) },
     async (_args, ctx): Promise<CallToolResult | InputRequiredResult> => {
       // By the time the handler runs, the seam has verified and decoded any echoed state.
-      if (acceptedContent(ctx.mcpReq.inputResponses, 'confirm') === undefined || ctx.mcpReq.requestState() === undefined) {
+      if (
+        acceptedContent(ctx.mcpReq.inputResponses, 'confirm') === undefined ||
+        ctx.mcpReq.requestState() === undefined
+      ) {
         return inputRequired({
           inputRequests: { confirm: inputRequired.elicit({ message: 'Please confirm', requestedSchema: confirmForm }) },
           requestState: await requestStateCodec.mint({ tool: 'request_state', nonce: randomUUID() }),
@@ -495,7 +521,9 @@ function registerMultiRoundTripTools(server: McpServer): void {
       const round = state?.['tool'] === 'multi_round' && typeof state['round'] === 'number' ? state['round'] : 0;
       if (round === 0) {
         return inputRequired({
-          inputRequests: { step1: inputRequired.elicit({ message: 'Step 1: What is your name?', requestedSchema: stringForm('name') }) },
+          inputRequests: {
+            step1: inputRequired.elicit({ message: 'Step 1: What is your name?', requestedSchema: stringForm('name') }),
+          },
           requestState: await requestStateCodec.mint({ tool: 'multi_round', round: 1, nonce: randomUUID() }),
         });
       }
@@ -503,7 +531,10 @@ function registerMultiRoundTripTools(server: McpServer): void {
         const name = acceptedContent<{ name: string }>(ctx.mcpReq.inputResponses, 'step1')?.name ?? 'unknown';
         return inputRequired({
           inputRequests: {
-            step2: inputRequired.elicit({ message: 'Step 2: What is your favorite color?', requestedSchema: stringForm('color') }),
+            step2: inputRequired.elicit({
+              message: 'Step 2: What is your favorite color?',
+              requestedSchema: stringForm('color'),
+            }),
           },
           requestState: await requestStateCodec.mint({ tool: 'multi_round', round: 2, name, nonce: randomUUID() }),
         });
@@ -518,7 +549,10 @@ function registerMultiRoundTripTools(server: McpServer): void {
     { description: 'Refuses retries whose requestState fails verification', inputSchema: z.object({}) },
     async (_args, ctx): Promise<CallToolResult | InputRequiredResult> => {
       // A tampered state never reaches this point: the seam's verify hook answers -32602 first.
-      if (ctx.mcpReq.requestState() !== undefined && acceptedContent(ctx.mcpReq.inputResponses, 'confirm') !== undefined) {
+      if (
+        ctx.mcpReq.requestState() !== undefined &&
+        acceptedContent(ctx.mcpReq.inputResponses, 'confirm') !== undefined
+      ) {
         return text('integrity-ok: requestState verified');
       }
       return inputRequired({
@@ -530,7 +564,10 @@ function registerMultiRoundTripTools(server: McpServer): void {
 
   server.registerTool(
     'test_input_required_result_capabilities',
-    { description: 'Only asks for input kinds the request declares client capabilities for', inputSchema: z.object({}) },
+    {
+      description: 'Only asks for input kinds the request declares client capabilities for',
+      inputSchema: z.object({}),
+    },
     async (_args, ctx): Promise<CallToolResult | InputRequiredResult> => {
       if (ctx.mcpReq.inputResponses !== undefined) {
         return text('Capability-aware input requests fulfilled');
@@ -541,7 +578,10 @@ function registerMultiRoundTripTools(server: McpServer): void {
       const declared = envelope?.[CLIENT_CAPABILITIES_META_KEY];
       const inputRequests: InputRequests = {};
       if (declared?.elicitation !== undefined) {
-        inputRequests['user_name'] = inputRequired.elicit({ message: 'What is your name?', requestedSchema: stringForm('name') });
+        inputRequests['user_name'] = inputRequired.elicit({
+          message: 'What is your name?',
+          requestedSchema: stringForm('name'),
+        });
       }
       if (declared?.sampling !== undefined) {
         inputRequests['greeting'] = inputRequired.createMessage({
@@ -624,7 +664,9 @@ function registerResources(server: McpServer): void {
     'test://static-text',
     { title: 'Static Text Resource', description: 'A static text resource', mimeType: 'text/plain' },
     async () => ({
-      contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
+      contents: [
+        { uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' },
+      ],
     }),
   );
 
@@ -654,7 +696,9 @@ function registerResources(server: McpServer): void {
     'watched-resource',
     'test://watched-resource',
     { title: 'Watched Resource', description: 'A resource to subscribe to', mimeType: 'text/plain' },
-    async () => ({ contents: [{ uri: 'test://watched-resource', mimeType: 'text/plain', text: 'Watched resource content' }] }),
+    async () => ({
+      contents: [{ uri: 'test://watched-resource', mimeType: 'text/plain', text: 'Watched resource content' }],
+    }),
   );
 
   // McpServer has no built-in subscription bookkeeping; the scenarios only check that the calls succeed.
@@ -686,7 +730,9 @@ function registerPrompts(server: McpServer): void {
       }),
     },
     async ({ arg1, arg2 }): Promise<GetPromptResult> => ({
-      messages: [{ role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } }],
+      messages: [
+        { role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } },
+      ],
     }),
   );
 
@@ -701,7 +747,10 @@ function registerPrompts(server: McpServer): void {
       messages: [
         {
           role: 'user',
-          content: { type: 'resource', resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' } },
+          content: {
+            type: 'resource',
+            resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' },
+          },
         },
         { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
       ],
@@ -725,11 +774,17 @@ function registerPrompts(server: McpServer): void {
     { title: 'Multi-round-trip Prompt', description: 'Asks for context with an elicitation before rendering' },
     async (ctx): Promise<GetPromptResult | InputRequiredResult> => {
       // Without argsSchema the callback's only argument is the context, which the overloads leave untyped.
-      const context = acceptedContent<{ context: string }>((ctx as ServerContext).mcpReq.inputResponses, 'user_context')?.context;
+      const context = acceptedContent<{ context: string }>(
+        (ctx as ServerContext).mcpReq.inputResponses,
+        'user_context',
+      )?.context;
       if (typeof context !== 'string') {
         return inputRequired({
           inputRequests: {
-            user_context: inputRequired.elicit({ message: 'What context should the prompt use?', requestedSchema: stringForm('context') }),
+            user_context: inputRequired.elicit({
+              message: 'What context should the prompt use?',
+              requestedSchema: stringForm('context'),
+            }),
           },
         });
       }
@@ -797,7 +852,8 @@ export async function startConformanceHttpServer(options: { port?: number } = {}
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     if (existing !== undefined) return existing.handleRequest(req, res, body);
     if (sessionId !== undefined) return sendJsonRpcError(res, 404, -32001, 'Session not found');
-    if (!isInitializeRequest(body)) return sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    if (!isInitializeRequest(body))
+      return sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
 
     const transport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -829,7 +885,8 @@ export async function startConformanceHttpServer(options: { port?: number } = {}
       }
       let body: unknown;
       if (req.method === 'POST') {
-        if (!isJsonContentType(req.headers['content-type'])) return sendJsonRpcError(res, 415, -32000, 'Content-Type must be application/json');
+        if (!isJsonContentType(req.headers['content-type']))
+          return sendJsonRpcError(res, 415, -32000, 'Content-Type must be application/json');
         const raw = await readBody(req);
         if (raw === undefined) return sendJsonRpcError(res, 413, -32000, 'Request body too large');
         try {
@@ -916,7 +973,10 @@ export async function spawnConformanceServer(options: { timeoutMs?: number } = {
   };
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('conformance server did not start in time')), options.timeoutMs ?? 30_000);
+      const timer = setTimeout(
+        () => reject(new Error('conformance server did not start in time')),
+        options.timeoutMs ?? 30_000,
+      );
       createInterface({ input: child.stdout }).on('line', (line) => {
         const match = /^listening (http:\/\/\S+)$/.exec(line);
         if (match?.[1] !== undefined) {

@@ -222,8 +222,13 @@ export async function ensureModernSuite(): Promise<void> {
     for (const file of ['package.json', 'package-lock.json']) {
       await copyFile(join(MODERN_SUITE_DIR, file), join(staging, file));
     }
-    console.error('[conformance] installing the 2026-07-28 suite and Node 22 (npm ci in test/conformance/modern-suite)');
-    const install = await runProcess('npm', ['ci', '--no-audit', '--no-fund'], { cwd: staging, timeoutMs: INSTALL_TIMEOUT_MS });
+    console.error(
+      '[conformance] installing the 2026-07-28 suite and Node 22 (npm ci in test/conformance/modern-suite)',
+    );
+    const install = await runProcess('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: staging,
+      timeoutMs: INSTALL_TIMEOUT_MS,
+    });
     if (install.code !== 0) throw new Error(`npm ci for the modern conformance suite failed:\n${install.output}`);
     await rename(join(staging, 'node_modules'), join(MODERN_SUITE_DIR, 'node_modules')).catch((error: unknown) => {
       if (!existsSync(NODE_22)) throw error;
@@ -234,7 +239,9 @@ export async function ensureModernSuite(): Promise<void> {
 }
 
 /** How one suite invocation is spelled: which Node, which CLI, which selection flags. */
-async function invocation(suite: ConformanceSuite): Promise<{ node: string; entry: string; all: string[]; one: (name: string) => string[] }> {
+async function invocation(
+  suite: ConformanceSuite,
+): Promise<{ node: string; entry: string; all: string[]; one: (name: string) => string[] }> {
   if (suite === 'legacy') {
     return {
       node: process.execPath,
@@ -278,7 +285,8 @@ export async function runConformance(options: RunConformanceOptions): Promise<Co
       raw,
       scenarios: options.scenarios.map((name) => {
         const found = scenarios.find((scenario) => scenario.name === name);
-        if (found === undefined) throw new Error(`conformance suite ran no scenario named ${name}; its output:\n${raw}`);
+        if (found === undefined)
+          throw new Error(`conformance suite ran no scenario named ${name}; its output:\n${raw}`);
         return found;
       }),
     };
@@ -302,9 +310,19 @@ async function readResults(outputDir: string): Promise<ScenarioResult[]> {
     if (match?.[1] === undefined || match[2] === undefined) continue;
     const file = join(outputDir, entry, 'checks.json');
     const raw = existsSync(file)
-      ? (JSON.parse(await readFile(file, 'utf8')) as Array<{ id: string; name: string; status: string; errorMessage?: string }>)
+      ? (JSON.parse(await readFile(file, 'utf8')) as Array<{
+          id: string;
+          name: string;
+          status: string;
+          errorMessage?: string;
+        }>)
       : [];
-    const checks = raw.map(({ id, name, status, errorMessage }) => ({ id, name, status, ...(errorMessage ? { message: errorMessage } : {}) }));
+    const checks = raw.map(({ id, name, status, errorMessage }) => ({
+      id,
+      name,
+      status,
+      ...(errorMessage ? { message: errorMessage } : {}),
+    }));
     const passed =
       checks.some((check) => check.status === 'SUCCESS') &&
       !checks.some((check) => check.status === 'FAILURE' || check.status === 'WARNING');
@@ -325,10 +343,13 @@ function runProcess(
     let timedOut = false;
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, Math.max(0, options.timeoutMs));
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      },
+      Math.max(0, options.timeoutMs),
+    );
     child.once('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -355,7 +376,11 @@ export function formatSummary(run: ConformanceRun): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { url: { type: 'string' }, suite: { type: 'string', default: 'legacy' }, scenario: { type: 'string', multiple: true } },
+    options: {
+      url: { type: 'string' },
+      suite: { type: 'string', default: 'legacy' },
+      scenario: { type: 'string', multiple: true },
+    },
   });
   if (values.url === undefined || (values.suite !== 'legacy' && values.suite !== 'modern')) {
     console.error('usage: run-conformance.ts --url URL [--suite legacy|modern] [--scenario NAME ...]');
