@@ -1,0 +1,130 @@
+import path from 'node:path';
+import type { LogLevel, NamespacingMode, ValidatedConfigFile } from './schema.js';
+
+/**
+ * The gateway's configuration: validated, defaults filled in, variable references expanded,
+ * paths absolute, disabled servers dropped. Deep-frozen: treat every part as read-only.
+ */
+export interface GatewayConfig {
+  /** Absolute path of the file it was loaded from; null when there was none (defaultConfig). */
+  file: string | null;
+  listen: ListenConfig;
+  state: {
+    /** Absolute path of the SQLite database, or ":memory:". */
+    sqlite: string;
+  };
+  log: { level: LogLevel };
+  namespacing: { mode: NamespacingMode; separator: string };
+  /** The enabled servers, in file order. */
+  servers: ServerConfig[];
+}
+
+export interface ListenConfig {
+  host: string;
+  /** 0 means any free port. */
+  port: number;
+  /** Lower-cased, as Host headers are compared case-insensitively. */
+  allowedHosts: string[];
+  /** Serialised as browsers send them in the Origin header: lower-case host, default port omitted. */
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+}
+
+interface ServerCommon {
+  id: string;
+  /** Per request; restarted by each progress notification. */
+  timeoutMs: number;
+  /** Hard cap on one request whatever its progress; absent means none. */
+  maxTotalTimeoutMs?: number;
+  connectTimeoutMs: number;
+}
+
+export interface StdioServerConfig extends ServerCommon {
+  transport: 'stdio';
+  command: string;
+  args: string[];
+  /** The variables the file sets for the child; the spawner adds the base ones it needs, such as PATH. */
+  env: Record<string, string>;
+  /** Absolute; absent means the gateway's own working directory. */
+  cwd?: string;
+}
+
+export interface HttpServerConfig extends ServerCommon {
+  /** "http" is Streamable HTTP; "sse" the legacy HTTP+SSE transport. */
+  transport: 'http' | 'sse';
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type ServerConfig = StdioServerConfig | HttpServerConfig;
+
+export interface NormaliseOptions {
+  /** Absolute path of the file, or null. */
+  file: string | null;
+  /** Folder that relative paths in the file are resolved against. */
+  baseDir: string;
+  /**
+   * Server ids in the order the file lists them. Objects put integer-like keys such as "1"
+   * first, so the parsed value alone cannot tell that order. Default: the parsed value's order.
+   */
+  serverOrder?: readonly string[];
+}
+
+/** Builds the deep-frozen GatewayConfig of a validated file. */
+export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseOptions): GatewayConfig {
+  const resolve = (relative: string): string => path.resolve(options.baseDir, relative);
+  const ids = options.serverOrder ?? Object.keys(parsed.mcpServers);
+  const servers: ServerConfig[] = [];
+  for (const id of ids) {
+    const entry = parsed.mcpServers[id];
+    if (entry === undefined || entry.disabled) continue;
+    const common: ServerCommon = {
+      id,
+      timeoutMs: entry.timeoutMs,
+      connectTimeoutMs: entry.connectTimeoutMs,
+      ...(entry.maxTotalTimeoutMs === undefined ? {} : { maxTotalTimeoutMs: entry.maxTotalTimeoutMs }),
+    };
+    if ('command' in entry) {
+      servers.push({
+        ...common,
+        transport: 'stdio',
+        command: entry.command,
+        args: entry.args,
+        env: entry.env,
+        ...(entry.cwd === undefined ? {} : { cwd: resolve(entry.cwd) }),
+      });
+    } else {
+      servers.push({
+        ...common,
+        transport: entry.type === 'sse' ? 'sse' : 'http',
+        url: entry.url,
+        headers: entry.headers,
+      });
+    }
+  }
+
+  const { listen, log, namespacing, state } = parsed;
+  return deepFreeze({
+    file: options.file,
+    listen: {
+      host: listen.host,
+      port: listen.port,
+      allowedHosts: listen.allowedHosts.map((host) => host.toLowerCase()),
+      allowedOrigins: listen.allowedOrigins.map((origin) => new URL(origin).origin),
+      maxBodyBytes: listen.maxBodyBytes,
+    },
+    // ":memory:" is SQLite's name for a database that lives in memory, not a file name.
+    state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite) },
+    log: { level: log.level },
+    namespacing: { mode: namespacing.mode, separator: namespacing.separator },
+    servers,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}

@@ -1,0 +1,317 @@
+import { z } from 'zod';
+
+/**
+ * The schema of toolgate.json: the single source of truth for what the file may contain, its
+ * defaults, and the descriptions editors show (schema/toolgate.schema.json is generated from it).
+ *
+ * Every object is strict: an unknown key is an error, because a misspelt key that is silently
+ * ignored is a setting the operator believes is applied and is not.
+ *
+ * The file is validated after its variable references are expanded (see variables.ts), so checks
+ * such as "an http: or https: URL" apply to the final value. They are refinements, which the
+ * generated JSON Schema leaves out, so that editors do not flag `"url": "${env:MCP_URL}"`.
+ *
+ * A check that concerns a key rather than its value reports its issue with `params.at = 'key'`,
+ * so the loader points at the key.
+ */
+
+/** How Toolgate talks to a server; the normalised value of `type`. */
+export const SERVER_TRANSPORTS = ['stdio', 'http', 'sse'] as const;
+export type ServerTransport = (typeof SERVER_TRANSPORTS)[number];
+
+const HTTP_TYPES = ['http', 'streamable-http', 'streamableHttp'] as const;
+
+/** Every value a server's `type` accepts. */
+export const SERVER_TYPES = ['stdio', ...HTTP_TYPES, 'sse'] as const;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const NAMESPACING_MODES = ['prefix', 'conflicts'] as const;
+export type NamespacingMode = (typeof NAMESPACING_MODES)[number];
+
+const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const SEPARATOR = /^[A-Za-z0-9_.-]{1,8}$/;
+/** RFC 9110 token: the characters an HTTP header name may contain. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const ORIGIN = /^https?:\/\/[^/?#@\s]+$/i;
+
+// Node fires a timer at once when its delay is above this, so a longer timeout would mean none at all.
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** An integer in [min, max], with one message for every way of missing it, so that it states the whole range. */
+function integer(min: number, max: number, message: string) {
+  return z.int(message).min(min, message).max(max, message);
+}
+
+function milliseconds() {
+  return integer(1, MAX_TIMER_MS, `expected a whole number of milliseconds from 1 to ${MAX_TIMER_MS}`);
+}
+
+function isHttpUrl(text: string): boolean {
+  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
+}
+
+function isOrigin(text: string): boolean {
+  return ORIGIN.test(text) && URL.canParse(text);
+}
+
+const stringMapNote = '${env:NAME} references in values are expanded.';
+
+const listenSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe(
+        'Address to listen on. The default accepts connections from this machine only; use "0.0.0.0" or "::" to accept them from the network.',
+      ),
+    port: integer(0, 65_535, 'expected an integer from 0 to 65535')
+      .default(8787)
+      .describe('TCP port to listen on; 0 picks any free port.'),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Host header values accepted besides localhost and the listen address, e.g. "gw.example.com:8787". Requests with any other Host are refused, which defeats DNS rebinding.',
+      ),
+    allowedOrigins: z
+      .array(
+        z
+          .string()
+          .refine(
+            isOrigin,
+            'expected an origin: http:// or https:// and a host, with an optional port and no path, e.g. "https://app.example.com"',
+          ),
+      )
+      .default([])
+      .describe(
+        'Browser origins allowed to call Toolgate, e.g. "https://app.example.com". Requests that carry any other Origin header are refused.',
+      ),
+    maxBodyBytes: z
+      .int('expected an integer of at least 1024 (bytes)')
+      .min(1024, 'expected an integer of at least 1024 (bytes)')
+      .default(4 * 1024 * 1024)
+      .describe('Largest request body accepted, in bytes; larger requests get 413. At least 1024.'),
+  })
+  .describe('Where Toolgate accepts MCP clients.');
+
+const stateSchema = z
+  .strictObject({
+    sqlite: z
+      .string()
+      .min(1)
+      .default('toolgate.db')
+      .describe(
+        'SQLite database file Toolgate keeps its state in, relative to the folder of this file. ":memory:" keeps it in memory only, lost at exit.',
+      ),
+  })
+  .describe('Where Toolgate keeps its state.');
+
+const logSchema = z
+  .strictObject({
+    level: z
+      .enum(LOG_LEVELS)
+      .default('info')
+      .describe('Least severe level written to the log; "silent" writes nothing.'),
+  })
+  .describe('Logging.');
+
+const namespacingSchema = z
+  .strictObject({
+    mode: z
+      .enum(NAMESPACING_MODES)
+      .default('prefix')
+      .describe(
+        '"prefix": every tool and prompt name becomes <serverId><separator><name>. "conflicts": only names that two servers share are prefixed.',
+      ),
+    separator: z
+      .string()
+      .regex(SEPARATOR, 'expected 1 to 8 characters, each a letter, digit, "_", "." or "-"')
+      .default('__')
+      .describe('Goes between the server id and the name: 1 to 8 of A-Z a-z 0-9 _ . -'),
+  })
+  .describe('How the tool and prompt names of several servers are shown to clients.');
+
+/** Keys every server entry accepts, whatever its transport. */
+const serverOptions = {
+  disabled: z.boolean().default(false).describe('Ignore this server: Toolgate neither starts it nor connects to it.'),
+  timeoutMs: milliseconds()
+    .default(60_000)
+    .describe(
+      'How long one request to this server may take, in milliseconds. Each progress notification from the server restarts the clock.',
+    ),
+  maxTotalTimeoutMs: milliseconds()
+    .optional()
+    .describe(
+      'Hard limit on one request, in milliseconds, however much progress the server reports. By default there is none.',
+    ),
+  connectTimeoutMs: milliseconds()
+    .default(10_000)
+    .describe(
+      'How long starting or connecting to the server, up to the end of MCP initialization, may take, in milliseconds.',
+    ),
+};
+
+const url = z
+  .string()
+  .refine(isHttpUrl, 'expected an http: or https: URL')
+  .describe('Endpoint of the server: an http: or https: URL. ${env:NAME} references are expanded.');
+
+const headers = z
+  .record(
+    z.string().regex(HEADER_NAME, 'expected an HTTP header name'),
+    z.string().regex(/^[^\r\n\0]*$/, 'header values must not contain line breaks'),
+  )
+  .default({})
+  .describe(`HTTP headers sent with every request to the server, e.g. Authorization. ${stringMapNote}`);
+
+const stdioServerSchema = z
+  .strictObject({
+    type: z
+      .literal('stdio')
+      .optional()
+      .describe(
+        '"stdio", the default when "command" is given: Toolgate runs the server as a child process and speaks MCP over its standard input and output.',
+      ),
+    command: z
+      .string()
+      .min(1)
+      .describe(
+        'Program to run; searched for on PATH when it has no directory part. ${env:NAME} references are expanded.',
+      ),
+    args: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Arguments passed to the program as they are, with no shell in between. ${env:NAME} references are expanded.',
+      ),
+    env: z
+      .record(z.string().regex(/^[^=\0]+$/, 'expected an environment variable name, without "="'), z.string())
+      .default({})
+      .describe(
+        `Environment variables of the server process. It does not inherit Toolgate's environment: it gets exactly these, plus the few any program needs, such as PATH and HOME. ${stringMapNote}`,
+      ),
+    cwd: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Working directory of the server process, relative to the folder of this file. By default, Toolgate's own.",
+      ),
+    ...serverOptions,
+  })
+  .describe('A server Toolgate runs as a child process, speaking MCP over stdio.');
+
+const httpServerSchema = z
+  .strictObject({
+    type: z
+      .enum(HTTP_TYPES)
+      .optional()
+      .describe(
+        '"http", the default when "url" is given: MCP Streamable HTTP. "streamable-http" and "streamableHttp" mean the same.',
+      ),
+    url,
+    headers,
+    ...serverOptions,
+  })
+  .describe('A server reached over MCP Streamable HTTP.');
+
+const sseServerSchema = z
+  .strictObject({
+    type: z
+      .literal('sse')
+      .describe('"sse": the legacy HTTP+SSE transport, for servers that do not offer Streamable HTTP yet.'),
+    url,
+    headers,
+    ...serverOptions,
+  })
+  .describe('A server reached over the legacy HTTP+SSE transport.');
+
+/**
+ * One entry of `mcpServers`. The options are in the order of SERVER_TRANSPORTS. They exclude
+ * each other (stdio needs `command` and forbids `url`, the HTTP ones the reverse, and `type`
+ * tells http from sse), so `xor`, which fails with every option's issues rather than guessing
+ * which one was meant, loses nothing; serverTransportOf decides which of those issues to show.
+ */
+const serverSchema = z.xor([stdioServerSchema, httpServerSchema, sseServerSchema]);
+
+/**
+ * Which server shape an entry is meant to have: `type` decides; without it, `command` means
+ * stdio and `url` means http, and with neither, stdio (the shape of most MCP clients' files).
+ * `undefined` when `type` is present but names no transport.
+ */
+export function serverTransportOf(entry: unknown): ServerTransport | undefined {
+  if (typeof entry !== 'object' || entry === null) return 'stdio';
+  if (!('type' in entry) || entry.type === undefined) {
+    return 'url' in entry && !('command' in entry) ? 'http' : 'stdio';
+  }
+  switch (entry.type) {
+    case 'stdio':
+      return 'stdio';
+    case 'sse':
+      return 'sse';
+    case 'http':
+    case 'streamable-http':
+    case 'streamableHttp':
+      return 'http';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Tool and prompt names are split at the separator, so a server id containing it would make
+ * names ambiguous. Runs even when other parts of the file are invalid (see `when` below), to
+ * report every problem at once, so it reads the half-parsed value defensively.
+ */
+function checkServerIdsAgainstSeparator(config: unknown, ctx: z.core.$RefinementCtx): void {
+  if (typeof config !== 'object' || config === null) return;
+  const { namespacing, mcpServers } = config as { namespacing?: { separator?: unknown }; mcpServers?: unknown };
+  const separator = namespacing?.separator;
+  if (typeof separator !== 'string' || !SEPARATOR.test(separator)) return;
+  if (typeof mcpServers !== 'object' || mcpServers === null) return;
+  for (const id of Object.keys(mcpServers)) {
+    if (!id.includes(separator)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mcpServers', id],
+      message: `server id "${id}" contains the namespacing separator "${separator}"; rename the server or choose another namespacing.separator`,
+      params: { at: 'key' },
+    });
+  }
+}
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema of this file, for editors. Toolgate ignores it.'),
+    listen: listenSchema.prefault({}),
+    state: stateSchema.prefault({}),
+    log: logSchema.prefault({}),
+    namespacing: namespacingSchema.prefault({}),
+    mcpServers: z
+      .record(
+        z
+          .string()
+          .regex(
+            SERVER_ID,
+            'expected a server id: 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit',
+          ),
+        serverSchema,
+      )
+      .describe(
+        'The MCP servers behind Toolgate, by id. The id names the server in tool names, logs and rules. Same shape as the "mcpServers" of Claude Desktop, Cursor and VS Code.',
+      ),
+  })
+  .superRefine(checkServerIdsAgainstSeparator, { when: () => true })
+  .meta({
+    title: 'Toolgate configuration',
+    description: 'toolgate.json: the MCP servers Toolgate fronts and how it serves them. See docs/configuration.md.',
+  });
+
+/** toolgate.json as written: what the file may contain. */
+export type ToolgateConfigFile = z.input<typeof configSchema>;
+
+/** toolgate.json once validated: defaults filled in, variable references expanded. */
+export type ValidatedConfigFile = z.output<typeof configSchema>;
