@@ -16,7 +16,10 @@ export interface RunningGateway {
  * Starts the gateway behind an HTTP front door. Until grants exist, Toolgate serves local callers only, so it
  * refuses to listen on an address other than loopback.
  */
-export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.log.level)): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  log: Logger = createLogger(config.log.level),
+): Promise<RunningGateway> {
   assertLoopback(config.listen.host);
   const gateway = new Gateway(config, log);
   await gateway.start();
@@ -39,7 +42,10 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
 }
 
 /** Runs the gateway on stdin/stdout until the client disconnects. */
-export async function runStdioGateway(config: GatewayConfig, log: Logger = createLogger(config.log.level)): Promise<void> {
+export async function runStdioGateway(
+  config: GatewayConfig,
+  log: Logger = createLogger(config.log.level),
+): Promise<void> {
   const gateway = new Gateway(config, log);
   await gateway.start();
   try {

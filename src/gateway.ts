@@ -30,7 +30,16 @@ export interface ForwardOptions {
 /** How many items one page of a list holds. */
 const PAGE_SIZE = 100;
 
-const LOG_LEVELS: readonly LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const LOG_LEVELS: readonly LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
 
 /** The list kinds whose changes clients are told about. */
 type ListKind = 'tools' | 'resources' | 'prompts';
@@ -141,7 +150,11 @@ export class Gateway implements UpstreamListener {
     return this.#forward(caller, serverId, 'resources/read', params, options);
   }
 
-  async subscribe(session: ClientSession, params: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> {
+  async subscribe(
+    session: ClientSession,
+    params: Record<string, unknown>,
+    options: ForwardOptions,
+  ): Promise<RawResult> {
     const uri = String(params.uri);
     const serverId = await this.#resourceServer(session, uri);
     const upstream = this.#upstreams.get(serverId)!;
@@ -169,7 +182,13 @@ export class Gateway implements UpstreamListener {
     if (ref.type === 'ref/prompt') {
       const route = typeof ref.name === 'string' ? catalog.routePrompt(ref.name) : undefined;
       if (!route) throw new ProtocolError(INVALID_PARAMS, `Unknown prompt: ${String(ref.name)}`);
-      return this.#forward(caller, route.serverId, 'completion/complete', { ...params, ref: { ...ref, name: route.name } }, options);
+      return this.#forward(
+        caller,
+        route.serverId,
+        'completion/complete',
+        { ...params, ref: { ...ref, name: route.name } },
+        options,
+      );
     }
     if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
       const serverId = catalog.routeTemplate(ref.uri) ?? catalog.routeResource(ref.uri);
@@ -196,7 +215,8 @@ export class Gateway implements UpstreamListener {
     if (notification.method === 'notifications/resources/updated') {
       const uri = notification.params?.uri;
       for (const session of this.#sessions.values()) {
-        if (typeof uri === 'string' && session.subscriptions.has(uri)) void session.notify(notification).catch(() => undefined);
+        if (typeof uri === 'string' && session.subscriptions.has(uri))
+          void session.notify(notification).catch(() => undefined);
       }
       return;
     }
@@ -228,22 +248,17 @@ export class Gateway implements UpstreamListener {
     // progress notification is sent back under the client's token.
     const { _meta: meta, ...rest } = params as { _meta?: Record<string, unknown> };
     const forwardedMeta = meta === undefined ? undefined : withoutProgressToken(meta);
-    return upstream.request(
-      caller,
-      method,
-      forwardedMeta === undefined ? rest : { ...rest, _meta: forwardedMeta },
-      {
-        signal: options.signal,
-        ...(progressToken === undefined
-          ? {}
-          : {
-              onprogress: (progress) =>
-                void caller
-                  .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
-                  .catch(() => undefined),
-            }),
-      },
-    );
+    return upstream.request(caller, method, forwardedMeta === undefined ? rest : { ...rest, _meta: forwardedMeta }, {
+      signal: options.signal,
+      ...(progressToken === undefined
+        ? {}
+        : {
+            onprogress: (progress) =>
+              void caller
+                .notify({ method: 'notifications/progress', params: { ...progress, progressToken } })
+                .catch(() => undefined),
+          }),
+    });
   }
 
   #catalogFor(caller: Caller | undefined): Promise<AggregatedCatalog> {
@@ -279,7 +294,9 @@ export class Gateway implements UpstreamListener {
     const serverId = catalog.routeResource(uri);
     if (serverId !== undefined) return serverId;
     // A resource no server listed may still be readable: with one server offering resources, ask it.
-    const withResources = [...this.#upstreams.values()].filter((u) => u.catalog.resources.length + u.catalog.resourceTemplates.length > 0);
+    const withResources = [...this.#upstreams.values()].filter(
+      (u) => u.catalog.resources.length + u.catalog.resourceTemplates.length > 0,
+    );
     if (withResources.length === 1) return withResources[0]!.id;
     throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
   }
@@ -299,7 +316,9 @@ export class Gateway implements UpstreamListener {
     if (this.#someoneSubscribed(uri, session.sessionId)) return;
     try {
       const serverId = await this.#resourceServer(session, uri);
-      await this.#upstreams.get(serverId)?.request(undefined, 'resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(5000) });
+      await this.#upstreams
+        .get(serverId)
+        ?.request(undefined, 'resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(5000) });
     } catch (error) {
       this.log.debug({ uri, err: (error as Error).message }, 'unsubscribe failed');
     }

@@ -48,7 +48,8 @@ export function exposeNames(names: readonly ServerName[], namespacing: Namespaci
     if (seen.has(identity)) continue;
     seen.add(identity);
     const shared = (owners.get(entry.name)?.size ?? 0) > 1;
-    const wanted = namespacing.mode === 'prefix' || shared ? `${entry.serverId}${namespacing.separator}${entry.name}` : entry.name;
+    const wanted =
+      namespacing.mode === 'prefix' || shared ? `${entry.serverId}${namespacing.separator}${entry.name}` : entry.name;
     let name = sanitize(wanted);
     if (name.length > MAX_NAME_LENGTH || taken.has(name)) name = withHash(name, identity);
     taken.add(name);

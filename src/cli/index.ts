@@ -70,12 +70,17 @@ function withListen(config: GatewayConfig, host: string | undefined, port: numbe
   if (host === undefined && port === undefined) return config;
   return Object.freeze({
     ...config,
-    listen: Object.freeze({ ...config.listen, ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) }),
+    listen: Object.freeze({
+      ...config.listen,
+      ...(host === undefined ? {} : { host }),
+      ...(port === undefined ? {} : { port }),
+    }),
   });
 }
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected an integer from 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('expected an integer from 0 to 65535');
   return port;
 }

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ProtocolError, Server } from '@modelcontextprotocol/server';
-import type { ClientCapabilities, LoggingLevel, Notification, RequestOptions, ServerContext } from '@modelcontextprotocol/server';
+import type {
+  ClientCapabilities,
+  LoggingLevel,
+  Notification,
+  RequestOptions,
+  ServerContext,
+} from '@modelcontextprotocol/server';
 import type { ClientSession, ForwardOptions, Gateway } from '../gateway.js';
 import { GatewayError, GatewayErrorCode } from '../errors.js';
 import { rawResult, type RawResult } from '../raw-result.js';
@@ -37,22 +43,30 @@ export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => 
   };
 
   const callerOf = (ctx: ServerContext): Caller => session.callerFor(ctx);
-  const forwardOptions = (ctx: ServerContext, params: { _meta?: { progressToken?: string | number } }): ForwardOptions => ({
+  const forwardOptions = (
+    ctx: ServerContext,
+    params: { _meta?: { progressToken?: string | number } },
+  ): ForwardOptions => ({
     signal: ctx.mcpReq.signal,
     ...(params._meta?.progressToken === undefined ? {} : { progressToken: params._meta.progressToken }),
   });
-  const params = (request: { params?: unknown }): Record<string, unknown> => (request.params ?? {}) as Record<string, unknown>;
+  const params = (request: { params?: unknown }): Record<string, unknown> =>
+    (request.params ?? {}) as Record<string, unknown>;
   const cursorOf = (request: { params?: { cursor?: string } }): string | undefined => request.params?.cursor;
 
   server.setRequestHandler('tools/list', (request, ctx) => answer(gateway.listTools(callerOf(ctx), cursorOf(request))));
   server.setRequestHandler('tools/call', (request, ctx) =>
     answer(gateway.callTool(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
   );
-  server.setRequestHandler('prompts/list', (request, ctx) => answer(gateway.listPrompts(callerOf(ctx), cursorOf(request))));
+  server.setRequestHandler('prompts/list', (request, ctx) =>
+    answer(gateway.listPrompts(callerOf(ctx), cursorOf(request))),
+  );
   server.setRequestHandler('prompts/get', (request, ctx) =>
     answer(gateway.getPrompt(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
   );
-  server.setRequestHandler('resources/list', (request, ctx) => answer(gateway.listResources(callerOf(ctx), cursorOf(request))));
+  server.setRequestHandler('resources/list', (request, ctx) =>
+    answer(gateway.listResources(callerOf(ctx), cursorOf(request))),
+  );
   server.setRequestHandler('resources/templates/list', (request, ctx) =>
     answer(gateway.listResourceTemplates(callerOf(ctx), cursorOf(request))),
   );
@@ -66,7 +80,9 @@ export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => 
     server.setRequestHandler('resources/subscribe', (request, ctx) =>
       answer(gateway.subscribe(session, params(request), forwardOptions(ctx, params(request)))),
     );
-    server.setRequestHandler('resources/unsubscribe', (request) => answer(gateway.unsubscribe(session, params(request))));
+    server.setRequestHandler('resources/unsubscribe', (request) =>
+      answer(gateway.unsubscribe(session, params(request))),
+    );
     server.setRequestHandler('logging/setLevel', async (request) => {
       gateway.setLogLevel(session, request.params.level);
       return {};
@@ -108,14 +124,19 @@ class FrontSession implements ClientSession {
       sessionId: this.sessionId,
       capabilities: this.capabilities,
       request: (request, options) =>
-        era === 'modern' ? Promise.reject(noServerRequests(request.method)) : ctx.mcpReq.send(request as never, rawResult, options),
+        era === 'modern'
+          ? Promise.reject(noServerRequests(request.method))
+          : ctx.mcpReq.send(request as never, rawResult, options),
       notify: (notification) => ctx.mcpReq.notify(notification),
     };
   }
 }
 
 function noServerRequests(method: string): ProtocolError {
-  return new ProtocolError(-32601, `The client is on the stateless protocol era and cannot answer ${method} through Toolgate yet`);
+  return new ProtocolError(
+    -32601,
+    `The client is on the stateless protocol era and cannot answer ${method} through Toolgate yet`,
+  );
 }
 
 function instructionsOf(gateway: Gateway): { instructions?: string } {
@@ -153,6 +174,7 @@ export function toMcpError(error: unknown): unknown {
   }
   if (error instanceof Error && (error.name === 'AbortError' || /abort/i.test(error.name))) return error;
   // A JSON-RPC error from a server keeps its code, message and data.
-  if (typeof error === 'object' && error !== null && Number.isSafeInteger((error as { code?: unknown }).code)) return error;
+  if (typeof error === 'object' && error !== null && Number.isSafeInteger((error as { code?: unknown }).code))
+    return error;
   return new ProtocolError(-32603, 'Internal error in Toolgate', { code: GatewayErrorCode.Internal });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import {
   createMcpHandler,
   hostHeaderValidationResponse,
@@ -10,6 +11,7 @@ import {
   originValidationResponse,
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
+import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Gateway } from '../gateway.js';
@@ -36,63 +38,63 @@ const SESSION_NOT_FOUND = -32001;
 export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
   const { listen } = gateway.config;
   const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+  const sseSessions = new Map<string, SSEServerTransport>();
   const modern = createMcpHandler(({ era }) => createGatewayServer(gateway, era), {
     legacy: 'reject',
     maxRequestBodySize: listen.maxBodyBytes,
     onerror: (error) => gateway.log.debug({ err: error.message }, 'modern request failed'),
   });
-  const allowedHosts = [...localhostAllowedHostnames(), ...listen.allowedHosts.map(hostnameOf), ...listenHostnames(listen.host)];
+  const allowedHosts = [
+    ...localhostAllowedHostnames(),
+    ...listen.allowedHosts.map(hostnameOf),
+    ...listenHostnames(listen.host),
+  ];
   const allowedOrigins = [...localhostAllowedHostnames(), ...listen.allowedOrigins.map(originHostname)];
 
-  const app = new Hono();
+  const app = new Hono<{ Bindings: HttpBindings }>();
   app.use('*', async (c, next) => {
-    const refused = hostHeaderValidationResponse(c.req.raw, allowedHosts) ?? originValidationResponse(c.req.raw, allowedOrigins);
+    const refused =
+      hostHeaderValidationResponse(c.req.raw, allowedHosts) ?? originValidationResponse(c.req.raw, allowedOrigins);
     if (refused) return refused;
     await next();
   });
   app.get('/healthz', (c) => c.json({ status: 'ok', servers: gateway.servers() }));
-  app.post(
-    '/mcp',
-    bodyLimit({
-      maxSize: listen.maxBodyBytes,
-      onError: () => jsonRpcError(413, INVALID_REQUEST, `Request body larger than ${listen.maxBodyBytes} bytes`),
-    }),
-    async (c) => {
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        return jsonRpcError(400, PARSE_ERROR, 'Parse error: the body is not JSON');
-      }
-      if (Array.isArray(body)) {
-        return jsonRpcError(400, INVALID_REQUEST, 'Batched JSON-RPC requests are not supported: send one message per request');
-      }
-      const request = c.req.raw;
-      if (!(await isLegacyRequest(request, body, { maxRequestBodySize: listen.maxBodyBytes }))) {
-        return modern.fetch(request, { parsedBody: body });
-      }
-      const sessionId = request.headers.get('mcp-session-id');
-      if (sessionId) {
-        const transport = sessions.get(sessionId);
-        return transport
-          ? transport.handleRequest(request, { parsedBody: body })
-          : jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
-      }
-      if (!isInitializeRequest(body)) {
-        return jsonRpcError(400, INVALID_REQUEST, 'Bad Request: no Mcp-Session-Id header, and the request is not initialize');
-      }
-      const transport = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: randomUUID,
-        onsessioninitialized: (id) => void sessions.set(id, transport),
-        onsessionclosed: (id) => void sessions.delete(id),
-      });
-      transport.onclose = () => {
-        if (transport.sessionId) sessions.delete(transport.sessionId);
-      };
-      await createGatewayServer(gateway, 'legacy').connect(transport);
-      return transport.handleRequest(request, { parsedBody: body });
-    },
-  );
+  const limitBody = bodyLimit({
+    maxSize: listen.maxBodyBytes,
+    onError: () => jsonRpcError(413, INVALID_REQUEST, `Request body larger than ${listen.maxBodyBytes} bytes`),
+  });
+  app.post('/mcp', limitBody, async (c) => {
+    const body = await readOneMessage(c.req.raw);
+    if (body instanceof Response) return body;
+    const request = c.req.raw;
+    if (!(await isLegacyRequest(request, body, { maxRequestBodySize: listen.maxBodyBytes }))) {
+      return modern.fetch(request, { parsedBody: body });
+    }
+    const sessionId = request.headers.get('mcp-session-id');
+    if (sessionId) {
+      const transport = sessions.get(sessionId);
+      return transport
+        ? transport.handleRequest(request, { parsedBody: body })
+        : jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+    }
+    if (!isInitializeRequest(body)) {
+      return jsonRpcError(
+        400,
+        INVALID_REQUEST,
+        'Bad Request: no Mcp-Session-Id header, and the request is not initialize',
+      );
+    }
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (id) => void sessions.set(id, transport),
+      onsessionclosed: (id) => void sessions.delete(id),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await createGatewayServer(gateway, 'legacy').connect(transport);
+    return transport.handleRequest(request, { parsedBody: body });
+  });
   // GET opens a 2025-era session's notification stream; DELETE ends the session.
   app.on(['GET', 'DELETE'], '/mcp', (c) => {
     const sessionId = c.req.header('mcp-session-id');
@@ -101,8 +103,27 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
     return transport ? transport.handleRequest(c.req.raw) : jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
   });
 
+  // The 2024-11-05 HTTP+SSE transport, for old clients: GET /sse opens the stream, POST /messages carries requests.
+  app.get('/sse', async (c) => {
+    const transport = new SSEServerTransport('/messages', c.env.outgoing);
+    sseSessions.set(transport.sessionId, transport);
+    transport.onclose = () => void sseSessions.delete(transport.sessionId);
+    await createGatewayServer(gateway, 'legacy').connect(transport);
+    return RESPONSE_ALREADY_SENT;
+  });
+  app.post('/messages', limitBody, async (c) => {
+    const transport = sseSessions.get(c.req.query('sessionId') ?? '');
+    if (!transport) return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+    const body = await readOneMessage(c.req.raw);
+    if (body instanceof Response) return body;
+    await transport.handlePostMessage(c.env.incoming, c.env.outgoing, body);
+    return RESPONSE_ALREADY_SENT;
+  });
+
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const started: ServerType = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }, () => resolve(started));
+    const started: ServerType = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }, () =>
+      resolve(started),
+    );
     started.once('error', reject);
   });
   const address = server.address() as AddressInfo;
@@ -110,11 +131,30 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
   return {
     url: `http://${host}:${address.port}/mcp`,
     async close() {
-      await Promise.all([...sessions.values()].map((transport) => transport.close().catch(() => undefined)));
+      const open = [...sessions.values(), ...sseSessions.values()];
+      await Promise.all(open.map((transport) => transport.close().catch(() => undefined)));
       await modern.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Reads a POST body as one JSON-RPC message, or the error response that refuses it. */
+async function readOneMessage(request: Request): Promise<unknown> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    return jsonRpcError(400, PARSE_ERROR, 'Parse error: the body is not JSON');
+  }
+  if (Array.isArray(body)) {
+    return jsonRpcError(
+      400,
+      INVALID_REQUEST,
+      'Batched JSON-RPC requests are not supported: send one message per request',
+    );
+  }
+  return body;
 }
 
 function jsonRpcError(status: number, code: number, message: string): Response {

@@ -141,7 +141,7 @@ function createTransport(server: ServerConfig, log: Logger): Transport {
       if (stderr) {
         // A server's stderr is its log: one gateway log line per line, tagged with the server, never dropped.
         createInterface({ input: stderr as Readable }).on('line', (line) =>
-          log.info({ server: server.id, stream: 'stderr' }, line),
+          log.info({ stream: 'stderr' }, line),
         );
       }
       return transport;

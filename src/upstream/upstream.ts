@@ -281,7 +281,9 @@ export class Upstream {
   #translateError(error: unknown): unknown {
     if (error instanceof ProtocolError || error instanceof GatewayError) return error;
     if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
-      return new GatewayError(GatewayErrorCode.ServerTimeout, `Server "${this.id}" did not answer in time`, { cause: error });
+      return new GatewayError(GatewayErrorCode.ServerTimeout, `Server "${this.id}" did not answer in time`, {
+        cause: error,
+      });
     }
     if (error instanceof Error && error.name === 'AbortError') return error;
     return new GatewayError(

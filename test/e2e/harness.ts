@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientCapabilities } from '@modelcontextprotocol/client';
@@ -92,7 +93,10 @@ export async function connectHttp(url: string, options: ClientOptions = {}): Pro
 }
 
 /** Starts `toolgate stdio --config FILE` as a child process and connects an SDK client to it. */
-export async function connectStdio(configFile: string, options: ClientOptions = {}): Promise<{ client: Client; stderr: string[] }> {
+export async function connectStdio(
+  configFile: string,
+  options: ClientOptions = {},
+): Promise<{ client: Client; stderr: string[] }> {
   const client = newClient(options);
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -101,7 +105,7 @@ export async function connectStdio(configFile: string, options: ClientOptions = 
     stderr: 'pipe',
   });
   const stderr: string[] = [];
-  createInterface({ input: transport.stderr as NodeJS.ReadableStream }).on('line', (line) => stderr.push(line));
+  createInterface({ input: transport.stderr as Readable }).on('line', (line) => stderr.push(line));
   await client.connect(transport);
   return { client, stderr };
 }
