@@ -120,9 +120,11 @@ class FrontSession implements ClientSession {
   /** The caller for one request: server requests and notifications go out related to that request. */
   callerFor(ctx: ServerContext): Caller {
     const era = this.#era;
+    const requested = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
     return {
       sessionId: this.sessionId,
       capabilities: this.capabilities,
+      logLevel: era === 'modern' ? (requested as LoggingLevel | undefined) : this.logLevel,
       request: (request, options) =>
         era === 'modern'
           ? Promise.reject(noServerRequests(request.method))
@@ -131,6 +133,9 @@ class FrontSession implements ClientSession {
     };
   }
 }
+
+/** Where a 2026-07-28 client puts its log level: in each request's `_meta`. */
+const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
 
 function noServerRequests(method: string): ProtocolError {
   return new ProtocolError(

@@ -1,4 +1,4 @@
-import type { ClientCapabilities, Notification, RequestOptions } from '@modelcontextprotocol/client';
+import type { ClientCapabilities, LoggingLevel, Notification, RequestOptions } from '@modelcontextprotocol/client';
 import type { RawResult } from '../raw-result.js';
 
 /**
@@ -12,6 +12,8 @@ export interface Caller {
   readonly sessionId: string;
   /** The capabilities the client declared; only these are ever declared to a server on its behalf. */
   readonly capabilities: ClientCapabilities;
+  /** The lowest level of server log messages the client wants, if it said. */
+  readonly logLevel?: LoggingLevel | undefined;
   /** Sends a request to the client in the context of the current call. */
   request(request: { method: string; params?: Record<string, unknown> }, options: RequestOptions): Promise<RawResult>;
   /** Sends a notification to the client in the context of the current call. */

@@ -140,9 +140,7 @@ function createTransport(server: ServerConfig, log: Logger): Transport {
       const stderr = transport.stderr;
       if (stderr) {
         // A server's stderr is its log: one gateway log line per line, tagged with the server, never dropped.
-        createInterface({ input: stderr as Readable }).on('line', (line) =>
-          log.info({ stream: 'stderr' }, line),
-        );
+        createInterface({ input: stderr as Readable }).on('line', (line) => log.info({ stream: 'stderr' }, line));
       }
       return transport;
     }

@@ -1,4 +1,10 @@
-import type { ClientCapabilities, JSONRPCRequest, Notification, RequestOptions } from '@modelcontextprotocol/client';
+import type {
+  ClientCapabilities,
+  JSONRPCRequest,
+  LoggingLevel,
+  Notification,
+  RequestOptions,
+} from '@modelcontextprotocol/client';
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/load.js';
 import { GatewayError, GatewayErrorCode } from '../errors.js';
@@ -108,7 +114,7 @@ export class Upstream {
     const pooled = await this.#connectionFor(caller);
     const release = pooled.enter(caller);
     try {
-      return await pooled.connection.request(method, params, {
+      return await pooled.connection.request(method, withLogLevel(params, pooled.connection.era, caller?.logLevel), {
         ...options,
         timeout: this.config.timeoutMs,
         resetTimeoutOnProgress: true,
@@ -349,6 +355,23 @@ class PooledConnection {
     return this.attached.values().next().value;
   }
 }
+
+/**
+ * A 2026-07-28 server logs only when the request says at what level; a 2025-era server was told once, with
+ * logging/setLevel, and filters by itself. So on a modern connection the client's level travels with each request.
+ */
+function withLogLevel(
+  params: Record<string, unknown> | undefined,
+  era: string | undefined,
+  level: LoggingLevel | undefined,
+): Record<string, unknown> | undefined {
+  if (era !== 'modern' || level === undefined) return params;
+  const meta = (params?._meta ?? {}) as Record<string, unknown>;
+  return { ...params, _meta: { ...meta, [LOG_LEVEL_META_KEY]: level } };
+}
+
+/** The request `_meta` key that carries a 2026-07-28 client's log level. */
+const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
 
 /** Lists everything a server offers, following every cursor. */
 async function listCatalog(connection: ServerConnection, timeoutMs: number): Promise<ServerCatalog> {
