@@ -7,7 +7,7 @@ import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { Logger } from './log.js';
 import type { RawResult } from './raw-result.js';
 import { capabilityKey, serverFacingCapabilities, type Caller } from './upstream/caller.js';
-import { Upstream, type UpstreamListener } from './upstream/upstream.js';
+import { Upstream, type CatalogKind, type UpstreamListener } from './upstream/upstream.js';
 
 /**
  * A connected client as the gateway sees it between calls: what it declared, and how to reach it with
@@ -25,6 +25,11 @@ export interface ForwardOptions {
   readonly signal: AbortSignal;
   /** The client's own progress token, if it asked for progress. */
   readonly progressToken?: ProgressToken;
+  /**
+   * A 2026-07-28 retry's answers to an `input_required` result, and the server's opaque state, both passed back
+   * to the server untouched (the SDK lifts them out of the params before the gateway sees the request).
+   */
+  readonly retry?: { readonly inputResponses?: Record<string, unknown>; readonly requestState?: unknown };
 }
 
 /** How many items one page of a list holds. */
@@ -42,7 +47,7 @@ const LOG_LEVELS: readonly LoggingLevel[] = [
 ];
 
 /** The list kinds whose changes clients are told about. */
-type ListKind = 'tools' | 'resources' | 'prompts';
+export type ListKind = CatalogKind;
 
 /**
  * The gateway: many servers behind, many client sessions in front, one aggregated MCP server in between. It
@@ -55,8 +60,10 @@ export class Gateway implements UpstreamListener {
   readonly #sessions = new Map<string, ClientSession>();
   /** Aggregated catalogs by client capability key; dropped whenever a server's catalog changes. */
   #catalogs = new Map<string, Promise<AggregatedCatalog>>();
-  /** What each session was last shown, per list kind, to tell it only about lists that really changed. */
-  readonly #shown = new Map<string, Record<ListKind, string>>();
+  /** Told when any list may have changed, for clients that are not sessions (2026-07-28 subscription streams). */
+  readonly #listChangeListeners = new Set<(kinds: ReadonlySet<ListKind>) => void>();
+  /** The lists each session has asked for: only those are worth a list_changed. */
+  readonly #listed = new Map<string, Set<ListKind>>();
 
   constructor(config: GatewayConfig, log: Logger) {
     this.config = config;
@@ -94,7 +101,7 @@ export class Gateway implements UpstreamListener {
   closeSession(sessionId: string): void {
     const session = this.#sessions.get(sessionId);
     this.#sessions.delete(sessionId);
-    this.#shown.delete(sessionId);
+    this.#listed.delete(sessionId);
     for (const upstream of this.#upstreams.values()) upstream.detach(sessionId);
     if (session) {
       for (const uri of session.subscriptions) void this.#unsubscribeUpstream(session, uri);
@@ -105,7 +112,7 @@ export class Gateway implements UpstreamListener {
 
   async listTools(caller: Caller, cursor: string | undefined): Promise<RawResult> {
     const catalog = await this.#catalogFor(caller);
-    this.#remember(caller, 'tools', catalog);
+    this.#remember(caller, 'tools');
     return this.#page(catalog.tools, cursor, 'tools');
   }
 
@@ -121,7 +128,7 @@ export class Gateway implements UpstreamListener {
 
   async listPrompts(caller: Caller, cursor: string | undefined): Promise<RawResult> {
     const catalog = await this.#catalogFor(caller);
-    this.#remember(caller, 'prompts', catalog);
+    this.#remember(caller, 'prompts');
     return this.#page(catalog.prompts, cursor, 'prompts');
   }
 
@@ -136,7 +143,7 @@ export class Gateway implements UpstreamListener {
 
   async listResources(caller: Caller, cursor: string | undefined): Promise<RawResult> {
     const catalog = await this.#catalogFor(caller);
-    this.#remember(caller, 'resources', catalog);
+    this.#remember(caller, 'resources');
     return this.#page(catalog.resources, cursor, 'resources');
   }
 
@@ -205,9 +212,23 @@ export class Gateway implements UpstreamListener {
 
   // ---- what servers tell the gateway ----
 
-  catalogChanged(): void {
+  catalogChanged(upstream: Upstream, kinds: ReadonlySet<ListKind>): void {
+    this.log.debug({ server: upstream.id, kinds: [...kinds] }, 'catalog changed');
     this.#catalogs = new Map();
-    for (const session of this.#sessions.values()) void this.#tellListChanges(session);
+    for (const session of this.#sessions.values()) {
+      const listed = this.#listed.get(session.sessionId);
+      for (const kind of kinds) {
+        if (listed?.has(kind))
+          void session.notify({ method: `notifications/${kind}/list_changed` }).catch(() => undefined);
+      }
+    }
+    for (const listener of this.#listChangeListeners) listener(kinds);
+  }
+
+  /** Registers a function told which lists changed (for clients without a session). Returns its remover. */
+  onListChanged(listener: (kinds: ReadonlySet<ListKind>) => void): () => void {
+    this.#listChangeListeners.add(listener);
+    return () => this.#listChangeListeners.delete(listener);
   }
 
   notification(upstream: Upstream, notification: Notification, audience: readonly Caller[]): void {
@@ -248,7 +269,14 @@ export class Gateway implements UpstreamListener {
     // progress notification is sent back under the client's token.
     const { _meta: meta, ...rest } = params as { _meta?: Record<string, unknown> };
     const forwardedMeta = meta === undefined ? undefined : withoutProgressToken(meta);
-    return upstream.request(caller, method, forwardedMeta === undefined ? rest : { ...rest, _meta: forwardedMeta }, {
+    const { inputResponses, requestState } = options.retry ?? {};
+    const forwarded = {
+      ...rest,
+      ...(forwardedMeta === undefined ? {} : { _meta: forwardedMeta }),
+      ...(inputResponses === undefined ? {} : { inputResponses }),
+      ...(requestState === undefined ? {} : { requestState }),
+    };
+    return upstream.request(caller, method, forwarded, {
       signal: options.signal,
       ...(progressToken === undefined
         ? {}
@@ -324,21 +352,10 @@ export class Gateway implements UpstreamListener {
     }
   }
 
-  #remember(caller: Caller, kind: ListKind, catalog: AggregatedCatalog): void {
-    const shown = this.#shown.get(caller.sessionId) ?? { tools: '', resources: '', prompts: '' };
-    shown[kind] = signature(catalog, kind);
-    this.#shown.set(caller.sessionId, shown);
-  }
-
-  async #tellListChanges(session: ClientSession): Promise<void> {
-    const shown = this.#shown.get(session.sessionId);
-    if (!shown) return;
-    const catalog = await this.#catalogFor(session);
-    for (const kind of ['tools', 'resources', 'prompts'] as const) {
-      if (shown[kind] === '' || shown[kind] === signature(catalog, kind)) continue;
-      shown[kind] = signature(catalog, kind);
-      void session.notify({ method: `notifications/${kind}/list_changed` }).catch(() => undefined);
-    }
+  #remember(caller: Caller, kind: ListKind): void {
+    const listed = this.#listed.get(caller.sessionId) ?? new Set<ListKind>();
+    listed.add(kind);
+    this.#listed.set(caller.sessionId, listed);
   }
 }
 
@@ -364,11 +381,6 @@ function withLogger(notification: Notification, serverId: string): Notification 
   const params = notification.params ?? {};
   const logger = typeof params.logger === 'string' ? `${serverId}/${params.logger}` : serverId;
   return { ...notification, params: { ...params, logger } };
-}
-
-function signature(catalog: AggregatedCatalog, kind: ListKind): string {
-  const items = kind === 'resources' ? [...catalog.resources, ...catalog.resourceTemplates] : catalog[kind];
-  return JSON.stringify(items);
 }
 
 export type { ClientCapabilities };

@@ -46,10 +46,22 @@ export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => 
   const forwardOptions = (
     ctx: ServerContext,
     params: { _meta?: { progressToken?: string | number } },
-  ): ForwardOptions => ({
-    signal: ctx.mcpReq.signal,
-    ...(params._meta?.progressToken === undefined ? {} : { progressToken: params._meta.progressToken }),
-  });
+  ): ForwardOptions => {
+    const { inputResponses } = ctx.mcpReq;
+    const requestState = ctx.mcpReq.requestState();
+    return {
+      signal: ctx.mcpReq.signal,
+      ...(params._meta?.progressToken === undefined ? {} : { progressToken: params._meta.progressToken }),
+      ...(inputResponses === undefined && requestState === undefined
+        ? {}
+        : {
+            retry: {
+              ...(inputResponses === undefined ? {} : { inputResponses }),
+              ...(requestState === undefined ? {} : { requestState }),
+            },
+          }),
+    };
+  };
   const params = (request: { params?: unknown }): Record<string, unknown> =>
     (request.params ?? {}) as Record<string, unknown>;
   const cursorOf = (request: { params?: { cursor?: string } }): string | undefined => request.params?.cursor;

@@ -44,6 +44,11 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
     maxRequestBodySize: listen.maxBodyBytes,
     onerror: (error) => gateway.log.debug({ err: error.message }, 'modern request failed'),
   });
+  const stopListening = gateway.onListChanged((kinds) => {
+    if (kinds.has('tools')) modern.notify.toolsChanged();
+    if (kinds.has('prompts')) modern.notify.promptsChanged();
+    if (kinds.has('resources')) modern.notify.resourcesChanged();
+  });
   const allowedHosts = [
     ...localhostAllowedHostnames(),
     ...listen.allowedHosts.map(hostnameOf),
@@ -131,6 +136,7 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
   return {
     url: `http://${host}:${address.port}/mcp`,
     async close() {
+      stopListening();
       const open = [...sessions.values(), ...sseSessions.values()];
       await Promise.all(open.map((transport) => transport.close().catch(() => undefined)));
       await modern.close();

@@ -80,7 +80,29 @@ export class ServerConnection {
       await transport.close().catch(() => undefined);
       throw error;
     }
+    await connection.#listenForListChanges(log.child({ server: server.id }));
     return connection;
+  }
+
+  /**
+   * A 2026-07-28 server sends list_changed only on a `subscriptions/listen` stream, which the SDK does not open by
+   * itself; a 2025-era server sends them unprompted.
+   */
+  async #listenForListChanges(log: Logger): Promise<void> {
+    if (this.era !== 'modern') return;
+    const { tools, prompts, resources } = this.serverCapabilities;
+    const filter = {
+      ...(tools?.listChanged ? { toolsListChanged: true } : {}),
+      ...(prompts?.listChanged ? { promptsListChanged: true } : {}),
+      ...(resources?.listChanged ? { resourcesListChanged: true } : {}),
+    };
+    if (Object.keys(filter).length === 0) return;
+    try {
+      await this.#client.listen(filter);
+    } catch (error) {
+      // Without the stream the gateway still works; it just learns of list changes on reconnect.
+      log.warn({ err: (error as Error).message }, 'could not open a subscriptions/listen stream');
+    }
   }
 
   get closed(): boolean {

@@ -26,13 +26,30 @@ export interface ServerCatalog {
 
 const EMPTY_CATALOG: ServerCatalog = Object.freeze({ tools: [], resources: [], resourceTemplates: [], prompts: [] });
 
+/** The lists a catalog holds, by the name their list_changed notifications use. */
+export type CatalogKind = 'tools' | 'resources' | 'prompts';
+
+const ALL_KINDS: ReadonlySet<CatalogKind> = new Set(['tools', 'resources', 'prompts']);
+
+/** Which lists differ between two catalogs. */
+function changedKinds(before: ServerCatalog, after: ServerCatalog): Set<CatalogKind> {
+  const same = (a: readonly CatalogItem[], b: readonly CatalogItem[]) => JSON.stringify(a) === JSON.stringify(b);
+  const kinds = new Set<CatalogKind>();
+  if (!same(before.tools, after.tools)) kinds.add('tools');
+  if (!same(before.prompts, after.prompts)) kinds.add('prompts');
+  if (!same(before.resources, after.resources) || !same(before.resourceTemplates, after.resourceTemplates)) {
+    kinds.add('resources');
+  }
+  return kinds;
+}
+
 /** Where an upstream is in its life. */
 export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
 
 /** What an upstream tells the gateway. */
 export interface UpstreamListener {
   /** The server's tools, resources or prompts changed (a list_changed, a reconnect, a crash). */
-  catalogChanged(upstream: Upstream): void;
+  catalogChanged(upstream: Upstream, kinds: ReadonlySet<CatalogKind>): void;
   /**
    * A notification from the server that is not tied to a request the gateway made: logging, resource
    * updates, custom notifications. `audience` is the client sessions it concerns.
@@ -194,7 +211,7 @@ export class Upstream {
         clearTimeout(this.#retryTimer);
         this.#retryTimer = undefined;
         this.#log.info({ era: pooled.connection.era, tools: pooled.catalog.tools.length }, 'server connected');
-        this.#listener.catalogChanged(this);
+        this.#listener.catalogChanged(this, ALL_KINDS);
         return pooled;
       })
       .catch((error: unknown) => {
@@ -239,7 +256,7 @@ export class Upstream {
     this.#pool.delete(key);
     if (key !== PRIMARY_KEY || this.#state === 'closed') return;
     this.#markDown(new Error('connection closed'));
-    this.#listener.catalogChanged(this);
+    this.#listener.catalogChanged(this, ALL_KINDS);
   }
 
   #markDown(error: unknown): void {
@@ -256,18 +273,22 @@ export class Upstream {
 
   #onNotification(pooled: PooledConnection, notification: Notification): void {
     const method = notification.method;
-    if (method.endsWith('/list_changed') && LIST_CHANGED_METHODS.has(method)) {
-      void this.#refreshCatalog(pooled);
+    this.#log.debug({ method }, 'notification from server');
+    const changed = LIST_CHANGED_METHODS.get(method);
+    if (changed) {
+      void this.#refreshCatalog(pooled, changed);
       return;
     }
     const current = pooled.soleCaller();
     this.#listener.notification(this, notification, current ? [current] : [...pooled.attached.values()]);
   }
 
-  async #refreshCatalog(pooled: PooledConnection): Promise<void> {
+  /** Re-lists after a list_changed. The server's word is enough to tell clients, whatever the gateway sees. */
+  async #refreshCatalog(pooled: PooledConnection, notified: CatalogKind): Promise<void> {
     try {
+      const before = pooled.catalog;
       pooled.catalog = await listCatalog(pooled.connection, this.config.timeoutMs);
-      this.#listener.catalogChanged(this);
+      this.#listener.catalogChanged(this, changedKinds(before, pooled.catalog).add(notified));
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'could not refresh the catalog after list_changed');
     }
@@ -309,10 +330,10 @@ const PRIMARY_KEY = capabilityKey({});
 const INITIAL_RETRY_DELAY_MS = 500;
 const MAX_RETRY_DELAY_MS = 30_000;
 const INTERNAL_ERROR = -32603;
-const LIST_CHANGED_METHODS = new Set([
-  'notifications/tools/list_changed',
-  'notifications/resources/list_changed',
-  'notifications/prompts/list_changed',
+const LIST_CHANGED_METHODS = new Map<string, CatalogKind>([
+  ['notifications/tools/list_changed', 'tools'],
+  ['notifications/resources/list_changed', 'resources'],
+  ['notifications/prompts/list_changed', 'prompts'],
 ]);
 
 /** A connection in the pool, with who uses it and what is in flight on it. */
