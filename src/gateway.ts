@@ -102,10 +102,8 @@ export class Gateway implements UpstreamListener {
     const session = this.#sessions.get(sessionId);
     this.#sessions.delete(sessionId);
     this.#listed.delete(sessionId);
+    session?.subscriptions.clear();
     for (const upstream of this.#upstreams.values()) upstream.detach(sessionId);
-    if (session) {
-      for (const uri of session.subscriptions) void this.#unsubscribeUpstream(session, uri);
-    }
   }
 
   // ---- tools ----
@@ -157,27 +155,19 @@ export class Gateway implements UpstreamListener {
     return this.#forward(caller, serverId, 'resources/read', params, options);
   }
 
-  async subscribe(
-    session: ClientSession,
-    params: Record<string, unknown>,
-    options: ForwardOptions,
-  ): Promise<RawResult> {
+  async subscribe(session: ClientSession, params: Record<string, unknown>): Promise<RawResult> {
     const uri = String(params.uri);
     const serverId = await this.#resourceServer(session, uri);
-    const upstream = this.#upstreams.get(serverId)!;
-    if (!upstream.catalog || !this.#supportsSubscribe(upstream)) {
-      throw new ProtocolError(INVALID_PARAMS, `Resource ${uri} does not support subscriptions`);
-    }
-    // One upstream subscription serves every client session that shares the connection.
-    const first = !this.#someoneSubscribed(uri, session.sessionId);
+    await this.#upstreams.get(serverId)!.subscribe(session, uri);
     session.subscriptions.add(uri);
-    if (first) await this.#forward(session, serverId, 'resources/subscribe', params, options);
     return {};
   }
 
   async unsubscribe(session: ClientSession, params: Record<string, unknown>): Promise<RawResult> {
     const uri = String(params.uri);
-    if (session.subscriptions.delete(uri)) await this.#unsubscribeUpstream(session, uri);
+    if (!session.subscriptions.delete(uri)) return {};
+    const serverId = await this.#resourceServer(session, uri);
+    await this.#upstreams.get(serverId)!.unsubscribe(session, uri);
     return {};
   }
 
@@ -327,29 +317,6 @@ export class Gateway implements UpstreamListener {
     );
     if (withResources.length === 1) return withResources[0]!.id;
     throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
-  }
-
-  #supportsSubscribe(_upstream: Upstream): boolean {
-    return true;
-  }
-
-  #someoneSubscribed(uri: string, exceptSessionId: string): boolean {
-    for (const session of this.#sessions.values()) {
-      if (session.sessionId !== exceptSessionId && session.subscriptions.has(uri)) return true;
-    }
-    return false;
-  }
-
-  async #unsubscribeUpstream(session: ClientSession, uri: string): Promise<void> {
-    if (this.#someoneSubscribed(uri, session.sessionId)) return;
-    try {
-      const serverId = await this.#resourceServer(session, uri);
-      await this.#upstreams
-        .get(serverId)
-        ?.request(undefined, 'resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(5000) });
-    } catch (error) {
-      this.log.debug({ uri, err: (error as Error).message }, 'unsubscribe failed');
-    }
   }
 
   #remember(caller: Caller, kind: ListKind): void {

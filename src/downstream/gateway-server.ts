@@ -89,9 +89,7 @@ export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => 
     answer(gateway.complete(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
   );
   if (era === 'legacy') {
-    server.setRequestHandler('resources/subscribe', (request, ctx) =>
-      answer(gateway.subscribe(session, params(request), forwardOptions(ctx, params(request)))),
-    );
+    server.setRequestHandler('resources/subscribe', (request) => answer(gateway.subscribe(session, params(request))));
     server.setRequestHandler('resources/unsubscribe', (request) =>
       answer(gateway.unsubscribe(session, params(request))),
     );

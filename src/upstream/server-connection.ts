@@ -1,5 +1,6 @@
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type {
+  McpSubscription,
   ClientCapabilities,
   ClientContext,
   Implementation,
@@ -36,6 +37,11 @@ export class ServerConnection {
   readonly #client: Client;
   readonly #transport: Transport;
   #closed = false;
+  /** Resource URIs watched on a 2026-07-28 connection, and the listen stream that carries their updates. */
+  readonly #watched = new Set<string>();
+  #resourceStream: McpSubscription | undefined;
+  /** Subscription changes run one at a time, so a stream is never replaced by an older filter. */
+  #watchQueue: Promise<void> = Promise.resolve();
 
   private constructor(client: Client, transport: Transport) {
     this.#client = client;
@@ -128,6 +134,33 @@ export class ServerConnection {
   /** Sends a request and resolves with the server's result exactly as received. */
   request(method: string, params: Record<string, unknown> | undefined, options: RequestOptions): Promise<RawResult> {
     return this.#client.request({ method, params } as never, rawResult, { ...options, allowInputRequired: true });
+  }
+
+  /**
+   * Starts or stops receiving `notifications/resources/updated` for `uri`. A 2025-era server is asked with
+   * resources/subscribe and resources/unsubscribe; a 2026-07-28 server has no such methods, so the connection keeps
+   * one `subscriptions/listen` stream whose filter names every watched URI, and replaces it when the set changes.
+   */
+  watch(uri: string, on: boolean, timeoutMs: number): Promise<void> {
+    const step = this.#watchQueue.then(async () => {
+      if (this.era !== 'modern') {
+        await this.request(on ? 'resources/subscribe' : 'resources/unsubscribe', { uri }, { timeout: timeoutMs });
+        return;
+      }
+      const wanted = new Set(this.#watched);
+      if (on) wanted.add(uri);
+      else wanted.delete(uri);
+      const previous = this.#resourceStream;
+      this.#resourceStream =
+        wanted.size === 0
+          ? undefined
+          : await this.#client.listen({ resourceSubscriptions: [...wanted] }, { timeout: timeoutMs });
+      this.#watched.clear();
+      for (const watched of wanted) this.#watched.add(watched);
+      await previous?.close();
+    });
+    this.#watchQueue = step.catch(() => undefined);
+    return step;
   }
 
   /** Sends a notification to the server. */

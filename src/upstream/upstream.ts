@@ -153,10 +153,43 @@ export class Upstream {
     await pooled.connection.notify(method, params);
   }
 
-  /** Forgets a client session: its dedicated connections are closed. */
+  /** Subscribes `caller` to updates of a resource; one server subscription serves every session on a connection. */
+  async subscribe(caller: Caller, uri: string): Promise<void> {
+    const pooled = await this.#connectionFor(caller);
+    const subscribers = pooled.subscribers.get(uri) ?? new Set<string>();
+    pooled.subscribers.set(uri, subscribers);
+    const first = subscribers.size === 0;
+    subscribers.add(caller.sessionId);
+    if (!first) return;
+    try {
+      await pooled.connection.watch(uri, true, this.config.timeoutMs);
+    } catch (error) {
+      subscribers.delete(caller.sessionId);
+      if (subscribers.size === 0) pooled.subscribers.delete(uri);
+      throw this.#translateError(error);
+    }
+  }
+
+  /** Ends `caller`'s subscription; the server subscription ends with the last subscriber. */
+  async unsubscribe(caller: Caller, uri: string): Promise<void> {
+    for (const pooled of this.#pool.values()) await this.#dropSubscriber(pooled, uri, caller.sessionId);
+  }
+
+  async #dropSubscriber(pooled: PooledConnection, uri: string, sessionId: string): Promise<void> {
+    const subscribers = pooled.subscribers.get(uri);
+    if (!subscribers?.delete(sessionId) || subscribers.size > 0) return;
+    pooled.subscribers.delete(uri);
+    if (pooled.connection.closed) return;
+    await pooled.connection.watch(uri, false, this.config.timeoutMs).catch((error: unknown) => {
+      this.#log.debug({ uri, err: (error as Error).message }, 'could not end a resource subscription');
+    });
+  }
+
+  /** Forgets a client session: its subscriptions end and its dedicated connections are closed. */
   detach(sessionId: string): void {
     for (const [key, pooled] of this.#pool) {
       pooled.attached.delete(sessionId);
+      for (const uri of [...pooled.subscribers.keys()]) void this.#dropSubscriber(pooled, uri, sessionId);
       if (pooled.owner === sessionId) {
         this.#pool.delete(key);
         void pooled.connection.close();
@@ -342,6 +375,8 @@ class PooledConnection {
   catalog: ServerCatalog = EMPTY_CATALOG;
   /** Client sessions that used this connection, for notifications not tied to a call. */
   readonly attached = new Map<string, Caller>();
+  /** Resource URIs subscribed on this connection, and the client sessions that want their updates. */
+  readonly subscribers = new Map<string, Set<string>>();
   readonly #inFlight = new Map<Caller, number>();
   readonly owner: string | undefined;
 

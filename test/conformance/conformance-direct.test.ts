@@ -19,34 +19,8 @@ import {
   MODERN_NOT_PASSING,
   MODERN_SCENARIOS,
   runConformance,
-  type ConformanceRun,
 } from './run-conformance.js';
-
-/**
- * Each scenario's verdict: `pass`, or the checks that kept it from passing.
- * Comparing these maps shows, on failure, which scenario broke and how, and
- * catches a scenario that went missing, appeared, or started passing unannounced.
- */
-function verdicts(run: ConformanceRun): Record<string, string> {
-  return Object.fromEntries(
-    run.scenarios.map((scenario) => {
-      if (scenario.passed) return [scenario.name, 'pass'];
-      const problems = scenario.checks
-        .filter((check) => check.status !== 'SUCCESS' && check.status !== 'INFO')
-        .map((check) => `${check.status} ${check.id}: ${check.message ?? ''}`);
-      return [scenario.name, problems.join('; ') || 'no successful check'];
-    }),
-  );
-}
-
-function expectedVerdicts(
-  all: readonly string[],
-  notPassing: Readonly<Record<string, string>>,
-): Record<string, unknown> {
-  return Object.fromEntries(
-    all.map((name) => [name, name in notPassing ? expect.not.stringMatching(/^pass$/) : 'pass']),
-  );
-}
+import { expectedVerdicts, verdicts } from './verdicts.js';
 
 describe('conformance suite against the fixture server directly', () => {
   let server: SpawnedConformanceServer;
