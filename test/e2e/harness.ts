@@ -109,3 +109,37 @@ export async function connectStdio(
   await client.connect(transport);
   return { client, stderr };
 }
+
+/** The published reference server, started from node_modules (never fetched at test time). */
+export const EVERYTHING_MAIN = join(ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+
+/** A published HTTP server started on loopback by a test. */
+export interface HttpServerProcess {
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `@modelcontextprotocol/server-everything` over `streamableHttp` or `sse` on a free loopback port. It
+ * listens on every interface by itself; the loopback-only preload keeps it on 127.0.0.1.
+ */
+export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promise<HttpServerProcess> {
+  const child = spawn(process.execPath, ['--import', join(ROOT, 'test/e2e/loopback-only.mjs'), EVERYTHING_MAIN, mode], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH ?? '', PORT: '0' },
+  });
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error('server-everything did not start in time')), 20_000);
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      const match = /loopback-only listening (\d+)/.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        resolvePort(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server-everything exited with ${code}`)));
+  });
+  return { port, process: child, stop: () => stopProcess(child) };
+}
