@@ -2,6 +2,7 @@ import type { ClientCapabilities, LoggingLevel, Notification, ProgressToken } fr
 import { ProtocolError } from '@modelcontextprotocol/server';
 import { AggregatedCatalog } from './catalog/aggregate.js';
 import { paginate } from './catalog/cursor.js';
+import { EraBridge } from './downstream/era-bridge.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { Logger } from './log.js';
@@ -32,6 +33,9 @@ export interface ForwardOptions {
   readonly retry?: { readonly inputResponses?: Record<string, unknown>; readonly requestState?: unknown };
 }
 
+/** How long a bridged call waits for its client to come back with an answer. */
+const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
+
 /** How many items one page of a list holds. */
 const PAGE_SIZE = 100;
 
@@ -57,6 +61,8 @@ export class Gateway implements UpstreamListener {
   readonly config: GatewayConfig;
   readonly log: Logger;
   readonly #upstreams: ReadonlyMap<string, Upstream>;
+  /** Holds 2025-era servers' calls open for 2026-07-28 clients that answer their requests by retrying. */
+  readonly eraBridge = new EraBridge(BRIDGE_IDLE_TIMEOUT_MS);
   readonly #sessions = new Map<string, ClientSession>();
   /** Aggregated catalogs by client capability key; dropped whenever a server's catalog changes. */
   #catalogs = new Map<string, Promise<AggregatedCatalog>>();
@@ -77,6 +83,7 @@ export class Gateway implements UpstreamListener {
   }
 
   async close(): Promise<void> {
+    this.eraBridge.close();
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
   }
 

@@ -307,7 +307,8 @@ export const configSchema = z
   .superRefine(checkServerIdsAgainstSeparator, { when: () => true })
   .meta({
     title: 'Toolgate configuration',
-    description: 'toolgate.json: the MCP servers Toolgate fronts and how it serves them. See the Configuration section of the README.',
+    description:
+      'toolgate.json: the MCP servers Toolgate fronts and how it serves them. See the Configuration section of the README.',
   });
 
 /** toolgate.json as written: what the file may contain. */

@@ -67,14 +67,40 @@ export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => 
   const cursorOf = (request: { params?: { cursor?: string } }): string | undefined => request.params?.cursor;
 
   server.setRequestHandler('tools/list', (request, ctx) => answer(gateway.listTools(callerOf(ctx), cursorOf(request))));
+  /**
+   * Runs a request during which a server may ask the client something (sampling, elicitation, roots). A
+   * 2025-era client is asked directly, related to this request; a 2026-07-28 client cannot be asked, so the era
+   * bridge answers it with `input_required` results and resumes the call when the client retries.
+   */
+  const interactive = (
+    ctx: ServerContext,
+    request: { params?: unknown },
+    operation: (caller: Caller, options: ForwardOptions) => Promise<RawResult>,
+  ): Promise<never> => {
+    const options = forwardOptions(ctx, params(request));
+    if (era === 'legacy') return answer(operation(callerOf(ctx), options));
+    const bridge = gateway.eraBridge;
+    const requestState = ctx.mcpReq.requestState();
+    if (bridge.owns(requestState)) {
+      return answer(bridge.resume(requestState, ctx.mcpReq.inputResponses, ctx.mcpReq.signal));
+    }
+    return answer(
+      bridge.start(
+        (ask, signal) =>
+          operation({ ...callerOf(ctx), request: (serverRequest) => ask(serverRequest) }, { ...options, signal }),
+        ctx.mcpReq.signal,
+      ),
+    );
+  };
+
   server.setRequestHandler('tools/call', (request, ctx) =>
-    answer(gateway.callTool(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
+    interactive(ctx, request, (caller, options) => gateway.callTool(caller, params(request), options)),
   );
   server.setRequestHandler('prompts/list', (request, ctx) =>
     answer(gateway.listPrompts(callerOf(ctx), cursorOf(request))),
   );
   server.setRequestHandler('prompts/get', (request, ctx) =>
-    answer(gateway.getPrompt(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
+    interactive(ctx, request, (caller, options) => gateway.getPrompt(caller, params(request), options)),
   );
   server.setRequestHandler('resources/list', (request, ctx) =>
     answer(gateway.listResources(callerOf(ctx), cursorOf(request))),
@@ -83,7 +109,7 @@ export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => 
     answer(gateway.listResourceTemplates(callerOf(ctx), cursorOf(request))),
   );
   server.setRequestHandler('resources/read', (request, ctx) =>
-    answer(gateway.readResource(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
+    interactive(ctx, request, (caller, options) => gateway.readResource(caller, params(request), options)),
   );
   server.setRequestHandler('completion/complete', (request, ctx) =>
     answer(gateway.complete(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),

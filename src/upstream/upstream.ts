@@ -5,7 +5,7 @@ import type {
   Notification,
   RequestOptions,
 } from '@modelcontextprotocol/client';
-import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/load.js';
 import { GatewayError, GatewayErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -128,7 +128,31 @@ export class Upstream {
     params: Record<string, unknown> | undefined,
     options: Pick<RequestOptions, 'signal' | 'onprogress'>,
   ): Promise<RawResult> {
-    const pooled = await this.#connectionFor(caller);
+    let pooled = await this.#connectionFor(caller);
+    try {
+      return await this.#requestOn(pooled, caller, method, params, options);
+    } catch (error) {
+      if (!(error instanceof SdkHttpError && error.status === 404)) throw this.#translateError(error);
+      // The server forgot the session (restart, expiry). It never saw the request, so one retry on a new
+      // session is safe.
+      this.#log.info('server session expired; starting a new one');
+      this.#discard(pooled);
+      pooled = await this.#connectionFor(caller);
+      try {
+        return await this.#requestOn(pooled, caller, method, params, options);
+      } catch (retryError) {
+        throw this.#translateError(retryError);
+      }
+    }
+  }
+
+  async #requestOn(
+    pooled: PooledConnection,
+    caller: Caller | undefined,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: Pick<RequestOptions, 'signal' | 'onprogress'>,
+  ): Promise<RawResult> {
     const release = pooled.enter(caller);
     try {
       return await pooled.connection.request(method, withLogLevel(params, pooled.connection.era, caller?.logLevel), {
@@ -140,11 +164,17 @@ export class Upstream {
         // reports progress would still die at its timeout. Always listen, and let the caller decide what to show.
         onprogress: options.onprogress ?? (() => undefined),
       });
-    } catch (error) {
-      throw this.#translateError(error);
     } finally {
       release();
     }
+  }
+
+  /** Drops a connection the server no longer knows; the next request opens a new one. */
+  #discard(pooled: PooledConnection): void {
+    for (const [key, entry] of this.#pool) {
+      if (entry === pooled) this.#pool.delete(key);
+    }
+    void pooled.connection.close();
   }
 
   /** Sends a notification to the server on the connection `caller` uses (e.g. roots/list_changed). */

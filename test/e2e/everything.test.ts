@@ -173,6 +173,31 @@ describe('requests from the server reach the client that caused them', () => {
       await capable.close();
     }
   });
+  it('a 2026-07-28 client answers a 2025-era server’s requests through input_required results', async () => {
+    const client = await connectHttp(gateway.url, {
+      era: 'modern',
+      capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} },
+    });
+    try {
+      let asked = 0;
+      client.setRequestHandler('sampling/createMessage', async () => {
+        asked++;
+        return { role: 'assistant', content: { type: 'text', text: 'bridged answer' }, model: 'bridge-model' };
+      });
+      client.setRequestHandler('roots/list', async () => ({ roots: [{ uri: 'file:///modern/root', name: 'modern' }] }));
+      // The SDK client fulfils input_required results itself and retries with its answers.
+      const sampled = await client.callTool({
+        name: 'everything__trigger-sampling-request',
+        arguments: { prompt: 'hello', maxTokens: 10 },
+      });
+      expect(asked).toBe(1);
+      expect(textOf(sampled)).toContain('bridge-model');
+      const roots = await client.callTool({ name: 'everything__get-roots-list', arguments: {} });
+      expect(textOf(roots)).toContain('file:///modern/root');
+    } finally {
+      await client.close();
+    }
+  });
 });
 
 describe('a server gets exactly the environment the config gives it', () => {
