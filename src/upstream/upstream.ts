@@ -29,8 +29,6 @@ const EMPTY_CATALOG: ServerCatalog = Object.freeze({ tools: [], resources: [], r
 /** The lists a catalog holds, by the name their list_changed notifications use. */
 export type CatalogKind = 'tools' | 'resources' | 'prompts';
 
-const ALL_KINDS: ReadonlySet<CatalogKind> = new Set(['tools', 'resources', 'prompts']);
-
 /** Which lists differ between two catalogs. */
 function changedKinds(before: ServerCatalog, after: ServerCatalog): Set<CatalogKind> {
   const same = (a: readonly CatalogItem[], b: readonly CatalogItem[]) => JSON.stringify(a) === JSON.stringify(b);
@@ -78,6 +76,8 @@ export class Upstream {
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelayMs = INITIAL_RETRY_DELAY_MS;
   #primaryOpening: Promise<PooledConnection> | undefined;
+  #lastKnown: ServerCatalog = EMPTY_CATALOG;
+  #lastAttemptAt = 0;
 
   constructor(config: ServerConfig, listener: UpstreamListener, log: Logger) {
     this.config = config;
@@ -97,9 +97,13 @@ export class Upstream {
     return this.#lastError;
   }
 
-  /** The catalog of the primary connection: what a client with no server-facing capabilities sees. */
+  /**
+   * The catalog of the primary connection: what a client with no server-facing capabilities sees. While the
+   * server is down, the last catalog it listed: its tools stay visible and answer with an error naming the server,
+   * rather than vanishing and reappearing with every restart.
+   */
   get catalog(): ServerCatalog {
-    return this.#pool.get(PRIMARY_KEY)?.catalog ?? EMPTY_CATALOG;
+    return this.#pool.get(PRIMARY_KEY)?.catalog ?? this.#lastKnown;
   }
 
   /** Starts connecting; resolves once the first attempt has succeeded or failed (failures schedule retries). */
@@ -113,7 +117,7 @@ export class Upstream {
     try {
       return (await this.#connectionFor(caller)).catalog;
     } catch {
-      return EMPTY_CATALOG;
+      return this.#lastKnown;
     }
   }
 
@@ -257,7 +261,11 @@ export class Upstream {
 
   async #openPrimaryNow(): Promise<PooledConnection> {
     if (this.#state === 'closed') throw this.#unavailable();
-    // A request while the server is down does not wait for the backoff timer: it tries once, now.
+    // A request while the server is down does not wait for the backoff timer: it tries now, but not more than
+    // once a second, so that busy clients cannot make a crashing server restart in a loop.
+    if (this.#state === 'down' && !this.#primaryOpening && Date.now() - this.#lastAttemptAt < MIN_ATTEMPT_INTERVAL_MS) {
+      throw this.#unavailable();
+    }
     try {
       return await this.#openPrimary();
     } catch {
@@ -266,6 +274,7 @@ export class Upstream {
   }
 
   #openPrimary(): Promise<PooledConnection> {
+    if (!this.#primaryOpening) this.#lastAttemptAt = Date.now();
     this.#primaryOpening ??= this.#open(PRIMARY_KEY, {}, undefined)
       .then((pooled) => {
         this.#state = 'ready';
@@ -274,7 +283,7 @@ export class Upstream {
         clearTimeout(this.#retryTimer);
         this.#retryTimer = undefined;
         this.#log.info({ era: pooled.connection.era, tools: pooled.catalog.tools.length }, 'server connected');
-        this.#listener.catalogChanged(this, ALL_KINDS);
+        this.#updateLastKnown(pooled.catalog);
         return pooled;
       })
       .catch((error: unknown) => {
@@ -319,7 +328,14 @@ export class Upstream {
     this.#pool.delete(key);
     if (key !== PRIMARY_KEY || this.#state === 'closed') return;
     this.#markDown(new Error('connection closed'));
-    this.#listener.catalogChanged(this, ALL_KINDS);
+  }
+
+  /** Records what the primary connection lists, and tells the gateway what changed since it last knew. */
+  #updateLastKnown(catalog: ServerCatalog): void {
+    const kinds = changedKinds(this.#lastKnown, catalog);
+    this.#lastKnown = catalog;
+    // Even with no visible change, the gateway must drop catalogs it aggregated while the server was down.
+    this.#listener.catalogChanged(this, kinds);
   }
 
   #markDown(error: unknown): void {
@@ -351,6 +367,7 @@ export class Upstream {
     try {
       const before = pooled.catalog;
       pooled.catalog = await listCatalog(pooled.connection, this.config.timeoutMs);
+      if (this.#pool.get(PRIMARY_KEY) === pooled) this.#lastKnown = pooled.catalog;
       this.#listener.catalogChanged(this, changedKinds(before, pooled.catalog).add(notified));
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'could not refresh the catalog after list_changed');
@@ -391,6 +408,7 @@ export class Upstream {
 
 const PRIMARY_KEY = capabilityKey({});
 const INITIAL_RETRY_DELAY_MS = 500;
+const MIN_ATTEMPT_INTERVAL_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
 const INTERNAL_ERROR = -32603;
 const LIST_CHANGED_METHODS = new Map<string, CatalogKind>([

@@ -1,0 +1,265 @@
+/**
+ * Exact sliding-window counting for policy limits.
+ *
+ * A limit `{ windowMs, max }` holds when, in every interval `windowMs` long, the accepted amounts add up to at
+ * most `max`. Calendar windows ("this minute") let twice `max` through around a boundary, so each counter
+ * keeps its accepted events, `{ at, amount }`, and a call is accepted at time `now` only if the events in
+ * `(now - windowMs, now]` plus the call's amount stay within `max`. An event at `t` therefore stops counting
+ * at exactly `t + windowMs`.
+ *
+ * Time is always an argument (epoch milliseconds): nothing here reads a clock. Events are kept in
+ * non-decreasing order of `at`; a `now` earlier than the newest event (a clock stepped back) is treated as the
+ * time of the newest event, which only ever makes a counter stricter.
+ */
+
+/** One accepted (reserved or committed) use of a counter. */
+export interface WindowEvent {
+  /** Epoch milliseconds. */
+  readonly at: number;
+  /** 1 for a call; the argument's value for a spend cap. */
+  readonly amount: number;
+}
+
+/** One limit on a counter. */
+export interface WindowLimit {
+  readonly windowMs: number;
+  readonly max: number;
+}
+
+/** A limit as a decision names it: the rule (JSON Pointer) that set it, for the refusal message and audit. */
+export interface LimitCheck extends WindowLimit {
+  readonly rule: string;
+}
+
+/**
+ * A charge the gateway must reserve before forwarding an allowed call: `amount` on `counterKey`, which must
+ * keep every one of `limits`. One reservation per counter key; several limits may share a key (a per-minute
+ * and a per-day limit on the same counter).
+ */
+export interface Reservation {
+  readonly counterKey: string;
+  readonly amount: number;
+  readonly limits: readonly LimitCheck[];
+}
+
+/**
+ * Read-only access to counter state, the input that lets decide() stay pure: the events of a key, reserved
+ * and committed, in non-decreasing order of `at`. A key never used has none.
+ */
+export interface CounterView {
+  events(counterKey: string): readonly WindowEvent[];
+}
+
+/** A CounterView with no events: every counter unused. */
+export const EMPTY_COUNTERS: CounterView = Object.freeze({ events: () => [] });
+
+/** Sum of the amounts of the events that count at `now` in a window `windowMs` long: those with `at > now - windowMs`. */
+export function usedIn(events: readonly WindowEvent[], now: number, windowMs: number): number {
+  const start = now - windowMs;
+  let used = 0;
+  // Newest first: the events inside the window are a suffix of the list.
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i];
+    if (event === undefined || event.at <= start) break;
+    used += event.amount;
+  }
+  return used;
+}
+
+/**
+ * Milliseconds from `now` until `amount` fits under `limit`, if nothing else is reserved or released
+ * meanwhile: 0 when it fits now, null when it never can (`amount > max`). Exact: at `now + result` the amount
+ * fits, and one millisecond earlier it does not.
+ */
+export function retryAfterMs(events: readonly WindowEvent[], now: number, limit: WindowLimit, amount: number): number | null {
+  if (amount > limit.max) return null;
+  const start = now - limit.windowMs;
+  let first = events.length;
+  let used = 0;
+  while (first > 0 && (events[first - 1]?.at ?? -Infinity) > start) {
+    first--;
+    used += events[first]?.amount ?? 0;
+  }
+  let excess = used + amount - limit.max;
+  if (excess <= 0) return 0;
+  // The oldest events leave the window first; wait until enough of them have left.
+  for (let i = first; i < events.length; i++) {
+    const event = events[i];
+    if (event === undefined) break;
+    excess -= event.amount;
+    if (excess <= 0) return Math.max(0, event.at + limit.windowMs - now);
+  }
+  // Unreachable: once every event has left the window, amount <= max fits.
+  return null;
+}
+
+/** Why a reservation was refused: the first limit it would break, and when all its limits would allow it. */
+export interface LimitRefusal {
+  /** Index, in the list given, of the first limit the amount would break. */
+  readonly limitIndex: number;
+  readonly used: number;
+  /** When every limit given allows the amount; null when one never can. */
+  readonly retryAfterMs: number | null;
+}
+
+/** Checks `amount` at `now` against every limit; undefined when it fits all of them. */
+export function checkLimits(
+  events: readonly WindowEvent[],
+  now: number,
+  limits: readonly WindowLimit[],
+  amount: number,
+): LimitRefusal | undefined {
+  let refusal: { limitIndex: number; used: number } | undefined;
+  limits.forEach((limit, limitIndex) => {
+    const used = usedIn(events, now, limit.windowMs);
+    if (refusal === undefined && used + amount > limit.max) refusal = { limitIndex, used };
+  });
+  if (refusal === undefined) return undefined;
+  // Each limit, once it allows the amount, keeps allowing it (events only leave), so all allow it at the latest.
+  let wait: number | null = 0;
+  for (const limit of limits) {
+    const each = retryAfterMs(events, now, limit, amount);
+    wait = each === null || wait === null ? null : Math.max(wait, each);
+  }
+  return { ...refusal, retryAfterMs: wait };
+}
+
+/** The id of one reservation in a SlidingWindowCounter. */
+export type ReservationId = number;
+
+interface StoredEvent extends WindowEvent {
+  readonly id: ReservationId;
+  committed: boolean;
+}
+
+/**
+ * The events of one counter key, in memory: what a counter store keeps per key, and the reference for stores
+ * that persist them. A reservation counts from the moment it is made, so calls in flight count; commit keeps
+ * it, release gives its quota back.
+ */
+export class SlidingWindowCounter {
+  private readonly stored: StoredEvent[] = [];
+  private nextId: ReservationId = 1;
+
+  /** Reserved and committed events, oldest first. The array is live: read it before changing the counter. */
+  events(): readonly WindowEvent[] {
+    return this.stored;
+  }
+
+  /**
+   * Reserves `amount` at `now` if every limit allows it.
+   * @returns the reservation's id, or why not and when to retry.
+   */
+  reserve(
+    amount: number,
+    now: number,
+    limits: readonly WindowLimit[],
+  ): { readonly ok: true; readonly id: ReservationId } | ({ readonly ok: false } & LimitRefusal) {
+    const at = Math.max(now, this.stored.at(-1)?.at ?? now);
+    const refusal = checkLimits(this.stored, at, limits, amount);
+    if (refusal !== undefined) return { ok: false, ...refusal, retryAfterMs: refusal.retryAfterMs === null ? null : refusal.retryAfterMs + (at - now) };
+    const id = this.nextId++;
+    this.stored.push({ id, at, amount, committed: false });
+    return { ok: true, id };
+  }
+
+  /** Keeps a reservation: the call went through. False when the id is unknown (released or pruned). */
+  commit(id: ReservationId): boolean {
+    const event = this.stored.find((each) => each.id === id);
+    if (event === undefined) return false;
+    event.committed = true;
+    return true;
+  }
+
+  /** Gives a reservation's quota back: the call never ran. False when the id is unknown or already committed. */
+  release(id: ReservationId): boolean {
+    const index = this.stored.findIndex((each) => each.id === id);
+    if (index === -1 || this.stored[index]?.committed === true) return false;
+    this.stored.splice(index, 1);
+    return true;
+  }
+
+  /** Forgets events that no window up to `keepMs` long can count at `now` or later. */
+  prune(now: number, keepMs: number): void {
+    const start = now - keepMs;
+    let drop = 0;
+    while (drop < this.stored.length && (this.stored[drop]?.at ?? Infinity) <= start) drop++;
+    this.stored.splice(0, drop);
+  }
+
+  /** True when the counter holds no events, so a store can forget the key. */
+  get isEmpty(): boolean {
+    return this.stored.length === 0;
+  }
+}
+
+/** The reservations a call holds, to commit or release together. */
+export type Hold = readonly { readonly counterKey: string; readonly id: ReservationId }[];
+
+/** A refused reservation: the limit (rule) that refused it, and when all of them would allow it. */
+export interface HoldRefusal {
+  readonly ok: false;
+  readonly counterKey: string;
+  readonly rule: string;
+  readonly retryAfterMs: number | null;
+}
+
+/**
+ * An in-memory counter store: SlidingWindowCounters by key, a CounterView for decide(), and all-or-nothing
+ * reservation of a decision's charges. Synchronous, so a check and its reservation cannot interleave with
+ * another call's.
+ */
+export class SlidingWindowCounters implements CounterView {
+  private readonly counters = new Map<string, SlidingWindowCounter>();
+
+  events(counterKey: string): readonly WindowEvent[] {
+    return this.counters.get(counterKey)?.events() ?? [];
+  }
+
+  /**
+   * Reserves every charge, or none of them. decide() already checked the limits against this state, but
+   * the gateway may have awaited since, so they are checked again here.
+   */
+  reserve(reservations: readonly Reservation[], now: number): { readonly ok: true; readonly hold: Hold } | HoldRefusal {
+    const hold: { counterKey: string; id: ReservationId }[] = [];
+    for (const reservation of reservations) {
+      const counter = this.counterFor(reservation.counterKey);
+      const result = counter.reserve(reservation.amount, now, reservation.limits);
+      if (!result.ok) {
+        this.release(hold);
+        return {
+          ok: false,
+          counterKey: reservation.counterKey,
+          rule: reservation.limits[result.limitIndex]?.rule ?? '',
+          retryAfterMs: result.retryAfterMs,
+        };
+      }
+      hold.push({ counterKey: reservation.counterKey, id: result.id });
+    }
+    return { ok: true, hold };
+  }
+
+  /** The call succeeded: its reservations stay counted. */
+  commit(hold: Hold): void {
+    for (const { counterKey, id } of hold) this.counters.get(counterKey)?.commit(id);
+  }
+
+  /** The call never ran: its reservations are given back. */
+  release(hold: Hold): void {
+    for (const { counterKey, id } of hold) this.counters.get(counterKey)?.release(id);
+  }
+
+  /** Forgets events older than `keepMs` (the policy's longest window) and keys left empty. */
+  prune(now: number, keepMs: number): void {
+    for (const [key, counter] of this.counters) {
+      counter.prune(now, keepMs);
+      if (counter.isEmpty) this.counters.delete(key);
+    }
+  }
+
+  private counterFor(counterKey: string): SlidingWindowCounter {
+    let counter = this.counters.get(counterKey);
+    if (counter === undefined) this.counters.set(counterKey, (counter = new SlidingWindowCounter()));
+    return counter;
+  }
+}
