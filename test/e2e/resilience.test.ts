@@ -3,6 +3,8 @@
  * an error naming them, the other servers keep working, and the gateway reconnects. Long calls that report
  * progress survive the timeout; cancellation reaches the server.
  */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/client';
@@ -188,5 +190,21 @@ describe('an HTTP server that restarts and forgets its sessions', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('shutting down', () => {
+  it('ends every stdio server process with the gateway', async () => {
+    const marker = `shutdown-${randomUUID()}`;
+    const gateway = await startGatewayProcess(
+      writeConfig({ mcpServers: { child: fixtureCommand('fixture-server.ts', ['--name', marker]) } }),
+    );
+    const running = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(marker));
+    expect(running().length).toBeGreaterThan(0);
+    await gateway.stop();
+    await eventually(() => expect(running()).toEqual([]));
   });
 });
