@@ -6,29 +6,10 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand, startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
-import { connectHttp, startGatewayProcess, writeConfig, type GatewayProcess } from './harness.js';
+import { connectHttp, startGatewayProcess, writeConfig, type GatewayProcess, textOf, eventually } from './harness.js';
 
 /** A pass-through result schema, so the test sees exactly what arrived. */
 const raw = { '~standard': { version: 1, vendor: 'test', validate: (value: unknown) => ({ value }) } } as const;
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: { text?: string }[] }).content ?? [];
-  return content.map((block) => block.text ?? '').join('\n');
-}
-
-/** Waits until `check` passes, for notifications that arrive on their own stream. */
-async function eventually(check: () => void, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 describe('two servers behind one gateway', () => {
   let beta: HttpFixture;

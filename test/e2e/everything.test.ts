@@ -14,6 +14,7 @@ import {
   writeConfig,
   type GatewayProcess,
   type HttpServerProcess,
+  textOf,
 } from './harness.js';
 
 type Upstream = 'stdio' | 'streamableHttp' | 'sse';
@@ -25,11 +26,6 @@ async function serverEntry(kind: Upstream, started: HttpServerProcess[]): Promis
   return kind === 'sse'
     ? { type: 'sse', url: `http://127.0.0.1:${server.port}/sse` }
     : { type: 'http', url: `http://127.0.0.1:${server.port}/mcp` };
-}
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
-  return content.map((block) => block.text ?? '').join('\n');
 }
 
 describe.each<Upstream>(['stdio', 'streamableHttp', 'sse'])('server-everything over %s behind the gateway', (kind) => {

@@ -143,3 +143,23 @@ export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promi
   });
   return { port, process: child, stop: () => stopProcess(child) };
 }
+
+/** The text of a tool result's content blocks, joined by newlines. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { text?: string }[] }).content ?? [];
+  return content.map((block) => block.text ?? '').join('\n');
+}
+
+/** Retries `check` until it passes or `timeoutMs` is over, for effects that arrive on their own schedule. */
+export async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

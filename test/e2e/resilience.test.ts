@@ -10,30 +10,12 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand, startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
-import { connectHttp, startGatewayProcess, writeConfig, type GatewayProcess } from './harness.js';
-
-function textOf(result: unknown): string {
-  const content = (result as { content?: { text?: string }[] }).content ?? [];
-  return content.map((block) => block.text ?? '').join('\n');
-}
+import { connectHttp, startGatewayProcess, writeConfig, type GatewayProcess, textOf, eventually } from './harness.js';
 
 async function health(gateway: GatewayProcess): Promise<Record<string, string>> {
   const response = await fetch(gateway.url.replace(/\/mcp$/, '/healthz'));
   const body = (await response.json()) as { servers: { id: string; state: string }[] };
   return Object.fromEntries(body.servers.map((server) => [server.id, server.state]));
-}
-
-async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 /** A loopback port with nothing listening on it. */
