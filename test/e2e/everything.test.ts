@@ -46,7 +46,8 @@ describe.each<Upstream>(['stdio', 'streamableHttp', 'sse'])('server-everything o
   const clients: { name: string; connect: () => Promise<Client> }[] = [
     { name: 'legacy HTTP client', connect: () => connectHttp(gateway.url) },
     { name: '2026-07-28 HTTP client', connect: () => connectHttp(gateway.url, { era: 'modern' }) },
-    { name: 'stdio client', connect: async () => (await connectStdio(config)).client },
+    { name: 'legacy stdio client', connect: async () => (await connectStdio(config)).client },
+    { name: '2026-07-28 stdio client', connect: async () => (await connectStdio(config, { era: 'modern' })).client },
   ];
 
   for (const { name, connect } of clients) {
