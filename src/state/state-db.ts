@@ -1,0 +1,46 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** The embedded state store: one SQLite database file (config key `state.sqlite`). */
+export type StateDb = Database.Database;
+
+/**
+ * Schema changes, in order. Each runs once, inside a transaction, and the database's `user_version` records how
+ * many have run; a database written by a newer Toolgate is refused rather than misread.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE grants (
+     id TEXT PRIMARY KEY,
+     label TEXT NOT NULL,
+     secret_hash BLOB NOT NULL,
+     policy TEXT,
+     servers TEXT,
+     created_at INTEGER NOT NULL,
+     rotated_at INTEGER,
+     revoked_at INTEGER
+   );
+   CREATE UNIQUE INDEX grants_active_label ON grants(label) WHERE revoked_at IS NULL;`,
+];
+
+/** Opens (creating if needed) the state database and brings its schema up to date. */
+export function openStateDb(file: string): StateDb {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // Several processes (the gateway and the CLI) share the file; wait for a lock rather than fail at once.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    db.close();
+    throw new Error(`${file} was written by a newer Toolgate (schema ${version}; this one knows ${MIGRATIONS.length})`);
+  }
+  for (let index = version; index < MIGRATIONS.length; index++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[index]!);
+      db.pragma(`user_version = ${index + 1}`);
+    })();
+  }
+  return db;
+}

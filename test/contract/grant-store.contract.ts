@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { GrantError, type GrantStore } from '../../src/grants/grant-store.js';
+
+/**
+ * The behaviour every GrantStore must have, whatever it stores grants in. Each implementation's test calls this
+ * with a factory that returns a fresh, empty store.
+ */
+export function runGrantStoreContract(name: string, make: () => Promise<GrantStore> | GrantStore): void {
+  describe(`GrantStore contract: ${name}`, () => {
+    it('creates a grant whose token authenticates it, and stores no token', async () => {
+      const store = await make();
+      expect(await store.hasActiveGrants()).toBe(false);
+      const { grant, token } = await store.create({ label: 'ci-runner', policy: '/p.json', servers: ['github'] }, 1000);
+      expect(grant).toMatchObject({ label: 'ci-runner', policy: '/p.json', servers: ['github'], createdAt: 1000 });
+      expect(token).toMatch(/^tg_[0-9a-f]{16}_/);
+      expect(await store.authenticate(token)).toEqual(grant);
+      expect(JSON.stringify(await store.list())).not.toContain(token.split('_')[2]);
+      expect(await store.hasActiveGrants()).toBe(true);
+    });
+
+    it('refuses tokens that are wrong, malformed or for another grant', async () => {
+      const store = await make();
+      const a = await store.create({ label: 'a', policy: null, servers: null }, 1);
+      const b = await store.create({ label: 'b', policy: null, servers: null }, 2);
+      const [, aId] = a.token.split('_');
+      const bSecret = b.token.split('_').slice(2).join('_');
+      expect(await store.authenticate(`tg_${aId}_${bSecret}`)).toBeUndefined();
+      expect(await store.authenticate('not-a-token')).toBeUndefined();
+      expect(await store.authenticate(a.token.slice(0, -1) + (a.token.endsWith('A') ? 'B' : 'A'))).toBeUndefined();
+    });
+
+    it('refuses a second active grant with the same label', async () => {
+      const store = await make();
+      await store.create({ label: 'dup', policy: null, servers: null }, 1);
+      await expect(store.create({ label: 'dup', policy: null, servers: null }, 2)).rejects.toBeInstanceOf(GrantError);
+    });
+
+    it('rotates one grant without touching the others', async () => {
+      const store = await make();
+      const a = await store.create({ label: 'a', policy: null, servers: null }, 1);
+      const b = await store.create({ label: 'b', policy: null, servers: null }, 2);
+      const rotated = await store.rotate('a', 50);
+      expect(rotated.token).not.toBe(a.token);
+      expect(rotated.grant).toMatchObject({ id: a.grant.id, rotatedAt: 50 });
+      expect(await store.authenticate(a.token)).toBeUndefined();
+      expect((await store.authenticate(rotated.token))?.id).toBe(a.grant.id);
+      expect((await store.authenticate(b.token))?.id).toBe(b.grant.id);
+    });
+
+    it('revokes one grant without touching the others, keeps it on record, and frees its label', async () => {
+      const store = await make();
+      const a = await store.create({ label: 'a', policy: null, servers: null }, 1);
+      const b = await store.create({ label: 'b', policy: null, servers: null }, 2);
+      const revoked = await store.revoke(a.grant.id, 60);
+      expect(revoked.revokedAt).toBe(60);
+      expect(await store.authenticate(a.token)).toBeUndefined();
+      expect((await store.authenticate(b.token))?.id).toBe(b.grant.id);
+      expect((await store.list()).map((g) => [g.label, g.revokedAt])).toEqual([
+        ['a', 60],
+        ['b', null],
+      ]);
+      expect(await store.find('a')).toBeUndefined();
+      await expect(store.rotate('a', 70)).rejects.toBeInstanceOf(GrantError);
+      const again = await store.create({ label: 'a', policy: null, servers: null }, 80);
+      expect(again.grant.id).not.toBe(a.grant.id);
+    });
+  });
+}
