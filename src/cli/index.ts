@@ -3,6 +3,7 @@ import { runStdioGateway, startGateway } from '../app.js';
 import { ConfigError, defaultConfig, loadConfig, resolveConfigPath, type GatewayConfig } from '../config/load.js';
 import { GATEWAY_VERSION } from '../upstream/server-connection.js';
 import { runConfigCheck } from './config-check.js';
+import { addGrantCommands } from './grants.js';
 
 /** Builds the `toolgate` command line. Each command is thin: read flags, call the app, print. */
 export function buildCli(): Command {
@@ -45,6 +46,8 @@ export function buildCli(): Command {
     .action((file: string | undefined) => {
       process.exitCode = runConfigCheck(file, { log: (s) => console.log(s), error: (s) => console.error(s) });
     });
+
+  addGrantCommands(program, readConfig, { log: (s) => console.log(s), error: (s) => console.error(s) });
 
   return program;
 }
