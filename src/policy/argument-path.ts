@@ -5,7 +5,8 @@
  */
 
 /** One step: an object key, or an array index written in brackets. */
-export type PathStep = { readonly kind: 'key'; readonly key: string } | { readonly kind: 'index'; readonly index: number };
+export type PathStep =
+  { readonly kind: 'key'; readonly key: string } | { readonly kind: 'index'; readonly index: number };
 
 /** A parsed path: the steps after `args`, and the text as written, for messages. */
 export interface ArgumentPath {

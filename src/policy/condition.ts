@@ -1,7 +1,19 @@
 import { parseArgumentPath, readArgumentPath, type ArgumentPath } from './argument-path.js';
 
 /** The operators of a condition, with the earlier proxy's names. */
-export const CONDITION_OPS = ['eq', 'neq', 'in', 'not_in', 'lt', 'lte', 'gt', 'gte', 'regex', 'contains', 'exists'] as const;
+export const CONDITION_OPS = [
+  'eq',
+  'neq',
+  'in',
+  'not_in',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'regex',
+  'contains',
+  'exists',
+] as const;
 export type ConditionOp = (typeof CONDITION_OPS)[number];
 
 const NUMERIC_OPS: ReadonlySet<ConditionOp> = new Set(['lt', 'lte', 'gt', 'gte']);
@@ -30,9 +42,7 @@ export interface CompiledCondition {
  * policy cannot check must not pass as if it had been checked.
  */
 export type ConditionOutcome =
-  | { readonly kind: 'holds' }
-  | { readonly kind: 'fails' }
-  | { readonly kind: 'error'; readonly message: string };
+  { readonly kind: 'holds' } | { readonly kind: 'fails' } | { readonly kind: 'error'; readonly message: string };
 
 /** A problem with a condition as written, naming the key to change. */
 export interface ConditionIssue {
@@ -56,9 +66,11 @@ export function conditionIssues(spec: ConditionSpec): ConditionIssue[] {
   } else if (!hasValue) {
     issues.push({ key: 'value', message: `missing required key "value" (every operator but "exists" needs one)` });
   } else if (NUMERIC_OPS.has(spec.op)) {
-    if (typeof spec.value !== 'number') issues.push({ key: 'value', message: `expected a number ("${spec.op}" compares numbers)` });
+    if (typeof spec.value !== 'number')
+      issues.push({ key: 'value', message: `expected a number ("${spec.op}" compares numbers)` });
   } else if (spec.op === 'in' || spec.op === 'not_in') {
-    if (!Array.isArray(spec.value)) issues.push({ key: 'value', message: `expected an array of the allowed values for "${spec.op}"` });
+    if (!Array.isArray(spec.value))
+      issues.push({ key: 'value', message: `expected an array of the allowed values for "${spec.op}"` });
   } else if (spec.op === 'regex') {
     if (typeof spec.value !== 'string') {
       issues.push({ key: 'value', message: 'expected a regular expression, as a string' });
@@ -171,7 +183,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const aKeys = Object.keys(a);
   if (aKeys.length !== Object.keys(b).length) return false;
   return aKeys.every(
-    (key) => Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    (key) =>
+      Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
   );
 }
 

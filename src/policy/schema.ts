@@ -32,9 +32,12 @@ export type LimitScope = (typeof LIMIT_SCOPES)[number];
 export const TOOL_ACTIONS = ['allow', 'deny', 'hide', 'require_approval'] as const;
 export type ToolAction = (typeof TOOL_ACTIONS)[number];
 
+const WINDOW_MESSAGE = `expected "minute", "hour", "day" or a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}`;
+
+// One message for every way of getting it wrong, so that it always states every form a window can take.
 const windowSchema = z
-  .union([z.enum(WINDOW_NAMES), z.int().min(1).max(MAX_WINDOW_SECONDS)], {
-    error: `expected "minute", "hour", "day" or a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}`,
+  .union([z.enum(WINDOW_NAMES), z.int(WINDOW_MESSAGE).min(1, WINDOW_MESSAGE).max(MAX_WINDOW_SECONDS, WINDOW_MESSAGE)], {
+    error: WINDOW_MESSAGE,
   })
   .describe('How long the window is: "minute", "hour", "day", or a number of seconds. The window slides.');
 
@@ -117,7 +120,8 @@ const toolRuleSchema = z
         code: 'custom',
         path: ['reason'],
         params: { at: 'key' },
-        message: '"reason" is the message of a "deny", "hide" or "require_approval" action; deny_if entries and limits take "on_deny"',
+        message:
+          '"reason" is the message of a "deny", "hide" or "require_approval" action; deny_if entries and limits take "on_deny"',
       });
     }
   });
@@ -165,7 +169,9 @@ export type ConditionDocument = z.output<typeof conditionSchema>;
  */
 export function validatePolicy(
   value: unknown,
-): { readonly success: true; readonly data: PolicyDocument } | { readonly success: false; readonly issues: PathIssue[] } {
+):
+  | { readonly success: true; readonly data: PolicyDocument }
+  | { readonly success: false; readonly issues: PathIssue[] } {
   // zod drops a "__proto__" key without a word; a rule that silently vanishes must be an error instead.
   const protoIssues = protoKeyIssues(value, []);
   const result = policySchema.safeParse(value, { error: plainMessage, reportInput: true });
@@ -174,14 +180,18 @@ export function validatePolicy(
 }
 
 /**
- * zod issues in plain words. The config module's mapping reads every union as a server entry, so the unions
- * of this schema (only `window`) are mapped here, with the message the schema gives them.
+ * zod issues in plain words, by the config module's mapping. It reads every union as a server entry, so the
+ * unions of this schema (only `window`) are mapped here, with the message the schema gives them.
  */
 function policyPathIssues(issues: readonly z.core.$ZodIssue[]): PathIssue[] {
   return issues.flatMap((issue): PathIssue[] => {
-    if (issue.code !== 'invalid_union') return pathIssuesFromZod([issue]);
     const path = issue.path.map((key) => (typeof key === 'number' ? key : String(key)));
-    return [{ path, message: issue.input === undefined ? `missing required key "${String(path.at(-1))}"` : issue.message }];
+    // JSON has no undefined: an enum or union given undefined is a key that is not there.
+    if ((issue.code === 'invalid_value' || issue.code === 'invalid_union') && issue.input === undefined) {
+      return [{ path, message: `missing required key "${String(path.at(-1))}"` }];
+    }
+    if (issue.code === 'invalid_union') return [{ path, message: issue.message }];
+    return pathIssuesFromZod([issue]);
   });
 }
 
@@ -190,7 +200,10 @@ function checkCounterUnits(document: unknown, ctx: z.core.$RefinementCtx<unknown
   const units = new Map<string, string>();
   const check = (limit: unknown, path: JsonPath, defaultCounter?: string): void => {
     if (typeof limit !== 'object' || limit === null) return;
-    const { counter = defaultCounter, increment_from: incrementFrom } = limit as { counter?: unknown; increment_from?: unknown };
+    const { counter = defaultCounter, increment_from: incrementFrom } = limit as {
+      counter?: unknown;
+      increment_from?: unknown;
+    };
     if (typeof counter !== 'string') return;
     const unit = typeof incrementFrom === 'string' ? incrementFrom : 'calls';
     const seen = units.get(counter);

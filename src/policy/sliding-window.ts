@@ -71,7 +71,12 @@ export function usedIn(events: readonly WindowEvent[], now: number, windowMs: nu
  * meanwhile: 0 when it fits now, null when it never can (`amount > max`). Exact: at `now + result` the amount
  * fits, and one millisecond earlier it does not.
  */
-export function retryAfterMs(events: readonly WindowEvent[], now: number, limit: WindowLimit, amount: number): number | null {
+export function retryAfterMs(
+  events: readonly WindowEvent[],
+  now: number,
+  limit: WindowLimit,
+  amount: number,
+): number | null {
   if (amount > limit.max) return null;
   const start = now - limit.windowMs;
   let first = events.length;
@@ -157,7 +162,12 @@ export class SlidingWindowCounter {
   ): { readonly ok: true; readonly id: ReservationId } | ({ readonly ok: false } & LimitRefusal) {
     const at = Math.max(now, this.stored.at(-1)?.at ?? now);
     const refusal = checkLimits(this.stored, at, limits, amount);
-    if (refusal !== undefined) return { ok: false, ...refusal, retryAfterMs: refusal.retryAfterMs === null ? null : refusal.retryAfterMs + (at - now) };
+    if (refusal !== undefined)
+      return {
+        ok: false,
+        ...refusal,
+        retryAfterMs: refusal.retryAfterMs === null ? null : refusal.retryAfterMs + (at - now),
+      };
     const id = this.nextId++;
     this.stored.push({ id, at, amount, committed: false });
     return { ok: true, id };

@@ -47,7 +47,9 @@ export function parseToolKey(text: string): ToolKey | { readonly error: string }
   const tool = colon === -1 ? text : text.slice(colon + 1);
   if (serverId !== null) {
     if (serverId.includes('*')) {
-      return { error: `the server part of "${text}" cannot be a pattern; a key without "server:" already matches every server` };
+      return {
+        error: `the server part of "${text}" cannot be a pattern; a key without "server:" already matches every server`,
+      };
     }
     if (!SERVER_ID.test(serverId)) {
       return {
@@ -57,7 +59,8 @@ export function parseToolKey(text: string): ToolKey | { readonly error: string }
     if (tool === '') return { error: `"${text}" names a server but no tool; write "${serverId}:*" for all its tools` };
   }
   const isGlob = tool.includes('*');
-  const rank = serverId === null ? (isGlob ? KeyRank.Glob : KeyRank.Exact) : isGlob ? KeyRank.ServerGlob : KeyRank.ServerExact;
+  const rank =
+    serverId === null ? (isGlob ? KeyRank.Glob : KeyRank.Exact) : isGlob ? KeyRank.ServerGlob : KeyRank.ServerExact;
   return { text, serverId, tool, isGlob, rank, literalLength: tool.replaceAll('*', '').length };
 }
 
@@ -121,7 +124,9 @@ export class ToolKeyIndex<T> {
 
   /** True when the index has no keys at all. */
   get isEmpty(): boolean {
-    return this.exact.size === 0 && this.exactByServer.size === 0 && this.globs.length === 0 && this.globsByServer.size === 0;
+    return (
+      this.exact.size === 0 && this.exactByServer.size === 0 && this.globs.length === 0 && this.globsByServer.size === 0
+    );
   }
 }
 

@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { parseArgumentPath, type ArgumentPath } from './argument-path.js';
+import { compileCondition, type CompiledCondition, type ConditionSpec } from './condition.js';
+import { PolicyError } from './policy-error.js';
+import {
+  rateLimitCounter,
+  validatePolicy,
+  type LimitDocument,
+  type LimitScope,
+  type PolicyDocument,
+  type RateLimitDocument,
+  type ToolAction,
+  type WindowName,
+} from './schema.js';
+import { parseToolKey, ToolKeyIndex, type ToolKey } from './tool-key.js';
+
+/** A limit ready to check. */
+export interface CompiledLimit {
+  /** JSON Pointer of the limit: `/tools/send_email/limits/0`, `/all_tools/limits/1`, `/tools/x/rate_limit`. */
+  readonly rule: string;
+  readonly counter: string;
+  readonly windowMs: number;
+  /** As written: "minute", "hour", "day", or a number of seconds. */
+  readonly window: WindowName | number;
+  readonly max: number;
+  readonly scope: LimitScope;
+  /** The argument whose value is counted (a spend cap), or null to count calls. */
+  readonly incrementFrom: ArgumentPath | null;
+  readonly onDeny: string | null;
+}
+
+/** One `deny_if` entry. */
+export interface CompiledDenyIf {
+  readonly rule: string;
+  readonly conditions: readonly CompiledCondition[];
+  readonly onDeny: string | null;
+}
+
+/** The rule of one `tools` key. */
+export interface CompiledToolRule {
+  readonly key: ToolKey;
+  /** JSON Pointer of the rule: `/tools/create_charge`. */
+  readonly rule: string;
+  /** "allow" when the rule gives no action: listing a tool allows it. */
+  readonly action: ToolAction;
+  readonly reason: string | null;
+  readonly require: readonly CompiledCondition[];
+  readonly denyIf: readonly CompiledDenyIf[];
+  /** `limits` in order, then `rate_limit`. */
+  readonly limits: readonly CompiledLimit[];
+}
+
+/**
+ * A policy ready for decide(): validated, with every key, glob, path and regex compiled once, frozen, and
+ * swapped whole on reload.
+ */
+export interface CompiledPolicy {
+  /** Short SHA-256 of the document's canonical JSON: the version decisions and logs record. */
+  readonly revision: string;
+  readonly mode: 'enforce' | 'shadow';
+  readonly default: 'allow' | 'deny';
+  /** `hide` entries; the value is the entry's JSON Pointer (`/hide/0`). */
+  readonly hidden: ToolKeyIndex<string>;
+  readonly rules: ToolKeyIndex<CompiledToolRule>;
+  readonly allToolsLimits: readonly CompiledLimit[];
+  /** The longest window of any limit, 0 when there is none: how long a counter store must keep events. */
+  readonly longestWindowMs: number;
+  /** The document as written, deeply frozen. */
+  readonly document: PolicyDocument;
+}
+
+const WINDOW_MS: Record<WindowName, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** Length of the revision, in hex digits: short enough for a log line, long enough never to collide by chance. */
+const REVISION_LENGTH = 12;
+
+/**
+ * Validates and compiles a policy document given as a value (for a file, use parsePolicy, which also locates
+ * problems at lines and columns).
+ * @throws PolicyError listing every problem, by JSON path.
+ */
+export function compilePolicy(document: unknown, file = '(policy)'): CompiledPolicy {
+  const result = validatePolicy(document);
+  if (!result.success) throw PolicyError.fromPathIssues(file, result.issues);
+  return compileValidatedPolicy(result.data);
+}
+
+/** Compiles a document that validatePolicy accepted. The policy keeps a frozen copy; `written` is not changed. */
+export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy {
+  // Compiled conditions hold parts of the document (their values), so they are compiled from the frozen copy.
+  const document = deepFreeze(structuredClone(written));
+  const rules: Array<[ToolKey, CompiledToolRule]> = [];
+  // Object.keys keeps the written order for every key that is not an array index, and globs never are, so
+  // the order that breaks ties between globs is the order of the file.
+  for (const [text, rule] of Object.entries(document.tools ?? {})) {
+    const key = toolKey(text);
+    const pointer = `/tools/${escapePointer(text)}`;
+    const limits = (rule.limits ?? []).map((limit, i) => compileLimit(limit, `${pointer}/limits/${i}`));
+    if (rule.rate_limit !== undefined) limits.push(compileLimit(rule.rate_limit, `${pointer}/rate_limit`, text));
+    rules.push([
+      key,
+      freeze({
+        key,
+        rule: pointer,
+        action: rule.action ?? 'allow',
+        reason: rule.reason ?? null,
+        require: (rule.require ?? []).map((condition, i) => compile(condition, `${pointer}/require/${i}`)),
+        denyIf: (rule.deny_if ?? []).map((entry, i) => {
+          const entryPointer = `${pointer}/deny_if/${i}`;
+          return freeze({
+            rule: entryPointer,
+            conditions: entry.conditions.map((c, j) => compile(c, `${entryPointer}/conditions/${j}`)),
+            onDeny: entry.on_deny ?? null,
+          });
+        }),
+        limits,
+      }),
+    ]);
+  }
+  const allToolsLimits = (document.all_tools?.limits ?? []).map((limit, i) =>
+    compileLimit(limit, `/all_tools/limits/${i}`),
+  );
+  const everyLimit = [...allToolsLimits, ...rules.flatMap(([, rule]) => rule.limits)];
+  return freeze({
+    revision: policyRevision(document),
+    mode: document.mode ?? 'enforce',
+    default: document.default,
+    hidden: freeze(new ToolKeyIndex((document.hide ?? []).map((text, i) => [toolKey(text), `/hide/${i}`] as const))),
+    rules: freeze(new ToolKeyIndex(rules)),
+    allToolsLimits: freeze(allToolsLimits),
+    longestWindowMs: Math.max(0, ...everyLimit.map((limit) => limit.windowMs)),
+    document,
+  });
+}
+
+/**
+ * The revision of a document: a short SHA-256 of its canonical JSON (keys sorted, no whitespace), so the
+ * same rules written with other spacing or key order have the same revision.
+ */
+export function policyRevision(document: PolicyDocument): string {
+  return createHash('sha256').update(canonicalJson(document)).digest('hex').slice(0, REVISION_LENGTH);
+}
+
+/** RFC 6901: a key as one JSON Pointer segment. */
+export function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function compileLimit(limit: LimitDocument | RateLimitDocument, rule: string, rateLimitKey?: string): CompiledLimit {
+  const incrementFrom = limit.increment_from === undefined ? null : parseArgumentPath(limit.increment_from);
+  if (incrementFrom !== null && 'error' in incrementFrom) throw new Error(incrementFrom.error);
+  return freeze({
+    rule,
+    counter: limit.counter ?? rateLimitCounter(rateLimitKey ?? rule),
+    windowMs: typeof limit.window === 'number' ? limit.window * 1000 : WINDOW_MS[limit.window],
+    window: limit.window,
+    max: limit.max,
+    scope: limit.scope ?? 'grant',
+    incrementFrom,
+    onDeny: limit.on_deny ?? null,
+  });
+}
+
+function compile(condition: ConditionSpec, rule: string): CompiledCondition {
+  return freeze(compileCondition(condition, rule));
+}
+
+function toolKey(text: string): ToolKey {
+  const key = parseToolKey(text);
+  // Validation rejected every key parseToolKey refuses.
+  if ('error' in key) throw new Error(key.error);
+  return key;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function freeze<T>(value: T): T {
+  return Object.freeze(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,671 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { compilePolicy, type CompiledPolicy } from './compile-policy.js';
+import { counterKey, decide, isVisible, RuleSentinel, type Decision, type DecisionInput } from './decide.js';
+import { loadPolicy } from './load-policy.js';
+import { EMPTY_COUNTERS, SlidingWindowCounters, type CounterView } from './sliding-window.js';
+
+const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
+const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
+const ALICE = { id: 'alice-laptop', label: 'Alice' };
+
+function seed(name: string): { policy: CompiledPolicy; tools: string[] } {
+  return {
+    policy: loadPolicy(path.join(TESTDATA, `${name}.policy.json`)),
+    tools: JSON.parse(readFileSync(path.join(TESTDATA, `${name}.tools.json`), 'utf8')) as string[],
+  };
+}
+
+function input(tool: string, more: Partial<DecisionInput> = {}): DecisionInput {
+  return { serverId: 'srv', tool, arguments: {}, grant: ALICE, now: T0, counters: EMPTY_COUNTERS, ...more };
+}
+
+function policyOf(document: object): CompiledPolicy {
+  return compilePolicy({ version: '1', ...document });
+}
+
+/** Runs a call through decide and, as the gateway does, reserves and commits what an allow charges. */
+function call(
+  policy: CompiledPolicy,
+  counters: SlidingWindowCounters,
+  tool: string,
+  more: Partial<DecisionInput> = {},
+): Decision {
+  const decision = decide(policy, input(tool, { counters, ...more }));
+  if (decision.effect === 'allow') {
+    const held = counters.reserve(decision.reservations, more.now ?? T0);
+    if (!held.ok) throw new Error('decide allowed a call the counters refuse');
+    counters.commit(held.hold);
+  }
+  return decision;
+}
+
+describe('the seed pages’ policies behave as the pages say', () => {
+  it('PMCP: gateway.disconnect_server is hidden and denied; the other 25 tools are listed and refused (default deny)', () => {
+    const { policy, tools } = seed('pmcp');
+    expect(tools).toHaveLength(26);
+    for (const tool of tools) {
+      const decision = decide(policy, input(tool, { serverId: 'pmcp' }));
+      if (tool === 'gateway.disconnect_server') {
+        expect(isVisible(policy, 'pmcp', tool)).toBe(false);
+        expect(decision).toMatchObject({ effect: 'hide', rule: RuleSentinel.Hidden, shadow: false });
+      } else {
+        expect(isVisible(policy, 'pmcp', tool), tool).toBe(true);
+        expect(decision).toEqual({
+          effect: 'deny',
+          shadow: false,
+          cause: 'default_deny',
+          serverId: 'pmcp',
+          tool,
+          rule: '(default deny)',
+          message: `Tool "${tool}" on server "pmcp" is not allowed by policy (default deny).`,
+          policyRevision: policy.revision,
+        });
+      }
+    }
+  });
+
+  it('Bambu: mqtt_disconnect is allowed at 60 a minute per grant; the other 31 tools are listed and refused', () => {
+    const { policy, tools } = seed('bambu-mcp');
+    expect(tools).toHaveLength(32);
+    for (const tool of tools) {
+      expect(isVisible(policy, 'bambu', tool), tool).toBe(true);
+      const decision = decide(policy, input(tool, { serverId: 'bambu' }));
+      if (tool === 'mqtt_disconnect') {
+        expect(decision).toEqual({
+          effect: 'allow',
+          shadow: false,
+          serverId: 'bambu',
+          tool,
+          rule: '/tools/mqtt_disconnect',
+          message: 'Tool "mqtt_disconnect" on server "bambu" is allowed by policy.',
+          policyRevision: policy.revision,
+          reservations: [
+            {
+              counterKey: 'mqtt_disconnect_rate@grant:alice-laptop',
+              amount: 1,
+              limits: [{ rule: '/tools/mqtt_disconnect/limits/0', windowMs: 60_000, max: 60 }],
+            },
+          ],
+        });
+      } else {
+        expect(decision, tool).toMatchObject({ effect: 'deny', rule: '(default deny)' });
+      }
+    }
+  });
+
+  it('Bambu: the 61st call within a minute is refused, with when to retry; other grants are not affected', () => {
+    const { policy } = seed('bambu-mcp');
+    const counters = new SlidingWindowCounters();
+    // One call a second from T0: the 60th is at T0 + 59 s.
+    for (let i = 0; i < 60; i++) {
+      expect(call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + i * 1000 }).effect).toBe('allow');
+    }
+    const refused = call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_500 });
+    expect(refused).toEqual({
+      effect: 'deny',
+      shadow: false,
+      cause: 'limit',
+      serverId: 'bambu',
+      tool: 'mqtt_disconnect',
+      rule: '/tools/mqtt_disconnect/limits/0',
+      counterKey: 'mqtt_disconnect_rate@grant:alice-laptop',
+      retryAfterMs: 500,
+      message:
+        'Rate limit reached for tool "mqtt_disconnect" on server "bambu": at most 60 calls per minute per grant (counter "mqtt_disconnect_rate"). Retry in 1 s.',
+      policyRevision: policy.revision,
+    });
+    const bob = { id: 'ci-runner' };
+    expect(call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_500, grant: bob }).effect).toBe(
+      'allow',
+    );
+    // The first call leaves the window exactly one minute after it was made.
+    expect(call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_999 }).effect).toBe('deny');
+    expect(call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 60_000 }).effect).toBe('allow');
+  });
+
+  it('Mcp Agent Proxy: disconnectServer is allowed at 30 a minute per grant; the other 4 tools are refused', () => {
+    const { policy, tools } = seed('mcp-agent-proxy');
+    const counters = new SlidingWindowCounters();
+    for (const tool of tools.filter((name) => name !== 'disconnectServer')) {
+      expect(decide(policy, input(tool)).rule, tool).toBe('(default deny)');
+    }
+    for (let i = 0; i < 30; i++) expect(call(policy, counters, 'disconnectServer').effect).toBe('allow');
+    const refused = call(policy, counters, 'disconnectServer', { now: T0 + 1000 });
+    expect(refused).toMatchObject({
+      effect: 'deny',
+      cause: 'limit',
+      rule: '/tools/disconnectServer/limits/0',
+      retryAfterMs: 59_000,
+    });
+  });
+});
+
+describe('no policy', () => {
+  it('denies every call, names the sentinel, and hides nothing', () => {
+    expect(decide(null, input('anything'))).toEqual({
+      effect: 'deny',
+      shadow: false,
+      cause: 'no_policy',
+      serverId: 'srv',
+      tool: 'anything',
+      rule: '(no policy)',
+      message: 'No policy applies to this client, so every tool call is refused (no policy).',
+      policyRevision: null,
+    });
+    expect(isVisible(null, 'srv', 'anything')).toBe(true);
+  });
+});
+
+describe('precedence', () => {
+  const policy = policyOf({
+    default: 'allow',
+    tools: {
+      '*': { action: 'deny', reason: 'everything else is off' },
+      'delete_*': { action: 'hide' },
+      'delete_draft*': {},
+      'github:*': { rate_limit: { max: 5, window: 'hour' } },
+      create_issue: { action: 'require_approval' },
+      'github:create_issue': {},
+    },
+  });
+  const ruleOf = (serverId: string, tool: string) => decide(policy, input(tool, { serverId })).rule;
+
+  it('server+exact beats exact, which beats server+glob, which beats glob', () => {
+    expect(ruleOf('github', 'create_issue')).toBe('/tools/github:create_issue');
+    expect(ruleOf('gitlab', 'create_issue')).toBe('/tools/create_issue/action');
+    expect(ruleOf('github', 'list_issues')).toBe('/tools/github:*');
+    expect(ruleOf('github', 'delete_repo')).toBe('/tools/github:*');
+    expect(ruleOf('gitlab', 'delete_repo')).toBe('/tools/delete_*/action');
+    expect(ruleOf('gitlab', 'list_issues')).toBe('/tools/*/action');
+  });
+
+  it('among globs, more literal characters win', () => {
+    expect(decide(policy, input('delete_draft_3', { serverId: 'gitlab' }))).toMatchObject({
+      effect: 'allow',
+      rule: '/tools/delete_draft*',
+    });
+    expect(isVisible(policy, 'gitlab', 'delete_draft_3')).toBe(true);
+    expect(isVisible(policy, 'gitlab', 'delete_repo')).toBe(false);
+  });
+
+  it('only the most specific rule applies: its limits, not a less specific rule’s', () => {
+    const decision = decide(policy, input('create_issue', { serverId: 'github' }));
+    expect(decision).toMatchObject({ effect: 'allow', reservations: [] });
+    const listing = decide(policy, input('list_issues', { serverId: 'github' }));
+    expect(listing).toMatchObject({
+      effect: 'allow',
+      reservations: [
+        { counterKey: 'rate_limit%3Agithub%3A*@grant:alice-laptop', limits: [{ rule: '/tools/github:*/rate_limit' }] },
+      ],
+    });
+  });
+
+  it('the hide list comes before every rule, however specific', () => {
+    const hidden = policyOf({
+      default: 'deny',
+      hide: ['srv:secret', 'internal_*'],
+      tools: { 'srv:secret': {}, internal_x: {} },
+    });
+    expect(decide(hidden, input('secret'))).toMatchObject({ effect: 'hide', rule: '(hidden)' });
+    expect(decide(hidden, input('secret', { serverId: 'other' }))).toMatchObject({
+      effect: 'deny',
+      rule: '(default deny)',
+    });
+    expect(decide(hidden, input('internal_x'))).toMatchObject({ effect: 'hide', rule: '(hidden)' });
+    expect(isVisible(hidden, 'srv', 'internal_x')).toBe(false);
+    expect(isVisible(hidden, 'other', 'secret')).toBe(true);
+  });
+
+  it('"*" in hide hides every tool', () => {
+    const all = policyOf({ default: 'allow', hide: ['*'] });
+    expect(isVisible(all, 'a', 'b')).toBe(false);
+    expect(decide(all, input('b'))).toMatchObject({ effect: 'hide' });
+  });
+});
+
+describe('actions', () => {
+  const policy = policyOf({
+    default: 'deny',
+    tools: {
+      drop_table: { action: 'deny', reason: 'Dropping tables is never allowed.' },
+      wipe: { action: 'deny' },
+      purge: { action: 'hide' },
+      transfer: {
+        action: 'require_approval',
+        reason: 'Transfers need a person.',
+        deny_if: [
+          { conditions: [{ path: 'args.amount', op: 'gt', value: 1000 }], on_deny: 'Over 1000 is never allowed.' },
+        ],
+        limits: [{ counter: 'transfers', window: 'day', max: 1 }],
+      },
+      listed: { action: 'allow' },
+    },
+  });
+
+  it('deny uses the reason, or says the tool is not allowed', () => {
+    expect(decide(policy, input('drop_table'))).toMatchObject({
+      effect: 'deny',
+      cause: 'action',
+      rule: '/tools/drop_table/action',
+      message: 'Dropping tables is never allowed.',
+    });
+    expect(decide(policy, input('wipe')).message).toBe('Tool "wipe" on server "srv" is not allowed by policy.');
+  });
+
+  it('hide hides, by the rule’s action', () => {
+    expect(decide(policy, input('purge'))).toMatchObject({ effect: 'hide', rule: '/tools/purge/action' });
+    expect(isVisible(policy, 'srv', 'purge')).toBe(false);
+  });
+
+  it('require_approval never allows: it refuses with a clear message, after conditions and limits', () => {
+    const counters = new SlidingWindowCounters();
+    const decision = call(policy, counters, 'transfer', { arguments: { amount: 10 } });
+    expect(decision).toEqual({
+      effect: 'require_approval',
+      shadow: false,
+      serverId: 'srv',
+      tool: 'transfer',
+      rule: '/tools/transfer/action',
+      message:
+        'Transfers need a person. Tool "transfer" on server "srv" needs a person\'s approval, and this gateway cannot ask for approval yet, so the call was not made.',
+      policyRevision: policy.revision,
+      reservations: [
+        {
+          counterKey: 'transfers@grant:alice-laptop',
+          amount: 1,
+          limits: [{ rule: '/tools/transfer/limits/0', windowMs: 86_400_000, max: 1 }],
+        },
+      ],
+    });
+    // A call the conditions refuse is refused, not put to a person.
+    expect(decide(policy, input('transfer', { arguments: { amount: 5000 } }))).toMatchObject({
+      effect: 'deny',
+      rule: '/tools/transfer/deny_if/0',
+      message: 'Over 1000 is never allowed.',
+    });
+  });
+
+  it('an explicit allow is the same as {}', () => {
+    expect(decide(policy, input('listed'))).toMatchObject({ effect: 'allow', rule: '/tools/listed' });
+  });
+});
+
+describe('require and deny_if', () => {
+  const policy = policyOf({
+    default: 'deny',
+    tools: {
+      create_charge: {
+        require: [
+          { path: 'args.currency', op: 'in', value: ['usd', 'eur'] },
+          { path: 'args.amount', op: 'lte', value: 50_000 },
+        ],
+        deny_if: [
+          { conditions: [{ path: 'args.customer.country', op: 'eq', value: 'XX' }], on_deny: 'Sanctioned country.' },
+          {
+            conditions: [
+              { path: 'args.amount', op: 'gt', value: 10_000 },
+              { path: 'args.note', op: 'exists', value: false },
+            ],
+          },
+        ],
+      },
+      always_refused: { deny_if: [{ conditions: [] }] },
+      refused_with_message: { deny_if: [{ conditions: [], on_deny: 'Not today.' }] },
+    },
+  });
+  const charge = (args: unknown) => decide(policy, input('create_charge', { arguments: args }));
+
+  it('allows a call every condition lets through', () => {
+    expect(charge({ currency: 'usd', amount: 20_000, note: 'invoice 7', customer: { country: 'FR' } }).effect).toBe(
+      'allow',
+    );
+  });
+
+  it('require: the first condition that does not hold denies, by its pointer', () => {
+    expect(charge({ currency: 'gbp', amount: 5 })).toMatchObject({
+      effect: 'deny',
+      cause: 'require',
+      rule: '/tools/create_charge/require/0',
+      message:
+        'Tool "create_charge" on server "srv" was refused by policy: it requires that args.currency is one of ["usd","eur"].',
+    });
+    expect(charge({ currency: 'usd', amount: 60_000 }).rule).toBe('/tools/create_charge/require/1');
+    // A missing argument does not meet a requirement.
+    expect(charge({ amount: 5 }).rule).toBe('/tools/create_charge/require/0');
+  });
+
+  it('deny_if: an entry denies when all its conditions hold; require is checked first', () => {
+    expect(charge({ currency: 'usd', amount: 5, customer: { country: 'XX' } })).toMatchObject({
+      cause: 'deny_if',
+      rule: '/tools/create_charge/deny_if/0',
+      message: 'Sanctioned country.',
+    });
+    expect(charge({ currency: 'usd', amount: 20_000 })).toMatchObject({
+      rule: '/tools/create_charge/deny_if/1',
+      message:
+        'Tool "create_charge" on server "srv" was refused by policy: args.amount is more than 10000 and args.note is not given.',
+    });
+    expect(charge({ currency: 'eur', amount: 60_000, customer: { country: 'XX' } }).rule).toBe(
+      '/tools/create_charge/require/1',
+    );
+  });
+
+  it('an empty conditions list always denies', () => {
+    expect(decide(policy, input('always_refused'))).toMatchObject({
+      cause: 'deny_if',
+      rule: '/tools/always_refused/deny_if/0',
+      message: 'Tool "always_refused" on server "srv" was refused by policy.',
+    });
+    expect(decide(policy, input('refused_with_message')).message).toBe('Not today.');
+  });
+
+  it('an argument of a type a condition cannot check denies, naming the condition, never the value', () => {
+    const decision = charge({ currency: 'usd', amount: '99999999' });
+    expect(decision).toMatchObject({
+      effect: 'deny',
+      cause: 'condition_error',
+      rule: '/tools/create_charge/require/1',
+      message:
+        'Tool "create_charge" on server "srv" was refused by policy: args.amount is a string, and the policy compares it as a number, so the call cannot be checked.',
+    });
+    expect(decision.message).not.toContain('99999999');
+  });
+
+  it('in deny_if, a condition that does not hold settles the entry even if another cannot be checked', () => {
+    const lenient = policyOf({
+      default: 'deny',
+      tools: {
+        t: {
+          deny_if: [
+            {
+              conditions: [
+                { path: 'args.amount', op: 'gt', value: 5 },
+                { path: 'args.mode', op: 'eq', value: 'live' },
+              ],
+            },
+          ],
+        },
+      },
+    });
+    expect(decide(lenient, input('t', { arguments: { amount: 'x', mode: 'test' } })).effect).toBe('allow');
+    expect(decide(lenient, input('t', { arguments: { amount: 'x', mode: 'live' } }))).toMatchObject({
+      cause: 'condition_error',
+      rule: '/tools/t/deny_if/0/conditions/0',
+    });
+  });
+
+  it('reads nested paths and array indexes, and calls without arguments', () => {
+    const nested = policyOf({
+      default: 'deny',
+      tools: { t: { require: [{ path: 'args.items[0].sku', op: 'regex', value: '^SKU-' }] } },
+    });
+    expect(decide(nested, input('t', { arguments: { items: [{ sku: 'SKU-1' }] } })).effect).toBe('allow');
+    expect(decide(nested, input('t', { arguments: { items: [{ sku: 'X' }] } })).effect).toBe('deny');
+    expect(decide(nested, input('t', { arguments: undefined })).rule).toBe('/tools/t/require/0');
+  });
+});
+
+describe('limits', () => {
+  it('one counter name shared by several tools counts them together', () => {
+    const policy = policyOf({
+      default: 'deny',
+      tools: {
+        create_issue: { limits: [{ counter: 'writes', window: 'minute', max: 3 }] },
+        update_issue: { limits: [{ counter: 'writes', window: 'minute', max: 3 }] },
+      },
+    });
+    const counters = new SlidingWindowCounters();
+    expect(call(policy, counters, 'create_issue').effect).toBe('allow');
+    expect(call(policy, counters, 'update_issue').effect).toBe('allow');
+    expect(call(policy, counters, 'create_issue').effect).toBe('allow');
+    expect(call(policy, counters, 'update_issue')).toMatchObject({
+      effect: 'deny',
+      rule: '/tools/update_issue/limits/0',
+    });
+  });
+
+  it('all_tools limits apply to every call, in addition to the rule’s, listed or not', () => {
+    const policy = policyOf({
+      default: 'allow',
+      all_tools: { limits: [{ counter: 'calls', window: 'minute', max: 3 }] },
+      tools: { search: { limits: [{ counter: 'searches', window: 'minute', max: 10 }] } },
+    });
+    const counters = new SlidingWindowCounters();
+    expect(call(policy, counters, 'search')).toMatchObject({
+      effect: 'allow',
+      reservations: [
+        { counterKey: 'searches@grant:alice-laptop', amount: 1 },
+        { counterKey: 'calls@grant:alice-laptop', amount: 1 },
+      ],
+    });
+    expect(call(policy, counters, 'unlisted')).toMatchObject({
+      effect: 'allow',
+      rule: '',
+      reservations: [{ counterKey: 'calls@grant:alice-laptop' }],
+    });
+    expect(call(policy, counters, 'search').effect).toBe('allow');
+    expect(call(policy, counters, 'search')).toMatchObject({ effect: 'deny', rule: '/all_tools/limits/0' });
+  });
+
+  it('limits on one counter charge it once and check every window', () => {
+    const policy = policyOf({
+      default: 'deny',
+      all_tools: { limits: [{ counter: 'calls', window: 'hour', max: 5 }] },
+      tools: { t: { limits: [{ counter: 'calls', window: 60, max: 2 }] } },
+    });
+    const counters = new SlidingWindowCounters();
+    expect(call(policy, counters, 't')).toMatchObject({
+      reservations: [
+        {
+          counterKey: 'calls@grant:alice-laptop',
+          amount: 1,
+          limits: [
+            { rule: '/tools/t/limits/0', windowMs: 60_000, max: 2 },
+            { rule: '/all_tools/limits/0', windowMs: 3_600_000, max: 5 },
+          ],
+        },
+      ],
+    });
+    expect(call(policy, counters, 't').effect).toBe('allow');
+    expect(call(policy, counters, 't')).toMatchObject({ rule: '/tools/t/limits/0', retryAfterMs: 60_000 });
+    expect(call(policy, counters, 't', { now: T0 + 60_000 }).effect).toBe('allow');
+    expect(call(policy, counters, 't', { now: T0 + 60_000 }).effect).toBe('allow');
+    expect(call(policy, counters, 't', { now: T0 + 120_000 }).effect).toBe('allow');
+    // A sixth call within the hour would break the hourly limit: refused until the first call leaves it.
+    const refused = call(policy, counters, 't', { now: T0 + 3 * 60_000 });
+    expect(refused).toMatchObject({ rule: '/all_tools/limits/0', retryAfterMs: 57 * 60_000 });
+    expect(refused.message).toContain('Retry in 57 min.');
+  });
+
+  it('scopes: per grant, per session, per server, in total', () => {
+    const policy = policyOf({
+      default: 'deny',
+      tools: {
+        t: {
+          limits: [
+            { counter: 'g', window: 'minute', max: 9, scope: 'grant' },
+            { counter: 's', window: 'minute', max: 9, scope: 'session' },
+            { counter: 'v', window: 'minute', max: 9, scope: 'server' },
+            { counter: 'a', window: 'minute', max: 9, scope: 'global' },
+            { counter: 'd', window: 'minute', max: 9 },
+          ],
+        },
+      },
+    });
+    const decision = decide(policy, input('t', { serverId: 'git hub', sessionId: 's/1', grant: { id: 'ci@runner' } }));
+    expect(decision.effect === 'allow' && decision.reservations.map((r) => r.counterKey)).toEqual([
+      'g@grant:ci%40runner',
+      's@session:s%2F1',
+      'v@server:git%20hub',
+      'a@global',
+      'd@grant:ci%40runner',
+    ]);
+    const anonymous = decide(policy, { serverId: 'x', tool: 't', now: T0, counters: EMPTY_COUNTERS });
+    expect(anonymous.effect === 'allow' && anonymous.reservations.map((r) => r.counterKey)).toEqual([
+      'g@grant',
+      's@session',
+      'v@server:x',
+      'a@global',
+      'd@grant',
+    ]);
+  });
+
+  it('counter keys cannot collide, whatever the names contain', () => {
+    expect(counterKey('a@grant:b', 'global', { serverId: 's' })).not.toBe(
+      counterKey('a', 'grant', { serverId: 's', grant: { id: 'b' } }),
+    );
+    expect(counterKey('a', 'grant', { serverId: 's', grant: { id: '' } })).toBe('a@grant:');
+    expect(counterKey('a', 'grant', { serverId: 's' })).toBe('a@grant');
+  });
+
+  it('a spend cap adds up an argument, refuses calls it cannot read, and says when a call can never fit', () => {
+    const policy = policyOf({
+      default: 'deny',
+      tools: {
+        create_charge: { limits: [{ counter: 'spend', window: 'day', max: 1000, increment_from: 'args.amount' }] },
+      },
+    });
+    const counters = new SlidingWindowCounters();
+    expect(call(policy, counters, 'create_charge', { arguments: { amount: 600 } })).toMatchObject({
+      effect: 'allow',
+      reservations: [{ counterKey: 'spend@grant:alice-laptop', amount: 600 }],
+    });
+    expect(call(policy, counters, 'create_charge', { arguments: { amount: 400 }, now: T0 + 3_600_000 }).effect).toBe(
+      'allow',
+    );
+    const over = call(policy, counters, 'create_charge', { arguments: { amount: 1 }, now: T0 + 7_200_000 });
+    expect(over).toMatchObject({ effect: 'deny', cause: 'limit', retryAfterMs: 86_400_000 - 7_200_000 });
+    expect(over.message).toBe(
+      'Limit reached for tool "create_charge" on server "srv": at most 1000 of args.amount per day per grant (counter "spend"). Retry in 22 h.',
+    );
+    expect(call(policy, counters, 'create_charge', { arguments: { amount: 0 }, now: T0 + 7_200_000 }).effect).toBe(
+      'allow',
+    );
+    const never = call(policy, counters, 'create_charge', { arguments: { amount: 1001 } });
+    expect(never).toMatchObject({ cause: 'limit', retryAfterMs: null });
+    expect(never.message).toContain('This call alone is more than the limit allows, so it cannot succeed.');
+    for (const args of [{}, { amount: '5' }, { amount: -5 }, { amount: null }]) {
+      expect(decide(policy, input('create_charge', { arguments: args })), JSON.stringify(args)).toMatchObject({
+        effect: 'deny',
+        cause: 'invalid_amount',
+        rule: '/tools/create_charge/limits/0',
+      });
+    }
+  });
+
+  it('on_deny replaces the limit’s message, and the retry time is still given', () => {
+    const policy = policyOf({
+      default: 'deny',
+      tools: { t: { rate_limit: { max: 0, window: 'minute', on_deny: 'Paused for now.' } } },
+    });
+    expect(decide(policy, input('t')).message).toBe(
+      'Paused for now. This call alone is more than the limit allows, so it cannot succeed.',
+    );
+  });
+});
+
+describe('shadow mode', () => {
+  const policy = policyOf({
+    default: 'deny',
+    mode: 'shadow',
+    hide: ['secret'],
+    tools: { t: { limits: [{ counter: 'c', window: 'minute', max: 1 }] }, ask: { action: 'require_approval' } },
+  });
+
+  it('lets through what enforcement would refuse, and records what enforcement would have done', () => {
+    const decision = decide(policy, input('unlisted'));
+    expect(decision).toEqual({
+      effect: 'allow',
+      shadow: true,
+      serverId: 'srv',
+      tool: 'unlisted',
+      rule: '(default deny)',
+      message:
+        'Shadow mode: not enforced. Enforced, the policy would deny this call: Tool "unlisted" on server "srv" is not allowed by policy (default deny).',
+      policyRevision: policy.revision,
+      reservations: [],
+      shadowed: expect.objectContaining({ effect: 'deny', cause: 'default_deny', rule: '(default deny)' }),
+    });
+    expect(decide(policy, input('secret'))).toMatchObject({
+      effect: 'allow',
+      shadow: true,
+      shadowed: { effect: 'hide' },
+    });
+    expect(decide(policy, input('ask'))).toMatchObject({
+      effect: 'allow',
+      shadow: true,
+      shadowed: { effect: 'require_approval' },
+    });
+    expect(isVisible(policy, 'srv', 'secret')).toBe(true);
+  });
+
+  it('counts the calls enforcement would let through, and not the ones it would refuse', () => {
+    const counters = new SlidingWindowCounters();
+    expect(call(policy, counters, 't')).toMatchObject({
+      effect: 'allow',
+      shadow: false,
+      reservations: [{ counterKey: 'c@grant:alice-laptop' }],
+    });
+    const second = call(policy, counters, 't');
+    expect(second).toMatchObject({
+      effect: 'allow',
+      shadow: true,
+      reservations: [],
+      shadowed: { cause: 'limit', retryAfterMs: 60_000 },
+    });
+    expect(counters.events('c@grant:alice-laptop')).toHaveLength(1);
+  });
+});
+
+describe('decide is pure', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('gives the same decision for the same input, reading counters only through the view', () => {
+    const policy = policyOf({
+      default: 'deny',
+      tools: { t: { limits: [{ counter: 'c', window: 'minute', max: 5 }] } },
+    });
+    const events = vi.fn<CounterView['events']>(() => [{ at: T0 - 1000, amount: 5 }]);
+    const first = decide(policy, input('t', { counters: { events } }));
+    const second = decide(policy, input('t', { counters: { events } }));
+    expect(second).toEqual(first);
+    expect(first).toMatchObject({ effect: 'deny', retryAfterMs: 59_000 });
+    expect(events).toHaveBeenCalledWith('c@grant:alice-laptop');
+  });
+
+  it('an exact name is decided without evaluating a single glob, however many rules the policy has', () => {
+    const tools = (count: number) => {
+      const entries: Record<string, object> = {};
+      for (let i = 0; i < count; i++) entries[`tool_${i}`] = {};
+      for (let i = 0; i < 50; i++) entries[`family_${i}_*`] = { action: 'deny' };
+      entries['srv:*'] = {};
+      entries['*'] = { action: 'deny' };
+      return entries;
+    };
+    const small = policyOf({ default: 'deny', tools: tools(10) });
+    const large = policyOf({ default: 'deny', tools: tools(10_000) });
+    // Every way of running a RegExp (test, match, replace...) goes through its exec, by the spec.
+    const exec = vi.spyOn(RegExp.prototype, 'exec');
+    const regexCalls = (policy: CompiledPolicy, tool: string): number => {
+      exec.mockClear();
+      decide(policy, input(tool));
+      return exec.mock.calls.length;
+    };
+    expect(regexCalls(small, 'tool_7')).toBe(0);
+    expect(regexCalls(large, 'tool_7')).toBe(0);
+    expect(regexCalls(large, 'tool_9999')).toBe(0);
+    // A name only a glob matches tries the server's globs first, then the others by precedence: the count
+    // depends on the globs, never on the number of exact rules.
+    expect(regexCalls(small, 'unknown')).toBe(1);
+    expect(regexCalls(large, 'unknown')).toBe(1);
+    expect(regexCalls(large, 'unknown')).toBe(regexCalls(small, 'unknown'));
+    expect(regexCalls(large, 'family_3_x')).toBe(1);
+    expect(decide(large, input('family_3_x', { serverId: 'other' })).rule).toBe('/tools/family_3_*/action');
+    expect(decide(large, input('tool_9999')).rule).toBe('/tools/tool_9999');
+  });
+});

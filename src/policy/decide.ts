@@ -1,0 +1,482 @@
+import { readArgumentPath } from './argument-path.js';
+import type { CompiledLimit, CompiledPolicy, CompiledToolRule } from './compile-policy.js';
+import { describeCondition, evaluateCondition, type CompiledCondition } from './condition.js';
+import type { LimitScope } from './schema.js';
+import {
+  retryAfterMs,
+  usedIn,
+  type CounterView,
+  type LimitCheck,
+  type Reservation,
+  type WindowEvent,
+} from './sliding-window.js';
+
+/**
+ * The policy decision: pure. decide() reads its two arguments and nothing else (no clock, store or network),
+ * so the same input always gives the same decision, in the gateway, in `toolgate policy test` and in
+ * `toolgate policy explain`. The gateway does the I/O around it: it reads the counters, reserves what an
+ * allow decision charges, forwards, then commits or releases.
+ */
+
+/** The rule of a decision that no single JSON Pointer names. */
+export const RuleSentinel = {
+  /** The caller has no policy; everything is denied. */
+  NoPolicy: '(no policy)',
+  /** The tool is in the policy's `hide` list. */
+  Hidden: '(hidden)',
+  /** No rule lists the tool and the policy's default is "deny". */
+  DefaultDeny: '(default deny)',
+} as const;
+
+/** The grant (a labelled bearer token) a call was made with. */
+export interface GrantRef {
+  readonly id: string;
+  readonly label?: string;
+}
+
+/** Everything a decision depends on, as plain data. */
+export interface DecisionInput {
+  /** The id of the server that owns the tool, as configured under mcpServers. */
+  readonly serverId: string;
+  /** The tool's name as its server gives it (not the gateway's namespaced name). */
+  readonly tool: string;
+  /** The call's arguments (absent or undefined: none). */
+  readonly arguments?: unknown;
+  readonly grant?: GrantRef;
+  /** The client session, for limits with scope "session". */
+  readonly sessionId?: string;
+  /** Epoch milliseconds; the only notion of time decide has. */
+  readonly now: number;
+  /** The counters' current state. */
+  readonly counters: CounterView;
+}
+
+interface DecisionBase {
+  readonly serverId: string;
+  readonly tool: string;
+  /**
+   * What made the decision: a JSON Pointer into the policy (`/tools/create_charge/deny_if/0`,
+   * `/all_tools/limits/0`), a RuleSentinel, or "" for a call no rule touched (allowed by `"default": "allow"`).
+   */
+  readonly rule: string;
+  /** Model-readable: what the agent is told when the call is refused (`[POLICY DENIED] <message>`). */
+  readonly message: string;
+  /** The policy's revision, for the audit log; null when there is no policy. */
+  readonly policyRevision: string | null;
+}
+
+/** The call may go through once `reservations` are reserved. */
+export interface AllowDecision extends DecisionBase {
+  readonly effect: 'allow';
+  readonly shadow: false;
+  /** Charges to reserve before forwarding, commit on success, release if the server fails. May be empty. */
+  readonly reservations: readonly Reservation[];
+}
+
+/** Why a call was denied. */
+export type DenyCause =
+  | 'no_policy'
+  | 'default_deny'
+  /** `"action": "deny"`. */
+  | 'action'
+  /** A `require` condition does not hold. */
+  | 'require'
+  /** Every condition of a `deny_if` entry holds. */
+  | 'deny_if'
+  /** An argument has a type its condition cannot check (a string compared as a number). */
+  | 'condition_error'
+  /** A spend cap's argument is missing, not a number, or negative. */
+  | 'invalid_amount';
+
+export interface DenyDecision extends DecisionBase {
+  readonly effect: 'deny';
+  readonly shadow: false;
+  readonly cause: DenyCause;
+}
+
+/** A limit would be exceeded. */
+export interface LimitDenyDecision extends DecisionBase {
+  readonly effect: 'deny';
+  readonly shadow: false;
+  readonly cause: 'limit';
+  readonly counterKey: string;
+  /** When the same call would fit every limit, if nothing else changes; null when it never can. */
+  readonly retryAfterMs: number | null;
+}
+
+/** The tool is hidden: absent from tools/list, and a call is answered as for a tool that does not exist. */
+export interface HideDecision extends DecisionBase {
+  readonly effect: 'hide';
+  readonly shadow: false;
+}
+
+/**
+ * A person must approve the call. It passed every condition and limit, and `reservations` are what it will
+ * charge once approved. Until the gateway takes approvals, it refuses such a call with `message`.
+ */
+export interface RequireApprovalDecision extends DecisionBase {
+  readonly effect: 'require_approval';
+  readonly shadow: false;
+  readonly reservations: readonly Reservation[];
+}
+
+/** What the policy decides when it is enforced. */
+export type EnforcedDecision =
+  AllowDecision | DenyDecision | LimitDenyDecision | HideDecision | RequireApprovalDecision;
+
+/**
+ * Shadow mode (`"mode": "shadow"`): the policy would have refused the call, but it goes through. `shadowed` is
+ * the decision enforcement would have made, for the log. Nothing is reserved: a call enforcement would refuse
+ * would not have counted either, so counters stay what they would be under enforcement.
+ */
+export interface ShadowDecision extends DecisionBase {
+  readonly effect: 'allow';
+  readonly shadow: true;
+  readonly reservations: readonly [];
+  readonly shadowed: Exclude<EnforcedDecision, AllowDecision>;
+}
+
+/** A decision on one tool call, discriminated on `effect` (and `cause` for denials, `shadow` for allows). */
+export type Decision = EnforcedDecision | ShadowDecision;
+
+/**
+ * Decides one tool call. In order, the first that applies decides:
+ * 1. no policy: deny `(no policy)`;
+ * 2. the tool is in `hide`: hide `(hidden)`;
+ * 3. no rule lists the tool and the default is "deny": deny `(default deny)`;
+ * 4. the rule's action is "hide" or "deny";
+ * 5. `require`, then `deny_if`: the first denial wins;
+ * 6. limits: the rule's, then `all_tools`' (all_tools limits apply to every call, listed or not);
+ * 7. the rule's action is "require_approval";
+ * 8. allow, with the limits' charges to reserve.
+ * In shadow mode a decision other than allow becomes a ShadowDecision.
+ */
+export function decide(policy: CompiledPolicy | null, input: DecisionInput): Decision {
+  if (policy === null) {
+    return {
+      effect: 'deny',
+      shadow: false,
+      cause: 'no_policy',
+      serverId: input.serverId,
+      tool: input.tool,
+      rule: RuleSentinel.NoPolicy,
+      message: 'No policy applies to this client, so every tool call is refused (no policy).',
+      policyRevision: null,
+    };
+  }
+  const enforced = evaluate(policy, input);
+  if (policy.mode === 'shadow' && enforced.effect !== 'allow') return shadowOf(enforced);
+  return enforced;
+}
+
+/**
+ * Whether tools/list shows a tool: false exactly when decide() would hide a call to it. Tools that are
+ * denied (by default deny, a rule or no policy) stay listed and are refused when called, so the agent can
+ * read why. Needs no arguments, grant or counters: hiding depends on the tool alone.
+ */
+export function isVisible(policy: CompiledPolicy | null, serverId: string, tool: string): boolean {
+  if (policy === null || policy.mode === 'shadow') return true;
+  return hidingRule(policy, serverId, tool, policy.rules.find(serverId, tool)) === null;
+}
+
+/**
+ * The key of a counter for one call: the counter's name and whose usage it counts. `name@grant:<id>`,
+ * `name@session:<id>`, `name@server:<serverId>` or `name@global`; each part is URI-encoded, so no two
+ * counters share a key. A call without a grant (or session) counts in `name@grant` (`name@session`), one
+ * counter shared by every such call: stricter, never looser.
+ */
+export function counterKey(
+  counter: string,
+  scope: LimitScope,
+  call: Pick<DecisionInput, 'serverId' | 'grant' | 'sessionId'>,
+): string {
+  const name = encodeURIComponent(counter);
+  switch (scope) {
+    case 'grant':
+      return call.grant === undefined ? `${name}@grant` : `${name}@grant:${encodeURIComponent(call.grant.id)}`;
+    case 'session':
+      return call.sessionId === undefined ? `${name}@session` : `${name}@session:${encodeURIComponent(call.sessionId)}`;
+    case 'server':
+      return `${name}@server:${encodeURIComponent(call.serverId)}`;
+    case 'global':
+      return `${name}@global`;
+  }
+}
+
+/** The decision the policy makes when enforced: steps 2 to 8 of decide. */
+function evaluate(policy: CompiledPolicy, input: DecisionInput): EnforcedDecision {
+  const base = { serverId: input.serverId, tool: input.tool, policyRevision: policy.revision };
+  const tool = toolRef(input);
+  const rule = policy.rules.find(input.serverId, input.tool);
+
+  const hiddenBy = hidingRule(policy, input.serverId, input.tool, rule);
+  if (hiddenBy !== null) {
+    return { ...base, effect: 'hide', shadow: false, rule: hiddenBy, message: `Tool ${tool} is hidden by policy.` };
+  }
+  if (rule === undefined && policy.default === 'deny') {
+    const message = `Tool ${tool} is not allowed by policy (default deny).`;
+    return { ...base, effect: 'deny', shadow: false, cause: 'default_deny', rule: RuleSentinel.DefaultDeny, message };
+  }
+  if (rule?.action === 'deny') {
+    const message = rule.reason ?? `Tool ${tool} is not allowed by policy.`;
+    return { ...base, effect: 'deny', shadow: false, cause: 'action', rule: `${rule.rule}/action`, message };
+  }
+  if (rule !== undefined) {
+    const denial = checkConditions(rule, input.arguments ?? {}, tool);
+    if (denial !== undefined) return { ...base, effect: 'deny', shadow: false, ...denial };
+  }
+  const charges = chargeLimits(policy, rule, input, base, tool);
+  if ('denial' in charges) return charges.denial;
+  if (rule?.action === 'require_approval') {
+    // Checked after conditions and limits: a person is never asked to approve a call the policy would refuse
+    // anyway, and an approved call still counts against its limits.
+    const message = `${rule.reason === null ? '' : `${rule.reason} `}Tool ${tool} needs a person's approval, and this gateway cannot ask for approval yet, so the call was not made.`;
+    return {
+      ...base,
+      effect: 'require_approval',
+      shadow: false,
+      rule: `${rule.rule}/action`,
+      message,
+      reservations: charges.reservations,
+    };
+  }
+  return {
+    ...base,
+    effect: 'allow',
+    shadow: false,
+    rule: rule?.rule ?? '',
+    message: `Tool ${tool} is allowed by policy.`,
+    reservations: charges.reservations,
+  };
+}
+
+/**
+ * The rule that hides a tool, or null. The `hide` list comes first, so no rule can show a hidden tool; then a
+ * matching rule's `"action": "hide"`.
+ */
+function hidingRule(
+  policy: CompiledPolicy,
+  serverId: string,
+  tool: string,
+  rule: CompiledToolRule | undefined,
+): string | null {
+  if (policy.hidden.find(serverId, tool) !== undefined) return RuleSentinel.Hidden;
+  if (rule?.action === 'hide') return `${rule.rule}/action`;
+  return null;
+}
+
+type ConditionDenial = {
+  readonly cause: 'require' | 'deny_if' | 'condition_error';
+  readonly rule: string;
+  readonly message: string;
+};
+
+/** `require` then `deny_if`, in the order written; the first denial wins. */
+function checkConditions(rule: CompiledToolRule, args: unknown, tool: string): ConditionDenial | undefined {
+  for (const condition of rule.require) {
+    const outcome = evaluateCondition(condition, args);
+    if (outcome.kind === 'error') return conditionError(condition, outcome.message, tool);
+    if (outcome.kind === 'fails') {
+      return {
+        cause: 'require',
+        rule: condition.rule,
+        message: `Tool ${tool} was refused by policy: it requires that ${describeCondition(condition)}.`,
+      };
+    }
+  }
+  for (const entry of rule.denyIf) {
+    // An entry denies when every condition holds. One that does not hold settles it, so an argument of the
+    // wrong type elsewhere in the entry does not matter; an error with no failing condition denies.
+    let error: { condition: CompiledCondition; message: string } | undefined;
+    let holds = true;
+    for (const condition of entry.conditions) {
+      const outcome = evaluateCondition(condition, args);
+      if (outcome.kind === 'fails') {
+        holds = false;
+        break;
+      }
+      if (outcome.kind === 'error') error ??= { condition, message: outcome.message };
+    }
+    if (!holds) continue;
+    if (error !== undefined) return conditionError(error.condition, error.message, tool);
+    const why = entry.conditions.map(describeCondition).join(' and ');
+    return {
+      cause: 'deny_if',
+      rule: entry.rule,
+      message: entry.onDeny ?? `Tool ${tool} was refused by policy${why === '' ? '' : `: ${why}`}.`,
+    };
+  }
+  return undefined;
+}
+
+function conditionError(condition: CompiledCondition, problem: string, tool: string): ConditionDenial {
+  return {
+    cause: 'condition_error',
+    rule: condition.rule,
+    message: `Tool ${tool} was refused by policy: ${problem}, so the call cannot be checked.`,
+  };
+}
+
+interface Charge {
+  readonly counterKey: string;
+  readonly amount: number;
+  readonly limits: LimitCheck[];
+}
+
+type DecisionBaseFields = Pick<DecisionBase, 'serverId' | 'tool' | 'policyRevision'>;
+
+type ChargeOutcome =
+  { readonly reservations: readonly Reservation[] } | { readonly denial: DenyDecision | LimitDenyDecision };
+
+/**
+ * The charges of a call: one per counter key, with every limit on that key. Limits that name one counter
+ * count into one key, so a call charges a shared counter once, not once per limit.
+ */
+function chargeLimits(
+  policy: CompiledPolicy,
+  rule: CompiledToolRule | undefined,
+  input: DecisionInput,
+  base: DecisionBaseFields,
+  tool: string,
+): ChargeOutcome {
+  const limits = rule === undefined ? policy.allToolsLimits : [...rule.limits, ...policy.allToolsLimits];
+  if (limits.length === 0) return { reservations: [] };
+
+  const charges = new Map<string, Charge>();
+  const chargeOf: Charge[] = [];
+  for (const limit of limits) {
+    const key = counterKey(limit.counter, limit.scope, input);
+    let charge = charges.get(key);
+    if (charge === undefined) {
+      // Limits sharing a counter count the same unit (checked at load), so the first one gives the amount.
+      const amount = amountOf(limit, input.arguments ?? {});
+      if (typeof amount === 'string') {
+        return {
+          denial: {
+            ...base,
+            effect: 'deny',
+            shadow: false,
+            cause: 'invalid_amount',
+            rule: limit.rule,
+            message: `Tool ${tool} was refused by policy: ${amount}.`,
+          },
+        };
+      }
+      charges.set(key, (charge = { counterKey: key, amount, limits: [] }));
+    }
+    charge.limits.push({ rule: limit.rule, windowMs: limit.windowMs, max: limit.max });
+    chargeOf.push(charge);
+  }
+
+  const events = new Map<string, readonly WindowEvent[]>();
+  const eventsOf = (key: string): readonly WindowEvent[] => {
+    let list = events.get(key);
+    if (list === undefined) events.set(key, (list = input.counters.events(key)));
+    return list;
+  };
+  // The first limit the call would break, in the order rule limits then all_tools limits.
+  const broken = limits.findIndex((limit, i) => {
+    const charge = chargeOf[i] as Charge;
+    return usedIn(eventsOf(charge.counterKey), input.now, limit.windowMs) + charge.amount > limit.max;
+  });
+  if (broken === -1) return { reservations: [...charges.values()] };
+
+  // Each limit, once it lets the call through, keeps doing so (events only leave the window), so the call
+  // fits every limit at the latest of their times.
+  let wait: number | null = 0;
+  for (const [i, limit] of limits.entries()) {
+    const charge = chargeOf[i] as Charge;
+    const each = retryAfterMs(eventsOf(charge.counterKey), input.now, limit, charge.amount);
+    wait = each === null || wait === null ? null : Math.max(wait, each);
+  }
+  const limit = limits[broken] as CompiledLimit;
+  const counterKeyOfLimit = (chargeOf[broken] as Charge).counterKey;
+  return {
+    denial: {
+      ...base,
+      effect: 'deny',
+      shadow: false,
+      cause: 'limit',
+      rule: limit.rule,
+      counterKey: counterKeyOfLimit,
+      retryAfterMs: wait,
+      message: limitMessage(limit, tool, wait),
+    },
+  };
+}
+
+/** 1 for a call; the argument's value for a spend cap, or why the call cannot be charged. */
+function amountOf(limit: CompiledLimit, args: unknown): number | string {
+  if (limit.incrementFrom === null) return 1;
+  const path = limit.incrementFrom.text;
+  const lookup = readArgumentPath(args, limit.incrementFrom);
+  // Charging nothing for an amount the policy cannot read would let the call past its cap.
+  if (!lookup.found) return `the limit on ${path} needs that argument, and the call does not give it`;
+  if (typeof lookup.value !== 'number' || !Number.isFinite(lookup.value) || lookup.value < 0) {
+    return `the limit on ${path} needs that argument to be a number of at least 0`;
+  }
+  return lookup.value;
+}
+
+function limitMessage(limit: CompiledLimit, tool: string, wait: number | null): string {
+  const retry =
+    wait === null
+      ? 'This call alone is more than the limit allows, so it cannot succeed.'
+      : `Retry in ${formatDuration(wait)}.`;
+  if (limit.onDeny !== null) return `${limit.onDeny} ${retry}`;
+  const unit = limit.incrementFrom === null ? (limit.max === 1 ? 'call' : 'calls') : `of ${limit.incrementFrom.text}`;
+  const what = limit.incrementFrom === null ? 'Rate limit' : 'Limit';
+  return `${what} reached for tool ${tool}: at most ${limit.max} ${unit} ${windowText(limit.window)} ${SCOPE_TEXT[limit.scope]} (counter "${limit.counter}"). ${retry}`;
+}
+
+const SCOPE_TEXT: Record<LimitScope, string> = {
+  grant: 'per grant',
+  session: 'per session',
+  server: 'per server',
+  global: 'in total',
+};
+
+function windowText(window: CompiledLimit['window']): string {
+  if (typeof window === 'string') return `per ${window}`;
+  return window === 1 ? 'per second' : `per ${window} seconds`;
+}
+
+/** Milliseconds as a person reads a wait, rounded up to the second: "45 s", "2 min 5 s", "3 h 20 min". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) {
+    const rest = seconds % 60;
+    return rest === 0 ? `${seconds / 60} min` : `${Math.floor(seconds / 60)} min ${rest} s`;
+  }
+  const minutes = Math.ceil(seconds / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `${minutes / 60} h` : `${Math.floor(minutes / 60)} h ${rest} min`;
+}
+
+function shadowOf(decision: Exclude<EnforcedDecision, AllowDecision>): ShadowDecision {
+  return {
+    effect: 'allow',
+    shadow: true,
+    serverId: decision.serverId,
+    tool: decision.tool,
+    rule: decision.rule,
+    message: `Shadow mode: not enforced. Enforced, the policy would ${VERB[decision.effect]} this call: ${decision.message}`,
+    policyRevision: decision.policyRevision,
+    reservations: [],
+    shadowed: decision,
+  };
+}
+
+const VERB: Record<Exclude<EnforcedDecision, AllowDecision>['effect'], string> = {
+  deny: 'deny',
+  hide: 'hide the tool and refuse',
+  require_approval: 'hold for approval',
+};
+
+/** `"tool" on server "id"`, the way messages name a tool. */
+function toolRef(input: Pick<DecisionInput, 'serverId' | 'tool'>): string {
+  return input.serverId === ''
+    ? JSON.stringify(input.tool)
+    : `${JSON.stringify(input.tool)} on server ${JSON.stringify(input.serverId)}`;
+}
