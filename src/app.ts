@@ -1,9 +1,11 @@
-import { isIP } from 'node:net';
 import type { GatewayConfig } from './config/load.js';
 import { startHttpFront, type HttpFront } from './downstream/http-front.js';
 import { serveGatewayOnStdio } from './downstream/stdio-front.js';
 import { Gateway } from './gateway.js';
+import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
+import { isLoopbackHost } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
+import { openStateDb, type StateDb } from './state/state-db.js';
 
 /** A started gateway with its HTTP front door. */
 export interface RunningGateway {
@@ -13,21 +15,34 @@ export interface RunningGateway {
 }
 
 /**
- * Starts the gateway behind an HTTP front door. Until grants exist, Toolgate serves local callers only, so it
- * refuses to listen on an address other than loopback.
+ * Starts the gateway behind an HTTP front door. Beyond loopback every caller must prove a grant, so the gateway
+ * refuses to listen there while no grant exists.
  */
 export async function startGateway(
   config: GatewayConfig,
   log: Logger = createLogger(config.log.level),
 ): Promise<RunningGateway> {
-  assertLoopback(config.listen.host);
+  const state = openStateDb(config.state.sqlite);
+  const grants = new SqliteGrantStore(state);
+  try {
+    if (!isLoopbackHost(config.listen.host) && !(await grants.hasActiveGrants())) {
+      throw new Error(
+        `Refusing to listen on ${config.listen.host}: no grant exists, so anyone who can reach it could use every server. ` +
+          'Create one with `toolgate grants create`, or listen on 127.0.0.1 (the default).',
+      );
+    }
+  } catch (error) {
+    state.close();
+    throw error;
+  }
   const gateway = new Gateway(config, log);
   await gateway.start();
   let http: HttpFront;
   try {
-    http = await startHttpFront(gateway);
+    http = await startHttpFront(gateway, grants);
   } catch (error) {
     await gateway.close();
+    state.close();
     throw error;
   }
   log.info({ url: http.url, servers: gateway.servers() }, 'toolgate listening');
@@ -37,29 +52,33 @@ export async function startGateway(
     async stop() {
       await http.close();
       await gateway.close();
+      state.close();
     },
   };
 }
 
-/** Runs the gateway on stdin/stdout until the client disconnects. */
+/**
+ * Runs the gateway on stdin/stdout until the client disconnects, as the grant labelled `grantLabel` when one is
+ * given (its policy and servers apply), else as the local user.
+ */
 export async function runStdioGateway(
   config: GatewayConfig,
+  grantLabel: string | undefined,
   log: Logger = createLogger(config.log.level),
 ): Promise<void> {
-  const gateway = new Gateway(config, log);
-  await gateway.start();
+  const state: StateDb = openStateDb(config.state.sqlite);
   try {
-    await serveGatewayOnStdio(gateway);
+    const grants: GrantStore = new SqliteGrantStore(state);
+    const grant = grantLabel === undefined ? undefined : await grants.find(grantLabel);
+    if (grantLabel !== undefined && !grant) throw new Error(`No active grant labelled "${grantLabel}"`);
+    const gateway = new Gateway(config, log);
+    await gateway.start();
+    try {
+      await serveGatewayOnStdio(gateway, grant);
+    } finally {
+      await gateway.close();
+    }
   } finally {
-    await gateway.close();
-  }
-}
-
-function assertLoopback(host: string): void {
-  const loopback = host === 'localhost' || (isIP(host) === 4 && host.startsWith('127.')) || host === '::1';
-  if (!loopback) {
-    throw new Error(
-      `Refusing to listen on ${host}: without grants Toolgate serves local callers only. Listen on 127.0.0.1 (the default).`,
-    );
+    state.close();
   }
 }

@@ -287,7 +287,9 @@ export class Gateway implements UpstreamListener {
   }
 
   #catalogFor(caller: Caller | undefined): Promise<AggregatedCatalog> {
-    const key = capabilityKey(caller ? serverFacingCapabilities(caller.capabilities) : {});
+    const capabilities = capabilityKey(caller ? serverFacingCapabilities(caller.capabilities) : {});
+    const servers = caller?.grant?.servers;
+    const key = servers ? `${capabilities}|${servers.join(',')}` : capabilities;
     let catalog = this.#catalogs.get(key);
     if (!catalog) {
       const generation = this.#catalogs;
@@ -298,8 +300,15 @@ export class Gateway implements UpstreamListener {
     return catalog;
   }
 
+  /** The servers a caller may use: all of them, or those its grant names. The others do not exist for it. */
+  #visibleUpstreams(caller: Caller | undefined): Upstream[] {
+    const all = [...this.#upstreams.values()];
+    const allowed = caller?.grant?.servers;
+    return allowed ? all.filter((upstream) => allowed.includes(upstream.id)) : all;
+  }
+
   async #aggregate(caller: Caller | undefined): Promise<AggregatedCatalog> {
-    const upstreams = [...this.#upstreams.values()];
+    const upstreams = this.#visibleUpstreams(caller);
     const catalogs = await Promise.all(upstreams.map((u) => u.catalogFor(caller)));
     return new AggregatedCatalog(
       upstreams.map((u, i) => ({ serverId: u.id, catalog: catalogs[i]! })),
@@ -319,7 +328,7 @@ export class Gateway implements UpstreamListener {
     const serverId = catalog.routeResource(uri);
     if (serverId !== undefined) return serverId;
     // A resource no server listed may still be readable: with one server offering resources, ask it.
-    const withResources = [...this.#upstreams.values()].filter(
+    const withResources = this.#visibleUpstreams(caller).filter(
       (u) => u.catalog.resources.length + u.catalog.resourceTemplates.length > 0,
     );
     if (withResources.length === 1) return withResources[0]!.id;

@@ -34,8 +34,9 @@ export function buildCli(): Command {
     .command('stdio')
     .description('Serve the gateway on stdin/stdout, for clients that launch a command')
     .option('-c, --config <file>', 'config file (default: ./toolgate.json if present)')
-    .action(async (options: { config?: string }) => {
-      await runStdioGateway(readConfig(options.config));
+    .option('--grant <label>', 'run as this grant: its policy and servers apply')
+    .action(async (options: { config?: string; grant?: string }) => {
+      await runStdioGateway(readConfig(options.config), options.grant);
       process.exit(0);
     });
 

@@ -10,6 +10,7 @@ import type {
 import type { ClientSession, ForwardOptions, Gateway } from '../gateway.js';
 import { GatewayError, GatewayErrorCode } from '../errors.js';
 import { rawResult, type RawResult } from '../raw-result.js';
+import type { Grant } from '../grants/grant.js';
 import type { Caller } from '../upstream/caller.js';
 import { GATEWAY_VERSION } from '../upstream/server-connection.js';
 
@@ -21,7 +22,7 @@ export type Era = 'legacy' | 'modern';
  * to the gateway. A legacy-era instance lives as long as its client session (stdio connection, HTTP session);
  * a modern-era instance serves one request. `onClose` runs when the instance's session ends.
  */
-export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => void): Server {
+export function createGatewayServer(gateway: Gateway, era: Era, sessionGrant?: Grant): Server {
   const server = new Server(
     { name: 'toolgate', version: GATEWAY_VERSION },
     {
@@ -35,12 +36,9 @@ export function createGatewayServer(gateway: Gateway, era: Era, onClose?: () => 
       ...instructionsOf(gateway),
     },
   );
-  const session = new FrontSession(server, era);
+  const session = new FrontSession(server, era, sessionGrant);
   if (era === 'legacy') server.oninitialized = () => gateway.openSession(session);
-  server.onclose = () => {
-    gateway.closeSession(session.sessionId);
-    onClose?.();
-  };
+  server.onclose = () => gateway.closeSession(session.sessionId);
 
   const callerOf = (ctx: ServerContext): Caller => session.callerFor(ctx);
   const forwardOptions = (
@@ -132,12 +130,14 @@ class FrontSession implements ClientSession {
   readonly sessionId = randomUUID();
   logLevel: LoggingLevel | undefined;
   readonly subscriptions = new Set<string>();
+  readonly grant: Grant | undefined;
   readonly #server: Server;
   readonly #era: Era;
 
-  constructor(server: Server, era: Era) {
+  constructor(server: Server, era: Era, grant: Grant | undefined) {
     this.#server = server;
     this.#era = era;
+    this.grant = grant;
   }
 
   get capabilities(): ClientCapabilities {
@@ -157,9 +157,12 @@ class FrontSession implements ClientSession {
   callerFor(ctx: ServerContext): Caller {
     const era = this.#era;
     const requested = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
+    // A 2025-era session is bound to the grant that opened it; a 2026-07-28 request carries its own.
+    const grant = this.grant ?? (ctx.http?.authInfo?.extra?.grant as Grant | undefined);
     return {
       sessionId: this.sessionId,
       capabilities: this.capabilities,
+      grant,
       logLevel: era === 'modern' ? (requested as LoggingLevel | undefined) : this.logLevel,
       request: (request, options) =>
         era === 'modern'

@@ -10,11 +10,15 @@ import {
   localhostAllowedHostnames,
   originValidationResponse,
   WebStandardStreamableHTTPServerTransport,
+  type AuthInfo,
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
-import { Hono } from 'hono';
+import { Hono, type Context, type Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Gateway } from '../gateway.js';
+import type { GrantStore } from '../grants/grant-store.js';
+import type { Grant } from '../grants/grant.js';
+import { isLoopbackHost } from '../listen-address.js';
 import { createGatewayServer } from './gateway-server.js';
 
 /** A running HTTP front door. */
@@ -28,6 +32,7 @@ export interface HttpFront {
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 const SESSION_NOT_FOUND = -32001;
+const UNAUTHORIZED = -32001;
 
 /**
  * Serves the gateway over HTTP: Streamable HTTP on `/mcp` for both protocol eras (2025-era clients get a
@@ -35,10 +40,11 @@ const SESSION_NOT_FOUND = -32001;
  * statelessly), plus `/healthz`. Every request passes the Host and Origin checks first (DNS rebinding), then
  * the body limit; batched JSON-RPC is refused.
  */
-export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
+export async function startHttpFront(gateway: Gateway, grants: GrantStore): Promise<HttpFront> {
   const { listen } = gateway.config;
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
-  const sseSessions = new Map<string, SSEServerTransport>();
+  // A session belongs to the grant that opened it: another grant's requests cannot reach it.
+  const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; grantId: string | null }>();
+  const sseSessions = new Map<string, { transport: SSEServerTransport; grantId: string | null }>();
   const modern = createMcpHandler(({ era }) => createGatewayServer(gateway, era), {
     legacy: 'reject',
     maxRequestBodySize: listen.maxBodyBytes,
@@ -55,8 +61,9 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
     ...listenHostnames(listen.host),
   ];
   const allowedOrigins = [...localhostAllowedHostnames(), ...listen.allowedOrigins.map(originHostname)];
+  const loopbackOnly = isLoopbackHost(listen.host);
 
-  const app = new Hono<{ Bindings: HttpBindings }>();
+  const app = new Hono<{ Bindings: HttpBindings; Variables: { grant: Grant | undefined } }>();
   app.use('*', async (c, next) => {
     const refused =
       hostHeaderValidationResponse(c.req.raw, allowedHosts) ?? originValidationResponse(c.req.raw, allowedOrigins);
@@ -64,6 +71,25 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
     await next();
   });
   app.get('/healthz', (c) => c.json({ status: 'ok', servers: gateway.servers() }));
+
+  // Every MCP route needs a grant's bearer token once any grant exists. Without grants, a gateway that listens on
+  // loopback serves its local callers; one that listens beyond loopback never serves anyone without a token,
+  // even if the last grant is revoked while it runs (fail closed).
+  app.use('/mcp', authenticate);
+  app.use('/sse', authenticate);
+  app.use('/messages', authenticate);
+  async function authenticate(c: Context<{ Variables: { grant: Grant | undefined } }>, next: Next) {
+    if (loopbackOnly && !(await grants.hasActiveGrants())) {
+      c.set('grant', undefined);
+      return next();
+    }
+    const token = /^Bearer[ ]+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const grant = token === undefined ? undefined : await grants.authenticate(token);
+    if (!grant) return unauthorized(token !== undefined);
+    c.set('grant', grant);
+    return next();
+  }
+
   const limitBody = bodyLimit({
     maxSize: listen.maxBodyBytes,
     onError: () => jsonRpcError(413, INVALID_REQUEST, `Request body larger than ${listen.maxBodyBytes} bytes`),
@@ -72,14 +98,15 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
     const body = await readOneMessage(c.req.raw);
     if (body instanceof Response) return body;
     const request = c.req.raw;
+    const grant = c.get('grant');
     if (!(await isLegacyRequest(request, body, { maxRequestBodySize: listen.maxBodyBytes }))) {
-      return modern.fetch(request, { parsedBody: body });
+      return modern.fetch(request, { parsedBody: body, ...(grant ? { authInfo: authInfoOf(grant) } : {}) });
     }
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
-      const transport = sessions.get(sessionId);
-      return transport
-        ? transport.handleRequest(request, { parsedBody: body })
+      const session = sessions.get(sessionId);
+      return session && session.grantId === (grant?.id ?? null)
+        ? session.transport.handleRequest(request, { parsedBody: body })
         : jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
     }
     if (!isInitializeRequest(body)) {
@@ -91,37 +118,42 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
     }
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => void sessions.set(id, transport),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, grantId: grant?.id ?? null }),
       onsessionclosed: (id) => void sessions.delete(id),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await createGatewayServer(gateway, 'legacy').connect(transport);
+    await createGatewayServer(gateway, 'legacy', grant).connect(transport);
     return transport.handleRequest(request, { parsedBody: body });
   });
   // GET opens a 2025-era session's notification stream; DELETE ends the session.
   app.on(['GET', 'DELETE'], '/mcp', (c) => {
     const sessionId = c.req.header('mcp-session-id');
-    const transport = sessionId ? sessions.get(sessionId) : undefined;
     if (!sessionId) return jsonRpcError(400, INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header is required');
-    return transport ? transport.handleRequest(c.req.raw) : jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+    const session = sessions.get(sessionId);
+    return session && session.grantId === (c.get('grant')?.id ?? null)
+      ? session.transport.handleRequest(c.req.raw)
+      : jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
   });
 
   // The 2024-11-05 HTTP+SSE transport, for old clients: GET /sse opens the stream, POST /messages carries requests.
   app.get('/sse', async (c) => {
+    const grant = c.get('grant');
     const transport = new SSEServerTransport('/messages', c.env.outgoing);
-    sseSessions.set(transport.sessionId, transport);
+    sseSessions.set(transport.sessionId, { transport, grantId: grant?.id ?? null });
     transport.onclose = () => void sseSessions.delete(transport.sessionId);
-    await createGatewayServer(gateway, 'legacy').connect(transport);
+    await createGatewayServer(gateway, 'legacy', grant).connect(transport);
     return RESPONSE_ALREADY_SENT;
   });
   app.post('/messages', limitBody, async (c) => {
-    const transport = sseSessions.get(c.req.query('sessionId') ?? '');
-    if (!transport) return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+    const session = sseSessions.get(c.req.query('sessionId') ?? '');
+    if (!session || session.grantId !== (c.get('grant')?.id ?? null)) {
+      return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+    }
     const body = await readOneMessage(c.req.raw);
     if (body instanceof Response) return body;
-    await transport.handlePostMessage(c.env.incoming, c.env.outgoing, body);
+    await session.transport.handlePostMessage(c.env.incoming, c.env.outgoing, body);
     return RESPONSE_ALREADY_SENT;
   });
 
@@ -137,7 +169,7 @@ export async function startHttpFront(gateway: Gateway): Promise<HttpFront> {
     url: `http://${host}:${address.port}/mcp`,
     async close() {
       stopListening();
-      const open = [...sessions.values(), ...sseSessions.values()];
+      const open = [...sessions.values(), ...sseSessions.values()].map((session) => session.transport);
       await Promise.all(open.map((transport) => transport.close().catch(() => undefined)));
       await modern.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -161,6 +193,26 @@ async function readOneMessage(request: Request): Promise<unknown> {
     );
   }
   return body;
+}
+
+/** 401 with the challenge that tells an HTTP client to send a bearer token. */
+function unauthorized(tokenGiven: boolean): Response {
+  const challenge = tokenGiven ? 'Bearer realm="toolgate", error="invalid_token"' : 'Bearer realm="toolgate"';
+  const message = tokenGiven
+    ? 'Unauthorized: the bearer token is not valid'
+    : 'Unauthorized: send Authorization: Bearer <token>';
+  return Response.json(
+    { jsonrpc: '2.0', error: { code: UNAUTHORIZED, message }, id: null },
+    { status: 401, headers: { 'WWW-Authenticate': challenge } },
+  );
+}
+
+/**
+ * The SDK's pass-through authentication record for a 2026-07-28 request. It carries the grant, never the
+ * token: nothing after this point needs the secret.
+ */
+function authInfoOf(grant: Grant): AuthInfo {
+  return { token: '', clientId: grant.id, scopes: [], extra: { grant } };
 }
 
 function jsonRpcError(status: number, code: number, message: string): Response {

@@ -1,4 +1,5 @@
 import type { ClientCapabilities, LoggingLevel, Notification, RequestOptions } from '@modelcontextprotocol/client';
+import type { Grant } from '../grants/grant.js';
 import type { RawResult } from '../raw-result.js';
 
 /**
@@ -12,6 +13,8 @@ export interface Caller {
   readonly sessionId: string;
   /** The capabilities the client declared; only these are ever declared to a server on its behalf. */
   readonly capabilities: ClientCapabilities;
+  /** The grant the client proved with its token; none for a local caller when no grants are configured. */
+  readonly grant?: Grant | undefined;
   /** The lowest level of server log messages the client wants, if it said. */
   readonly logLevel?: LoggingLevel | undefined;
   /** Sends a request to the client in the context of the current call. */
