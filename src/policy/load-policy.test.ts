@@ -6,7 +6,9 @@ import { compilePolicy } from './compile-policy.js';
 import { loadPolicy, parsePolicy } from './load-policy.js';
 import { PolicyError, type PolicyIssue } from './policy-error.js';
 
-const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const TESTDATA = path.join(HERE, 'testdata');
+const DOCS = path.join(HERE, '..', '..', 'docs', 'policy.md');
 const FILE = 'policy.json';
 
 function issuesOf(text: string): PolicyIssue[] {
@@ -310,5 +312,15 @@ describe('loadPolicy and compilePolicy', () => {
       default: 'deny',
       tools: { disconnectServer: limit('disconnectserver_rate', 30) },
     });
+  });
+});
+
+describe('docs/policy.md', () => {
+  it('every policy document it shows loads', () => {
+    const blocks = [...readFileSync(DOCS, 'utf8').matchAll(/```json\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+    // Blocks that are whole documents (the others are fragments: a rule, a condition, a limit).
+    const documents = blocks.filter((block) => block.trimStart().startsWith('{\n  "version"'));
+    expect(documents.length).toBeGreaterThanOrEqual(5);
+    for (const document of documents) expect(() => parsePolicy(document, DOCS), document).not.toThrow();
   });
 });

@@ -7,7 +7,9 @@ import { loadPolicy } from './load-policy.js';
 import { PolicyError } from './policy-error.js';
 import { parsePolicyTestSuite, runPolicyTests, type PolicyTestCase } from './policy-test.js';
 
-const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const TESTDATA = path.join(HERE, 'testdata');
+const DOCS = path.join(HERE, '..', '..', 'docs', 'policy.md');
 
 /** Loads a test table and its policy, as `toolgate policy test FILE` does. */
 function runTable(file: string) {
@@ -59,6 +61,16 @@ describe('runPolicyTests', () => {
     const report = runPolicyTests(policy, [{ tool: 'x', expect: { effect: 'deny', rule: '(default deny)' } }]);
     expect(report.failed).toBe(0);
     expect(report.results[0]?.decision).toMatchObject({ effect: 'allow', shadow: true });
+  });
+
+  it('the table in docs/policy.md passes against the Bambu policy it tests', () => {
+    const table = /```json\n(\{\n  "policy": "policy.json",[\s\S]*?)```/.exec(readFileSync(DOCS, 'utf8'))?.[1];
+    expect(table).toBeDefined();
+    const report = runPolicyTests(
+      loadPolicy(path.join(TESTDATA, 'bambu-mcp.policy.json')),
+      parsePolicyTestSuite(table ?? '', DOCS).cases,
+    );
+    expect(report.results.filter((result) => !result.pass)).toEqual([]);
   });
 
   it('runs a table against no policy', () => {
