@@ -162,12 +162,11 @@ export class SlidingWindowCounter {
   ): { readonly ok: true; readonly id: ReservationId } | ({ readonly ok: false } & LimitRefusal) {
     const at = Math.max(now, this.stored.at(-1)?.at ?? now);
     const refusal = checkLimits(this.stored, at, limits, amount);
-    if (refusal !== undefined)
-      return {
-        ok: false,
-        ...refusal,
-        retryAfterMs: refusal.retryAfterMs === null ? null : refusal.retryAfterMs + (at - now),
-      };
+    if (refusal !== undefined) {
+      // The wait was measured from `at`; the caller measures from its own `now`.
+      const retryAfterMs = refusal.retryAfterMs === null ? null : refusal.retryAfterMs + (at - now);
+      return { ok: false, ...refusal, retryAfterMs };
+    }
     const id = this.nextId++;
     this.stored.push({ id, at, amount, committed: false });
     return { ok: true, id };
