@@ -1,0 +1,594 @@
+/**
+ * Toolgate's benchmark: Toolgate beside a direct connection to the same MCP server, and beside two published
+ * proxies (mcp-proxy, supergateway) wherever they can front it. See bench/README.md for the method.
+ *
+ *     npm run bench                       # builds, then runs everything (about 7 minutes on 2 cores)
+ *     npm run bench -- --quick            # tiny counts, under a minute: proves the bench works, judges nothing
+ *     npm run bench -- --only calls.stdio.small.c16,setup --rounds 3
+ *
+ * Options:
+ *   --quick            1 short round per cell, concurrency 1 and 16, 50 idle sessions, 1,000 tools
+ *   --only A,B         run only the cells whose id starts with one of these prefixes
+ *   --rounds N         rounds per cell (default 5, quick 1); each round runs every target once, in turn
+ *   --round-ms MS      length of one target's turn in a round (default 1500, quick 150)
+ *   --client raw|sdk   the client the bench drives targets with (default raw; see README)
+ *   --out DIR          where the results file goes (default bench/results)
+ *   --cpu-prof DIR     run the Toolgate process under `node --cpu-prof`, profiles written to DIR on exit
+ *
+ * Prints the results table on stdout (progress on stderr) and writes it, with the machine and the versions, to
+ * DIR/<date>-<quick|full>.md. Exits 0 when every cell ran (n/a cells are not failures), 1 otherwise.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { type ClientKind, httpAgent, type Session } from './lib/clients.js';
+import { auditBench, decisionBench, isPending, pipelineConfig } from './lib/pending.js';
+import { cpuSnapshot, killAllNow, rssOf, sleep, stopAll, treeRss } from './lib/procs.js';
+import { memoryTable, type Row, targetsCheck, timingTable } from './lib/report.js';
+import { median, quantile } from './lib/stats.js';
+import {
+  ROOT,
+  type ServerKind,
+  startHttpServer,
+  startTarget,
+  type Target,
+  TARGET_NAMES,
+  type TargetName,
+  type TargetOptions,
+  unsupported,
+} from './lib/targets.js';
+
+// ------------------------------------------------------------------------------------------ options
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    rounds: { type: 'string' },
+    'round-ms': { type: 'string' },
+    client: { type: 'string', default: 'raw' },
+    out: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+  strict: true,
+});
+
+function positiveInt(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer (got ${text})`);
+  return value;
+}
+
+if (flags.client !== 'raw' && flags.client !== 'sdk') throw new Error(`--client must be raw or sdk`);
+const quick = flags.quick;
+const settings = {
+  client: flags.client as ClientKind,
+  rounds: positiveInt(flags.rounds, '--rounds', quick ? 1 : 5),
+  roundMs: positiveInt(flags['round-ms'], '--round-ms', quick ? 150 : 1500),
+  /** Each cell starts with one warm-up turn per target. */
+  warmupMs: quick ? 100 : 500,
+  /**
+   * Each target, once started, first serves 16 clients for this long, small and 100 KB results alternately:
+   * V8 needs several seconds of this load before a gateway's calls per second settle (bench/README.md).
+   */
+  targetWarmupMs: quick ? 300 : 8000,
+  concurrencies: quick ? [1, 16] : [1, 16, 64],
+  idleSessions: quick ? 50 : 1000,
+  /** supergateway starts a server process per session; more than this many would only measure node processes. */
+  idleSessionsSupergateway: quick ? 4 : 20,
+  tools: quick ? 1000 : 10_000,
+};
+const only = flags.only
+  ?.split(',')
+  .map((prefix) => prefix.trim())
+  .filter(Boolean);
+const selected = (cell: string) => !only || only.some((prefix) => cell.startsWith(prefix));
+const gatewayNodeArgs = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
+
+const SIZES = {
+  small: { tool: 'echo', args: { text: 'hello' } },
+  '100kb': { tool: 'big', args: { kb: 100 } },
+} as const;
+type Size = keyof typeof SIZES;
+const KINDS: ServerKind[] = ['stdio', 'http'];
+
+const rows: Row[] = [];
+const notes: string[] = [];
+let failed = false;
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+}
+
+function fail(row: Omit<Row, 'error'>, error: unknown): void {
+  failed = true;
+  const message = errorText(error);
+  log(`${row.cell} ${row.target}: ${message}`);
+  rows.push({ ...row, error: message });
+}
+
+// ------------------------------------------------------------------------------------------ measuring
+
+interface Sample {
+  count: number;
+  seconds: number;
+  latencies: number[];
+}
+
+/** Every session issues calls back to back until the turn ends; each call's duration is kept. */
+async function driveCalls(sessions: Session[], tool: string, args: Record<string, unknown>, ms: number) {
+  const latencies: number[] = [];
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  await Promise.all(
+    sessions.map(async (session) => {
+      while (process.hrtime.bigint() < end) {
+        const before = process.hrtime.bigint();
+        await session.call(tool, args);
+        latencies.push(Number(process.hrtime.bigint() - before) / 1e6);
+      }
+    }),
+  );
+  return { count: latencies.length, seconds: Number(process.hrtime.bigint() - start) / 1e9, latencies };
+}
+
+/** One client opens a session, lists the tools and closes it, again and again until the turn ends. */
+async function driveSessions(target: Target, ms: number): Promise<Sample> {
+  const latencies: number[] = [];
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(ms) * 1_000_000n;
+  while (process.hrtime.bigint() < end) {
+    const before = process.hrtime.bigint();
+    const session = await target.openSession();
+    await session.listTools();
+    await session.close();
+    latencies.push(Number(process.hrtime.bigint() - before) / 1e6);
+  }
+  return { count: latencies.length, seconds: Number(process.hrtime.bigint() - start) / 1e9, latencies };
+}
+
+/** Rows from alternating rounds: medians of the rounds, and ratios to direct taken round by round. */
+function summarise(cell: string, unit: string, samples: Map<TargetName, Sample[]>): Row[] {
+  const direct = samples.get('direct');
+  const figures = (list: Sample[]) => ({
+    rates: list.map((sample) => sample.count / sample.seconds),
+    p50s: list.map((sample) => quantile(sample.latencies, 0.5)),
+    p99s: list.map((sample) => quantile(sample.latencies, 0.99)),
+  });
+  const base = direct && figures(direct);
+  const result: Row[] = [];
+  for (const [target, list] of samples) {
+    const own = figures(list);
+    const row: Row = {
+      cell,
+      target,
+      unit,
+      rate: median(own.rates),
+      p50: median(own.p50s),
+      p99: median(own.p99s),
+    };
+    if (base && target !== 'direct') {
+      const paired = (mine: number[], theirs: number[], f: (a: number, b: number) => number) =>
+        median(mine.map((value, i) => (i < theirs.length ? f(value, theirs[i]!) : Number.NaN)));
+      row.rateRatio = paired(own.rates, base.rates, (a, b) => a / b);
+      row.p50Ratio = paired(own.p50s, base.p50s, (a, b) => a / b);
+      row.p50Added = paired(own.p50s, base.p50s, (a, b) => a - b);
+      row.p99Ratio = paired(own.p99s, base.p99s, (a, b) => a / b);
+    }
+    result.push(row);
+  }
+  return result;
+}
+
+/**
+ * Runs `turn` for every target in alternating rounds (direct, toolgate, mcp-proxy, supergateway, direct, …),
+ * after one warm-up turn each, and adds the cell's rows. A target that fails drops out of the cell.
+ */
+async function alternate(
+  cell: string,
+  unit: string,
+  targets: Target[],
+  turn: (target: Target, ms: number) => Promise<Sample>,
+): Promise<void> {
+  const samples = new Map<TargetName, Sample[]>();
+  const active = new Set<Target>();
+  for (const target of targets) {
+    try {
+      await turn(target, settings.warmupMs);
+      samples.set(target.name, []);
+      active.add(target);
+    } catch (error) {
+      fail({ cell, target: target.name }, error);
+    }
+  }
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const target of targets) {
+      if (!active.has(target)) continue;
+      try {
+        samples.get(target.name)!.push(await turn(target, settings.roundMs));
+      } catch (error) {
+        active.delete(target);
+        samples.delete(target.name);
+        fail({ cell, target: target.name }, error);
+      }
+    }
+  }
+  const summary = summarise(cell, unit, samples);
+  rows.push(...summary);
+  log(
+    `${cell}: ` +
+      summary.map((row) => `${row.target} ${Math.round(row.rate!)} ${unit}, p50 ${row.p50!.toFixed(2)} ms`).join('; '),
+  );
+}
+
+// ------------------------------------------------------------------------------------------ cells
+
+function callCell(kind: ServerKind, size: Size, concurrency: number): string {
+  return `calls.${kind}.${size}.c${concurrency}`;
+}
+
+/** Starts every target that can front a server of this kind; the others get n/a rows in each cell. */
+async function startTargets(kind: ServerKind, options: TargetOptions): Promise<Map<TargetName, Target | string>> {
+  const started = new Map<TargetName, Target | string>();
+  for (const name of TARGET_NAMES) {
+    const why = unsupported(name, kind);
+    if (why) {
+      started.set(name, `n/a: ${why}`);
+      continue;
+    }
+    try {
+      const target = await startTarget(name, options);
+      started.set(name, target);
+      // Check the tools are there under the names the bench will call.
+      const probe = await target.openSession();
+      const names = await probe.listTools();
+      await probe.close();
+      for (const tool of ['echo', 'big'] as const) {
+        if (!names.includes(target.tool(tool))) throw new Error(`${name} does not list ${target.tool(tool)}`);
+      }
+    } catch (error) {
+      const previous = started.get(name);
+      if (typeof previous === 'object') await previous.stop();
+      started.set(name, `error: ${errorText(error)}`);
+    }
+  }
+  return started;
+}
+
+/** 16 clients, small and 100 KB results in turn, for settings.targetWarmupMs. */
+async function warmUp(target: Target): Promise<void> {
+  const { sessions, close } = await target.openCallers(16);
+  try {
+    const slice = Math.max(50, Math.round(settings.targetWarmupMs / 4));
+    for (let elapsed = 0; elapsed < settings.targetWarmupMs; elapsed += 2 * slice) {
+      await driveCalls(sessions, target.tool('echo'), SIZES.small.args, slice);
+      await driveCalls(sessions, target.tool('big'), SIZES['100kb'].args, slice);
+    }
+  } finally {
+    await close();
+  }
+}
+
+/** For each target that is not running: a row saying why, in this cell. */
+function missingRows(cell: string, started: Map<TargetName, Target | string>): Target[] {
+  const running: Target[] = [];
+  for (const [name, entry] of started) {
+    if (typeof entry === 'object') running.push(entry);
+    else if (entry.startsWith('n/a: ')) rows.push({ cell, target: name, na: entry.slice(5) });
+    else fail({ cell, target: name }, entry.slice(7));
+  }
+  return running;
+}
+
+async function runKind(kind: ServerKind): Promise<void> {
+  const callCells = settings.concurrencies.flatMap((concurrency) =>
+    (Object.keys(SIZES) as Size[]).map((size) => ({ id: callCell(kind, size, concurrency), size, concurrency })),
+  );
+  const wanted = callCells.filter((cell) => selected(cell.id));
+  const setupCell = `setup.${kind}`;
+  const wantSetup = selected(setupCell);
+  if (wanted.length === 0 && !wantSetup) return;
+
+  log(`starting the ${kind} targets`);
+  const server = kind === 'http' ? await startHttpServer() : undefined;
+  const started = await startTargets(kind, {
+    kind,
+    client: settings.client,
+    serverUrl: server?.url,
+    gatewayNodeArgs,
+  });
+  try {
+    for (const entry of started.values()) {
+      if (typeof entry !== 'object') continue;
+      try {
+        await warmUp(entry);
+      } catch (error) {
+        await entry.stop();
+        started.set(entry.name, `error: warming up: ${errorText(error)}`);
+      }
+    }
+    for (const concurrency of settings.concurrencies) {
+      const here = wanted.filter((cell) => cell.concurrency === concurrency);
+      if (here.length === 0) continue;
+      // The same N sessions per target serve every cell at this concurrency.
+      const callers = new Map<Target, Session[]>();
+      const closers: (() => Promise<void>)[] = [];
+      const running = [...started.values()].filter((entry): entry is Target => typeof entry === 'object');
+      const openFailures = new Map<TargetName, unknown>();
+      for (const target of running) {
+        try {
+          const opened = await target.openCallers(concurrency);
+          callers.set(target, opened.sessions);
+          closers.push(opened.close);
+        } catch (error) {
+          openFailures.set(target.name, error);
+        }
+      }
+      try {
+        for (const cell of here) {
+          const targets = missingRows(cell.id, started).filter((target) => {
+            const error = openFailures.get(target.name);
+            if (error !== undefined) fail({ cell: cell.id, target: target.name }, error);
+            return error === undefined;
+          });
+          const { tool, args } = SIZES[cell.size];
+          await alternate(cell.id, 'calls/s', targets, (target, ms) =>
+            driveCalls(callers.get(target)!, target.tool(tool), args, ms),
+          );
+        }
+      } finally {
+        await Promise.all(closers.map((close) => close().catch(() => undefined)));
+      }
+    }
+    if (wantSetup) {
+      await alternate(setupCell, 'sessions/s', missingRows(setupCell, started), driveSessions);
+    }
+  } finally {
+    for (const entry of started.values()) {
+      if (typeof entry !== 'object') continue;
+      if (entry.child && entry.child.warnings.count > 0) {
+        notes.push(
+          `${entry.name} (${kind} server) printed ${entry.child.warnings.count} MaxListenersExceededWarning lines`,
+        );
+      }
+      await entry.stop();
+    }
+    await server?.child.stop();
+  }
+}
+
+function pendingCells(): void {
+  const pipeline = pipelineConfig();
+  for (const kind of KINDS) {
+    const cell = `calls.${kind}.pipeline-on`;
+    if (!selected(cell)) continue;
+    if (isPending(pipeline)) rows.push({ cell, target: 'toolgate', na: pipeline.na });
+  }
+}
+
+async function decisionCells(): Promise<void> {
+  for (const rules of [10, 10_000]) {
+    const cell = `decide.rules-${rules}`;
+    if (!selected(cell)) continue;
+    const result = await decisionBench(rules, settings.roundMs * settings.rounds);
+    rows.push(
+      isPending(result)
+        ? { cell, target: 'toolgate', na: result.na }
+        : { cell, target: 'toolgate', unit: 'decisions/s', rate: result.perSecond },
+    );
+  }
+  const cell = 'audit.sustained';
+  if (selected(cell)) {
+    const result = await auditBench(settings.roundMs * settings.rounds);
+    rows.push(
+      isPending(result)
+        ? { cell, target: 'toolgate', na: result.na }
+        : { cell, target: 'toolgate', unit: 'records/s', rate: result.perSecond },
+    );
+  }
+}
+
+const MB = 1024 * 1024;
+const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+
+/** Memory of the process between client and server (and its children) per idle client session. */
+async function idleSessionsCell(): Promise<void> {
+  const cell = 'memory.sessions';
+  if (!selected(cell)) return;
+  rows.push({ cell, target: 'direct', na: 'no process between client and server' });
+  for (const name of ['toolgate', 'mcp-proxy', 'supergateway'] as const) {
+    const count = name === 'supergateway' ? settings.idleSessionsSupergateway : settings.idleSessions;
+    let target: Target | undefined;
+    const sessions: Session[] = [];
+    try {
+      target = await startTarget(name, { kind: 'stdio', client: settings.client, gatewayNodeArgs });
+      const warm = await target.openSession();
+      for (let i = 0; i < 50; i++) await warm.call(target.tool('echo'), { text: 'warm' });
+      await warm.close();
+      await sleep(1_000);
+      const before = treeRss(target.child!.pid);
+      for (let i = 0; i < count; i += 16) {
+        const batch = Math.min(16, count - i);
+        sessions.push(
+          ...(await Promise.all(Array.from({ length: batch }, () => target!.openSession({ listen: true })))),
+        );
+      }
+      await sleep(1_500);
+      const after = treeRss(target.child!.pid);
+      const perSession = (after - before) / count;
+      rows.push({
+        cell,
+        target: name,
+        value: `${(perSession / 1024).toFixed(1)} KB/session`,
+        note:
+          `${count.toLocaleString('en-US')} idle sessions (initialized, GET stream open): ${mb(before)} → ${mb(after)}, ` +
+          `RSS of the process and its children` +
+          (name === 'supergateway' ? '; a server process per session, so fewer sessions' : ''),
+      });
+      log(`${cell}: ${name} ${(perSession / 1024).toFixed(1)} KB/session over ${count}`);
+    } catch (error) {
+      fail({ cell, target: name }, error);
+    } finally {
+      await Promise.all(sessions.map((session) => session.close().catch(() => undefined)));
+      await target?.stop();
+    }
+  }
+}
+
+/** Memory of the gateway process itself with many tools aggregated, beside the same with the bench's two. */
+async function manyToolsCell(): Promise<void> {
+  const cell = 'memory.tools';
+  if (!selected(cell)) return;
+  rows.push({ cell, target: 'direct', na: 'no process between client and server' });
+  rows.push({ cell, target: 'supergateway', na: 'holds no catalog: each session has its own server process' });
+  for (const name of ['toolgate', 'mcp-proxy'] as const) {
+    try {
+      const measure = async (tools: number): Promise<number> => {
+        const target = await startTarget(name, {
+          kind: 'stdio',
+          client: settings.client,
+          serverArgs: tools > 0 ? ['--tools', String(tools)] : [],
+          gatewayNodeArgs,
+        });
+        try {
+          const session = await target.openSession();
+          const listed = await session.listTools();
+          await session.close();
+          if (listed.length !== tools + 2) throw new Error(`listed ${listed.length} tools, expected ${tools + 2}`);
+          await sleep(1_000);
+          return rssOf(target.child!.pid);
+        } finally {
+          await target.stop();
+        }
+      };
+      const baseline = await measure(0);
+      const many = await measure(settings.tools);
+      rows.push({
+        cell,
+        target: name,
+        value: `${mb(many)} (+${mb(many - baseline)})`,
+        note: `RSS of the ${name} process after a client listed all ${(settings.tools + 2).toLocaleString('en-US')} tools; in brackets, beyond the same with 2 tools (${mb(baseline)})`,
+      });
+      log(`${cell}: ${name} ${mb(many)} with ${settings.tools} tools, ${mb(baseline)} with 2`);
+    } catch (error) {
+      fail({ cell, target: name }, error);
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------ report
+
+function version(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+/** CPU used by processes outside the bench during the run, on average, in cores: noise the rounds could not avoid. */
+let cpuAtStart = cpuSnapshot();
+
+function describeRun(started: Date, seconds: number): string[] {
+  const cpuAtEnd = cpuSnapshot();
+  const foreign = (cpuAtEnd.machineMs - cpuAtStart.machineMs - (cpuAtEnd.ownMs - cpuAtStart.ownMs)) / (seconds * 1000);
+  const cpus = os.cpus();
+  const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return [
+    `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${quick ? 'quick' : 'full'} run${only ? ` of ${only.join(', ')}` : ''}, ${Math.round(seconds)} s`,
+    `- machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`,
+    `- versions: toolgate ${own.version} (${commit}), mcp-proxy ${version('mcp-proxy')}, supergateway ${version('supergateway')}, ` +
+      `@modelcontextprotocol/client ${version('@modelcontextprotocol/client')}, @modelcontextprotocol/server ${version('@modelcontextprotocol/server')}`,
+    `- other processes on the machine used ${Number.isFinite(foreign) ? Math.max(0, foreign).toFixed(2) : 'unknown'} cores on average during the run (the bench's own processes excluded)`,
+    `- method: ${settings.rounds} alternating round(s) of ${settings.roundMs} ms per target after a ${settings.warmupMs} ms warm-up; ` +
+      `figures are medians of rounds, ratios are to direct in the same round; ${settings.client} client (bench/README.md)`,
+  ];
+}
+
+/** Rows in the order their cells ran, and within a cell in the order direct, toolgate, mcp-proxy, supergateway. */
+function ordered(list: Row[]): Row[] {
+  const cellOrder = new Map<string, number>();
+  for (const row of list) if (!cellOrder.has(row.cell)) cellOrder.set(row.cell, cellOrder.size);
+  const targetOrder = (name: string) => {
+    const index = (TARGET_NAMES as readonly string[]).indexOf(name);
+    return index === -1 ? TARGET_NAMES.length : index;
+  };
+  return [...list].sort(
+    (a, b) => cellOrder.get(a.cell)! - cellOrder.get(b.cell)! || targetOrder(a.target) - targetOrder(b.target),
+  );
+}
+
+function render(started: Date, seconds: number): string {
+  const timing = ordered(rows.filter((row) => !row.cell.startsWith('memory.')));
+  const memory = ordered(rows.filter((row) => row.cell.startsWith('memory.')));
+  const parts = [`# Toolgate benchmark, ${started.toISOString().slice(0, 10)}`, '', ...describeRun(started, seconds)];
+  if (timing.length > 0) parts.push('', '## Calls, sessions, decisions', '', timingTable(timing));
+  if (memory.length > 0) parts.push('', '## Memory', '', memoryTable(memory));
+  parts.push('', '## Targets (issue: ratios in the same run on this machine)', '', ...targetsCheck(rows));
+  if (notes.length > 0) parts.push('', '## Notes', '', ...notes.map((note) => `- ${note}`));
+  return parts.join('\n') + '\n';
+}
+
+// ------------------------------------------------------------------------------------------ main
+
+process.on('exit', killAllNow);
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(name, () => {
+    log(`${name}: stopping every child`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const clock = process.hrtime.bigint();
+  cpuAtStart = cpuSnapshot();
+  for (const kind of KINDS) {
+    try {
+      await runKind(kind);
+    } catch (error) {
+      fail({ cell: `calls.${kind}`, target: '(all)' }, error);
+    }
+  }
+  pendingCells();
+  await decisionCells();
+  await idleSessionsCell();
+  await manyToolsCell();
+  await stopAll();
+  httpAgent.destroy();
+
+  if (rows.length === 0) throw new Error(`no cell matches --only ${flags.only}`);
+  const seconds = Number(process.hrtime.bigint() - clock) / 1e9;
+  const text = render(started, seconds);
+  process.stdout.write(text);
+  const folder = flags.out ?? join(ROOT, 'bench/results');
+  mkdirSync(folder, { recursive: true });
+  const file = join(
+    folder,
+    `${started.toISOString().slice(0, 10)}-${quick ? 'quick' : 'full'}${only ? '-partial' : ''}.md`,
+  );
+  writeFileSync(file, text);
+  log(`wrote ${file}`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch(async (error: unknown) => {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  await stopAll();
+  process.exit(1);
+});
