@@ -25,7 +25,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { type ClientKind, httpAgent, type Session } from './lib/clients.js';
-import { auditBench, decisionBench, isPending, pipelineConfig } from './lib/pending.js';
+import { decisionRates } from './lib/decisions.js';
+import { auditBench, isPending, pipelineConfig } from './lib/pending.js';
 import { cpuSnapshot, killAllNow, rssOf, sleep, stopAll, treeRss } from './lib/procs.js';
 import { memoryTable, type Row, targetsCheck, timingTable } from './lib/report.js';
 import { median, quantile } from './lib/stats.js';
@@ -375,15 +376,17 @@ function pendingCells(): void {
 }
 
 async function decisionCells(): Promise<void> {
-  for (const rules of [10, 10_000]) {
-    const cell = `decide.rules-${rules}`;
-    if (!selected(cell)) continue;
-    const result = await decisionBench(rules, settings.roundMs * settings.rounds);
-    rows.push(
-      isPending(result)
-        ? { cell, target: 'toolgate', na: result.na }
-        : { cell, target: 'toolgate', unit: 'decisions/s', rate: result.perSecond },
-    );
+  const sizes = [10, 10_000].filter((rules) => selected(`decide.rules-${rules}`));
+  if (sizes.length > 0) {
+    try {
+      const rates = await decisionRates(sizes, settings.rounds, settings.roundMs, settings.warmupMs);
+      for (const [rules, list] of rates) {
+        rows.push({ cell: `decide.rules-${rules}`, target: 'toolgate', unit: 'decisions/s', rate: median(list) });
+      }
+      log(`decide: ${[...rates].map(([rules, list]) => `${rules} rules ${Math.round(median(list))}/s`).join(', ')}`);
+    } catch (error) {
+      for (const rules of sizes) fail({ cell: `decide.rules-${rules}`, target: 'toolgate' }, error);
+    }
   }
   const cell = 'audit.sustained';
   if (selected(cell)) {

@@ -151,9 +151,10 @@ export function targetsCheck(rows: readonly Row[]): string[] {
     lines.push('- over a million decisions per second, the same for 10 or 10,000 rules: not measurable yet');
   } else {
     const [few, many] = decisions;
+    // "The same": within a fifth of each other, which is about what rounds vary by on this machine.
     const verdict = few!.rate! > 1e6 && many!.rate! > 1e6 && many!.rate! >= 0.8 * few!.rate! ? 'met' : 'missed';
     lines.push(
-      `- over a million decisions per second, the same for 10 or 10,000 rules: ${rate(few!.rate)} / ${rate(many!.rate)} **${verdict}**`,
+      `- over a million decisions per second, the same for 10 or 10,000 rules: ${rate(few!.rate)} and ${rate(many!.rate)} a second (${ratio(many!.rate! / few!.rate!)}) **${verdict}**`,
     );
   }
   return lines;
