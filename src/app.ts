@@ -4,6 +4,7 @@ import { serveGatewayOnStdio } from './downstream/stdio-front.js';
 import { Gateway } from './gateway.js';
 import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
 import { isLoopbackHost } from './listen-address.js';
+import { SqliteCounterStore } from './pipeline/counter-store.js';
 import { createLogger, type Logger } from './log.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
 
@@ -35,7 +36,13 @@ export async function startGateway(
     state.close();
     throw error;
   }
-  const gateway = new Gateway(config, log);
+  let gateway: Gateway;
+  try {
+    gateway = new Gateway(config, log, new SqliteCounterStore(state));
+  } catch (error) {
+    state.close();
+    throw error;
+  }
   await gateway.start();
   let http: HttpFront;
   try {
@@ -71,7 +78,7 @@ export async function runStdioGateway(
     const grants: GrantStore = new SqliteGrantStore(state);
     const grant = grantLabel === undefined ? undefined : await grants.find(grantLabel);
     if (grantLabel !== undefined && !grant) throw new Error(`No active grant labelled "${grantLabel}"`);
-    const gateway = new Gateway(config, log);
+    const gateway = new Gateway(config, log, new SqliteCounterStore(state));
     await gateway.start();
     try {
       await serveGatewayOnStdio(gateway, grant);

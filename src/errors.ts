@@ -7,6 +7,8 @@ export const GatewayErrorCode = {
   UnknownTarget: 'GW_UNKNOWN_TARGET',
   /** The server that owns the target is not connected (crashed, unreachable, still starting). */
   ServerUnavailable: 'GW_SERVER_UNAVAILABLE',
+  /** The connection to the server broke while a request was in flight: the server may or may not have acted. */
+  ServerFailed: 'GW_SERVER_FAILED',
   /** The server did not answer within its configured timeout. */
   ServerTimeout: 'GW_SERVER_TIMEOUT',
   /** A server asked for something (sampling, elicitation, roots) that the gateway cannot route to one client. */

@@ -3,6 +3,11 @@ import { ProtocolError } from '@modelcontextprotocol/server';
 import { AggregatedCatalog } from './catalog/aggregate.js';
 import { paginate } from './catalog/cursor.js';
 import { EraBridge } from './downstream/era-bridge.js';
+import type { CounterStore } from './pipeline/counter-store.js';
+import { PolicyFiles } from './pipeline/policy-files.js';
+import { limitRaceDecision, refusalResult, serverDidNotRun } from './pipeline/tool-call-outcome.js';
+import type { CompiledPolicy } from './policy/compile-policy.js';
+import { decide, isVisible, type Decision } from './policy/decide.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { Logger } from './log.js';
@@ -32,6 +37,16 @@ export interface ForwardOptions {
    */
   readonly retry?: { readonly inputResponses?: Record<string, unknown>; readonly requestState?: unknown };
 }
+
+/** Marks a local caller whose config names no policy: every tool may be called. */
+const UNRESTRICTED = Symbol('unrestricted');
+
+/**
+ * How often spent counter events are dropped, and the least they are kept: a policy loaded later (a grant's
+ * first call) may have a window as long as a day and must find its counters whole.
+ */
+const PRUNE_INTERVAL_MS = 60_000;
+const MIN_COUNTER_KEEP_MS = 24 * 60 * 60_000;
 
 /** How long a bridged call waits for its client to come back with an answer. */
 const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
@@ -71,18 +86,39 @@ export class Gateway implements UpstreamListener {
   /** The lists each session has asked for: only those are worth a list_changed. */
   readonly #listed = new Map<string, Set<ListKind>>();
 
-  constructor(config: GatewayConfig, log: Logger) {
+  readonly #counters: CounterStore;
+  readonly #policies: PolicyFiles;
+  /** Which policy file each session's calls are decided by, to tell the right sessions when one changes. */
+  readonly #sessionPolicies = new Map<string, string | null>();
+  #pruneTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * @param counters where rate-limit counters live.
+   * The config's policy, if it names one, must load: the gateway does not start on a policy it cannot read.
+   */
+  constructor(config: GatewayConfig, log: Logger, counters: CounterStore) {
     this.config = config;
     this.log = log;
+    this.#counters = counters;
+    this.#policies = new PolicyFiles(log, (file) => this.#policyChanged(file));
+    if (config.policy !== null) this.#policies.require(config.policy);
     this.#upstreams = new Map(config.servers.map((server) => [server.id, new Upstream(server, this, log)]));
   }
 
   /** Connects to every server at once; a server that fails does not stop the others (it is retried). */
   async start(): Promise<void> {
+    // Counters older than any window are dead weight; dropping them now and then keeps memory flat.
+    this.#pruneTimer = setInterval(
+      () => this.#counters.prune(Date.now(), Math.max(MIN_COUNTER_KEEP_MS, this.#policies.longestWindowMs())),
+      PRUNE_INTERVAL_MS,
+    );
+    this.#pruneTimer.unref();
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.start()));
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#pruneTimer);
+    this.#policies.close();
     this.eraBridge.close();
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
   }
@@ -109,6 +145,7 @@ export class Gateway implements UpstreamListener {
     const session = this.#sessions.get(sessionId);
     this.#sessions.delete(sessionId);
     this.#listed.delete(sessionId);
+    this.#sessionPolicies.delete(sessionId);
     session?.subscriptions.clear();
     for (const upstream of this.#upstreams.values()) upstream.detach(sessionId);
   }
@@ -118,15 +155,60 @@ export class Gateway implements UpstreamListener {
   async listTools(caller: Caller, cursor: string | undefined): Promise<RawResult> {
     const catalog = await this.#catalogFor(caller);
     this.#remember(caller, 'tools');
-    return this.#page(catalog.tools, cursor, 'tools');
+    const policy = this.#policyOf(caller);
+    // Hidden tools vanish from the list; tools the policy denies by default stay listed and are refused when called.
+    const tools =
+      policy === UNRESTRICTED
+        ? catalog.tools
+        : catalog.tools.filter((tool) => {
+            const route = catalog.routeTool(tool.name as string);
+            return route !== undefined && isVisible(policy, route.serverId, route.name);
+          });
+    return this.#page(tools, cursor, 'tools');
   }
 
+  /**
+   * One tool call, start to end: resolve the tool, decide, reserve the limits, forward, then keep or give back
+   * what was reserved. Every exit is logged with the rule that decided it and the policy's revision.
+   */
   async callTool(caller: Caller, params: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> {
-    const name = params.name;
+    const name = String(params.name);
+    // The policy of the moment the call starts decides it, even if the file changes while it runs.
+    const policy = this.#policyOf(caller);
     const catalog = await this.#catalogFor(caller);
-    const route = typeof name === 'string' ? catalog.routeTool(name) : undefined;
-    if (!route) throw unknownTool(String(name));
-    return this.#forward(caller, route.serverId, 'tools/call', { ...params, name: route.name }, options);
+    const route = catalog.routeTool(name);
+    if (!route) throw unknownTool(name);
+    const forward = () => this.#forward(caller, route.serverId, 'tools/call', { ...params, name: route.name }, options);
+    if (policy === UNRESTRICTED) return forward();
+
+    const now = Date.now();
+    const decision = decide(policy, {
+      serverId: route.serverId,
+      tool: route.name,
+      arguments: params.arguments,
+      ...(caller.grant ? { grant: { id: caller.grant.id, label: caller.grant.label } } : {}),
+      sessionId: caller.sessionId,
+      now,
+      counters: this.#counters,
+    });
+    this.#logDecision(caller, decision);
+    // A hidden tool is answered exactly as a tool that does not exist.
+    if (decision.effect === 'hide') throw unknownTool(name);
+    if (decision.effect !== 'allow') return refusalResult(decision);
+
+    const reserved = this.#counters.reserve(decision.reservations, now);
+    if (!reserved.ok) return refusalResult(limitRaceDecision(decision, reserved));
+    try {
+      const result = await forward();
+      this.#counters.commit(reserved.hold);
+      return result;
+    } catch (error) {
+      // Quota is given back only when the server certainly did not run the tool; a timeout may hide a call
+      // that ran, so it keeps its charge.
+      if (serverDidNotRun(error)) this.#counters.release(reserved.hold);
+      else this.#counters.commit(reserved.hold);
+      throw error;
+    }
   }
 
   // ---- prompts ----
@@ -333,6 +415,46 @@ export class Gateway implements UpstreamListener {
     );
     if (withResources.length === 1) return withResources[0]!.id;
     throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
+  }
+
+  /**
+   * The policy that decides a caller's calls: its grant's (null when the grant has none, or its file has never
+   * loaded: then everything is denied), or for a local caller the config's; a local caller under a config that
+   * names no policy may call everything.
+   */
+  #policyOf(caller: Caller): CompiledPolicy | null | typeof UNRESTRICTED {
+    const file = caller.grant ? caller.grant.policy : this.config.policy;
+    this.#sessionPolicies.set(caller.sessionId, file);
+    if (file === null) return caller.grant ? null : UNRESTRICTED;
+    return this.#policies.get(file);
+  }
+
+  #logDecision(caller: Caller, decision: Decision): void {
+    this.log.info(
+      {
+        grant: caller.grant?.label ?? null,
+        session: caller.sessionId,
+        server: decision.serverId,
+        tool: decision.tool,
+        decision: decision.effect,
+        rule: decision.rule,
+        policyRevision: decision.policyRevision,
+        ...(decision.shadow ? { shadowed: decision.shadowed.effect, shadowedRule: decision.shadowed.rule } : {}),
+        ...(decision.effect === 'deny' ? { message: decision.message } : {}),
+      },
+      'decision',
+    );
+  }
+
+  /** A policy file changed: the sessions it decides may see a different tool list. */
+  #policyChanged(file: string): void {
+    for (const [sessionId, policyFile] of this.#sessionPolicies) {
+      if (policyFile !== file || !this.#listed.get(sessionId)?.has('tools')) continue;
+      void this.#sessions
+        .get(sessionId)
+        ?.notify({ method: 'notifications/tools/list_changed' })
+        .catch(() => undefined);
+    }
   }
 
   #remember(caller: Caller, kind: ListKind): void {

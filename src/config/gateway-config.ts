@@ -15,6 +15,8 @@ export interface GatewayConfig {
   };
   log: { level: LogLevel };
   namespacing: { mode: NamespacingMode; separator: string };
+  /** Absolute path of the policy for local callers while no grant exists; null: they may call every tool. */
+  policy: string | null;
   /** The enabled servers, in file order. */
   servers: ServerConfig[];
 }
@@ -103,7 +105,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     }
   }
 
-  const { listen, log, namespacing, state } = parsed;
+  const { listen, log, namespacing, state, policy } = parsed;
   return deepFreeze({
     file: options.file,
     listen: {
@@ -117,6 +119,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite) },
     log: { level: log.level },
     namespacing: { mode: namespacing.mode, separator: namespacing.separator },
+    policy: policy === undefined ? null : resolve(policy),
     servers,
   });
 }

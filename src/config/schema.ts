@@ -290,6 +290,13 @@ export const configSchema = z
     state: stateSchema.prefault({}),
     log: logSchema.prefault({}),
     namespacing: namespacingSchema.prefault({}),
+    policy: z
+      .string()
+      .min(1, 'expected the path of a policy file')
+      .optional()
+      .describe(
+        "The policy file for local callers while no grant exists (each grant names its own). Relative to this file's folder. Without it, local callers may call every tool.",
+      ),
     mcpServers: z
       .record(
         z

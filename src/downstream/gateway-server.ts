@@ -206,6 +206,7 @@ export function toMcpError(error: unknown): unknown {
   if (error instanceof GatewayError) {
     switch (error.code) {
       case GatewayErrorCode.ServerUnavailable:
+      case GatewayErrorCode.ServerFailed:
       case GatewayErrorCode.ServerTimeout:
       case GatewayErrorCode.UnroutableServerRequest:
         return new ProtocolError(-32603, error.message, { code: error.code });

@@ -188,6 +188,19 @@ export class SlidingWindowCounter {
     return true;
   }
 
+  /** Adds an event that was committed before (read back from a persistent store), keeping time order. */
+  restore(at: number, amount: number): void {
+    const id = this.nextId++;
+    let index = this.stored.length;
+    while (index > 0 && (this.stored[index - 1]?.at ?? 0) > at) index--;
+    this.stored.splice(index, 0, { id, at, amount, committed: true });
+  }
+
+  /** The time and amount of a reservation, if it is still held. */
+  find(id: ReservationId): WindowEvent | undefined {
+    return this.stored.find((each) => each.id === id);
+  }
+
   /** Forgets events that no window up to `keepMs` long can count at `now` or later. */
   prune(now: number, keepMs: number): void {
     const start = now - keepMs;
@@ -256,6 +269,21 @@ export class SlidingWindowCounters implements CounterView {
   /** The call never ran: its reservations are given back. */
   release(hold: Hold): void {
     for (const { counterKey, id } of hold) this.counters.get(counterKey)?.release(id);
+  }
+
+  /** Adds a previously committed event to a key (a persistent store reloading its counters). */
+  restore(counterKey: string, at: number, amount: number): void {
+    this.counterFor(counterKey).restore(at, amount);
+  }
+
+  /** The events a hold reserved, with their keys: what a persistent store writes when the hold is committed. */
+  held(hold: Hold): { readonly counterKey: string; readonly at: number; readonly amount: number }[] {
+    const events: { counterKey: string; at: number; amount: number }[] = [];
+    for (const { counterKey, id } of hold) {
+      const event = this.counters.get(counterKey)?.find(id);
+      if (event) events.push({ counterKey, at: event.at, amount: event.amount });
+    }
+    return events;
   }
 
   /** Forgets events older than `keepMs` (the policy's longest window) and keys left empty. */

@@ -21,6 +21,12 @@ const MIGRATIONS: readonly string[] = [
      revoked_at INTEGER
    );
    CREATE UNIQUE INDEX grants_active_label ON grants(label) WHERE revoked_at IS NULL;`,
+  `CREATE TABLE counter_events (
+     counter_key TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     amount REAL NOT NULL
+   );
+   CREATE INDEX counter_events_at ON counter_events(at);`,
 ];
 
 /** Opens (creating if needed) the state database and brings its schema up to date. */

@@ -394,7 +394,7 @@ export class Upstream {
     }
     if (error instanceof Error && error.name === 'AbortError') return error;
     return new GatewayError(
-      GatewayErrorCode.ServerUnavailable,
+      GatewayErrorCode.ServerFailed,
       `Server "${this.id}" failed: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );

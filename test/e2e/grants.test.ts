@@ -3,6 +3,8 @@
  * servers, rotated and revoked while the gateway runs, and never passed on to a server.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand, startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
@@ -47,10 +49,12 @@ describe('grants', () => {
     config = writeConfig({
       mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']), beta: { url: beta.url } },
     });
-    everything = tokenFrom(toolgate('grants', 'create', '--label', 'laptop', '--config', config));
-    alphaOnly = tokenFrom(
-      toolgate('grants', 'create', '--label', 'ci-runner', '--servers', 'alpha', '--config', config),
-    );
+    const allowAll = join(dirname(config), 'allow-all.json');
+    writeFileSync(allowAll, JSON.stringify({ version: '1', default: 'allow' }));
+    const create = (label: string, ...more: string[]) =>
+      tokenFrom(toolgate('grants', 'create', '--label', label, '--policy', allowAll, ...more, '--config', config));
+    everything = create('laptop');
+    alphaOnly = create('ci-runner', '--servers', 'alpha');
     gateway = await startGatewayProcess(config);
   });
 
@@ -138,5 +142,33 @@ describe('grants', () => {
     expect(textOf(await laptop.callTool({ name: 'alpha__whoami', arguments: {} }))).toBe('alpha');
     await laptop.close();
     expect(toolgate('grants', 'list', '--config', config)).toMatch(/ci-runner\t[0-9a-f]{16}\trevoked/);
+  });
+});
+
+describe('a grant without a policy', () => {
+  let gateway: GatewayProcess;
+  let token: string;
+
+  beforeAll(async () => {
+    const config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
+    token = tokenFrom(toolgate('grants', 'create', '--label', 'nobody', '--config', config));
+    gateway = await startGatewayProcess(config);
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('sees the tools but is denied every call', async () => {
+    const client = await connectAs(gateway.url, token);
+    try {
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('alpha__whoami');
+      const result = await client.callTool({ name: 'alpha__whoami', arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^\[POLICY DENIED\] /);
+      expect(result._meta?.['toolgate/decision']).toMatchObject({ effect: 'deny', rule: '(no policy)' });
+    } finally {
+      await client.close();
+    }
   });
 });

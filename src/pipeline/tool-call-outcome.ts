@@ -1,0 +1,63 @@
+import { ProtocolError } from '@modelcontextprotocol/server';
+import { GatewayError, GatewayErrorCode } from '../errors.js';
+import type { AllowDecision, Decision, LimitDenyDecision, ShadowDecision } from '../policy/decide.js';
+import { formatDuration } from '../policy/decide.js';
+import type { HoldRefusal } from '../policy/sliding-window.js';
+import type { RawResult } from '../raw-result.js';
+
+/** The `_meta` key under which a refusal tells the client what decided it. */
+export const DECISION_META_KEY = 'toolgate/decision';
+
+/**
+ * The tool result a refused call gets. A refusal is not a protocol error: the model reads `[POLICY DENIED]`
+ * and the reason, and can adapt (ask, wait, try something else). `_meta` names the rule, the policy revision
+ * and, for a limit, when to retry, for clients that act on them.
+ */
+export function refusalResult(
+  decision: Exclude<Decision, AllowDecision | ShadowDecision | { effect: 'hide' }>,
+): RawResult {
+  const retryAfterMs = 'retryAfterMs' in decision ? decision.retryAfterMs : undefined;
+  return {
+    content: [{ type: 'text', text: `[POLICY DENIED] ${decision.message}` }],
+    isError: true,
+    _meta: {
+      [DECISION_META_KEY]: {
+        effect: decision.effect,
+        rule: decision.rule,
+        policyRevision: decision.policyRevision,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      },
+    },
+  };
+}
+
+/**
+ * The decision for a call that passed decide() but lost its reservation to a concurrent call between the two
+ * (the counters are re-checked when reserving).
+ */
+export function limitRaceDecision(decision: AllowDecision | ShadowDecision, refusal: HoldRefusal): LimitDenyDecision {
+  const retry =
+    refusal.retryAfterMs === null ? 'It cannot fit this limit.' : `Retry in ${formatDuration(refusal.retryAfterMs)}.`;
+  return {
+    effect: 'deny',
+    shadow: false,
+    cause: 'limit',
+    serverId: decision.serverId,
+    tool: decision.tool,
+    rule: refusal.rule,
+    message: `Rate limit reached for tool ${decision.tool} (${refusal.rule}). ${retry}`,
+    policyRevision: decision.policyRevision,
+    counterKey: refusal.counterKey,
+    retryAfterMs: refusal.retryAfterMs,
+  };
+}
+
+/**
+ * True when a failed call certainly did not run on the server, so its quota is given back: the server could
+ * not be reached, or answered with a JSON-RPC error (it failed the request). A timeout or a connection that broke
+ * mid-call may hide a call that ran, so those keep their charge.
+ */
+export function serverDidNotRun(error: unknown): boolean {
+  if (error instanceof GatewayError) return error.code === GatewayErrorCode.ServerUnavailable;
+  return error instanceof ProtocolError;
+}
