@@ -34,6 +34,7 @@ describe('parseConfig: valid files', () => {
         state: { sqlite: 'data/state.db' },
         log: { level: 'debug' },
         namespacing: { mode: 'conflicts', separator: '.' },
+        policy: 'policies/local.json',
         mcpServers: {
           everything: {
             type: 'stdio',
@@ -72,6 +73,7 @@ describe('parseConfig: valid files', () => {
       state: { sqlite: path.join(DIR, 'data', 'state.db') },
       log: { level: 'debug' },
       namespacing: { mode: 'conflicts', separator: '.' },
+      policy: path.join(DIR, 'policies', 'local.json'),
       servers: [
         {
           id: 'everything',
@@ -294,7 +296,7 @@ describe('parseConfig: invalid files', () => {
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
       '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, maxBodyBytes',
-      '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, mcpServers',
+      '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, policy, mcpServers',
     ]);
   });
 
@@ -535,6 +537,7 @@ describe('defaultConfig', () => {
       state: { sqlite: path.resolve('toolgate.db') },
       log: { level: 'info' },
       namespacing: { mode: 'prefix', separator: '__' },
+      policy: null,
       servers: [],
     });
   });
