@@ -14,6 +14,7 @@
  *   --client raw|sdk   the client the bench drives targets with (default raw; see README)
  *   --out DIR          where the results file goes (default bench/results)
  *   --cpu-prof DIR     run the Toolgate process under `node --cpu-prof`, profiles written to DIR on exit
+ *   --wait-quiet S     first wait up to S seconds for the machine to be quiet (under a quarter of a core busy)
  *
  * Prints the results table on stdout (progress on stderr) and writes it, with the machine and the versions, to
  * DIR/<date>-<quick|full>.md. Exits 0 when every cell ran (n/a cells are not failures), 1 otherwise.
@@ -53,6 +54,7 @@ const { values: flags } = parseArgs({
     client: { type: 'string', default: 'raw' },
     out: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'wait-quiet': { type: 'string' },
   },
   strict: true,
 });
@@ -557,7 +559,22 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** Waits until other processes use under a quarter of a core over 3 s, for at most `seconds`. */
+async function waitQuiet(seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const before = cpuSnapshot();
+    await sleep(3_000);
+    const after = cpuSnapshot();
+    const busy = (after.machineMs - before.machineMs) / 3_000;
+    if (!(busy >= 0.25)) return log(`the machine is quiet (${busy.toFixed(2)} cores busy)`);
+    if (Date.now() >= deadline) return log(`the machine is still busy (${busy.toFixed(2)} cores); starting anyway`);
+    log(`waiting for the machine to be quiet: ${busy.toFixed(2)} cores busy`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (flags['wait-quiet'] !== undefined) await waitQuiet(positiveInt(flags['wait-quiet'], '--wait-quiet', 0));
   const started = new Date();
   const clock = process.hrtime.bigint();
   cpuAtStart = cpuSnapshot();
