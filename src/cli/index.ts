@@ -4,6 +4,7 @@ import { ConfigError, defaultConfig, loadConfig, resolveConfigPath, type Gateway
 import { GATEWAY_VERSION } from '../upstream/server-connection.js';
 import { runConfigCheck } from './config-check.js';
 import { addGrantCommands } from './grants.js';
+import { addPolicyCommands } from './policy.js';
 
 /** Builds the `toolgate` command line. Each command is thin: read flags, call the app, print. */
 export function buildCli(): Command {
@@ -48,7 +49,9 @@ export function buildCli(): Command {
       process.exitCode = runConfigCheck(file, { log: (s) => console.log(s), error: (s) => console.error(s) });
     });
 
-  addGrantCommands(program, readConfig, { log: (s) => console.log(s), error: (s) => console.error(s) });
+  const out = { log: (line: string) => console.log(line), error: (line: string) => console.error(line) };
+  addGrantCommands(program, readConfig, out);
+  addPolicyCommands(program, readConfig, out);
 
   return program;
 }

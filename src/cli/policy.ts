@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { GatewayConfig } from '../config/load.js';
+import { SqliteGrantStore } from '../grants/grant-store.js';
+import { SqliteCounterStore } from '../pipeline/counter-store.js';
+import type { CompiledPolicy } from '../policy/compile-policy.js';
+import { decide } from '../policy/decide.js';
+import { explainDecision } from '../policy/explain.js';
+import { loadPolicy } from '../policy/load-policy.js';
+import { PolicyError } from '../policy/policy-error.js';
+import { parsePolicyTestSuite, runPolicyTests } from '../policy/policy-test.js';
+import { openStateDb } from '../state/state-db.js';
+import type { CliOutput } from './grants.js';
+
+/**
+ * Adds `toolgate policy check|explain|test`. `explain` decides with the same `decide()` the gateway runs, on the
+ * grant's policy and the live counters in the state database, so it answers "what would happen right now".
+ */
+export function addPolicyCommands(
+  program: Command,
+  readConfig: (file: string | undefined) => GatewayConfig,
+  out: CliOutput,
+): void {
+  const policy = program.command('policy').description('Check, explain and test policies');
+  const reportingErrors = (run: () => void | Promise<void>) => async () => {
+    try {
+      await run();
+    } catch (error) {
+      if (!(error instanceof PolicyError) && !(error instanceof CliError)) throw error;
+      out.error(error.message);
+      process.exitCode = 1;
+    }
+  };
+
+  policy
+    .command('check <file>')
+    .description('Validate a policy file; every problem with its line, column and JSON path')
+    .action((file: string) =>
+      reportingErrors(() => {
+        const compiled = loadPolicy(resolve(file));
+        const rules = Object.keys(compiled.document.tools ?? {}).length;
+        out.log(`ok: ${file}: revision ${compiled.revision}, default ${compiled.default}, ${rules} tool rules`);
+      })(),
+    );
+
+  policy
+    .command('explain')
+    .description('Show what the gateway would decide for a call, and why')
+    .requiredOption('--tool <tool>', 'the tool: as clients see it (github__create_issue), or server:tool')
+    .option('--grant <label>', 'the grant making the call (default: a local caller, under the config policy)')
+    .option('--args <json>', 'the call arguments, as a JSON object', '{}')
+    .option('-c, --config <file>', 'config file (default: ./toolgate.json if present)')
+    .action((options: { tool: string; grant?: string; args: string; config?: string }) =>
+      reportingErrors(async () => {
+        const config = readConfig(options.config);
+        const args = parseArgs(options.args);
+        const { serverId, tool } = resolveTool(options.tool, config);
+        const db = openStateDb(config.state.sqlite);
+        try {
+          const grant = options.grant === undefined ? undefined : await new SqliteGrantStore(db).find(options.grant);
+          if (options.grant !== undefined && !grant) throw new CliError(`No active grant labelled "${options.grant}"`);
+          const file = grant ? grant.policy : config.policy;
+          const compiled: CompiledPolicy | null = file === null ? null : loadPolicy(file);
+          if (file === null && !grant) {
+            out.log('The config names no policy and no grant was given: a local caller may call every tool.');
+            return;
+          }
+          const decision = decide(compiled, {
+            serverId,
+            tool,
+            arguments: args,
+            ...(grant ? { grant: { id: grant.id, label: grant.label } } : {}),
+            now: Date.now(),
+            counters: new SqliteCounterStore(db),
+          });
+          out.log(explainDecision(decision));
+          if (decision.effect !== 'allow') process.exitCode = 2;
+        } finally {
+          db.close();
+        }
+      })(),
+    );
+
+  policy
+    .command('test <file>')
+    .description("Run a table of cases against a policy; exit 1 when a decision differs from the case's expect")
+    .action((file: string) =>
+      reportingErrors(() => {
+        const path = resolve(file);
+        const suite = parsePolicyTestSuite(readFileSync(path, 'utf8'), path);
+        if (suite.policy === undefined) throw new CliError(`${file}: names no "policy" file to test`);
+        const compiled = loadPolicy(resolve(dirname(path), suite.policy));
+        const report = runPolicyTests(compiled, suite.cases);
+        for (const result of report.results) {
+          out.log(`${result.pass ? 'pass' : 'FAIL'}  ${result.name}`);
+          for (const failure of result.failures) out.log(`      ${failure}`);
+        }
+        out.log(`${report.passed} passed, ${report.failed} failed`);
+        if (report.failed > 0) process.exitCode = 1;
+      })(),
+    );
+}
+
+/** A mistake in how a command was called, reported without a stack trace. */
+class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+function parseArgs(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CliError('--args: expected a JSON object, e.g. \'{"amount": 100}\'');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CliError('--args: expected a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Finds the server and the server's own name for a tool given as `server:tool`, or as clients see it with the
+ * configured namespacing prefix (`server__tool`), or, when exactly one server is configured, as a plain name.
+ */
+function resolveTool(text: string, config: GatewayConfig): { serverId: string; tool: string } {
+  const colon = text.indexOf(':');
+  if (colon > 0) return { serverId: text.slice(0, colon), tool: text.slice(colon + 1) };
+  const { separator } = config.namespacing;
+  for (const server of config.servers) {
+    const prefix = `${server.id}${separator}`;
+    if (text.startsWith(prefix)) return { serverId: server.id, tool: text.slice(prefix.length) };
+  }
+  if (config.servers.length === 1) return { serverId: config.servers[0]!.id, tool: text };
+  throw new CliError(
+    `--tool ${text}: name the server too, as server:tool or as clients see it (server${separator}tool)`,
+  );
+}
