@@ -1,0 +1,67 @@
+/**
+ * Rate limits through the gateway under concurrency, and quota given back when the server fails a call.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureCommand } from '../fixtures/spawn-fixture.js';
+import { connectHttp, startGatewayProcess, textOf, writeConfig, type GatewayProcess } from './harness.js';
+
+describe('limits through the gateway', () => {
+  let gateway: GatewayProcess;
+  let clients: Client[];
+
+  beforeAll(async () => {
+    const config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
+    const policy = join(dirname(config), 'policy.json');
+    writeFileSync(
+      policy,
+      JSON.stringify({
+        version: '1',
+        default: 'allow',
+        tools: {
+          add: { limits: [{ counter: 'adds', window: 'minute', max: 10, scope: 'global' }] },
+          fail: { limits: [{ counter: 'fails', window: 'minute', max: 2, scope: 'global' }] },
+          whoami: { limits: [{ counter: 'whoami', window: 'hour', max: 3, scope: 'session' }] },
+        },
+      }),
+    );
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), policy }));
+    gateway = await startGatewayProcess(config);
+    clients = await Promise.all(Array.from({ length: 4 }, () => connectHttp(gateway.url)));
+  });
+
+  afterAll(async () => {
+    await Promise.all((clients ?? []).map((client) => client.close()));
+    await gateway?.stop();
+  });
+
+  it('lets exactly max calls through when many arrive at once from several clients', async () => {
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      clients[i % clients.length]!.callTool({ name: 'alpha__add', arguments: { a: i, b: 0 } }),
+    );
+    const results = await Promise.all(calls);
+    const passed = results.filter((result) => !result.isError);
+    const refused = results.filter((result) => result.isError);
+    expect(passed).toHaveLength(10);
+    expect(refused).toHaveLength(30);
+    for (const result of refused) expect(textOf(result)).toMatch(/^\[POLICY DENIED\] .*Retry in/);
+  });
+
+  it('gives quota back when the server fails the call', async () => {
+    for (let i = 0; i < 5; i++) {
+      await expect(clients[0]!.callTool({ name: 'alpha__fail', arguments: {} })).rejects.toMatchObject({
+        code: -32603,
+      });
+    }
+  });
+
+  it('counts a session-scoped limit per client session', async () => {
+    const [first, second] = clients as [Client, Client];
+    for (let i = 0; i < 3; i++)
+      expect((await first.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBeFalsy();
+    expect((await first.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBe(true);
+    expect((await second.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBeFalsy();
+  });
+});
