@@ -8,7 +8,15 @@ import { dirname, join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand, startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
-import { GATEWAY_MAIN, ROOT, startGatewayProcess, textOf, writeConfig, type GatewayProcess } from './harness.js';
+import {
+  connectStdio,
+  GATEWAY_MAIN,
+  ROOT,
+  startGatewayProcess,
+  textOf,
+  writeConfig,
+  type GatewayProcess,
+} from './harness.js';
 
 /** Runs a `toolgate` CLI command and returns what it printed. */
 function toolgate(...args: string[]): string {
@@ -90,6 +98,17 @@ describe('grants', () => {
     } finally {
       await laptop.close();
       await ci.close();
+    }
+  });
+
+  it('runs a stdio session as a named grant', async () => {
+    const { client } = await connectStdio(config, { args: ['--grant', 'ci-runner'] });
+    try {
+      const tools = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(tools).toContain('alpha__whoami');
+      expect(tools.some((name) => name.startsWith('beta__'))).toBe(false);
+    } finally {
+      await client.close();
     }
   });
 

@@ -95,12 +95,12 @@ export async function connectHttp(url: string, options: ClientOptions = {}): Pro
 /** Starts `toolgate stdio --config FILE` as a child process and connects an SDK client to it. */
 export async function connectStdio(
   configFile: string,
-  options: ClientOptions = {},
+  options: ClientOptions & { args?: string[] } = {},
 ): Promise<{ client: Client; stderr: string[] }> {
   const client = newClient(options);
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [GATEWAY_MAIN, 'stdio', '--config', configFile],
+    args: [GATEWAY_MAIN, 'stdio', '--config', configFile, ...(options.args ?? [])],
     cwd: ROOT,
     stderr: 'pipe',
   });
