@@ -47,6 +47,11 @@ describe('limits through the gateway', () => {
     expect(passed).toHaveLength(10);
     expect(refused).toHaveLength(30);
     for (const result of refused) expect(textOf(result)).toMatch(/^\[POLICY DENIED\] .*Retry in/);
+    const logged = gateway.log.filter((line) => line.includes('"msg":"decision"') && line.includes('"tool":"add"'));
+    expect(
+      logged.filter((line) => line.includes('"decision":"deny"') && line.includes('"rule":"/tools/add/limits/0"')),
+    ).toHaveLength(30);
+    expect(logged[0]).toMatch(/"policyRevision":"[0-9a-f]{12}"/);
   });
 
   it('gives quota back when the server fails the call', async () => {
@@ -63,5 +68,34 @@ describe('limits through the gateway', () => {
       expect((await first.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBeFalsy();
     expect((await first.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBe(true);
     expect((await second.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBeFalsy();
+  });
+});
+
+describe('shadow mode', () => {
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    const config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
+    const policy = join(dirname(config), 'policy.json');
+    writeFileSync(policy, JSON.stringify({ version: '1', default: 'deny', mode: 'shadow', hide: ['whoami'] }));
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), policy }));
+    gateway = await startGatewayProcess(config);
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('lets calls through and logs what enforcement would have done', async () => {
+    const client = await connectHttp(gateway.url);
+    try {
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('alpha__whoami');
+      expect(textOf(await client.callTool({ name: 'alpha__add', arguments: { a: 2, b: 3 } }))).toBe('5');
+      const line = gateway.log.find((entry) => entry.includes('"msg":"decision"') && entry.includes('"tool":"add"'));
+      expect(line).toMatch(/"decision":"allow"/);
+      expect(line).toMatch(/"shadowed":"deny","shadowedRule":"\(default deny\)"/);
+    } finally {
+      await client.close();
+    }
   });
 });
