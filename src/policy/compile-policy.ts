@@ -36,6 +36,13 @@ export interface CompiledDenyIf {
   readonly onDeny: string | null;
 }
 
+/** One `require_approval_if` entry. */
+export interface CompiledApprovalIf {
+  readonly rule: string;
+  readonly conditions: readonly CompiledCondition[];
+  readonly reason: string | null;
+}
+
 /** The rule of one `tools` key. */
 export interface CompiledToolRule {
   readonly key: ToolKey;
@@ -46,6 +53,9 @@ export interface CompiledToolRule {
   readonly reason: string | null;
   readonly require: readonly CompiledCondition[];
   readonly denyIf: readonly CompiledDenyIf[];
+  readonly requireApprovalIf: readonly CompiledApprovalIf[];
+  /** Who approves the rule's held calls. */
+  readonly approver: 'operator' | 'client';
   /** `limits` in order, then `rate_limit`. */
   readonly limits: readonly CompiledLimit[];
 }
@@ -113,6 +123,15 @@ export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy 
             onDeny: entry.on_deny ?? null,
           });
         }),
+        requireApprovalIf: (rule.require_approval_if ?? []).map((entry, i) => {
+          const entryPointer = `${pointer}/require_approval_if/${i}`;
+          return freeze({
+            rule: entryPointer,
+            conditions: entry.conditions.map((c, j) => compile(c, `${entryPointer}/conditions/${j}`)),
+            reason: entry.reason ?? null,
+          });
+        }),
+        approver: rule.approver ?? 'operator',
         limits,
       }),
     ]);

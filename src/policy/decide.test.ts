@@ -260,7 +260,7 @@ describe('actions', () => {
     expect(isVisible(policy, 'srv', 'purge')).toBe(false);
   });
 
-  it('require_approval never allows: it refuses with a clear message, after conditions and limits', () => {
+  it('require_approval holds the call for a person, after conditions and limits', () => {
     const counters = new SlidingWindowCounters();
     const decision = call(policy, counters, 'transfer', { arguments: { amount: 10 } });
     expect(decision).toEqual({
@@ -269,8 +269,9 @@ describe('actions', () => {
       serverId: 'srv',
       tool: 'transfer',
       rule: '/tools/transfer/action',
-      message:
-        'Transfers need a person. Tool "transfer" on server "srv" needs a person\'s approval, and this gateway cannot ask for approval yet, so the call was not made.',
+      message: 'Transfers need a person. Tool "transfer" on server "srv" needs a person\'s approval.',
+      reason: 'Transfers need a person.',
+      approver: 'operator',
       policyRevision: policy.revision,
       reservations: [
         {
@@ -667,5 +668,50 @@ describe('decide is pure', () => {
     expect(regexCalls(large, 'family_3_x')).toBe(1);
     expect(decide(large, input('family_3_x', { serverId: 'other' })).rule).toBe('/tools/family_3_*/action');
     expect(decide(large, input('tool_9999')).rule).toBe('/tools/tool_9999');
+  });
+});
+
+describe('require_approval_if', () => {
+  const conditional = compilePolicy({
+    version: '1',
+    default: 'deny',
+    tools: {
+      create_charge: {
+        require_approval_if: [
+          { conditions: [{ path: 'args.amount', op: 'gt', value: 500 }], reason: 'Charges over 500 need finance.' },
+        ],
+      },
+      write_file: {
+        approver: 'client',
+        require_approval_if: [{ conditions: [{ path: 'args.path', op: 'regex', value: '^(?!/work/)' }] }],
+      },
+    },
+  });
+
+  it('holds a call only when an entry’s conditions all hold, naming the entry', () => {
+    expect(decide(conditional, input('create_charge', { arguments: { amount: 100 } }))).toMatchObject({
+      effect: 'allow',
+      rule: '/tools/create_charge',
+    });
+    expect(decide(conditional, input('create_charge', { arguments: { amount: 900 } }))).toMatchObject({
+      effect: 'require_approval',
+      rule: '/tools/create_charge/require_approval_if/0',
+      reason: 'Charges over 500 need finance.',
+      approver: 'operator',
+    });
+  });
+
+  it('says who approves, and denies an argument its condition cannot check', () => {
+    expect(decide(conditional, input('write_file', { arguments: { path: '/etc/passwd' } }))).toMatchObject({
+      effect: 'require_approval',
+      approver: 'client',
+    });
+    expect(decide(conditional, input('write_file', { arguments: { path: '/work/notes.md' } }))).toMatchObject({
+      effect: 'allow',
+    });
+    expect(decide(conditional, input('create_charge', { arguments: { amount: 'lots' } }))).toMatchObject({
+      effect: 'deny',
+      cause: 'condition_error',
+    });
   });
 });

@@ -117,6 +117,10 @@ export interface HideDecision extends DecisionBase {
 export interface RequireApprovalDecision extends DecisionBase {
   readonly effect: 'require_approval';
   readonly shadow: false;
+  /** Why approval is needed, as the policy says it (for the approver); null when it does not say. */
+  readonly reason: string | null;
+  /** Who approves: an operator (CLI, admin API) or the person at the client (elicitation). */
+  readonly approver: 'operator' | 'client';
   readonly reservations: readonly Reservation[];
 }
 
@@ -227,16 +231,19 @@ function evaluate(policy: CompiledPolicy, input: DecisionInput): EnforcedDecisio
   }
   const charges = chargeLimits(policy, rule, input, base, tool);
   if ('denial' in charges) return charges.denial;
-  if (rule?.action === 'require_approval') {
+  const approval = rule === undefined ? undefined : approvalNeeded(rule, input.arguments ?? {}, tool);
+  if (approval !== undefined && 'cause' in approval) return { ...base, effect: 'deny', shadow: false, ...approval };
+  if (approval !== undefined) {
     // Checked after conditions and limits: a person is never asked to approve a call the policy would refuse
     // anyway, and an approved call still counts against its limits.
-    const message = `${rule.reason === null ? '' : `${rule.reason} `}Tool ${tool} needs a person's approval, and this gateway cannot ask for approval yet, so the call was not made.`;
     return {
       ...base,
       effect: 'require_approval',
       shadow: false,
-      rule: `${rule.rule}/action`,
-      message,
+      rule: approval.rule,
+      message: `${approval.reason === null ? '' : `${approval.reason} `}Tool ${tool} needs a person's approval.`,
+      reason: approval.reason,
+      approver: rule!.approver,
       reservations: charges.reservations,
     };
   }
@@ -263,6 +270,35 @@ function hidingRule(
   if (policy.hidden.find(serverId, tool) !== undefined) return RuleSentinel.Hidden;
   if (rule?.action === 'hide') return `${rule.rule}/action`;
   return null;
+}
+
+/**
+ * Whether a call must wait for a person: the rule's `"action": "require_approval"`, or the first
+ * `require_approval_if` entry whose conditions all hold. An argument a condition cannot check denies, as in
+ * `deny_if`: it must not slip past the approver.
+ */
+function approvalNeeded(
+  rule: CompiledToolRule,
+  args: unknown,
+  tool: string,
+): { rule: string; reason: string | null } | ConditionDenial | undefined {
+  if (rule.action === 'require_approval') return { rule: `${rule.rule}/action`, reason: rule.reason };
+  for (const entry of rule.requireApprovalIf) {
+    let error: { condition: CompiledCondition; message: string } | undefined;
+    let holds = true;
+    for (const condition of entry.conditions) {
+      const outcome = evaluateCondition(condition, args);
+      if (outcome.kind === 'fails') {
+        holds = false;
+        break;
+      }
+      if (outcome.kind === 'error') error ??= { condition, message: outcome.message };
+    }
+    if (!holds) continue;
+    if (error !== undefined) return conditionError(error.condition, error.message, tool);
+    return { rule: entry.rule, reason: entry.reason };
+  }
+  return undefined;
 }
 
 type ConditionDenial = {

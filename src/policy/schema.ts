@@ -30,6 +30,9 @@ export const LIMIT_SCOPES = ['grant', 'session', 'server', 'global'] as const;
 export type LimitScope = (typeof LIMIT_SCOPES)[number];
 
 export const TOOL_ACTIONS = ['allow', 'deny', 'hide', 'require_approval'] as const;
+
+/** Who approves a call held for approval. */
+export const APPROVERS = ['operator', 'client'] as const;
 export type ToolAction = (typeof TOOL_ACTIONS)[number];
 
 const WINDOW_MESSAGE = `expected "minute", "hour", "day" or a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}`;
@@ -61,6 +64,13 @@ const conditionSchema = z
 const denyIfSchema = z.strictObject({
   conditions: z.array(conditionSchema).describe('Deny when every condition holds; an empty list always denies.'),
   on_deny: z.string().optional().describe('The message the agent reads when this entry denies a call.'),
+});
+
+const requireApprovalIfSchema = z.strictObject({
+  conditions: z
+    .array(conditionSchema)
+    .describe('Hold the call for approval when every condition holds; an empty list always does.'),
+  reason: z.string().optional().describe('Why approval is needed: shown to the approver and the agent.'),
 });
 
 const limitFields = {
@@ -98,13 +108,23 @@ const toolRuleSchema = z
     reason: z.string().optional().describe('The message for "deny" and "require_approval".'),
     require: z.array(conditionSchema).optional().describe('Conditions that must all hold, else the call is denied.'),
     deny_if: z.array(denyIfSchema).optional(),
+    require_approval_if: z
+      .array(requireApprovalIfSchema)
+      .optional()
+      .describe("Hold a call for a person's approval only when an entry's conditions all hold."),
+    approver: z
+      .enum(APPROVERS)
+      .optional()
+      .describe(
+        'Who approves: "operator" (the default: an approver with the CLI or admin API) or "client" (the person at the agent\'s client, asked through MCP elicitation; for single-user setups).',
+      ),
     limits: z.array(limitSchema).optional(),
     rate_limit: rateLimitSchema.optional().describe('One limit, written without a counter name.'),
   })
   .superRefine((rule, ctx) => {
     // A rule that never lets a call reach its conditions or limits has them by mistake.
     if (rule.action === 'deny' || rule.action === 'hide') {
-      for (const key of ['require', 'deny_if', 'limits', 'rate_limit'] as const) {
+      for (const key of ['require', 'deny_if', 'require_approval_if', 'approver', 'limits', 'rate_limit'] as const) {
         if (rule[key] !== undefined) {
           ctx.addIssue({
             code: 'custom',
