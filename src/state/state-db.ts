@@ -27,6 +27,27 @@ const MIGRATIONS: readonly string[] = [
      amount REAL NOT NULL
    );
    CREATE INDEX counter_events_at ON counter_events(at);`,
+  `CREATE TABLE approvals (
+     id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     grant_id TEXT,
+     grant_label TEXT,
+     server_id TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     arguments TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     rule TEXT NOT NULL,
+     reason TEXT,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     decided_at INTEGER,
+     decided_by TEXT,
+     decision_reason TEXT,
+     consumed_at INTEGER,
+     reported_at INTEGER
+   );
+   CREATE INDEX approvals_fingerprint ON approvals(fingerprint, created_at);
+   CREATE INDEX approvals_status ON approvals(status, expires_at);`,
 ];
 
 /** Opens (creating if needed) the state database and brings its schema up to date. */

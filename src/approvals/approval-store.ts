@@ -1,0 +1,178 @@
+import type { StateDb } from '../state/state-db.js';
+import { newApprovalId, type Approval, type ApprovalStatus } from './approval.js';
+
+/** What a new approval is made of. */
+export type NewApproval = Pick<
+  Approval,
+  'grantId' | 'grantLabel' | 'serverId' | 'tool' | 'arguments' | 'fingerprint' | 'rule' | 'reason' | 'expiresAt'
+>;
+
+/** A failure an approver is told about (unknown id, already decided). */
+export class ApprovalError extends Error {
+  override readonly name = 'ApprovalError';
+}
+
+/**
+ * Where approvals live. The gateway, the CLI and the admin API share it, so a decision made anywhere is seen by
+ * the gateway that holds the call. Implementations: SQLite (embedded); PostgreSQL later. Every implementation
+ * passes test/contract/approval-store.contract.ts.
+ */
+export interface ApprovalStore {
+  create(approval: NewApproval, now: number): Promise<Approval>;
+  get(id: string): Promise<Approval | undefined>;
+  /** Approvals newest first, optionally of one status. */
+  list(status?: ApprovalStatus): Promise<Approval[]>;
+  /**
+   * The latest approval of a call (by fingerprint) that still matters: pending, approved and not yet run, or
+   * denied/expired and not yet reported to the agent.
+   */
+  findOpen(fingerprint: string, now: number): Promise<Approval | undefined>;
+  /** Approves or denies a pending approval; an approval is decided once. */
+  decide(id: string, approve: boolean, by: string, reason: string | null, now: number): Promise<Approval>;
+  /** Marks an approved call as run; false when it already ran (so it runs exactly once). */
+  consume(id: string, now: number): Promise<boolean>;
+  /** Marks a denial or expiry as told to the agent. */
+  markReported(id: string, now: number): Promise<void>;
+  /** Expires pending approvals past their time; returns them. */
+  expire(now: number): Promise<Approval[]>;
+}
+
+interface ApprovalRow {
+  id: string;
+  status: ApprovalStatus;
+  grant_id: string | null;
+  grant_label: string | null;
+  server_id: string;
+  tool: string;
+  arguments: string;
+  fingerprint: string;
+  rule: string;
+  reason: string | null;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+  decision_reason: string | null;
+  consumed_at: number | null;
+  reported_at: number | null;
+}
+
+/** Approvals in the embedded SQLite state database. */
+export class SqliteApprovalStore implements ApprovalStore {
+  readonly #db: StateDb;
+
+  constructor(db: StateDb) {
+    this.#db = db;
+  }
+
+  async create(approval: NewApproval, now: number): Promise<Approval> {
+    const id = newApprovalId();
+    this.#db
+      .prepare(
+        `INSERT INTO approvals (id, status, grant_id, grant_label, server_id, tool, arguments, fingerprint, rule, reason, created_at, expires_at)
+         VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        approval.grantId,
+        approval.grantLabel,
+        approval.serverId,
+        approval.tool,
+        JSON.stringify(approval.arguments ?? {}),
+        approval.fingerprint,
+        approval.rule,
+        approval.reason,
+        now,
+        approval.expiresAt,
+      );
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<Approval | undefined> {
+    const row = this.#db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?').get(id);
+    return row ? toApproval(row) : undefined;
+  }
+
+  async list(status?: ApprovalStatus): Promise<Approval[]> {
+    const rows =
+      status === undefined
+        ? this.#db.prepare<[], ApprovalRow>('SELECT * FROM approvals ORDER BY created_at DESC, rowid DESC').all()
+        : this.#db
+            .prepare<[string], ApprovalRow>(
+              'SELECT * FROM approvals WHERE status = ? ORDER BY created_at DESC, rowid DESC',
+            )
+            .all(status);
+    return rows.map(toApproval);
+  }
+
+  async findOpen(fingerprint: string, now: number): Promise<Approval | undefined> {
+    await this.expire(now);
+    const row = this.#db
+      .prepare<[string], ApprovalRow>(
+        `SELECT * FROM approvals WHERE fingerprint = ? AND (
+           status = 'pending'
+           OR (status = 'approved' AND consumed_at IS NULL)
+           OR (status IN ('denied', 'expired') AND reported_at IS NULL))
+         ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+      )
+      .get(fingerprint);
+    return row ? toApproval(row) : undefined;
+  }
+
+  async decide(id: string, approve: boolean, by: string, reason: string | null, now: number): Promise<Approval> {
+    await this.expire(now);
+    const changed = this.#db
+      .prepare(
+        `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?
+         WHERE id = ? AND status = 'pending'`,
+      )
+      .run(approve ? 'approved' : 'denied', now, by, reason, id).changes;
+    const approval = await this.get(id);
+    if (!approval) throw new ApprovalError(`No approval ${id}`);
+    if (changed === 0) throw new ApprovalError(`Approval ${id} is ${approval.status} already`);
+    return approval;
+  }
+
+  async consume(id: string, now: number): Promise<boolean> {
+    const changed = this.#db
+      .prepare(`UPDATE approvals SET consumed_at = ? WHERE id = ? AND status = 'approved' AND consumed_at IS NULL`)
+      .run(now, id).changes;
+    return changed === 1;
+  }
+
+  async markReported(id: string, now: number): Promise<void> {
+    this.#db.prepare('UPDATE approvals SET reported_at = ? WHERE id = ? AND reported_at IS NULL').run(now, id);
+  }
+
+  async expire(now: number): Promise<Approval[]> {
+    const rows = this.#db
+      .prepare<[number], ApprovalRow>(
+        `UPDATE approvals SET status = 'expired', decided_at = expires_at
+         WHERE status = 'pending' AND expires_at <= ? RETURNING *`,
+      )
+      .all(now);
+    return rows.map(toApproval);
+  }
+}
+
+function toApproval(row: ApprovalRow): Approval {
+  return Object.freeze({
+    id: row.id,
+    status: row.status,
+    grantId: row.grant_id,
+    grantLabel: row.grant_label,
+    serverId: row.server_id,
+    tool: row.tool,
+    arguments: JSON.parse(row.arguments) as unknown,
+    fingerprint: row.fingerprint,
+    rule: row.rule,
+    reason: row.reason,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    decidedAt: row.decided_at,
+    decidedBy: row.decided_by,
+    decisionReason: row.decision_reason,
+    consumedAt: row.consumed_at,
+    reportedAt: row.reported_at,
+  });
+}
