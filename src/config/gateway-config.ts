@@ -15,10 +15,19 @@ export interface GatewayConfig {
   };
   log: { level: LogLevel };
   namespacing: { mode: NamespacingMode; separator: string };
+  approvals: ApprovalsConfig;
+  /** The admin HTTP API's bearer token; null: the admin API is off. */
+  admin: { token: string } | null;
   /** Absolute path of the policy for local callers while no grant exists; null: they may call every tool. */
   policy: string | null;
   /** The enabled servers, in file order. */
   servers: ServerConfig[];
+}
+
+export interface ApprovalsConfig {
+  waitMs: number;
+  expireMs: number;
+  webhook: { url: string; secret: string; headers: Record<string, string> } | null;
 }
 
 export interface ListenConfig {
@@ -105,7 +114,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     }
   }
 
-  const { listen, log, namespacing, state, policy } = parsed;
+  const { listen, log, namespacing, state, policy, approvals, admin } = parsed;
   return deepFreeze({
     file: options.file,
     listen: {
@@ -119,6 +128,8 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite) },
     log: { level: log.level },
     namespacing: { mode: namespacing.mode, separator: namespacing.separator },
+    approvals: { waitMs: approvals.waitMs, expireMs: approvals.expireMs, webhook: approvals.webhook ?? null },
+    admin: admin ?? null,
     policy: policy === undefined ? null : resolve(policy),
     servers,
   });

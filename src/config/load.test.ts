@@ -73,6 +73,8 @@ describe('parseConfig: valid files', () => {
       state: { sqlite: path.join(DIR, 'data', 'state.db') },
       log: { level: 'debug' },
       namespacing: { mode: 'conflicts', separator: '.' },
+      approvals: { waitMs: 30_000, expireMs: 1_800_000, webhook: null },
+      admin: null,
       policy: path.join(DIR, 'policies', 'local.json'),
       servers: [
         {
@@ -296,7 +298,7 @@ describe('parseConfig: invalid files', () => {
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
       '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, maxBodyBytes',
-      '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, policy, mcpServers',
+      '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, admin, policy, mcpServers',
     ]);
   });
 
@@ -537,6 +539,8 @@ describe('defaultConfig', () => {
       state: { sqlite: path.resolve('toolgate.db') },
       log: { level: 'info' },
       namespacing: { mode: 'prefix', separator: '__' },
+      approvals: { waitMs: 30_000, expireMs: 1_800_000, webhook: null },
+      admin: null,
       policy: null,
       servers: [],
     });

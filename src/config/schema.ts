@@ -109,6 +109,47 @@ const stateSchema = z
   })
   .describe('Where Toolgate keeps its state.');
 
+const approvalsSchema = z
+  .strictObject({
+    waitMs: z
+      .int()
+      .min(0)
+      .max(MAX_TIMER_MS)
+      .default(30_000)
+      .describe(
+        'How long a call held for approval waits for a person before the agent is told to retry later, in milliseconds (progress notifications keep it alive).',
+      ),
+    expireMs: z
+      .int()
+      .min(1000)
+      .max(MAX_TIMER_MS)
+      .default(30 * 60_000)
+      .describe('How long an approval stays pending before it expires, in milliseconds.'),
+    webhook: z
+      .strictObject({
+        url: z.string().describe('Where each new approval is POSTed (http: or https:). Variables are expanded.'),
+        secret: z
+          .string()
+          .min(16, 'expected a signing secret of at least 16 characters')
+          .describe('The HMAC-SHA256 key that signs each delivery. Use a variable: "${env:TOOLGATE_WEBHOOK_SECRET}".'),
+        headers: z.record(z.string(), z.string()).default({}).describe('Extra headers sent with each delivery.'),
+      })
+      .optional()
+      .describe('A signed webhook told of every new approval, for a chat tool or pager.'),
+  })
+  .describe('Calls held for human approval.');
+
+const adminSchema = z
+  .strictObject({
+    token: z
+      .string()
+      .min(32, 'expected an admin token of at least 32 characters')
+      .describe(
+        'The bearer token of the admin HTTP API (/admin/...). Use a variable: "${env:TOOLGATE_ADMIN_TOKEN}". A grant\'s token never works there. Without it, the admin API is off.',
+      ),
+  })
+  .describe('The admin HTTP API: approvals.');
+
 const logSchema = z
   .strictObject({
     level: z
@@ -290,6 +331,8 @@ export const configSchema = z
     state: stateSchema.prefault({}),
     log: logSchema.prefault({}),
     namespacing: namespacingSchema.prefault({}),
+    approvals: approvalsSchema.prefault({}),
+    admin: adminSchema.optional(),
     policy: z
       .string()
       .min(1, 'expected the path of a policy file')

@@ -92,7 +92,21 @@ export function expandServerVariables(
     }
     servers[id] = server;
   }
-  return { value: { ...config, mcpServers: servers }, issues };
+  const value: Record<string, unknown> = { ...config, mcpServers: servers };
+  // Secrets of the gateway itself: the admin credential and the webhook's signing key and headers.
+  if (isRecord(config.admin)) value.admin = { ...config.admin, token: expand(config.admin.token, ['admin', 'token']) };
+  if (isRecord(config.approvals) && isRecord(config.approvals.webhook)) {
+    const webhook: Record<string, unknown> = { ...config.approvals.webhook };
+    const at = ['approvals', 'webhook'];
+    for (const key of ['url', 'secret']) if (key in webhook) webhook[key] = expand(webhook[key], [...at, key]);
+    if (isRecord(webhook.headers)) {
+      webhook.headers = Object.fromEntries(
+        Object.entries(webhook.headers).map(([name, text]) => [name, expand(text, [...at, 'headers', name])]),
+      );
+    }
+    value.approvals = { ...config.approvals, webhook };
+  }
+  return { value, issues };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
