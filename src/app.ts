@@ -5,6 +5,7 @@ import { Gateway } from './gateway.js';
 import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
 import { isLoopbackHost } from './listen-address.js';
 import { SqliteCounterStore } from './pipeline/counter-store.js';
+import { SqliteApprovalStore } from './approvals/approval-store.js';
 import { createLogger, type Logger } from './log.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
 
@@ -38,7 +39,10 @@ export async function startGateway(
   }
   let gateway: Gateway;
   try {
-    gateway = new Gateway(config, log, new SqliteCounterStore(state));
+    gateway = new Gateway(config, log, {
+      counters: new SqliteCounterStore(state),
+      approvals: new SqliteApprovalStore(state),
+    });
   } catch (error) {
     state.close();
     throw error;
@@ -78,7 +82,10 @@ export async function runStdioGateway(
     const grants: GrantStore = new SqliteGrantStore(state);
     const grant = grantLabel === undefined ? undefined : await grants.find(grantLabel);
     if (grantLabel !== undefined && !grant) throw new Error(`No active grant labelled "${grantLabel}"`);
-    const gateway = new Gateway(config, log, new SqliteCounterStore(state));
+    const gateway = new Gateway(config, log, {
+      counters: new SqliteCounterStore(state),
+      approvals: new SqliteApprovalStore(state),
+    });
     await gateway.start();
     try {
       await serveGatewayOnStdio(gateway, grant);

@@ -5,9 +5,13 @@ import { paginate } from './catalog/cursor.js';
 import { EraBridge } from './downstream/era-bridge.js';
 import type { CounterStore } from './pipeline/counter-store.js';
 import { PolicyFiles } from './pipeline/policy-files.js';
-import { limitRaceDecision, refusalResult, serverDidNotRun } from './pipeline/tool-call-outcome.js';
+import { approvalResult, limitRaceDecision, refusalResult, serverDidNotRun } from './pipeline/tool-call-outcome.js';
 import type { CompiledPolicy } from './policy/compile-policy.js';
-import { decide, isVisible, type Decision } from './policy/decide.js';
+import { decide, isVisible, type Decision, type RequireApprovalDecision } from './policy/decide.js';
+import { callFingerprint } from './approvals/approval.js';
+import { ApprovalQueue } from './approvals/approval-queue.js';
+import type { ApprovalStore } from './approvals/approval-store.js';
+import { DEFAULT_REDACT_KEYS, redactArguments } from './audit/redact.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { Logger } from './log.js';
@@ -48,6 +52,9 @@ const UNRESTRICTED = Symbol('unrestricted');
 const PRUNE_INTERVAL_MS = 60_000;
 const MIN_COUNTER_KEEP_MS = 24 * 60 * 60_000;
 
+/** How often pending approvals past their time are marked expired. */
+const APPROVAL_SWEEP_MS = 5_000;
+
 /** How long a bridged call waits for its client to come back with an answer. */
 const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
 
@@ -87,19 +94,22 @@ export class Gateway implements UpstreamListener {
   readonly #listed = new Map<string, Set<ListKind>>();
 
   readonly #counters: CounterStore;
+  readonly #approvals: ApprovalQueue;
   readonly #policies: PolicyFiles;
   /** Which policy file each session's calls are decided by, to tell the right sessions when one changes. */
   readonly #sessionPolicies = new Map<string, string | null>();
   #pruneTimer: NodeJS.Timeout | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
 
   /**
-   * @param counters where rate-limit counters live.
+   * @param stores where rate-limit counters and approvals live.
    * The config's policy, if it names one, must load: the gateway does not start on a policy it cannot read.
    */
-  constructor(config: GatewayConfig, log: Logger, counters: CounterStore) {
+  constructor(config: GatewayConfig, log: Logger, stores: { counters: CounterStore; approvals: ApprovalStore }) {
     this.config = config;
     this.log = log;
-    this.#counters = counters;
+    this.#counters = stores.counters;
+    this.#approvals = new ApprovalQueue(stores.approvals, config.approvals, log);
     this.#policies = new PolicyFiles(log, (file) => this.#policyChanged(file));
     if (config.policy !== null) this.#policies.require(config.policy);
     this.#upstreams = new Map(config.servers.map((server) => [server.id, new Upstream(server, this, log)]));
@@ -113,11 +123,14 @@ export class Gateway implements UpstreamListener {
       PRUNE_INTERVAL_MS,
     );
     this.#pruneTimer.unref();
+    this.#expiryTimer = setInterval(() => void this.#approvals.expireDue(), APPROVAL_SWEEP_MS);
+    this.#expiryTimer.unref();
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.start()));
   }
 
   async close(): Promise<void> {
     clearInterval(this.#pruneTimer);
+    clearInterval(this.#expiryTimer);
     this.#policies.close();
     this.eraBridge.close();
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
@@ -194,7 +207,12 @@ export class Gateway implements UpstreamListener {
     this.#logDecision(caller, decision);
     // A hidden tool is answered exactly as a tool that does not exist.
     if (decision.effect === 'hide') throw unknownTool(name);
-    if (decision.effect !== 'allow') return refusalResult(decision);
+    if (decision.effect === 'require_approval') {
+      const refused = await this.#holdForApproval(caller, decision, params.arguments, options);
+      if (refused) return refused;
+    } else if (decision.effect !== 'allow') {
+      return refusalResult(decision);
+    }
 
     const reserved = this.#counters.reserve(decision.reservations, now);
     if (!reserved.ok) return refusalResult(limitRaceDecision(decision, reserved));
@@ -415,6 +433,87 @@ export class Gateway implements UpstreamListener {
     );
     if (withResources.length === 1) return withResources[0]!.id;
     throw new ProtocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
+  }
+
+  /** The approvals desk: approvers (admin API, CLI) decide through its store. */
+  get approvals(): ApprovalQueue {
+    return this.#approvals;
+  }
+
+  /**
+   * Holds a call the policy wants a person to approve. Resolves undefined when the call may go on, or with the
+   * result the agent gets instead: denied (with the approver's reason), expired, or still pending (retry the
+   * same call later; once approved, that retry runs exactly once).
+   */
+  async #holdForApproval(
+    caller: Caller,
+    decision: RequireApprovalDecision,
+    args: unknown,
+    options: ForwardOptions,
+  ): Promise<RawResult | undefined> {
+    const shown = redactArguments(args ?? {}, { include: true, redactKeys: DEFAULT_REDACT_KEYS }).value;
+    if (decision.approver === 'client') return this.#askClient(caller, decision, shown, options.signal);
+    const now = Date.now();
+    const outcome = await this.#approvals.settle(
+      {
+        grantId: caller.grant?.id ?? null,
+        grantLabel: caller.grant?.label ?? null,
+        serverId: decision.serverId,
+        tool: decision.tool,
+        arguments: shown,
+        fingerprint: callFingerprint(caller.grant?.id ?? null, decision.serverId, decision.tool, args),
+        rule: decision.rule,
+        reason: decision.reason,
+        expiresAt: now + this.config.approvals.expireMs,
+      },
+      options.signal,
+      (approval) => {
+        if (options.progressToken === undefined) return;
+        const message = `Waiting for a person to approve (approval ${approval.id})`;
+        void caller
+          .notify({
+            method: 'notifications/progress',
+            params: { progressToken: options.progressToken, progress: 0, message },
+          })
+          .catch(() => undefined);
+      },
+    );
+    this.log.info({ approval: outcome.approval.id, outcome: outcome.kind, tool: decision.tool }, 'approval settled');
+    return outcome.kind === 'approved' ? undefined : approvalResult(outcome);
+  }
+
+  /**
+   * Asks the person at the client, through MCP elicitation, where the policy says they approve (a single-user
+   * setup). Never used where the policy names an operator.
+   */
+  async #askClient(
+    caller: Caller,
+    decision: RequireApprovalDecision,
+    shown: unknown,
+    signal: AbortSignal,
+  ): Promise<RawResult | undefined> {
+    if (!caller.capabilities.elicitation) {
+      return refusalResult({
+        ...decision,
+        message: `${decision.message} The policy asks the person at the client, and this client cannot ask (it does not support elicitation).`,
+      });
+    }
+    const reason = decision.reason === null ? '' : `\n${decision.reason}`;
+    const answer = await caller.request(
+      {
+        method: 'elicitation/create',
+        params: {
+          message: `Allow the tool "${decision.tool}" on server "${decision.serverId}" to run with these arguments?${reason}\n${JSON.stringify(shown, null, 2)}`,
+          requestedSchema: { type: 'object', properties: {} },
+        },
+      },
+      { signal },
+    );
+    if (answer.action === 'accept') return undefined;
+    return refusalResult({
+      ...decision,
+      message: `The person at the client did not approve the call to ${decision.tool}.`,
+    });
   }
 
   /**

@@ -5,6 +5,7 @@ import { GATEWAY_VERSION } from '../upstream/server-connection.js';
 import { runConfigCheck } from './config-check.js';
 import { addGrantCommands } from './grants.js';
 import { addPolicyCommands } from './policy.js';
+import { addApprovalCommands } from './approvals.js';
 
 /** Builds the `toolgate` command line. Each command is thin: read flags, call the app, print. */
 export function buildCli(): Command {
@@ -52,6 +53,7 @@ export function buildCli(): Command {
   const out = { log: (line: string) => console.log(line), error: (line: string) => console.error(line) };
   addGrantCommands(program, readConfig, out);
   addPolicyCommands(program, readConfig, out);
+  addApprovalCommands(program, readConfig, out);
 
   return program;
 }

@@ -19,6 +19,7 @@ import type { Gateway } from '../gateway.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { Grant } from '../grants/grant.js';
 import { isLoopbackHost } from '../listen-address.js';
+import { createAdminApi } from './admin-api.js';
 import { createGatewayServer } from './gateway-server.js';
 
 /** A running HTTP front door. */
@@ -71,6 +72,8 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
     await next();
   });
   app.get('/healthz', (c) => c.json({ status: 'ok', servers: gateway.servers() }));
+  const { admin } = gateway.config;
+  if (admin) app.route('/admin', createAdminApi(gateway.approvals, admin.token));
 
   // Every MCP route needs a grant's bearer token once any grant exists. Without grants, a gateway that listens on
   // loopback serves its local callers; one that listens beyond loopback never serves anyone without a token,

@@ -1,8 +1,15 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
 import { GatewayError, GatewayErrorCode } from '../errors.js';
-import type { AllowDecision, Decision, LimitDenyDecision, ShadowDecision } from '../policy/decide.js';
+import type {
+  AllowDecision,
+  Decision,
+  LimitDenyDecision,
+  RequireApprovalDecision,
+  ShadowDecision,
+} from '../policy/decide.js';
 import { formatDuration } from '../policy/decide.js';
 import type { HoldRefusal } from '../policy/sliding-window.js';
+import type { ApprovalOutcome } from '../approvals/approval-queue.js';
 import type { RawResult } from '../raw-result.js';
 
 /** The `_meta` key under which a refusal tells the client what decided it. */
@@ -31,11 +38,40 @@ export function refusalResult(
   };
 }
 
+/** The `_meta` key under which a held call's result names its approval. */
+export const APPROVAL_META_KEY = 'toolgate/approval';
+
+/**
+ * The result of a held call that did not run: denied by a person (with their reason), expired, or still waiting
+ * (the agent should retry the same call later; once approved, that retry runs once).
+ */
+export function approvalResult(outcome: Exclude<ApprovalOutcome, { kind: 'approved' }>): RawResult {
+  const { approval } = outcome;
+  const text = (() => {
+    switch (outcome.kind) {
+      case 'denied':
+        return `[APPROVAL DENIED] A person denied this call (approval ${approval.id})${approval.decisionReason ? `: ${approval.decisionReason}` : '.'}`;
+      case 'expired':
+        return `[APPROVAL EXPIRED] Nobody approved this call in time (approval ${approval.id}). Make the call again to ask again.`;
+      case 'pending':
+        return `[APPROVAL PENDING] This call needs a person's approval (approval ${approval.id}${approval.reason ? `: ${approval.reason}` : ''}). It has not run. Retry the same call, with the same arguments, later: once approved it runs once.`;
+    }
+  })();
+  return {
+    content: [{ type: 'text', text }],
+    isError: true,
+    _meta: { [APPROVAL_META_KEY]: { id: approval.id, status: outcome.kind, rule: approval.rule } },
+  };
+}
+
 /**
  * The decision for a call that passed decide() but lost its reservation to a concurrent call between the two
  * (the counters are re-checked when reserving).
  */
-export function limitRaceDecision(decision: AllowDecision | ShadowDecision, refusal: HoldRefusal): LimitDenyDecision {
+export function limitRaceDecision(
+  decision: AllowDecision | ShadowDecision | RequireApprovalDecision,
+  refusal: HoldRefusal,
+): LimitDenyDecision {
   const retry =
     refusal.retryAfterMs === null ? 'It cannot fit this limit.' : `Retry in ${formatDuration(refusal.retryAfterMs)}.`;
   return {

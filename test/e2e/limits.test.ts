@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand } from '../fixtures/spawn-fixture.js';
-import { connectHttp, startGatewayProcess, textOf, writeConfig, type GatewayProcess } from './harness.js';
+import { connectHttp, eventually, startGatewayProcess, textOf, writeConfig, type GatewayProcess } from './harness.js';
 
 describe('limits through the gateway', () => {
   let gateway: GatewayProcess;
@@ -47,10 +47,17 @@ describe('limits through the gateway', () => {
     expect(passed).toHaveLength(10);
     expect(refused).toHaveLength(30);
     for (const result of refused) expect(textOf(result)).toMatch(/^\[POLICY DENIED\] .*Retry in/);
+    // The log is written asynchronously; wait for the last lines to arrive.
+    const denials = () =>
+      gateway.log.filter(
+        (line) =>
+          line.includes('"msg":"decision"') &&
+          line.includes('"tool":"add"') &&
+          line.includes('"decision":"deny"') &&
+          line.includes('"rule":"/tools/add/limits/0"'),
+      );
+    await eventually(() => expect(denials()).toHaveLength(30));
     const logged = gateway.log.filter((line) => line.includes('"msg":"decision"') && line.includes('"tool":"add"'));
-    expect(
-      logged.filter((line) => line.includes('"decision":"deny"') && line.includes('"rule":"/tools/add/limits/0"')),
-    ).toHaveLength(30);
     expect(logged[0]).toMatch(/"policyRevision":"[0-9a-f]{12}"/);
   });
 

@@ -1,0 +1,105 @@
+import { createHmac } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { Approval } from './approval.js';
+
+/** Where and how approvals are announced (config key `approvals.webhook`). */
+export interface ApprovalWebhookConfig {
+  readonly url: string;
+  readonly secret: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** The header carrying the delivery's signature: `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`. */
+export const SIGNATURE_HEADER = 'x-toolgate-signature';
+/** The header carrying the delivery's time in Unix seconds; it is part of what is signed, against replays. */
+export const TIMESTAMP_HEADER = 'x-toolgate-timestamp';
+
+/** Delays before each retry of a delivery the receiver did not accept (2xx). */
+const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
+
+/** The JSON a receiver gets for a new approval. */
+export interface ApprovalWebhookPayload {
+  readonly type: 'approval.requested';
+  readonly approval: {
+    readonly id: string;
+    readonly grant: { readonly id: string | null; readonly label: string | null };
+    readonly server: string;
+    readonly tool: string;
+    readonly arguments: unknown;
+    readonly rule: string;
+    readonly reason: string | null;
+    readonly createdAt: string;
+    readonly expiresAt: string;
+  };
+}
+
+/** The signature a receiver recomputes to check a delivery: HMAC-SHA256 over `<timestamp>.<body>`. */
+export function signDelivery(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Announces a new approval to the configured webhook, in the background: the held call never waits for it.
+ * A delivery the receiver does not answer with 2xx is retried with backoff (1 s doubling, 5 retries), then
+ * given up and logged; the approval itself is stored whatever happens to its announcement.
+ */
+export function announceApproval(
+  webhook: ApprovalWebhookConfig,
+  approval: Approval,
+  log: Logger,
+  delays: readonly number[] = RETRY_DELAYS_MS,
+): Promise<boolean> {
+  const payload: ApprovalWebhookPayload = {
+    type: 'approval.requested',
+    approval: {
+      id: approval.id,
+      grant: { id: approval.grantId, label: approval.grantLabel },
+      server: approval.serverId,
+      tool: approval.tool,
+      arguments: approval.arguments,
+      rule: approval.rule,
+      reason: approval.reason,
+      createdAt: new Date(approval.createdAt).toISOString(),
+      expiresAt: new Date(approval.expiresAt).toISOString(),
+    },
+  };
+  const body = JSON.stringify(payload);
+  return deliver(webhook, body, approval.id, log, delays);
+}
+
+async function deliver(
+  webhook: ApprovalWebhookConfig,
+  body: string,
+  approvalId: string,
+  log: Logger,
+  delays: readonly number[],
+): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    // Signed afresh each attempt: the timestamp says when this delivery was made.
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    try {
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        headers: {
+          ...webhook.headers,
+          'content-type': 'application/json',
+          [TIMESTAMP_HEADER]: timestamp,
+          [SIGNATURE_HEADER]: signDelivery(webhook.secret, timestamp, body),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.body?.cancel();
+      if (response.ok) return true;
+      log.warn({ approval: approvalId, status: response.status, attempt }, 'approval webhook refused the delivery');
+    } catch (error) {
+      log.warn({ approval: approvalId, err: (error as Error).message, attempt }, 'approval webhook unreachable');
+    }
+    const delay = delays[attempt];
+    if (delay === undefined) {
+      log.error({ approval: approvalId }, 'approval webhook gave up: the approval is stored, but nobody was told');
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+  }
+}
