@@ -3,6 +3,7 @@ import { ProtocolError } from '@modelcontextprotocol/server';
 import { AggregatedCatalog } from './catalog/aggregate.js';
 import { paginate } from './catalog/cursor.js';
 import { EraBridge } from './downstream/era-bridge.js';
+import { GatewayMetrics } from './metrics.js';
 import type { CounterStore } from './pipeline/counter-store.js';
 import { PolicyFiles } from './pipeline/policy-files.js';
 import { approvalResult, limitRaceDecision, refusalResult, serverDidNotRun } from './pipeline/tool-call-outcome.js';
@@ -93,6 +94,7 @@ export class Gateway implements UpstreamListener {
   /** The lists each session has asked for: only those are worth a list_changed. */
   readonly #listed = new Map<string, Set<ListKind>>();
 
+  readonly metrics: GatewayMetrics;
   readonly #counters: CounterStore;
   readonly #approvals: ApprovalQueue;
   readonly #policies: PolicyFiles;
@@ -100,6 +102,7 @@ export class Gateway implements UpstreamListener {
   readonly #sessionPolicies = new Map<string, string | null>();
   #pruneTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
+  #started = false;
 
   /**
    * @param stores where rate-limit counters and approvals live.
@@ -110,6 +113,10 @@ export class Gateway implements UpstreamListener {
     this.log = log;
     this.#counters = stores.counters;
     this.#approvals = new ApprovalQueue(stores.approvals, config.approvals, log);
+    this.metrics = new GatewayMetrics(
+      () => this.servers(),
+      async () => (await stores.approvals.list('pending')).length,
+    );
     this.#policies = new PolicyFiles(log, (file) => this.#policyChanged(file));
     if (config.policy !== null) this.#policies.require(config.policy);
     this.#upstreams = new Map(config.servers.map((server) => [server.id, new Upstream(server, this, log)]));
@@ -117,6 +124,9 @@ export class Gateway implements UpstreamListener {
 
   /** Connects to every server at once; a server that fails does not stop the others (it is retried). */
   async start(): Promise<void> {
+    // Connects to every server at once; a server that fails does not stop the others (it is retried).
+    await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.start()));
+    this.#started = true;
     // Counters older than any window are dead weight; dropping them now and then keeps memory flat.
     this.#pruneTimer = setInterval(
       () => this.#counters.prune(Date.now(), Math.max(MIN_COUNTER_KEEP_MS, this.#policies.longestWindowMs())),
@@ -125,7 +135,6 @@ export class Gateway implements UpstreamListener {
     this.#pruneTimer.unref();
     this.#expiryTimer = setInterval(() => void this.#approvals.expireDue(), APPROVAL_SWEEP_MS);
     this.#expiryTimer.unref();
-    await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.start()));
   }
 
   async close(): Promise<void> {
@@ -134,6 +143,11 @@ export class Gateway implements UpstreamListener {
     this.#policies.close();
     this.eraBridge.close();
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
+  }
+
+  /** True once every server has had its first connection attempt (a server that is down does not block it). */
+  ready(): boolean {
+    return this.#started && [...this.#upstreams.values()].every((upstream) => upstream.state !== 'connecting');
   }
 
   /** Each server's id and state, for health reporting. */

@@ -11,12 +11,9 @@ const STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'e
  * credential (config `admin.token`), so an agent's grant can never approve anything, its own calls least of all.
  */
 export function createAdminApi(approvals: ApprovalQueue, adminToken: string): Hono {
-  const expected = digest(adminToken);
   const app = new Hono();
   app.use('*', async (c, next) => {
-    const token = /^Bearer[ ]+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    // Compared as digests, in constant time: neither content nor length leaks through timing.
-    if (token === undefined || !timingSafeEqual(digest(token), expected)) {
+    if (!bearerMatches(c.req.header('authorization'), adminToken)) {
       return c.json({ error: 'unauthorized: send Authorization: Bearer <admin token>' }, 401, {
         'WWW-Authenticate': 'Bearer realm="toolgate-admin"',
       });
@@ -56,6 +53,15 @@ export function createAdminApi(approvals: ApprovalQueue, adminToken: string): Ho
     }
   });
   return app;
+}
+
+/**
+ * True when an Authorization header carries `Bearer <expected>`. Compared as digests, in constant time: neither
+ * the content nor the length of the expected token leaks through timing.
+ */
+export function bearerMatches(header: string | undefined, expected: string): boolean {
+  const token = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '')?.[1];
+  return token !== undefined && timingSafeEqual(digest(token), digest(expected));
 }
 
 function digest(text: string): Buffer {

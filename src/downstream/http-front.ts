@@ -19,7 +19,7 @@ import type { Gateway } from '../gateway.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { Grant } from '../grants/grant.js';
 import { isLoopbackHost } from '../listen-address.js';
-import { createAdminApi } from './admin-api.js';
+import { bearerMatches, createAdminApi } from './admin-api.js';
 import { createGatewayServer } from './gateway-server.js';
 
 /** A running HTTP front door. */
@@ -43,6 +43,7 @@ const UNAUTHORIZED = -32001;
  */
 export async function startHttpFront(gateway: Gateway, grants: GrantStore): Promise<HttpFront> {
   const { listen } = gateway.config;
+  const loopbackOnly = isLoopbackHost(listen.host);
   // A session belongs to the grant that opened it: another grant's requests cannot reach it.
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; grantId: string | null }>();
   const sseSessions = new Map<string, { transport: SSEServerTransport; grantId: string | null }>();
@@ -62,7 +63,6 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
     ...listenHostnames(listen.host),
   ];
   const allowedOrigins = [...localhostAllowedHostnames(), ...listen.allowedOrigins.map(originHostname)];
-  const loopbackOnly = isLoopbackHost(listen.host);
 
   const app = new Hono<{ Bindings: HttpBindings; Variables: { grant: Grant | undefined } }>();
   app.use('*', async (c, next) => {
@@ -71,8 +71,23 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
     if (refused) return refused;
     await next();
   });
+  // Liveness: the process answers. Readiness: every server has had its first connection attempt.
   app.get('/healthz', (c) => c.json({ status: 'ok', servers: gateway.servers() }));
+  app.get('/readyz', (c) =>
+    gateway.ready()
+      ? c.json({ status: 'ready', servers: gateway.servers() })
+      : c.json({ status: 'starting', servers: gateway.servers() }, 503),
+  );
   const { admin } = gateway.config;
+  // Metrics name servers and tools: on loopback anyone local may scrape; beyond it, only with the admin token.
+  app.get('/metrics', async (c) => {
+    if (!loopbackOnly && !(admin && bearerMatches(c.req.header('authorization'), admin.token))) {
+      return c.json({ error: 'metrics need the admin token when Toolgate listens beyond loopback' }, 401);
+    }
+    return c.body(await gateway.metrics.registry.metrics(), 200, {
+      'content-type': gateway.metrics.registry.contentType,
+    });
+  });
   if (admin) app.route('/admin', createAdminApi(gateway.approvals, admin.token));
 
   // Every MCP route needs a grant's bearer token once any grant exists. Without grants, a gateway that listens on

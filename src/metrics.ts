@@ -1,0 +1,57 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, served on `/metrics`. One registry per gateway, so that tests and several
+ * gateways in one process do not share counts. Label values are bounded by configuration (server ids, the
+ * tools servers list, a closed set of decisions and outcomes), never by client input.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly toolCalls = new Counter({
+    name: 'toolgate_tool_calls_total',
+    help: 'Tool calls by decision and outcome, server and tool.',
+    labelNames: ['decision', 'outcome', 'server', 'tool'] as const,
+    registers: [this.registry],
+  });
+  readonly gatewayOverhead = new Histogram({
+    name: 'toolgate_gateway_overhead_seconds',
+    help: "Time a tool call spent in the gateway itself: its whole time less the server's and an approver's.",
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+  readonly serverTime = new Histogram({
+    name: 'toolgate_server_request_seconds',
+    help: 'Time servers took to answer tool calls.',
+    labelNames: ['server'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
+    registers: [this.registry],
+  });
+  readonly pendingApprovals: Gauge;
+  readonly serverUp: Gauge<'server'>;
+
+  /**
+   * @param servers read at each scrape: every server's id and state.
+   * @param pendingApprovals read at each scrape: how many approvals wait for a person.
+   */
+  constructor(servers: () => readonly { id: string; state: string }[], pendingApprovals: () => Promise<number>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'toolgate_process_' });
+    // Computed when scraped rather than kept up to date: a gauge that is read from the source cannot drift.
+    this.pendingApprovals = new Gauge({
+      name: 'toolgate_approvals_pending',
+      help: 'Approvals waiting for a person.',
+      registers: [this.registry],
+      async collect() {
+        this.set(await pendingApprovals());
+      },
+    });
+    this.serverUp = new Gauge({
+      name: 'toolgate_server_up',
+      help: '1 when the gateway is connected to the server, 0 when it is down or connecting.',
+      labelNames: ['server'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const server of servers()) this.set({ server: server.id }, server.state === 'ready' ? 1 : 0);
+      },
+    });
+  }
+}
