@@ -48,6 +48,38 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX approvals_fingerprint ON approvals(fingerprint, created_at);
    CREATE INDEX approvals_status ON approvals(status, expires_at);`,
+  // The audit trail (src/audit). AUTOINCREMENT: seq never goes back, even once retention deletes the newest rows,
+  // so `toolgate audit tail` can follow it. Each filter has an index ending in time, the order records are read.
+  `CREATE TABLE audit_records (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     time INTEGER NOT NULL,
+     decision_id TEXT NOT NULL UNIQUE,
+     request_id TEXT,
+     grant_id TEXT,
+     grant_label TEXT,
+     session TEXT NOT NULL,
+     server TEXT,
+     tool TEXT NOT NULL,
+     decision TEXT NOT NULL,
+     rule TEXT,
+     message TEXT,
+     policy_revision TEXT,
+     approval_id TEXT,
+     shadowed_decision TEXT,
+     shadowed_rule TEXT,
+     argument_keys TEXT NOT NULL,
+     arguments TEXT,
+     redacted TEXT,
+     gateway_latency_ms REAL NOT NULL,
+     server_latency_ms REAL,
+     outcome TEXT NOT NULL
+   );
+   CREATE INDEX audit_records_time ON audit_records(time);
+   CREATE INDEX audit_records_grant_id ON audit_records(grant_id, time);
+   CREATE INDEX audit_records_grant_label ON audit_records(grant_label, time);
+   CREATE INDEX audit_records_server ON audit_records(server, time);
+   CREATE INDEX audit_records_tool ON audit_records(tool, time);
+   CREATE INDEX audit_records_decision ON audit_records(decision, time);`,
 ];
 
 /** Opens (creating if needed) the state database and brings its schema up to date. */

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * What the gateway decided about one tool call. A closed set: every record has exactly one of these, and the
+ * words are the ones the log, the CLI's `--decision` filter and a SIEM see.
+ *
+ * - `allow`: the policy let the call through (in shadow mode too: then `shadowed` says what enforcement would do);
+ * - `unrestricted`: a local caller while the config names no policy; no policy was consulted;
+ * - `deny`: the policy refused the call (a rule, a condition, `"default": "deny"`, or no policy for the grant);
+ * - `hide`: the tool is hidden; the caller was answered as for a tool that does not exist;
+ * - `rate_limited`: a limit refused the call (when deciding, or when its reservation lost a race);
+ * - `require_approval`: the call needs a person's approval and has none yet (pending: the agent is told to retry;
+ *   or no one could be asked); it did not run;
+ * - `approved`: a person approved the call, and it went on;
+ * - `approval_denied`: a person refused the call;
+ * - `approval_expired`: nobody answered the approval request in time;
+ * - `unknown_tool`: the caller named a tool that no server it may use offers;
+ * - `undecided`: the gateway failed before the policy decided (the outcome is then `gateway_error` or `cancelled`).
+ */
+export const AUDIT_DECISIONS = [
+  'allow',
+  'unrestricted',
+  'deny',
+  'hide',
+  'rate_limited',
+  'require_approval',
+  'approved',
+  'approval_denied',
+  'approval_expired',
+  'unknown_tool',
+  'undecided',
+] as const;
+
+export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
+
+/**
+ * How the call ended, for the caller. A closed set:
+ *
+ * - `ok`: the server returned a result;
+ * - `tool_error`: the server returned a result with `isError: true` (the tool ran and failed);
+ * - `refused`: the gateway answered without calling the server (deny, hide, a limit, unknown tool, approval);
+ * - `server_error`: the server answered with a JSON-RPC error (it did not run the tool);
+ * - `server_unavailable`: the server could not be reached (the call never left the gateway);
+ * - `server_failed`: the connection broke while the call was in flight (the tool may have run);
+ * - `timeout`: the server did not answer in time (the tool may have run);
+ * - `cancelled`: the client cancelled the call, or went away, before it ended;
+ * - `gateway_error`: the gateway itself failed.
+ */
+export const AUDIT_OUTCOMES = [
+  'ok',
+  'tool_error',
+  'refused',
+  'server_error',
+  'server_unavailable',
+  'server_failed',
+  'timeout',
+  'cancelled',
+  'gateway_error',
+] as const;
+
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/** The decision enforcement would have made, on a call that shadow mode let through. */
+export interface ShadowedDecision {
+  readonly decision: AuditDecision;
+  readonly rule: string;
+}
+
+/**
+ * One tool call, as the audit trail keeps it: who called what, what was decided and why, and how it ended.
+ * Exactly one record per call, written when the call ends, whichever way it ends.
+ */
+export interface AuditRecord {
+  /** When the call reached the gateway: epoch milliseconds. */
+  readonly time: number;
+  /** The client's JSON-RPC request id, as text; null when the front door did not pass one on. */
+  readonly requestId: string | null;
+  /** This record's id: unique, and sorting as the calls' start times do (see newDecisionId). */
+  readonly decisionId: string;
+  /** The id of the grant the call was made with; null for a local caller. */
+  readonly grantId: string | null;
+  /** That grant's label. Labels are freed on revocation and may be reused: `grantId` is the lasting identity. */
+  readonly grant: string | null;
+  /** The client session's id. */
+  readonly session: string;
+  /** The id of the server that owns the tool; null when the tool is unknown. */
+  readonly server: string | null;
+  /** The tool's name as its server gives it (as the policy names it); the name the client sent if unknown. */
+  readonly tool: string;
+  readonly decision: AuditDecision;
+  /** The rule that decided: a JSON Pointer into the policy, a sentinel such as `(default deny)`, "" for none. */
+  readonly rule: string | null;
+  /** What the caller was told when refused, the policy's note when allowed, or the error when the call failed. */
+  readonly message: string | null;
+  /** The deciding policy's revision; null when no policy decided. */
+  readonly policyRevision: string | null;
+  /** The approval the call was held for (`apr_…`), whatever became of it; null when none was asked. */
+  readonly approvalId: string | null;
+  /** In shadow mode, what enforcement would have decided; null otherwise. */
+  readonly shadowed: ShadowedDecision | null;
+  /** The top-level keys of the call's arguments, in the order the client sent them. */
+  readonly argumentKeys: readonly string[];
+  /** The arguments themselves, with secrets redacted: present only when the config asks for values. */
+  readonly arguments?: unknown;
+  /** The argument paths whose values were redacted (`args.password`): present exactly when `arguments` is. */
+  readonly redacted?: readonly string[];
+  /** The time the call spent in the gateway itself (deciding, routing, reserving): total minus server time. */
+  readonly gatewayLatencyMs: number;
+  /** The time the server took; null when the call never reached a server. */
+  readonly serverLatencyMs: number | null;
+  readonly outcome: AuditOutcome;
+}
+
+/**
+ * A record as JSON Lines carry it (the CLI's `--json`, `audit export`, the JSONL file sink): every field, with
+ * `timeIso` (ISO 8601, UTC) next to `time` for people and SIEMs that parse dates, not epoch numbers.
+ */
+export function toAuditJson(record: AuditRecord): Record<string, unknown> {
+  const { time, ...rest } = record;
+  return { time, timeIso: new Date(time).toISOString(), ...rest };
+}
+
+/** One JSON Lines line (without the newline) for a record. */
+export function toAuditJsonLine(record: AuditRecord): string {
+  return JSON.stringify(toAuditJson(record));
+}
+
+// Crockford's base32, as ULIDs use it: no I, L, O or U, so ids are unambiguous to read aloud and sort as text.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const RANDOM_BITS = 80n;
+let lastTime = -1;
+let lastRandom = 0n;
+
+/**
+ * A new decision id: 26 characters in the ULID layout, 48 bits of epoch milliseconds then 80 random bits, in
+ * Crockford base32. Ids sort as text in the order they were made: across processes to the millisecond, and
+ * strictly within this process (ids made in the same millisecond count up from one random start).
+ * @param now epoch milliseconds; tests pass it, the gateway lets it default to the clock.
+ */
+export function newDecisionId(now: number = Date.now()): string {
+  if (now <= lastTime) {
+    // Same millisecond (or the clock stepped back): keep the last time and count up, so ids stay ordered.
+    lastRandom = (lastRandom + 1n) & ((1n << RANDOM_BITS) - 1n);
+  } else {
+    lastTime = now;
+    lastRandom = BigInt(`0x${randomBytes(10).toString('hex')}`);
+  }
+  return base32(BigInt(lastTime), 10) + base32(lastRandom, 16);
+}
+
+function base32(value: bigint, length: number): string {
+  let text = '';
+  for (let index = 0; index < length; index++) {
+    text = ALPHABET[Number(value & 31n)]! + text;
+    value >>= 5n;
+  }
+  return text;
+}

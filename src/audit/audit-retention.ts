@@ -1,0 +1,75 @@
+import type { StateDb } from '../state/state-db.js';
+import type { AuditLogger } from './audit-sink.js';
+
+/** Rows deleted per statement: small enough that the gateway's own audit writes never wait long for the lock. */
+const PRUNE_CHUNK = 1000;
+const DAY_MS = 24 * 60 * 60_000;
+/** How often the retention schedule prunes, by default. */
+export const DEFAULT_AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
+
+/**
+ * Deletes the audit records whose time is before `before` (epoch ms) and returns how many. Deletes in chunks and
+ * yields to the event loop between them, so a first prune of a large trail does not stall the gateway. Stops
+ * between chunks once `signal` is aborted (what is left goes at the next prune).
+ */
+export async function pruneAuditRecords(db: StateDb, before: number, signal?: AbortSignal): Promise<number> {
+  const chunk = db.prepare<[number]>(
+    `DELETE FROM audit_records WHERE seq IN
+       (SELECT seq FROM audit_records WHERE time < ? ORDER BY time LIMIT ${PRUNE_CHUNK})`,
+  );
+  let deleted = 0;
+  for (;;) {
+    const { changes } = chunk.run(before);
+    deleted += changes;
+    if (changes < PRUNE_CHUNK || signal?.aborted) return deleted;
+    await new Promise((resume) => setImmediate(resume));
+  }
+}
+
+export interface AuditRetentionOptions {
+  /** Records older than this many days are deleted. */
+  readonly retentionDays: number;
+  readonly logger: AuditLogger & { info(fields: object, message: string): void };
+  /** How often to prune. Default one hour. */
+  readonly intervalMs?: number;
+  /** The clock, for tests. */
+  readonly now?: () => number;
+}
+
+/** A running retention schedule. */
+export interface AuditRetention {
+  /** Stops the schedule; resolves once a prune under way has finished (close the database after). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Prunes the audit trail now and then every `intervalMs`, keeping `retentionDays` days. The timer is unref'd;
+ * a failed prune is logged and tried again at the next interval.
+ */
+export function startAuditRetention(db: StateDb, options: AuditRetentionOptions): AuditRetention {
+  const now = options.now ?? Date.now;
+  const keepMs = options.retentionDays * DAY_MS;
+  let running: Promise<void> = Promise.resolve();
+  const stopped = new AbortController();
+  const prune = () => {
+    if (stopped.signal.aborted) return;
+    running = running.then(async () => {
+      try {
+        const deleted = await pruneAuditRecords(db, now() - keepMs, stopped.signal);
+        if (deleted > 0) options.logger.info({ deleted, retentionDays: options.retentionDays }, 'audit records pruned');
+      } catch (error) {
+        options.logger.error({ err: error }, 'audit retention failed to prune; it will try again');
+      }
+    });
+  };
+  prune();
+  const timer = setInterval(prune, options.intervalMs ?? DEFAULT_AUDIT_PRUNE_INTERVAL_MS);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped.abort();
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import type { AuditRecord } from './audit-record.js';
+import {
+  DEFAULT_AUDIT_BATCH_SIZE,
+  DEFAULT_AUDIT_FLUSH_MS,
+  DEFAULT_AUDIT_MAX_PENDING,
+  type AuditLogger,
+  type AuditSink,
+  type AuditSinkOptions,
+  type AuditSinkStats,
+} from './audit-sink.js';
+
+/** The longest wait between two attempts while the store keeps failing. */
+const MAX_RETRY_DELAY_MS = 30_000;
+
+interface Entry<Encoded> {
+  readonly record: AuditRecord;
+  /** Set once the record is encoded, so a batch retried after a failure is not encoded (or dropped) twice. */
+  encoded: { readonly value: Encoded } | undefined;
+}
+
+/**
+ * The batching every sink shares. `write` only appends to a queue in memory; a timer stores the queue in
+ * batches, one at a time and in order: as soon as `batchSize` records are queued, or `flushMs` after the first
+ * record of a batch, whichever comes first. Timers are unref'd: a sink never keeps the process alive, so its
+ * owner closes it on shutdown.
+ *
+ * When the store fails, the batch stays at the head of the queue and is tried again after `flushMs`, doubling up
+ * to 30 s; new records still queue, up to `maxPending`, and beyond that are dropped and counted.
+ *
+ * A subclass says how one record is encoded (on the timer, off the call path; a record that cannot be encoded is
+ * dropped alone, never holding back the others) and how a batch is stored.
+ */
+export abstract class BatchingAuditSink<Encoded> implements AuditSink {
+  readonly #logger: AuditLogger;
+  readonly #batchSize: number;
+  readonly #flushMs: number;
+  readonly #maxPending: number;
+  #queue: Entry<Encoded>[] = [];
+  /** The batches being stored, in order: each drain waits for the previous one. */
+  #chain: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
+  /** Failures in a row; while non-zero, no attempt starts before `#retryAt`. */
+  #failures = 0;
+  #retryAt = 0;
+  #overflowed = 0;
+  #closing: Promise<void> | undefined;
+  #written = 0;
+  #dropped = 0;
+  #failedBatches = 0;
+
+  protected constructor(options: AuditSinkOptions) {
+    this.#logger = options.logger;
+    this.#batchSize = Math.max(1, options.batchSize ?? DEFAULT_AUDIT_BATCH_SIZE);
+    this.#flushMs = Math.max(0, options.flushMs ?? DEFAULT_AUDIT_FLUSH_MS);
+    this.#maxPending = Math.max(this.#batchSize, options.maxPending ?? DEFAULT_AUDIT_MAX_PENDING);
+  }
+
+  /** Turns a record into what `storeBatch` takes. May throw: the record is then dropped and reported. */
+  protected abstract encode(record: AuditRecord): Encoded;
+  /** Stores a batch, all or nothing where the store allows it. Throwing keeps the batch for the next attempt. */
+  protected abstract storeBatch(batch: readonly Encoded[]): void | Promise<void>;
+  /** Releases what the sink holds (a file handle), after the last batch. */
+  protected abstract release(): void | Promise<void>;
+
+  write(record: AuditRecord): void {
+    try {
+      if (this.#closing !== undefined) {
+        this.#dropped++;
+        this.#report('error', { decisionId: record.decisionId }, 'audit record written after the sink closed: dropped');
+        return;
+      }
+      if (this.#queue.length >= this.#maxPending) {
+        this.#dropped++;
+        if (this.#overflowed++ === 0) {
+          this.#report(
+            'error',
+            { pending: this.#queue.length },
+            'audit store failing and the audit buffer is full: new records are dropped until it recovers',
+          );
+        }
+        return;
+      }
+      this.#queue.push({ record, encoded: undefined });
+      this.#schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs);
+    } catch {
+      // write() must never throw into the call path. Nothing above throws (the logger is guarded); this is the
+      // last line of defence, and a record that reached it was counted where it was dropped.
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.#drain();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#closeOnce();
+    return this.#closing;
+  }
+
+  stats(): AuditSinkStats {
+    return {
+      written: this.#written,
+      pending: this.#queue.length,
+      dropped: this.#dropped,
+      failedBatches: this.#failedBatches,
+    };
+  }
+
+  async #closeOnce(): Promise<void> {
+    this.#clearTimer();
+    try {
+      await this.#drain();
+    } catch (error) {
+      const lost = this.#queue.length;
+      this.#queue = [];
+      this.#dropped += lost;
+      this.#report('error', { err: error, lost }, 'audit store failed at close: queued audit records are lost');
+    }
+    this.#clearTimer();
+    try {
+      await this.release();
+    } catch (error) {
+      this.#report('error', { err: error }, 'audit sink did not close cleanly');
+    }
+  }
+
+  /** Stores everything queued, after any drain already under way. */
+  #drain(): Promise<void> {
+    const run = this.#chain.then(() => this.#storeQueued());
+    // The chain itself must not stay rejected, or every later drain would fail with this error.
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #storeQueued(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#nextBatch();
+      if (batch.length === 0) continue;
+      try {
+        await this.storeBatch(batch.map((entry) => entry.encoded!.value));
+      } catch (error) {
+        this.#failedBatches++;
+        this.#failures++;
+        const delay = Math.min(MAX_RETRY_DELAY_MS, this.#flushMs * 2 ** this.#failures);
+        this.#retryAt = Date.now() + delay;
+        this.#report(
+          'error',
+          { err: error, pending: this.#queue.length, retryInMs: delay },
+          'audit store failed to write a batch; it will be retried',
+        );
+        if (this.#closing === undefined) this.#schedule(delay);
+        throw error;
+      }
+      // The batch is the head of the queue: writes only append, and drains run one at a time.
+      this.#queue.splice(0, batch.length);
+      this.#written += batch.length;
+      if (this.#failures > 0) {
+        this.#report(
+          'warn',
+          { failedAttempts: this.#failures, droppedMeanwhile: this.#overflowed },
+          'audit store recovered',
+        );
+        this.#failures = 0;
+        this.#retryAt = 0;
+        this.#overflowed = 0;
+      }
+    }
+  }
+
+  /** The head of the queue, encoded, up to batchSize; records that cannot be encoded are dropped from it. */
+  #nextBatch(): Entry<Encoded>[] {
+    const batch: Entry<Encoded>[] = [];
+    let index = 0;
+    while (batch.length < this.#batchSize && index < this.#queue.length) {
+      const entry = this.#queue[index]!;
+      if (entry.encoded === undefined) {
+        try {
+          entry.encoded = { value: this.encode(entry.record) };
+        } catch (error) {
+          this.#queue.splice(index, 1);
+          this.#dropped++;
+          this.#report(
+            'error',
+            { err: error, decisionId: entry.record.decisionId },
+            'audit record cannot be encoded: dropped',
+          );
+          continue;
+        }
+      }
+      batch.push(entry);
+      index++;
+    }
+    return batch;
+  }
+
+  /** Makes sure a drain starts within `delay` ms (never before a retry is due), keeping an earlier timer. */
+  #schedule(delay: number): void {
+    const at = Math.max(Date.now() + delay, this.#retryAt);
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    this.#clearTimer();
+    this.#timerAt = at;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Infinity;
+        // Failures are logged where they happen; the queue is kept and a retry scheduled.
+        this.#drain().catch(() => undefined);
+      },
+      Math.max(0, at - Date.now()),
+    );
+    this.#timer.unref();
+  }
+
+  /** Logs, never throwing: a broken logger must not break the sink, nor the call path through write(). */
+  #report(level: 'warn' | 'error', fields: object, message: string): void {
+    try {
+      this.#logger[level](fields, message);
+    } catch {
+      // Nowhere left to report to.
+    }
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+}

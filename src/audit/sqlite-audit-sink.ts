@@ -1,0 +1,39 @@
+import type { StateDb } from '../state/state-db.js';
+import type { AuditRecord } from './audit-record.js';
+import { AUDIT_COLUMNS, toAuditRow, type AuditRow } from './audit-row.js';
+import type { AuditSinkOptions } from './audit-sink.js';
+import { BatchingAuditSink } from './batching-audit-sink.js';
+
+/**
+ * Audit records in the state database's `audit_records` table, where `toolgate audit` reads them. Each batch is
+ * one transaction: all of it is stored or none. A record is stored at most once, keyed by its decisionId, so a
+ * batch tried again after an ambiguous failure cannot duplicate one.
+ *
+ * The database belongs to its opener: close() stores what is queued and leaves the database open; close the sink
+ * before the database.
+ */
+export class SqliteAuditSink extends BatchingAuditSink<AuditRow> {
+  readonly #insertAll: (rows: readonly AuditRow[]) => void;
+
+  constructor(db: StateDb, options: AuditSinkOptions) {
+    super(options);
+    const insert = db.prepare<[AuditRow]>(
+      `INSERT INTO audit_records (${AUDIT_COLUMNS.join(', ')})
+       VALUES (${AUDIT_COLUMNS.map((column) => `@${column}`).join(', ')})
+       ON CONFLICT (decision_id) DO NOTHING`,
+    );
+    this.#insertAll = db.transaction((rows: readonly AuditRow[]) => {
+      for (const row of rows) insert.run(row);
+    });
+  }
+
+  protected encode(record: AuditRecord): AuditRow {
+    return toAuditRow(record);
+  }
+
+  protected storeBatch(batch: readonly AuditRow[]): void {
+    this.#insertAll(batch);
+  }
+
+  protected release(): void {}
+}
