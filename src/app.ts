@@ -1,12 +1,17 @@
+import { SqliteApprovalStore } from './approvals/approval-store.js';
+import { startAuditRetention, type AuditRetention } from './audit/audit-retention.js';
+import type { AuditSink } from './audit/audit-sink.js';
+import { JsonlFileSink } from './audit/jsonl-file-sink.js';
+import { SqliteAuditSink } from './audit/sqlite-audit-sink.js';
+import { TeeAuditSink } from './audit/tee-audit-sink.js';
 import type { GatewayConfig } from './config/load.js';
 import { startHttpFront, type HttpFront } from './downstream/http-front.js';
 import { serveGatewayOnStdio } from './downstream/stdio-front.js';
 import { Gateway } from './gateway.js';
 import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
 import { isLoopbackHost } from './listen-address.js';
-import { SqliteCounterStore } from './pipeline/counter-store.js';
-import { SqliteApprovalStore } from './approvals/approval-store.js';
 import { createLogger, type Logger } from './log.js';
+import { SqliteCounterStore } from './pipeline/counter-store.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
 
 /** A started gateway with its HTTP front door. */
@@ -24,48 +29,37 @@ export async function startGateway(
   config: GatewayConfig,
   log: Logger = createLogger(config.log.level),
 ): Promise<RunningGateway> {
-  const state = openStateDb(config.state.sqlite);
-  const grants = new SqliteGrantStore(state);
+  const state = openState(config, log);
   try {
-    if (!isLoopbackHost(config.listen.host) && !(await grants.hasActiveGrants())) {
+    if (!isLoopbackHost(config.listen.host) && !(await state.grants.hasActiveGrants())) {
       throw new Error(
         `Refusing to listen on ${config.listen.host}: no grant exists, so anyone who can reach it could use every server. ` +
           'Create one with `toolgate grants create`, or listen on 127.0.0.1 (the default).',
       );
     }
-  } catch (error) {
-    state.close();
-    throw error;
-  }
-  let gateway: Gateway;
-  try {
-    gateway = new Gateway(config, log, {
-      counters: new SqliteCounterStore(state),
-      approvals: new SqliteApprovalStore(state),
-    });
-  } catch (error) {
-    state.close();
-    throw error;
-  }
-  await gateway.start();
-  let http: HttpFront;
-  try {
-    http = await startHttpFront(gateway, grants);
-  } catch (error) {
-    await gateway.close();
-    state.close();
-    throw error;
-  }
-  log.info({ url: http.url, servers: gateway.servers() }, 'toolgate listening');
-  return {
-    gateway,
-    http,
-    async stop() {
-      await http.close();
+    const gateway = state.gateway();
+    await gateway.start();
+    let http: HttpFront;
+    try {
+      http = await startHttpFront(gateway, state.grants);
+    } catch (error) {
       await gateway.close();
-      state.close();
-    },
-  };
+      throw error;
+    }
+    log.info({ url: http.url, servers: gateway.servers() }, 'toolgate listening');
+    return {
+      gateway,
+      http,
+      async stop() {
+        await http.close();
+        await gateway.close();
+        await state.close();
+      },
+    };
+  } catch (error) {
+    await state.close();
+    throw error;
+  }
 }
 
 /**
@@ -77,15 +71,11 @@ export async function runStdioGateway(
   grantLabel: string | undefined,
   log: Logger = createLogger(config.log.level),
 ): Promise<void> {
-  const state: StateDb = openStateDb(config.state.sqlite);
+  const state = openState(config, log);
   try {
-    const grants: GrantStore = new SqliteGrantStore(state);
-    const grant = grantLabel === undefined ? undefined : await grants.find(grantLabel);
+    const grant = grantLabel === undefined ? undefined : await state.grants.find(grantLabel);
     if (grantLabel !== undefined && !grant) throw new Error(`No active grant labelled "${grantLabel}"`);
-    const gateway = new Gateway(config, log, {
-      counters: new SqliteCounterStore(state),
-      approvals: new SqliteApprovalStore(state),
-    });
+    const gateway = state.gateway();
     await gateway.start();
     try {
       await serveGatewayOnStdio(gateway, grant);
@@ -93,6 +83,46 @@ export async function runStdioGateway(
       await gateway.close();
     }
   } finally {
-    state.close();
+    await state.close();
   }
+}
+
+/** The state a gateway keeps, and the one order it is closed in. */
+interface OpenState {
+  readonly grants: GrantStore;
+  /** Builds the gateway on this state (throws when the config's policy does not load). */
+  gateway(): Gateway;
+  /** Stops retention, writes every audit record still buffered, then closes the database. */
+  close(): Promise<void>;
+}
+
+function openState(config: GatewayConfig, log: Logger): OpenState {
+  const db: StateDb = openStateDb(config.state.sqlite);
+  const sinkOptions = {
+    logger: log,
+    batchSize: config.audit.batchSize,
+    flushMs: config.audit.flushMs,
+    maxPending: config.audit.maxPending,
+  };
+  const audit: AuditSink = config.audit.file
+    ? new TeeAuditSink([new SqliteAuditSink(db, sinkOptions), new JsonlFileSink(config.audit.file, sinkOptions)])
+    : new SqliteAuditSink(db, sinkOptions);
+  const retention: AuditRetention | undefined =
+    config.audit.retentionDays > 0
+      ? startAuditRetention(db, { retentionDays: config.audit.retentionDays, logger: log })
+      : undefined;
+  return {
+    grants: new SqliteGrantStore(db),
+    gateway: () =>
+      new Gateway(config, log, {
+        counters: new SqliteCounterStore(db),
+        approvals: new SqliteApprovalStore(db),
+        audit,
+      }),
+    async close() {
+      await retention?.stop();
+      await audit.close();
+      db.close();
+    },
+  };
 }

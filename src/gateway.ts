@@ -13,6 +13,10 @@ import { callFingerprint } from './approvals/approval.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
 import type { ApprovalStore } from './approvals/approval-store.js';
 import { DEFAULT_REDACT_KEYS, redactArguments } from './audit/redact.js';
+import type { Approval } from './approvals/approval.js';
+import type { AuditSink } from './audit/audit-sink.js';
+import { CallAudit, type AuditSettings } from './audit/call-audit.js';
+import { TeeAuditSink } from './audit/tee-audit-sink.js';
 import type { GatewayConfig } from './config/load.js';
 import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { Logger } from './log.js';
@@ -34,6 +38,8 @@ export interface ClientSession extends Caller {
 /** Options that travel with one forwarded request. */
 export interface ForwardOptions {
   readonly signal: AbortSignal;
+  /** The client's JSON-RPC request id, for the audit record. */
+  readonly requestId?: string | number;
   /** The client's own progress token, if it asked for progress. */
   readonly progressToken?: ProgressToken;
   /**
@@ -42,6 +48,16 @@ export interface ForwardOptions {
    */
   readonly retry?: { readonly inputResponses?: Record<string, unknown>; readonly requestState?: unknown };
 }
+
+/** How a held call came out: it may go on (with the stored approval, if an operator gave one), or it is answered. */
+type HeldOutcome =
+  | { readonly kind: 'approved'; readonly approval: Approval | undefined }
+  | {
+      readonly kind: 'refused';
+      readonly status: 'denied' | 'expired' | 'pending';
+      readonly approvalId: string | null;
+      readonly result: RawResult;
+    };
 
 /** Marks a local caller whose config names no policy: every tool may be called. */
 const UNRESTRICTED = Symbol('unrestricted');
@@ -97,6 +113,8 @@ export class Gateway implements UpstreamListener {
   readonly metrics: GatewayMetrics;
   readonly #counters: CounterStore;
   readonly #approvals: ApprovalQueue;
+  readonly #audit: AuditSink;
+  readonly #auditSettings: AuditSettings;
   readonly #policies: PolicyFiles;
   /** Which policy file each session's calls are decided by, to tell the right sessions when one changes. */
   readonly #sessionPolicies = new Map<string, string | null>();
@@ -108,15 +126,25 @@ export class Gateway implements UpstreamListener {
    * @param stores where rate-limit counters and approvals live.
    * The config's policy, if it names one, must load: the gateway does not start on a policy it cannot read.
    */
-  constructor(config: GatewayConfig, log: Logger, stores: { counters: CounterStore; approvals: ApprovalStore }) {
+  constructor(
+    config: GatewayConfig,
+    log: Logger,
+    stores: { counters: CounterStore; approvals: ApprovalStore; audit: AuditSink },
+  ) {
     this.config = config;
     this.log = log;
     this.#counters = stores.counters;
+    this.#auditSettings = {
+      arguments: config.audit.arguments,
+      redact: [...DEFAULT_REDACT_KEYS, ...config.audit.redact],
+    };
     this.#approvals = new ApprovalQueue(stores.approvals, config.approvals, log);
     this.metrics = new GatewayMetrics(
       () => this.servers(),
       async () => (await stores.approvals.list('pending')).length,
     );
+    // Metrics are read off the audit records: one per call, on every exit path, so the two always agree.
+    this.#audit = new TeeAuditSink([stores.audit, this.metrics.auditSink]);
     this.#policies = new PolicyFiles(log, (file) => this.#policyChanged(file));
     if (config.policy !== null) this.#policies.require(config.policy);
     this.#upstreams = new Map(config.servers.map((server) => [server.id, new Upstream(server, this, log)]));
@@ -195,18 +223,53 @@ export class Gateway implements UpstreamListener {
   }
 
   /**
-   * One tool call, start to end: resolve the tool, decide, reserve the limits, forward, then keep or give back
-   * what was reserved. Every exit is logged with the rule that decided it and the policy's revision.
+   * One tool call, start to end: resolve the tool, decide, hold for approval if asked, reserve the limits,
+   * forward, then keep or give back what was reserved. Whichever way it ends, it writes exactly one audit record
+   * (which also feeds the metrics) and logs its decision.
    */
   async callTool(caller: Caller, params: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> {
     const name = String(params.name);
+    const audit = new CallAudit(this.#audit, this.#auditSettings, {
+      requestId: options.requestId ?? null,
+      grant: caller.grant ? { id: caller.grant.id, label: caller.grant.label } : undefined,
+      session: caller.sessionId,
+      tool: name,
+      arguments: params.arguments,
+    });
+    try {
+      const result = await this.#runToolCall(caller, name, params, options, audit);
+      audit.succeeded(result);
+      return result;
+    } catch (error) {
+      audit.failed(error, options.signal);
+      throw error;
+    }
+  }
+
+  async #runToolCall(
+    caller: Caller,
+    name: string,
+    params: Record<string, unknown>,
+    options: ForwardOptions,
+    audit: CallAudit,
+  ): Promise<RawResult> {
     // The policy of the moment the call starts decides it, even if the file changes while it runs.
     const policy = this.#policyOf(caller);
     const catalog = await this.#catalogFor(caller);
     const route = catalog.routeTool(name);
-    if (!route) throw unknownTool(name);
-    const forward = () => this.#forward(caller, route.serverId, 'tools/call', { ...params, name: route.name }, options);
-    if (policy === UNRESTRICTED) return forward();
+    if (!route) {
+      audit.unknownTool();
+      throw unknownTool(name);
+    }
+    audit.routed(route.serverId, route.name);
+    const forward = () =>
+      audit.forward(() =>
+        this.#forward(caller, route.serverId, 'tools/call', { ...params, name: route.name }, options),
+      );
+    if (policy === UNRESTRICTED) {
+      audit.unrestricted();
+      return forward();
+    }
 
     const now = Date.now();
     const decision = decide(policy, {
@@ -218,18 +281,38 @@ export class Gateway implements UpstreamListener {
       now,
       counters: this.#counters,
     });
+    audit.decided(decision);
     this.#logDecision(caller, decision);
     // A hidden tool is answered exactly as a tool that does not exist.
     if (decision.effect === 'hide') throw unknownTool(name);
+    if (decision.effect === 'deny') return refusalResult(decision);
+
+    let approval: Approval | undefined;
     if (decision.effect === 'require_approval') {
-      const refused = await this.#holdForApproval(caller, decision, params.arguments, options);
-      if (refused) return refused;
-    } else if (decision.effect !== 'allow') {
-      return refusalResult(decision);
+      const held = await audit.approvalWait(() => this.#holdForApproval(caller, decision, params.arguments, options));
+      if (held.kind === 'refused') {
+        audit.approval(held.status, held.approvalId);
+        return held.result;
+      }
+      approval = held.approval;
     }
 
-    const reserved = this.#counters.reserve(decision.reservations, now);
-    if (!reserved.ok) return refusalResult(limitRaceDecision(decision, reserved));
+    const reserved = this.#counters.reserve(decision.reservations, Date.now());
+    if (!reserved.ok) {
+      const refusal = limitRaceDecision(decision, reserved);
+      audit.decided(refusal);
+      // An approved call refused by a limit keeps its approval: the retry may still run once.
+      return refusalResult(refusal);
+    }
+    if (approval) {
+      // Marked used only now that the call will run, so that exactly one call runs per approval.
+      if (!(await this.#approvals.claim(approval))) {
+        this.#counters.release(reserved.hold);
+        audit.approval('pending', approval.id);
+        return approvalResult({ kind: 'pending', approval });
+      }
+      audit.approval('approved', approval.id);
+    }
     try {
       const result = await forward();
       this.#counters.commit(reserved.hold);
@@ -455,8 +538,8 @@ export class Gateway implements UpstreamListener {
   }
 
   /**
-   * Holds a call the policy wants a person to approve. Resolves undefined when the call may go on, or with the
-   * result the agent gets instead: denied (with the approver's reason), expired, or still pending (retry the
+   * Holds a call the policy wants a person to approve. Resolves with the approval when the call may go on, or with
+   * the result the agent gets instead: denied (with the approver's reason), expired, or still pending (retry the
    * same call later; once approved, that retry runs exactly once).
    */
   async #holdForApproval(
@@ -464,8 +547,8 @@ export class Gateway implements UpstreamListener {
     decision: RequireApprovalDecision,
     args: unknown,
     options: ForwardOptions,
-  ): Promise<RawResult | undefined> {
-    const shown = redactArguments(args ?? {}, { include: true, redactKeys: DEFAULT_REDACT_KEYS }).value;
+  ): Promise<HeldOutcome> {
+    const shown = redactArguments(args ?? {}, { include: true, redactKeys: this.#auditSettings.redact }).value;
     if (decision.approver === 'client') return this.#askClient(caller, decision, shown, options.signal);
     const now = Date.now();
     const outcome = await this.#approvals.settle(
@@ -493,7 +576,8 @@ export class Gateway implements UpstreamListener {
       },
     );
     this.log.info({ approval: outcome.approval.id, outcome: outcome.kind, tool: decision.tool }, 'approval settled');
-    return outcome.kind === 'approved' ? undefined : approvalResult(outcome);
+    if (outcome.kind === 'approved') return { kind: 'approved', approval: outcome.approval };
+    return { kind: 'refused', status: outcome.kind, approvalId: outcome.approval.id, result: approvalResult(outcome) };
   }
 
   /**
@@ -505,12 +589,13 @@ export class Gateway implements UpstreamListener {
     decision: RequireApprovalDecision,
     shown: unknown,
     signal: AbortSignal,
-  ): Promise<RawResult | undefined> {
+  ): Promise<HeldOutcome> {
     if (!caller.capabilities.elicitation) {
-      return refusalResult({
+      const result = refusalResult({
         ...decision,
         message: `${decision.message} The policy asks the person at the client, and this client cannot ask (it does not support elicitation).`,
       });
+      return { kind: 'refused', status: 'pending', approvalId: null, result };
     }
     const reason = decision.reason === null ? '' : `\n${decision.reason}`;
     const answer = await caller.request(
@@ -523,11 +608,9 @@ export class Gateway implements UpstreamListener {
       },
       { signal },
     );
-    if (answer.action === 'accept') return undefined;
-    return refusalResult({
-      ...decision,
-      message: `The person at the client did not approve the call to ${decision.tool}.`,
-    });
+    if (answer.action === 'accept') return { kind: 'approved', approval: undefined };
+    const message = `The person at the client did not approve the call to ${decision.tool}.`;
+    return { kind: 'refused', status: 'denied', approvalId: null, result: refusalResult({ ...decision, message }) };
   }
 
   /**

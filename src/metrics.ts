@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditSink } from './audit/audit-sink.js';
 
 /**
  * The gateway's Prometheus metrics, served on `/metrics`. One registry per gateway, so that tests and several
@@ -9,7 +10,7 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly toolCalls = new Counter({
     name: 'toolgate_tool_calls_total',
-    help: 'Tool calls by decision and outcome, server and tool.',
+    help: 'Tool calls by decision and outcome, server and tool (tool is empty for unknown tools: client input never becomes a label).',
     labelNames: ['decision', 'outcome', 'server', 'tool'] as const,
     registers: [this.registry],
   });
@@ -26,6 +27,8 @@ export class GatewayMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
     registers: [this.registry],
   });
+  /** The sink the gateway's audit records also go to, to count calls and time them. */
+  readonly auditSink: AuditSink;
   readonly pendingApprovals: Gauge;
   readonly serverUp: Gauge<'server'>;
 
@@ -35,6 +38,24 @@ export class GatewayMetrics {
    */
   constructor(servers: () => readonly { id: string; state: string }[], pendingApprovals: () => Promise<number>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'toolgate_process_' });
+    const { toolCalls, gatewayOverhead, serverTime } = this;
+    this.auditSink = {
+      write(record) {
+        toolCalls.inc({
+          decision: record.decision,
+          outcome: record.outcome,
+          server: record.server ?? '',
+          tool: record.server === null ? '' : record.tool,
+        });
+        gatewayOverhead.observe(record.gatewayLatencyMs / 1000);
+        if (record.server !== null && record.serverLatencyMs !== null) {
+          serverTime.observe({ server: record.server }, record.serverLatencyMs / 1000);
+        }
+      },
+      flush: async () => undefined,
+      close: async () => undefined,
+      stats: () => ({ written: 0, pending: 0, dropped: 0, failedBatches: 0 }),
+    };
     // Computed when scraped rather than kept up to date: a gauge that is read from the source cannot drift.
     this.pendingApprovals = new Gauge({
       name: 'toolgate_approvals_pending',

@@ -5,7 +5,7 @@ import { announceApproval, type ApprovalWebhookConfig } from './approval-webhook
 
 /** How a held call ended, as far as its approval goes. */
 export type ApprovalOutcome =
-  /** A person approved it, and this call is the one that runs (an approval runs its call once). */
+  /** A person approved it; the call runs once it has claimed the approval (an approval runs its call once). */
   | { readonly kind: 'approved'; readonly approval: Approval }
   | { readonly kind: 'denied'; readonly approval: Approval }
   | { readonly kind: 'expired'; readonly approval: Approval }
@@ -70,6 +70,14 @@ export class ApprovalQueue {
     return this.#conclude(settled);
   }
 
+  /**
+   * Marks an approved call as running. Two identical calls may wait on one approval; only the one that claims it
+   * runs. False when another call claimed it first.
+   */
+  claim(approval: Approval): Promise<boolean> {
+    return this.#store.consume(approval.id, Date.now());
+  }
+
   /** Marks pending approvals past their time as expired, and logs each. */
   async expireDue(): Promise<void> {
     try {
@@ -106,10 +114,7 @@ export class ApprovalQueue {
   async #conclude(approval: Approval): Promise<ApprovalOutcome> {
     switch (approval.status) {
       case 'approved':
-        // Two identical calls may wait on one approval; only the one that marks it used runs.
-        return (await this.#store.consume(approval.id, Date.now()))
-          ? { kind: 'approved', approval }
-          : { kind: 'pending', approval };
+        return { kind: 'approved', approval };
       case 'denied':
       case 'expired':
         await this.#store.markReported(approval.id, Date.now());

@@ -6,6 +6,7 @@ import { runConfigCheck } from './config-check.js';
 import { addGrantCommands } from './grants.js';
 import { addPolicyCommands } from './policy.js';
 import { addApprovalCommands } from './approvals.js';
+import { addAuditCommands } from './audit.js';
 
 /** Builds the `toolgate` command line. Each command is thin: read flags, call the app, print. */
 export function buildCli(): Command {
@@ -54,6 +55,7 @@ export function buildCli(): Command {
   addGrantCommands(program, readConfig, out);
   addPolicyCommands(program, readConfig, out);
   addApprovalCommands(program, readConfig, out);
+  addAuditCommands(program, readConfig, out);
 
   return program;
 }

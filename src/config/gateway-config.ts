@@ -16,12 +16,25 @@ export interface GatewayConfig {
   log: { level: LogLevel };
   namespacing: { mode: NamespacingMode; separator: string };
   approvals: ApprovalsConfig;
+  audit: AuditConfig;
   /** The admin HTTP API's bearer token; null: the admin API is off. */
   admin: { token: string } | null;
   /** Absolute path of the policy for local callers while no grant exists; null: they may call every tool. */
   policy: string | null;
   /** The enabled servers, in file order. */
   servers: ServerConfig[];
+}
+
+export interface AuditConfig {
+  arguments: 'keys' | 'values';
+  /** Added to the default secret keys, which always apply. */
+  redact: string[];
+  retentionDays: number;
+  /** Absolute path of a JSON Lines copy of the trail; null: none. */
+  file: string | null;
+  batchSize: number;
+  flushMs: number;
+  maxPending: number;
 }
 
 export interface ApprovalsConfig {
@@ -114,7 +127,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     }
   }
 
-  const { listen, log, namespacing, state, policy, approvals, admin } = parsed;
+  const { listen, log, namespacing, state, policy, approvals, admin, audit } = parsed;
   return deepFreeze({
     file: options.file,
     listen: {
@@ -130,6 +143,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     namespacing: { mode: namespacing.mode, separator: namespacing.separator },
     approvals: { waitMs: approvals.waitMs, expireMs: approvals.expireMs, webhook: approvals.webhook ?? null },
     admin: admin ?? null,
+    audit: { ...audit, file: audit.file === undefined ? null : resolve(audit.file) },
     policy: policy === undefined ? null : resolve(policy),
     servers,
   });

@@ -74,6 +74,15 @@ describe('parseConfig: valid files', () => {
       log: { level: 'debug' },
       namespacing: { mode: 'conflicts', separator: '.' },
       approvals: { waitMs: 30_000, expireMs: 1_800_000, webhook: null },
+      audit: {
+        arguments: 'keys',
+        redact: [],
+        retentionDays: 30,
+        file: null,
+        batchSize: 100,
+        flushMs: 200,
+        maxPending: 10_000,
+      },
       admin: null,
       policy: path.join(DIR, 'policies', 'local.json'),
       servers: [
@@ -298,7 +307,7 @@ describe('parseConfig: invalid files', () => {
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
       '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, maxBodyBytes',
-      '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, admin, policy, mcpServers',
+      '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, audit, admin, policy, mcpServers',
     ]);
   });
 
@@ -540,6 +549,15 @@ describe('defaultConfig', () => {
       log: { level: 'info' },
       namespacing: { mode: 'prefix', separator: '__' },
       approvals: { waitMs: 30_000, expireMs: 1_800_000, webhook: null },
+      audit: {
+        arguments: 'keys',
+        redact: [],
+        retentionDays: 30,
+        file: null,
+        batchSize: 100,
+        flushMs: 200,
+        maxPending: 10_000,
+      },
       admin: null,
       policy: null,
       servers: [],

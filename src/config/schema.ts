@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactKeyProblems } from '../audit/redact.js';
 
 /**
  * The schema of toolgate.json: the single source of truth for what the file may contain, its
@@ -138,6 +139,48 @@ const approvalsSchema = z
       .describe('A signed webhook told of every new approval, for a chat tool or pager.'),
   })
   .describe('Calls held for human approval.');
+
+const auditSchema = z
+  .strictObject({
+    arguments: z
+      .enum(['keys', 'values'])
+      .default('keys')
+      .describe(
+        'What a record keeps of a call\'s arguments: their top-level "keys", or their "values" with secrets redacted.',
+      ),
+    redact: z
+      .array(z.string())
+      .default([])
+      .superRefine((entries, ctx) => {
+        for (const message of redactKeyProblems(entries)) ctx.addIssue({ code: 'custom', message });
+      })
+      .describe(
+        'More keys (or argument paths, "args.card.number") to redact, besides the defaults (password, secret, token, authorization, api_key, ...).',
+      ),
+    retentionDays: z
+      .number()
+      .min(0)
+      .default(30)
+      .describe('Records older than this many days are deleted, hourly; 0 keeps them forever.'),
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Also append every record to this JSON Lines file (relative to this file's folder), e.g. for a SIEM."),
+    batchSize: z.int().min(1).max(10_000).default(100).describe('Records written in one transaction at most.'),
+    flushMs: z
+      .int()
+      .min(1)
+      .max(60_000)
+      .default(200)
+      .describe('The longest a record waits in memory before it is written, in milliseconds.'),
+    maxPending: z
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe('Records kept in memory while the store fails; beyond that, new ones are dropped and counted.'),
+  })
+  .describe('The audit trail: one record per tool call.');
 
 const adminSchema = z
   .strictObject({
@@ -332,6 +375,7 @@ export const configSchema = z
     log: logSchema.prefault({}),
     namespacing: namespacingSchema.prefault({}),
     approvals: approvalsSchema.prefault({}),
+    audit: auditSchema.prefault({}),
     admin: adminSchema.optional(),
     policy: z
       .string()

@@ -49,6 +49,7 @@ export function createGatewayServer(gateway: Gateway, era: Era, sessionGrant?: G
     const requestState = ctx.mcpReq.requestState();
     return {
       signal: ctx.mcpReq.signal,
+      requestId: ctx.mcpReq.id,
       ...(params._meta?.progressToken === undefined ? {} : { progressToken: params._meta.progressToken }),
       ...(inputResponses === undefined && requestState === undefined
         ? {}

@@ -9,10 +9,9 @@ import type { AuditRecord } from '../../src/audit/audit-record.js';
 import { SqliteAuditSink } from '../../src/audit/sqlite-audit-sink.js';
 import { openStateDb } from '../../src/state/state-db.js';
 import { recordingLogger, sampleRecord } from '../contract/audit-sink.contract.js';
-import { ROOT, stopProcess, writeConfig } from './harness.js';
+import { ROOT, stopProcess, writeConfig, GATEWAY_MAIN } from './harness.js';
 
-// The built CLI; see audit-cli-main.ts for why it is not dist/src/main.js yet.
-const AUDIT_CLI = join(ROOT, 'dist/test/e2e/audit-cli-main.js');
+const AUDIT_CLI = GATEWAY_MAIN;
 const MINUTE = 60_000;
 
 function toolgate(...args: string[]): { status: number | null; stdout: string; stderr: string } {
