@@ -22,7 +22,7 @@ test('npm run bench -- --quick runs and writes a results table with the expected
       'bench/run.ts',
       '--quick',
       '--only',
-      'calls.stdio.small.c1,calls.http.small.c1,decide,audit',
+      'calls.stdio.small.c1,calls.http.small.c1,decide,audit,calls.stdio.audit-on',
       '--out',
       out,
     ],
@@ -37,18 +37,22 @@ test('npm run bench -- --quick runs and writes a results table with the expected
 
   expect(table).toMatch(/^- machine: \d+ cores .*Node v\d+/m);
   expect(table).toMatch(/^- versions: toolgate .*mcp-proxy .*supergateway /m);
-  // A measured row: a number of calls per second, and p50 and p99 in milliseconds.
+  // A measured row: a number a second (calls, or the unit it names), then the other figures.
+  const literal = (text: string) => text.replace(/[.+*?^${}()|[\]\\]/g, '\\$&');
   const measured = (cell: string, target: string) =>
-    new RegExp(`^\\| ${cell.replaceAll('.', '\\.')} \\| ${target} \\| [\\d,.]+ \\|`, 'm');
-  for (const target of ['direct', 'toolgate', 'mcp-proxy', 'supergateway']) {
+    new RegExp(`^\\| ${literal(cell)} \\| ${literal(target)} \\| [\\d,.]+( [a-z/]+)? \\|`, 'm');
+  for (const target of ['direct', 'toolgate', 'toolgate+pipeline', 'mcp-proxy', 'supergateway']) {
     expect(table).toMatch(measured('calls.stdio.small.c1', target));
   }
   expect(table).toMatch(measured('calls.http.small.c1', 'direct'));
   expect(table).toMatch(measured('calls.http.small.c1', 'toolgate'));
+  expect(table).toMatch(measured('calls.http.small.c1', 'toolgate+pipeline'));
   expect(table).toMatch(/^\| calls\.http\.small\.c1 \| mcp-proxy \| n\/a: /m);
-  // Cells waiting for parts not built yet say so, by name.
-  for (const cell of ['decide.rules-10', 'decide.rules-10000', 'audit.sustained']) {
-    expect(table).toMatch(new RegExp(`^\\| ${cell.replaceAll('.', '\\.')} \\| toolgate \\| (n/a: |[\\d,.]+)`, 'm'));
-  }
+  // The decision function and the audit writer, alone.
+  expect(table).toMatch(measured('decide.rules-10', 'toolgate'));
+  expect(table).toMatch(measured('decide.rules-10000', 'toolgate'));
+  expect(table).toMatch(measured('audit.sustained', 'toolgate'));
+  // A part of the pipeline not built yet says so, by name.
+  expect(table).toMatch(/^\| calls\.stdio\.audit-on \| toolgate\+pipeline \| n\/a: /m);
   expect(table).toContain('## Targets');
 }, 120_000);

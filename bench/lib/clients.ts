@@ -37,6 +37,12 @@ export class RpcError extends Error {
   }
 }
 
+/** How to open an HTTP session: keep the GET stream open (`listen`), authenticate with a grant's `token`. */
+export interface HttpSessionOptions {
+  listen?: boolean;
+  token?: string;
+}
+
 type JsonRpcMessage = { id?: number | string | null; result?: unknown; error?: unknown; method?: string };
 
 /** The keep-alive agent every raw HTTP session shares: one socket per session doing calls back to back. */
@@ -104,14 +110,19 @@ export class RawHttpSession implements Session {
     readonly url: URL,
     readonly sessionId: string | undefined,
     readonly protocolVersion: string,
+    readonly auth: Record<string, string>,
   ) {}
 
-  /** initialize, notifications/initialized; with `listen`, also the GET stream an SDK client keeps open. */
-  static async open(url: string, options: { listen?: boolean } = {}): Promise<RawHttpSession> {
+  /**
+   * initialize, notifications/initialized; with `listen`, also the GET stream an SDK client keeps open. With
+   * `token`, every request carries `Authorization: Bearer <token>` (a Toolgate grant's).
+   */
+  static async open(url: string, options: HttpSessionOptions = {}): Promise<RawHttpSession> {
     const target = new URL(url);
+    const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
     const answer = await post(
       target,
-      { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...auth },
       JSON.stringify({
         jsonrpc: '2.0',
         id: 0,
@@ -125,7 +136,7 @@ export class RawHttpSession implements Session {
     const header = answer.headers['mcp-session-id'];
     const sessionId = typeof header === 'string' ? header : undefined;
     const version = (reply.result as { protocolVersion?: string }).protocolVersion ?? PROTOCOL_VERSION;
-    const session = new RawHttpSession(target, sessionId, version);
+    const session = new RawHttpSession(target, sessionId, version, auth);
     await session.notify('notifications/initialized');
     if (options.listen) await session.#openListenStream();
     return session;
@@ -133,6 +144,7 @@ export class RawHttpSession implements Session {
 
   #headers(): Record<string, string> {
     return {
+      ...this.auth,
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       'mcp-protocol-version': this.protocolVersion,
@@ -177,6 +189,7 @@ export class RawHttpSession implements Session {
           method: 'GET',
           agent: false,
           headers: {
+            ...this.auth,
             accept: 'text/event-stream',
             'mcp-protocol-version': this.protocolVersion,
             ...(this.sessionId === undefined ? {} : { 'mcp-session-id': this.sessionId }),
@@ -211,7 +224,11 @@ export class RawHttpSession implements Session {
         {
           method: 'DELETE',
           agent: httpAgent,
-          headers: { 'mcp-session-id': this.sessionId!, 'mcp-protocol-version': this.protocolVersion },
+          headers: {
+            ...this.auth,
+            'mcp-session-id': this.sessionId!,
+            'mcp-protocol-version': this.protocolVersion,
+          },
         },
         (res) => {
           res.resume();
@@ -384,10 +401,13 @@ function sdkClient(): Client {
 
 // ---------------------------------------------------------------------------------------------- factories
 
-export async function openHttpSession(kind: ClientKind, url: string, options: { listen?: boolean } = {}) {
+export async function openHttpSession(kind: ClientKind, url: string, options: HttpSessionOptions = {}) {
   if (kind === 'raw') return RawHttpSession.open(url, options);
   const client = sdkClient();
-  const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: quietFetch });
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: quietFetch,
+    ...(options.token ? { requestInit: { headers: { authorization: `Bearer ${options.token}` } } } : {}),
+  });
   await client.connect(transport);
   return new SdkSession(client, transport);
 }

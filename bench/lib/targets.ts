@@ -4,17 +4,27 @@
  * - `direct`: the same kind of client, no gateway. A stdio server has exactly one client, the process that
  *   started it: N concurrent clients are one connection with N calls in flight. An HTTP server gets N sessions.
  * - `toolgate`: `toolgate start` in front of the server; N HTTP client sessions.
+ * - `toolgate+pipeline`: the same with the pipeline on: the clients call with a grant's token, and the grant's
+ *   policy decides every call and counts it against a limit (PIPELINE_POLICY). Audit is not wired into the
+ *   gateway yet (lib/pending.ts).
  * - `mcp-proxy`: `mcp-proxy` (stdio → Streamable HTTP, all sessions multiplexed on one server process).
  * - `supergateway`: `supergateway --outputTransport streamableHttp --stateful` (one server process per session).
  *
  * Both proxies only front stdio servers, so for an HTTP server they are "n/a".
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type ClientKind, openHttpSession, openStdioSession, type Session } from './clients.js';
+import {
+  type ClientKind,
+  type HttpSessionOptions,
+  openHttpSession,
+  openStdioSession,
+  type Session,
+} from './clients.js';
 import { type Child, startChild } from './procs.js';
 
 /** The repository root (this file is bench/lib/targets.ts, or dist/bench/lib/targets.js). */
@@ -31,7 +41,7 @@ const MCP_PROXY_BIN = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs'
 const SUPERGATEWAY_BIN = join(ROOT, 'node_modules/supergateway/dist/index.js');
 
 export type ServerKind = 'stdio' | 'http';
-export const TARGET_NAMES = ['direct', 'toolgate', 'mcp-proxy', 'supergateway'] as const;
+export const TARGET_NAMES = ['direct', 'toolgate', 'toolgate+pipeline', 'mcp-proxy', 'supergateway'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /** A started target. */
@@ -45,6 +55,8 @@ export interface Target {
   openCallers(n: number): Promise<{ sessions: Session[]; close(): Promise<void> }>;
   /** One fresh client session, as a new client would make it (for a direct stdio server: a new process). */
   openSession(options?: { listen?: boolean }): Promise<Session>;
+  /** What this target adds to the figures' meaning, for the results' notes. */
+  readonly note?: string;
   stop(): Promise<void>;
 }
 
@@ -88,7 +100,9 @@ export async function startTarget(name: TargetName, options: TargetOptions): Pro
     case 'direct':
       return options.kind === 'stdio' ? directStdio(options.client, serverArgs) : directHttp(options);
     case 'toolgate':
-      return toolgate(options);
+      return toolgate(options, false);
+    case 'toolgate+pipeline':
+      return toolgate(options, true);
     case 'mcp-proxy':
       return httpTarget(name, options.client, {
         name,
@@ -151,6 +165,18 @@ function directStdio(client: ClientKind, serverArgs: string[]): Target {
   };
 }
 
+/**
+ * The policy of the pipeline-on target: both bench tools allowed by name, everything else denied, and every call
+ * counted against a per-grant limit it never reaches. The window is one second so that the counter holds about a
+ * second of calls, as a busy gateway's per-second limit would.
+ */
+export const PIPELINE_POLICY = {
+  version: '1',
+  default: 'deny',
+  all_tools: { limits: [{ counter: 'bench_calls', window: 1, max: 1_000_000_000, scope: 'grant' }] },
+  tools: { echo: {}, big: {} },
+};
+
 function directHttp(options: TargetOptions): Target {
   const url = options.serverUrl!;
   return {
@@ -163,13 +189,15 @@ function directHttp(options: TargetOptions): Target {
   };
 }
 
-async function openMany(client: ClientKind, url: string, n: number) {
+async function openMany(client: ClientKind, url: string, n: number, session: HttpSessionOptions = {}) {
   const sessions: Session[] = [];
   const close = () => Promise.all(sessions.map((session) => session.close().catch(() => undefined))).then(() => {});
   try {
     // A few at a time: supergateway starts a process per session.
     for (let i = 0; i < n; i += 8) {
-      const batch = await Promise.all(Array.from({ length: Math.min(8, n - i) }, () => openHttpSession(client, url)));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(8, n - i) }, () => openHttpSession(client, url, session)),
+      );
       sessions.push(...batch);
     }
   } catch (error) {
@@ -184,40 +212,65 @@ async function httpTarget(
   client: ClientKind,
   start: { name: string; command: string; args: string[]; ready: RegExp },
   toolName: (tool: string) => string = (tool) => tool,
+  extra: { token?: string; note?: string } = {},
 ): Promise<Target> {
   const { child, match } = await startChild({ ...start, cwd: ROOT });
   const url = /^\d+$/.test(match!) ? `http://127.0.0.1:${match}/mcp` : match!;
+  const auth = extra.token === undefined ? {} : { token: extra.token };
   return {
     name,
     child,
+    ...(extra.note === undefined ? {} : { note: extra.note }),
     tool: (tool) => toolName(tool),
-    openCallers: (n) => openMany(client, url, n),
-    openSession: (opts) => openHttpSession(client, url, opts),
+    openCallers: (n) => openMany(client, url, n, auth),
+    openSession: (opts) => openHttpSession(client, url, { ...opts, ...auth }),
     stop: () => child.stop(),
   };
 }
 
-async function toolgate(options: TargetOptions): Promise<Target> {
+async function toolgate(options: TargetOptions, pipeline: boolean): Promise<Target> {
   const folder = mkdtempSync(join(tmpdir(), 'toolgate-bench-'));
   const config = join(folder, 'toolgate.json');
   const server =
     options.kind === 'stdio'
       ? { command: process.execPath, args: [SERVER_JS, ...(options.serverArgs ?? [])] }
       : { type: 'http', url: options.serverUrl! };
+  // The pipeline needs a state file the grants CLI and the gateway share; without it, state stays in memory.
+  const sqlite = pipeline ? join(folder, 'state.db') : ':memory:';
   writeFileSync(
     config,
-    JSON.stringify({ mcpServers: { bench: server }, state: { sqlite: ':memory:' }, log: { level: 'warn' } }, null, 2),
+    JSON.stringify({ mcpServers: { bench: server }, state: { sqlite }, log: { level: 'warn' } }, null, 2),
   );
+  let token: string | undefined;
+  if (pipeline) {
+    const policy = join(folder, 'policy.json');
+    writeFileSync(policy, JSON.stringify(PIPELINE_POLICY, null, 2));
+    const created = execFileSync(
+      process.execPath,
+      [GATEWAY_MAIN, 'grants', 'create', '--label', 'bench', '--policy', policy, '--config', config],
+      { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
+    );
+    // "Created grant ... Its token, shown this once:" then the token alone on the next line.
+    token = created.trim().split('\n').at(-1)!.trim();
+    if (token === '' || /\s/.test(token)) throw new Error(`could not read the grant's token from: ${created}`);
+  }
+  const name = pipeline ? 'toolgate+pipeline' : 'toolgate';
   return httpTarget(
-    'toolgate',
+    name,
     options.client,
     {
-      name: 'toolgate',
+      name,
       command: process.execPath,
       args: [...(options.gatewayNodeArgs ?? []), GATEWAY_MAIN, 'start', '--config', config, '--port', '0'],
       ready: /listening on (http:\/\/\S+)/,
     },
     // Namespacing prefixes every tool with its server id (README, "namespacing").
     (tool) => `bench__${tool}`,
+    pipeline
+      ? {
+          token: token!,
+          note: "toolgate+pipeline: calls carry a grant's token; its policy allows echo and big by name, denies the rest, and counts every call against a per-grant limit of 10^9 a second (state in a SQLite file); audit is not wired into the gateway yet",
+        }
+      : {},
   );
 }
