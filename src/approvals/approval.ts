@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { canonicalJson } from '../canonical-json.js';
 
 /** Where an approval is in its life. */
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -50,13 +51,4 @@ export function callFingerprint(grantId: string | null, serverId: string, tool: 
   return createHash('sha256')
     .update(canonicalJson([grantId, serverId, tool, args ?? {}]))
     .digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

@@ -284,18 +284,9 @@ function approvalNeeded(
 ): { rule: string; reason: string | null } | ConditionDenial | undefined {
   if (rule.action === 'require_approval') return { rule: `${rule.rule}/action`, reason: rule.reason };
   for (const entry of rule.requireApprovalIf) {
-    let error: { condition: CompiledCondition; message: string } | undefined;
-    let holds = true;
-    for (const condition of entry.conditions) {
-      const outcome = evaluateCondition(condition, args);
-      if (outcome.kind === 'fails') {
-        holds = false;
-        break;
-      }
-      if (outcome.kind === 'error') error ??= { condition, message: outcome.message };
-    }
-    if (!holds) continue;
-    if (error !== undefined) return conditionError(error.condition, error.message, tool);
+    const verdict = entryHolds(entry.conditions, args);
+    if (verdict === false) continue;
+    if (verdict !== true) return conditionError(verdict.condition, verdict.message, tool);
     return { rule: entry.rule, reason: entry.reason };
   }
   return undefined;
@@ -321,20 +312,9 @@ function checkConditions(rule: CompiledToolRule, args: unknown, tool: string): C
     }
   }
   for (const entry of rule.denyIf) {
-    // An entry denies when every condition holds. One that does not hold settles it, so an argument of the
-    // wrong type elsewhere in the entry does not matter; an error with no failing condition denies.
-    let error: { condition: CompiledCondition; message: string } | undefined;
-    let holds = true;
-    for (const condition of entry.conditions) {
-      const outcome = evaluateCondition(condition, args);
-      if (outcome.kind === 'fails') {
-        holds = false;
-        break;
-      }
-      if (outcome.kind === 'error') error ??= { condition, message: outcome.message };
-    }
-    if (!holds) continue;
-    if (error !== undefined) return conditionError(error.condition, error.message, tool);
+    const verdict = entryHolds(entry.conditions, args);
+    if (verdict === false) continue;
+    if (verdict !== true) return conditionError(verdict.condition, verdict.message, tool);
     const why = entry.conditions.map(describeCondition).join(' and ');
     return {
       cause: 'deny_if',
@@ -343,6 +323,24 @@ function checkConditions(rule: CompiledToolRule, args: unknown, tool: string): C
     };
   }
   return undefined;
+}
+
+/**
+ * Whether every condition of an entry (`deny_if`, `require_approval_if`) holds. One that does not hold settles
+ * it, so an argument of the wrong type elsewhere in the entry does not matter; an error with no failing condition
+ * is returned, for the caller to deny on: a value the policy cannot check must not pass as if it had been.
+ */
+function entryHolds(
+  conditions: readonly CompiledCondition[],
+  args: unknown,
+): boolean | { condition: CompiledCondition; message: string } {
+  let error: { condition: CompiledCondition; message: string } | undefined;
+  for (const condition of conditions) {
+    const outcome = evaluateCondition(condition, args);
+    if (outcome.kind === 'fails') return false;
+    if (outcome.kind === 'error') error ??= { condition, message: outcome.message };
+  }
+  return error ?? true;
 }
 
 function conditionError(condition: CompiledCondition, problem: string, tool: string): ConditionDenial {

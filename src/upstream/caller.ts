@@ -1,6 +1,7 @@
 import type { ClientCapabilities, LoggingLevel, Notification, RequestOptions } from '@modelcontextprotocol/client';
 import type { Grant } from '../grants/grant.js';
 import type { RawResult } from '../raw-result.js';
+import { canonicalJson } from '../canonical-json.js';
 
 /**
  * The client side of one call, as the upstream layer sees it: who asked, what that client can do, and how to
@@ -38,13 +39,4 @@ export function serverFacingCapabilities(capabilities: ClientCapabilities): Clie
 /** A stable key for a capability set (key order does not matter). */
 export function capabilityKey(capabilities: ClientCapabilities): string {
   return canonicalJson(capabilities);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
