@@ -3,7 +3,6 @@
  * or later (the retry runs exactly once), expired, surviving a restart, announced to a signed webhook that a real
  * HTTP receiver checks, and approved by the person at the client where the policy says so.
  */
-import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -15,12 +14,11 @@ import { fixtureCommand } from '../fixtures/spawn-fixture.js';
 import {
   connectHttp,
   eventually,
-  GATEWAY_MAIN,
-  ROOT,
   startGatewayProcess,
   textOf,
   writeConfig,
   type GatewayProcess,
+  toolgate,
 } from './harness.js';
 
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
@@ -50,11 +48,7 @@ describe('approvals', () => {
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  const cli = (...args: string[]) =>
-    execFileSync(process.execPath, [GATEWAY_MAIN, 'approvals', ...args, '--config', config], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+  const cli = (...args: string[]) => toolgate('approvals', ...args, '--config', config);
   const pendingIds = async () =>
     ((await admin('/approvals?status=pending')).body.approvals as { id: string }[]).map((a) => a.id);
 
@@ -223,11 +217,7 @@ describe('approvals nobody decides', () => {
   let config: string;
   let gateway: GatewayProcess;
   let client: Client;
-  const cli = (...args: string[]) =>
-    execFileSync(process.execPath, [GATEWAY_MAIN, 'approvals', ...args, '--config', config], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+  const cli = (...args: string[]) => toolgate('approvals', ...args, '--config', config);
 
   beforeAll(async () => {
     config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });

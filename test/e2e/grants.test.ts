@@ -2,7 +2,6 @@
  * Grants end to end: tokens created with the CLI, checked on every HTTP request, bound to sessions, limited to
  * servers, rotated and revoked while the gateway runs, and never passed on to a server.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -10,32 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand, startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
 import {
   connectStdio,
-  GATEWAY_MAIN,
-  ROOT,
   startGatewayProcess,
   textOf,
   writeConfig,
   type GatewayProcess,
+  toolgate,
+  tokenFrom,
+  connectWithToken,
 } from './harness.js';
-
-/** Runs a `toolgate` CLI command and returns what it printed. */
-function toolgate(...args: string[]): string {
-  return execFileSync(process.execPath, [GATEWAY_MAIN, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
-
-function tokenFrom(output: string): string {
-  const token = /^(tg_\S+)$/m.exec(output)?.[1];
-  if (!token) throw new Error(`no token in: ${output}`);
-  return token;
-}
-
-async function connectAs(url: string, token: string): Promise<Client> {
-  const client = new Client({ name: 'grant-test', version: '1' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-  );
-  return client;
-}
 
 const initialize = JSON.stringify({
   jsonrpc: '2.0',
@@ -85,8 +66,8 @@ describe('grants', () => {
   });
 
   it('serves a grant its servers, and only those', async () => {
-    const laptop = await connectAs(gateway.url, everything);
-    const ci = await connectAs(gateway.url, alphaOnly);
+    const laptop = await connectWithToken(gateway.url, everything);
+    const ci = await connectWithToken(gateway.url, alphaOnly);
     try {
       const laptopTools = (await laptop.listTools()).tools.map((tool) => tool.name);
       expect(laptopTools).toEqual(expect.arrayContaining(['alpha__whoami', 'beta__whoami']));
@@ -113,7 +94,7 @@ describe('grants', () => {
   });
 
   it('never passes the client’s token to a server', async () => {
-    const laptop = await connectAs(gateway.url, everything);
+    const laptop = await connectWithToken(gateway.url, everything);
     try {
       const headers = JSON.parse(textOf(await laptop.callTool({ name: 'beta__headers', arguments: {} }))) as Record<
         string,
@@ -150,14 +131,14 @@ describe('grants', () => {
 
   it('rotates and revokes one grant while the gateway runs, without touching the other', async () => {
     const rotated = tokenFrom(toolgate('grants', 'rotate', 'ci-runner', '--config', config));
-    await expect(connectAs(gateway.url, alphaOnly)).rejects.toThrow();
-    const ci = await connectAs(gateway.url, rotated);
+    await expect(connectWithToken(gateway.url, alphaOnly)).rejects.toThrow();
+    const ci = await connectWithToken(gateway.url, rotated);
     expect(textOf(await ci.callTool({ name: 'alpha__whoami', arguments: {} }))).toBe('alpha');
     await ci.close();
 
     toolgate('grants', 'revoke', 'ci-runner', '--config', config);
-    await expect(connectAs(gateway.url, rotated)).rejects.toThrow();
-    const laptop = await connectAs(gateway.url, everything);
+    await expect(connectWithToken(gateway.url, rotated)).rejects.toThrow();
+    const laptop = await connectWithToken(gateway.url, everything);
     expect(textOf(await laptop.callTool({ name: 'alpha__whoami', arguments: {} }))).toBe('alpha');
     await laptop.close();
     expect(toolgate('grants', 'list', '--config', config)).toMatch(/ci-runner\t[0-9a-f]{16}\trevoked/);
@@ -179,7 +160,7 @@ describe('a grant without a policy', () => {
   });
 
   it('sees the tools but is denied every call', async () => {
-    const client = await connectAs(gateway.url, token);
+    const client = await connectWithToken(gateway.url, token);
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('alpha__whoami');
       const result = await client.callTool({ name: 'alpha__whoami', arguments: {} });

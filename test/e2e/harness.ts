@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -162,4 +162,40 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+/** What a `toolgate` CLI run printed, and how it exited. */
+export interface CliRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built `toolgate` CLI with `args`, as a user would, and returns what it printed. */
+export function runToolgate(...args: string[]): CliRun {
+  const run = spawnSync(process.execPath, [GATEWAY_MAIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** Runs the built `toolgate` CLI and returns its output; throws, with what it printed, when it fails. */
+export function toolgate(...args: string[]): string {
+  const run = runToolgate(...args);
+  if (run.status !== 0) throw new Error(`toolgate ${args.join(' ')} exited with ${run.status}: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** The token `toolgate grants create` or `rotate` printed. */
+export function tokenFrom(output: string): string {
+  const token = /^(tg_\S+)$/m.exec(output)?.[1];
+  if (!token) throw new Error(`no token in: ${output}`);
+  return token;
+}
+
+/** Connects an SDK client over Streamable HTTP with a grant's bearer token. */
+export async function connectWithToken(url: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'toolgate-test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+  );
+  return client;
 }

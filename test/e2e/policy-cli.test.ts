@@ -1,29 +1,23 @@
 /**
  * `toolgate policy check|explain|test`, run as a user runs them.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GATEWAY_MAIN, ROOT, writeConfig } from './harness.js';
+import { ROOT, runToolgate, writeConfig } from './harness.js';
 
 const SEED_POLICIES = join(ROOT, 'src/policy/testdata');
 
-function toolgate(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [GATEWAY_MAIN, ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
 describe('toolgate policy', () => {
   it('check: accepts a seed policy and locates every error in a broken one', () => {
-    const ok = toolgate('policy', 'check', join(SEED_POLICIES, 'pmcp.policy.json'));
+    const ok = runToolgate('policy', 'check', join(SEED_POLICIES, 'pmcp.policy.json'));
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/^ok: .*pmcp\.policy\.json: revision [0-9a-f]{12}/);
 
     const folder = dirname(writeConfig({ mcpServers: {} }));
     const broken = join(folder, 'broken.json');
     writeFileSync(broken, '{\n  "version": "1",\n  "default": "deny",\n  "tools": { "x": { "limit": [] } }\n}\n');
-    const bad = toolgate('policy', 'check', broken);
+    const bad = runToolgate('policy', 'check', broken);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain(`${broken}:4:`);
     expect(bad.stderr).toContain('$.tools.x.limit');
@@ -36,10 +30,10 @@ describe('toolgate policy', () => {
       JSON.stringify({ policy: 'policy.json', cases: [{ server: 'bambu', tool: 'printer_stop', expect: { effect } }] });
     writeFileSync(join(folder, 'good.json'), table('deny'));
     writeFileSync(join(folder, 'wrong.json'), table('allow'));
-    const good = toolgate('policy', 'test', join(folder, 'good.json'));
+    const good = runToolgate('policy', 'test', join(folder, 'good.json'));
     expect(good.status).toBe(0);
     expect(good.stdout).toContain('1 passed, 0 failed');
-    const wrong = toolgate('policy', 'test', join(folder, 'wrong.json'));
+    const wrong = runToolgate('policy', 'test', join(folder, 'wrong.json'));
     expect(wrong.status).toBe(1);
     expect(wrong.stdout).toContain('0 passed, 1 failed');
   });
@@ -48,9 +42,11 @@ describe('toolgate policy', () => {
     const config = writeConfig({ mcpServers: { bambu: { command: 'unused' } } });
     const policy = join(dirname(config), 'policy.json');
     copyFileSync(join(SEED_POLICIES, 'bambu-mcp.policy.json'), policy);
-    expect(toolgate('grants', 'create', '--label', 'printer', '--policy', policy, '--config', config).status).toBe(0);
+    expect(runToolgate('grants', 'create', '--label', 'printer', '--policy', policy, '--config', config).status).toBe(
+      0,
+    );
 
-    const allowed = toolgate(
+    const allowed = runToolgate(
       'policy',
       'explain',
       '--grant',
@@ -64,11 +60,11 @@ describe('toolgate policy', () => {
     expect(allowed.stdout).toMatch(/allow/);
     expect(allowed.stdout).toContain('/tools/mqtt_disconnect');
 
-    const denied = toolgate('policy', 'explain', '--grant', 'printer', '--tool', 'bambu:printer_stop', '-c', config);
+    const denied = runToolgate('policy', 'explain', '--grant', 'printer', '--tool', 'bambu:printer_stop', '-c', config);
     expect(denied.status).toBe(2);
     expect(denied.stdout).toContain('(default deny)');
 
-    const unknown = toolgate('policy', 'explain', '--grant', 'nobody', '--tool', 'bambu:x', '-c', config);
+    const unknown = runToolgate('policy', 'explain', '--grant', 'nobody', '--tool', 'bambu:x', '-c', config);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('No active grant labelled "nobody"');
   });

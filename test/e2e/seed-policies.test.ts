@@ -3,7 +3,6 @@
  * written for: each behaves as its page says. Also: counters that survive a restart, and policy edits applied
  * while clients stay connected.
  */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -11,31 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand, fixturePath } from '../fixtures/spawn-fixture.js';
 import {
   eventually,
-  GATEWAY_MAIN,
   ROOT,
   startGatewayProcess,
   textOf,
   writeConfig,
   type GatewayProcess,
+  toolgate,
+  tokenFrom,
+  connectWithToken,
 } from './harness.js';
 
 const SEED_POLICIES = join(ROOT, 'src/policy/testdata');
-
-function toolgate(...args: string[]): string {
-  return execFileSync(process.execPath, [GATEWAY_MAIN, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
-
-function tokenFrom(output: string): string {
-  return /^(tg_\S+)$/m.exec(output)![1]!;
-}
-
-async function connectAs(url: string, token: string): Promise<Client> {
-  const client = new Client({ name: 'seed-test', version: '1' });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
-  );
-  return client;
-}
 
 function replay(seed: string): { command: string; args: string[] } {
   return fixtureCommand('replay-server.ts', [
@@ -85,7 +70,7 @@ describe('the seed pages’ policies, verbatim', () => {
   });
 
   it('bambu: mqtt_disconnect gets a rate cap of 60 a minute per grant; everything else is listed and denied', async () => {
-    const client = await connectAs(gateway.url, tokens['printer-agent']!);
+    const client = await connectWithToken(gateway.url, tokens['printer-agent']!);
     try {
       const listed = (await client.listTools()).tools.map((tool) => tool.name).sort();
       expect(listed).toEqual(
@@ -119,7 +104,7 @@ describe('the seed pages’ policies, verbatim', () => {
   });
 
   it('agent proxy: disconnectServer capped at 30 a minute, its failure-as-result forwarded as is', async () => {
-    const client = await connectAs(gateway.url, tokens['proxy-agent']!);
+    const client = await connectWithToken(gateway.url, tokens['proxy-agent']!);
     try {
       const result = await client.callTool({ name: 'agentproxy__disconnectServer', arguments: { serverName: 'nope' } });
       expect(result.isError).toBe(false);
@@ -140,7 +125,7 @@ describe('the seed pages’ policies, verbatim', () => {
   });
 
   it('pmcp: gateway.disconnect_server vanishes, and calling it is indistinguishable from a tool that does not exist', async () => {
-    const client = await connectAs(gateway.url, tokens['pmcp-agent']!);
+    const client = await connectWithToken(gateway.url, tokens['pmcp-agent']!);
     try {
       const listed = (await client.listTools()).tools.map((tool) => tool.name);
       expect(listed).not.toContain('pmcp__gateway.disconnect_server');
@@ -165,7 +150,7 @@ describe('the seed pages’ policies, verbatim', () => {
   it('counters survive a restart of the gateway', async () => {
     await gateway.stop();
     gateway = await startGatewayProcess(config);
-    const client = await connectAs(gateway.url, tokens['printer-agent']!);
+    const client = await connectWithToken(gateway.url, tokens['printer-agent']!);
     try {
       const again = await client.callTool({ name: 'bambu__mqtt_disconnect', arguments: {} });
       expect(decisionOf(again)).toMatchObject({ effect: 'deny', rule: '/tools/mqtt_disconnect/limits/0' });
