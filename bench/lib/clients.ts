@@ -45,8 +45,12 @@ export interface HttpSessionOptions {
 
 type JsonRpcMessage = { id?: number | string | null; result?: unknown; error?: unknown; method?: string };
 
-/** The keep-alive agent every raw HTTP session shares: one socket per session doing calls back to back. */
-export const httpAgent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
+/**
+ * The keep-alive agent every raw HTTP session shares: one socket per session doing calls back to back. While
+ * other targets take their turn a session's socket idles for several seconds, and Node servers close idle
+ * keep-alive sockets after 5 s: the agent drops its own after 4 s of idling, so a call never races that close.
+ */
+export const httpAgent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096, timeout: 4_000 });
 
 // ---------------------------------------------------------------------------------------------- raw HTTP
 
@@ -56,7 +60,21 @@ interface HttpAnswer {
   body: string;
 }
 
-function post(url: URL, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
+/**
+ * POSTs a body and reads the whole answer. A request sent on a reused keep-alive socket that the server closed
+ * at that moment fails with a reset before the server read it; it is sent once more on a fresh socket, as
+ * Node's documentation advises (`request.reusedSocket`).
+ */
+async function post(url: URL, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
+  try {
+    return await postOnce(url, headers, body);
+  } catch (error) {
+    if (!(error as { reusedSocket?: boolean }).reusedSocket) throw error;
+    return postOnce(url, headers, body);
+  }
+}
+
+function postOnce(url: URL, headers: Record<string, string>, body: string): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       url,
@@ -74,7 +92,10 @@ function post(url: URL, headers: Record<string, string>, body: string): Promise<
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const raced = req.reusedSocket && (error.code === 'ECONNRESET' || error.message === 'socket hang up');
+      reject(raced ? Object.assign(error, { reusedSocket: true }) : error);
+    });
     req.end(body);
   });
 }
