@@ -32,6 +32,14 @@ describe('runConfigCheck', () => {
     expect(errors).toEqual([]);
   });
 
+  it('checks the policy file the config names, with its locations', () => {
+    const file = path.join(dir, 'toolgate.json');
+    writeFileSync(file, JSON.stringify({ policy: 'policy.json', mcpServers: {} }));
+    writeFileSync(path.join(dir, 'policy.json'), '{"version": "1", "default": "sometimes"}');
+    expect(runConfigCheck(file, out)).toBe(1);
+    expect(errors).toEqual([`${path.join(dir, 'policy.json')}:1:29: $.default: expected one of: "allow", "deny"`]);
+  });
+
   it('counts one server in the singular and none without a list', () => {
     const one = path.join(dir, 'one.json');
     const none = path.join(dir, 'none.json');
