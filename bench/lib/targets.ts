@@ -4,9 +4,9 @@
  * - `direct`: the same kind of client, no gateway. A stdio server has exactly one client, the process that
  *   started it: N concurrent clients are one connection with N calls in flight. An HTTP server gets N sessions.
  * - `toolgate`: `toolgate start` in front of the server; N HTTP client sessions.
- * - `toolgate+pipeline`: the same with the pipeline on: the clients call with a grant's token, and the grant's
- *   policy decides every call and counts it against a limit (PIPELINE_POLICY). Audit is not wired into the
- *   gateway yet (lib/pending.ts).
+ * - `toolgate+pipeline`: the same with the pipeline on: the clients call with a grant's token, the grant's policy
+ *   decides every call and counts it against a limit (PIPELINE_POLICY), and audit records go to the state file.
+ *   (Audit cannot be switched off: plain `toolgate` writes records too, to an in-memory state database.)
  * - `mcp-proxy`: `mcp-proxy` (stdio → Streamable HTTP, all sessions multiplexed on one server process).
  * - `supergateway`: `supergateway --outputTransport streamableHttp --stateful` (one server process per session).
  *
@@ -269,7 +269,7 @@ async function toolgate(options: TargetOptions, pipeline: boolean): Promise<Targ
     pipeline
       ? {
           token: token!,
-          note: "toolgate+pipeline: calls carry a grant's token; its policy allows echo and big by name, denies the rest, and counts every call against a per-grant limit of 10^9 a second (state in a SQLite file); audit is not wired into the gateway yet",
+          note: "toolgate+pipeline: every call carries a grant's token; the grant's policy allows echo and big by name, denies the rest, and counts every call against a per-grant limit of 10^9 a second; audit records go to the SQLite state file. toolgate (pipeline off): no grant and no policy; audit cannot be switched off, so it writes records too, to an in-memory state database",
         }
       : {},
   );
