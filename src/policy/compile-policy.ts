@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseArgumentPath, type ArgumentPath } from './argument-path.js';
 import { compileCondition, type CompiledCondition, type ConditionSpec } from './condition.js';
+import { counterKeyBase } from './counter-key.js';
 import { PolicyError } from './policy-error.js';
 import {
   rateLimitCounter,
@@ -12,6 +13,7 @@ import {
   type ToolAction,
   type WindowName,
 } from './schema.js';
+import type { LimitCheck } from './sliding-window.js';
 import { parseToolKey, ToolKeyIndex, type ToolKey } from './tool-key.js';
 
 /** A limit ready to check. */
@@ -27,6 +29,36 @@ export interface CompiledLimit {
   /** The argument whose value is counted (a spend cap), or null to count calls. */
   readonly incrementFrom: ArgumentPath | null;
   readonly onDeny: string | null;
+}
+
+/**
+ * The limits of a call that count into one counter key: those with the same counter and scope (the key is the
+ * counter and the scope's id, so two limits share a key exactly when they share both). Built when the policy
+ * is compiled, so that decide() charges a call without grouping its limits again.
+ */
+export interface CompiledCharge {
+  readonly scope: LimitScope;
+  /** The key for a call without a grant (or session), and, with `:`, the start of every other: see counter-key.ts. */
+  readonly keyBase: string;
+  readonly keyHead: string;
+  /** The limit that gives the amount: the first. Limits that share a counter count the same unit (checked at load). */
+  readonly first: CompiledLimit;
+  /** In the order of the call's limits. */
+  readonly limits: readonly CompiledLimit[];
+  /** Each limit's position in ChargePlan.limits, to find the first limit a call would break. */
+  readonly positions: readonly number[];
+  /** The limits as a reservation names them; shared by every reservation of this charge (frozen). */
+  readonly checks: readonly LimitCheck[];
+}
+
+/** Every limit a call counts against, and the charges they make: one per counter key. */
+export interface ChargePlan {
+  /** The rule's limits (`limits`, then `rate_limit`), then `all_tools` limits: the order limits are checked in. */
+  readonly limits: readonly CompiledLimit[];
+  /** In the order of their first limit. */
+  readonly charges: readonly CompiledCharge[];
+  /** For each limit, the index of its charge. */
+  readonly chargeOf: readonly number[];
 }
 
 /** One `deny_if` entry. */
@@ -58,6 +90,8 @@ export interface CompiledToolRule {
   readonly approver: 'operator' | 'client';
   /** `limits` in order, then `rate_limit`. */
   readonly limits: readonly CompiledLimit[];
+  /** `limits`, then the policy's `all_tools` limits, grouped into charges. */
+  readonly charging: ChargePlan;
 }
 
 /**
@@ -73,6 +107,8 @@ export interface CompiledPolicy {
   readonly hidden: ToolKeyIndex<string>;
   readonly rules: ToolKeyIndex<CompiledToolRule>;
   readonly allToolsLimits: readonly CompiledLimit[];
+  /** `all_tools` limits grouped into charges: what a call no rule matches is charged. */
+  readonly allToolsCharging: ChargePlan;
   /** The longest window of any limit, 0 when there is none: how long a counter store must keep events. */
   readonly longestWindowMs: number;
   /** The document as written, deeply frozen. */
@@ -99,6 +135,10 @@ export function compilePolicy(document: unknown, file = '(policy)'): CompiledPol
 export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy {
   // Compiled conditions hold parts of the document (their values), so they are compiled from the frozen copy.
   const document = deepFreeze(structuredClone(written));
+  const allToolsLimits = (document.all_tools?.limits ?? []).map((limit, i) =>
+    compileLimit(limit, `/all_tools/limits/${i}`),
+  );
+  const allToolsCharging = chargePlanOf(allToolsLimits);
   const rules: Array<[ToolKey, CompiledToolRule]> = [];
   // Object.keys keeps the written order for every key that is not an array index, and globs never are, so
   // the order that breaks ties between globs is the order of the file.
@@ -133,12 +173,11 @@ export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy 
         }),
         approver: rule.approver ?? 'operator',
         limits,
+        // Most rules have no limits of their own: they share the policy's plan rather than build one each.
+        charging: limits.length === 0 ? allToolsCharging : chargePlanOf([...limits, ...allToolsLimits]),
       }),
     ]);
   }
-  const allToolsLimits = (document.all_tools?.limits ?? []).map((limit, i) =>
-    compileLimit(limit, `/all_tools/limits/${i}`),
-  );
   const everyLimit = [...allToolsLimits, ...rules.flatMap(([, rule]) => rule.limits)];
   return freeze({
     revision: policyRevision(document),
@@ -147,6 +186,7 @@ export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy 
     hidden: freeze(new ToolKeyIndex((document.hide ?? []).map((text, i) => [toolKey(text), `/hide/${i}`] as const))),
     rules: freeze(new ToolKeyIndex(rules)),
     allToolsLimits: freeze(allToolsLimits),
+    allToolsCharging,
     longestWindowMs: Math.max(0, ...everyLimit.map((limit) => limit.windowMs)),
     document,
   });
@@ -177,6 +217,42 @@ function compileLimit(limit: LimitDocument | RateLimitDocument, rule: string, ra
     scope: limit.scope ?? 'grant',
     incrementFrom,
     onDeny: limit.on_deny ?? null,
+  });
+}
+
+/** Groups a call's limits by counter key, keeping their order. */
+export function chargePlanOf(limits: readonly CompiledLimit[]): ChargePlan {
+  const charges = new Map<
+    string,
+    { first: CompiledLimit; limits: CompiledLimit[]; positions: number[]; index: number }
+  >();
+  const chargeOf: number[] = [];
+  for (const [position, limit] of limits.entries()) {
+    const keyBase = counterKeyBase(limit.counter, limit.scope);
+    let charge = charges.get(keyBase);
+    if (charge === undefined) {
+      charges.set(keyBase, (charge = { first: limit, limits: [], positions: [], index: charges.size }));
+    }
+    charge.limits.push(limit);
+    charge.positions.push(position);
+    chargeOf.push(charge.index);
+  }
+  return freeze({
+    limits: freeze([...limits]),
+    charges: freeze(
+      [...charges].map(([keyBase, charge]) =>
+        freeze({
+          scope: charge.first.scope,
+          keyBase,
+          keyHead: `${keyBase}:`,
+          first: charge.first,
+          limits: freeze(charge.limits),
+          positions: freeze(charge.positions),
+          checks: freeze(charge.limits.map(({ rule, windowMs, max }) => freeze({ rule, windowMs, max }))),
+        }),
+      ),
+    ),
+    chargeOf: freeze(chargeOf),
   });
 }
 

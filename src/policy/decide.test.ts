@@ -255,6 +255,27 @@ describe('actions', () => {
     expect(decide(policy, input('wipe')).message).toBe('Tool "wipe" on server "srv" is not allowed by policy.');
   });
 
+  it('messages name tools and servers as JSON strings, whatever characters the names have', () => {
+    const open = policyOf({ default: 'allow' });
+    const names = [
+      'plain.tool-1/x',
+      'say "hi"',
+      'back\\slash',
+      'line\nbreak',
+      'tab\tx',
+      'del\u007f',
+      'café',
+      '日本',
+      '😀',
+    ];
+    for (const name of names) {
+      expect(decide(open, input(name, { serverId: name })).message).toBe(
+        `Tool ${JSON.stringify(name)} on server ${JSON.stringify(name)} is allowed by policy.`,
+      );
+    }
+    expect(decide(open, input('t', { serverId: '' })).message).toBe('Tool "t" is allowed by policy.');
+  });
+
   it('hide hides, by the rule’s action', () => {
     expect(decide(policy, input('purge'))).toMatchObject({ effect: 'hide', rule: '/tools/purge/action' });
     expect(isVisible(policy, 'srv', 'purge')).toBe(false);
@@ -522,6 +543,72 @@ describe('limits', () => {
     expect(counterKey('a', 'grant', { serverId: 's' })).toBe('a@grant');
   });
 
+  it('counter keys encode ids exactly as encodeURIComponent does, character by character', () => {
+    const ids = ['alice-laptop', "a-z_A.Z!0~9*'()", '', 'é', '日本', '😀', '%', 'a b/c?d#e&f=g+h'];
+    for (let unit = 0; unit < 0x100; unit++) ids.push(`x${String.fromCharCode(unit)}y`);
+    for (const id of ids) {
+      expect(counterKey('c', 'grant', { serverId: 's', grant: { id } })).toBe(`c@grant:${encodeURIComponent(id)}`);
+      expect(counterKey('c', 'session', { serverId: 's', sessionId: id })).toBe(`c@session:${encodeURIComponent(id)}`);
+      expect(counterKey('c', 'server', { serverId: id })).toBe(`c@server:${encodeURIComponent(id)}`);
+    }
+  });
+
+  it('limits on one counter with different scopes are charged separately', () => {
+    const policy = policyOf({
+      default: 'deny',
+      all_tools: { limits: [{ counter: 'c', window: 'minute', max: 9, scope: 'global' }] },
+      tools: { t: { limits: [{ counter: 'c', window: 'minute', max: 9 }] } },
+    });
+    expect(decide(policy, input('t'))).toMatchObject({
+      reservations: [
+        { counterKey: 'c@grant:alice-laptop', limits: [{ rule: '/tools/t/limits/0' }] },
+        { counterKey: 'c@global', limits: [{ rule: '/all_tools/limits/0' }] },
+      ],
+    });
+  });
+
+  it('the first limit broken is the first in the rule’s then all_tools’ order, whichever counter it is on', () => {
+    const policy = policyOf({
+      default: 'deny',
+      all_tools: { limits: [{ counter: 'x', window: 'minute', max: 1 }] },
+      tools: {
+        t: {
+          limits: [
+            { counter: 'x', window: 'minute', max: 10 },
+            { counter: 'y', window: 'minute', max: 1 },
+          ],
+        },
+      },
+    });
+    const counters = { events: () => [{ at: T0 - 30_000, amount: 1 }] };
+    // x is charged first, and all_tools' limit on x is broken, but the rule's limit on y comes before it.
+    expect(decide(policy, input('t', { counters }))).toMatchObject({
+      effect: 'deny',
+      cause: 'limit',
+      rule: '/tools/t/limits/1',
+      counterKey: 'y@grant:alice-laptop',
+      retryAfterMs: 30_000,
+    });
+  });
+
+  it('an amount the call cannot be charged refuses it, even when a limit before it is broken too', () => {
+    const policy = policyOf({
+      default: 'deny',
+      all_tools: { limits: [{ counter: 'spend', window: 'day', max: 100, increment_from: 'args.amount' }] },
+      tools: { t: { limits: [{ counter: 'calls', window: 'minute', max: 1 }] } },
+    });
+    const counters = { events: () => [{ at: T0 - 1000, amount: 1 }] };
+    expect(decide(policy, input('t', { counters }))).toMatchObject({
+      effect: 'deny',
+      cause: 'invalid_amount',
+      rule: '/all_tools/limits/0',
+    });
+    expect(decide(policy, input('t', { counters, arguments: { amount: 5 } }))).toMatchObject({
+      cause: 'limit',
+      rule: '/tools/t/limits/0',
+    });
+  });
+
   it('a spend cap adds up an argument, refuses calls it cannot read, and says when a call can never fit', () => {
     const policy = policyOf({
       default: 'deny',
@@ -643,7 +730,8 @@ describe('decide is pure', () => {
     const tools = (count: number) => {
       const entries: Record<string, object> = {};
       for (let i = 0; i < count; i++) entries[`tool_${i}`] = {};
-      for (let i = 0; i < 50; i++) entries[`family_${i}_*`] = { action: 'deny' };
+      // Two runs of `*`: the only globs the index tests with a RegExp (prefix and suffix globs need none).
+      for (let i = 0; i < 50; i++) entries[`family_${i}_*_*`] = { action: 'deny' };
       entries['srv:*'] = {};
       entries['*'] = { action: 'deny' };
       return entries;
@@ -652,21 +740,23 @@ describe('decide is pure', () => {
     const large = policyOf({ default: 'deny', tools: tools(10_000) });
     // Every way of running a RegExp (test, match, replace...) goes through its exec, by the spec.
     const exec = vi.spyOn(RegExp.prototype, 'exec');
-    const regexCalls = (policy: CompiledPolicy, tool: string): number => {
+    const regexCalls = (policy: CompiledPolicy, tool: string, serverId = 'srv'): number => {
       exec.mockClear();
-      decide(policy, input(tool));
+      decide(policy, input(tool, { serverId }));
       return exec.mock.calls.length;
     };
     expect(regexCalls(small, 'tool_7')).toBe(0);
     expect(regexCalls(large, 'tool_7')).toBe(0);
     expect(regexCalls(large, 'tool_9999')).toBe(0);
-    // A name only a glob matches tries the server's globs first, then the others by precedence: the count
-    // depends on the globs, never on the number of exact rules.
-    expect(regexCalls(small, 'unknown')).toBe(1);
-    expect(regexCalls(large, 'unknown')).toBe(1);
-    expect(regexCalls(large, 'unknown')).toBe(regexCalls(small, 'unknown'));
-    expect(regexCalls(large, 'family_3_x')).toBe(1);
-    expect(decide(large, input('family_3_x', { serverId: 'other' })).rule).toBe('/tools/family_3_*/action');
+    // A name only a glob matches tries only the globs whose literal prefix (or suffix) it has: the count
+    // depends on those globs, never on the number of rules.
+    expect(regexCalls(small, 'unknown')).toBe(0);
+    expect(regexCalls(large, 'unknown')).toBe(0);
+    expect(regexCalls(small, 'family_3_x_y', 'other')).toBe(1);
+    expect(regexCalls(large, 'family_3_x_y', 'other')).toBe(1);
+    expect(decide(large, input('family_3_x_y', { serverId: 'other' })).rule).toBe('/tools/family_3_*_*/action');
+    expect(decide(large, input('family_3_x', { serverId: 'other' })).rule).toBe('/tools/*/action');
+    expect(decide(large, input('family_3_x_y')).rule).toBe('/tools/srv:*');
     expect(decide(large, input('tool_9999')).rule).toBe('/tools/tool_9999');
   });
 });

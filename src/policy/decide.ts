@@ -1,15 +1,9 @@
 import { readArgumentPath } from './argument-path.js';
-import type { CompiledLimit, CompiledPolicy, CompiledToolRule } from './compile-policy.js';
+import type { ChargePlan, CompiledLimit, CompiledPolicy, CompiledToolRule } from './compile-policy.js';
 import { describeCondition, evaluateCondition, type CompiledCondition } from './condition.js';
+import { counterKeyOf } from './counter-key.js';
 import type { LimitScope } from './schema.js';
-import {
-  retryAfterMs,
-  usedIn,
-  type CounterView,
-  type LimitCheck,
-  type Reservation,
-  type WindowEvent,
-} from './sliding-window.js';
+import { retryAfterMs, usedIn, type CounterView, type Reservation } from './sliding-window.js';
 
 /**
  * The policy decision: pure. decide() reads its two arguments and nothing else (no clock, store or network),
@@ -189,71 +183,93 @@ export function isVisible(policy: CompiledPolicy | null, serverId: string, tool:
  * counters share a key. A call without a grant (or session) counts in `name@grant` (`name@session`), one
  * counter shared by every such call: stricter, never looser.
  */
-export function counterKey(
-  counter: string,
-  scope: LimitScope,
-  call: Pick<DecisionInput, 'serverId' | 'grant' | 'sessionId'>,
-): string {
-  const name = encodeURIComponent(counter);
-  switch (scope) {
-    case 'grant':
-      return call.grant === undefined ? `${name}@grant` : `${name}@grant:${encodeURIComponent(call.grant.id)}`;
-    case 'session':
-      return call.sessionId === undefined ? `${name}@session` : `${name}@session:${encodeURIComponent(call.sessionId)}`;
-    case 'server':
-      return `${name}@server:${encodeURIComponent(call.serverId)}`;
-    case 'global':
-      return `${name}@global`;
-  }
-}
+export { counterKey } from './counter-key.js';
 
-/** The decision the policy makes when enforced: steps 2 to 8 of decide. */
+/** The arguments of a call that gives none: conditions and spend caps read an empty object. */
+const NO_ARGUMENTS: unknown = Object.freeze({});
+
+/**
+ * The decision the policy makes when enforced: steps 2 to 8 of decide.
+ *
+ * This runs on every tool call, so it is written to allocate little on the way to an allow: a message that
+ * names the tool is built only for the decision returned (a refusal's text never for a call that is allowed),
+ * each decision is one object literal rather than spreads of a shared base, and limits are charged from the
+ * plan compiled with the policy (chargeCall).
+ */
 function evaluate(policy: CompiledPolicy, input: DecisionInput): EnforcedDecision {
-  const base = { serverId: input.serverId, tool: input.tool, policyRevision: policy.revision };
-  const tool = toolRef(input);
-  const rule = policy.rules.find(input.serverId, input.tool);
+  const { serverId, tool } = input;
+  const policyRevision = policy.revision;
+  const rule = policy.rules.find(serverId, tool);
 
-  const hiddenBy = hidingRule(policy, input.serverId, input.tool, rule);
+  const hiddenBy = hidingRule(policy, serverId, tool, rule);
   if (hiddenBy !== null) {
-    return { ...base, effect: 'hide', shadow: false, rule: hiddenBy, message: `Tool ${tool} is hidden by policy.` };
+    const message = `Tool ${toolRef(input)} is hidden by policy.`;
+    return { serverId, tool, policyRevision, effect: 'hide', shadow: false, rule: hiddenBy, message };
   }
   if (rule === undefined && policy.default === 'deny') {
-    const message = `Tool ${tool} is not allowed by policy (default deny).`;
-    return { ...base, effect: 'deny', shadow: false, cause: 'default_deny', rule: RuleSentinel.DefaultDeny, message };
+    const message = `Tool ${toolRef(input)} is not allowed by policy (default deny).`;
+    return denial(input, policyRevision, 'default_deny', RuleSentinel.DefaultDeny, message);
   }
   if (rule?.action === 'deny') {
-    const message = rule.reason ?? `Tool ${tool} is not allowed by policy.`;
-    return { ...base, effect: 'deny', shadow: false, cause: 'action', rule: `${rule.rule}/action`, message };
+    const message = rule.reason ?? `Tool ${toolRef(input)} is not allowed by policy.`;
+    return denial(input, policyRevision, 'action', `${rule.rule}/action`, message);
   }
+  const args = input.arguments ?? NO_ARGUMENTS;
   if (rule !== undefined) {
-    const denial = checkConditions(rule, input.arguments ?? {}, tool);
-    if (denial !== undefined) return { ...base, effect: 'deny', shadow: false, ...denial };
+    const refused = checkConditions(rule, args, input);
+    if (refused !== undefined) return denial(input, policyRevision, refused.cause, refused.rule, refused.message);
   }
-  const charges = chargeLimits(policy, rule, input, base, tool);
-  if ('denial' in charges) return charges.denial;
-  const approval = rule === undefined ? undefined : approvalNeeded(rule, input.arguments ?? {}, tool);
-  if (approval !== undefined && 'cause' in approval) return { ...base, effect: 'deny', shadow: false, ...approval };
+  const charged = chargeCall(rule === undefined ? policy.allToolsCharging : rule.charging, input, args, policyRevision);
+  if ('effect' in charged) return charged;
+  const approval = rule === undefined ? undefined : approvalNeeded(rule, args, input);
+  if (approval !== undefined && 'cause' in approval) {
+    return denial(input, policyRevision, approval.cause, approval.rule, approval.message);
+  }
   if (approval !== undefined) {
     // Checked after conditions and limits: a person is never asked to approve a call the policy would refuse
     // anyway, and an approved call still counts against its limits.
     return {
-      ...base,
+      serverId,
+      tool,
+      policyRevision,
       effect: 'require_approval',
       shadow: false,
       rule: approval.rule,
-      message: `${approval.reason === null ? '' : `${approval.reason} `}Tool ${tool} needs a person's approval.`,
+      message: `${approval.reason === null ? '' : `${approval.reason} `}Tool ${toolRef(input)} needs a person's approval.`,
       reason: approval.reason,
       approver: rule!.approver,
-      reservations: charges.reservations,
+      reservations: charged,
     };
   }
   return {
-    ...base,
+    serverId,
+    tool,
+    policyRevision,
     effect: 'allow',
     shadow: false,
-    rule: rule?.rule ?? '',
-    message: `Tool ${tool} is allowed by policy.`,
-    reservations: charges.reservations,
+    rule: rule === undefined ? '' : rule.rule,
+    message: `Tool ${toolRef(input)} is allowed by policy.`,
+    reservations: charged,
+  };
+}
+
+/** A DenyDecision, written out whole: every denial has this one shape (keys in this order). */
+function denial(
+  input: DecisionInput,
+  policyRevision: string,
+  cause: DenyCause,
+  rule: string,
+  message: string,
+): DenyDecision {
+  return {
+    serverId: input.serverId,
+    tool: input.tool,
+    policyRevision,
+    effect: 'deny',
+    shadow: false,
+    cause,
+    rule,
+    message,
   };
 }
 
@@ -280,13 +296,13 @@ function hidingRule(
 function approvalNeeded(
   rule: CompiledToolRule,
   args: unknown,
-  tool: string,
+  call: ToolOfCall,
 ): { rule: string; reason: string | null } | ConditionDenial | undefined {
   if (rule.action === 'require_approval') return { rule: `${rule.rule}/action`, reason: rule.reason };
   for (const entry of rule.requireApprovalIf) {
     const verdict = entryHolds(entry.conditions, args);
     if (verdict === false) continue;
-    if (verdict !== true) return conditionError(verdict.condition, verdict.message, tool);
+    if (verdict !== true) return conditionError(verdict.condition, verdict.message, call);
     return { rule: entry.rule, reason: entry.reason };
   }
   return undefined;
@@ -298,28 +314,31 @@ type ConditionDenial = {
   readonly message: string;
 };
 
+/** What messages need to name a tool: its name and server (toolRef). */
+type ToolOfCall = Pick<DecisionInput, 'serverId' | 'tool'>;
+
 /** `require` then `deny_if`, in the order written; the first denial wins. */
-function checkConditions(rule: CompiledToolRule, args: unknown, tool: string): ConditionDenial | undefined {
+function checkConditions(rule: CompiledToolRule, args: unknown, call: ToolOfCall): ConditionDenial | undefined {
   for (const condition of rule.require) {
     const outcome = evaluateCondition(condition, args);
-    if (outcome.kind === 'error') return conditionError(condition, outcome.message, tool);
+    if (outcome.kind === 'error') return conditionError(condition, outcome.message, call);
     if (outcome.kind === 'fails') {
       return {
         cause: 'require',
         rule: condition.rule,
-        message: `Tool ${tool} was refused by policy: it requires that ${describeCondition(condition)}.`,
+        message: `Tool ${toolRef(call)} was refused by policy: it requires that ${describeCondition(condition)}.`,
       };
     }
   }
   for (const entry of rule.denyIf) {
     const verdict = entryHolds(entry.conditions, args);
     if (verdict === false) continue;
-    if (verdict !== true) return conditionError(verdict.condition, verdict.message, tool);
+    if (verdict !== true) return conditionError(verdict.condition, verdict.message, call);
     const why = entry.conditions.map(describeCondition).join(' and ');
     return {
       cause: 'deny_if',
       rule: entry.rule,
-      message: entry.onDeny ?? `Tool ${tool} was refused by policy${why === '' ? '' : `: ${why}`}.`,
+      message: entry.onDeny ?? `Tool ${toolRef(call)} was refused by policy${why === '' ? '' : `: ${why}`}.`,
     };
   }
   return undefined;
@@ -343,99 +362,84 @@ function entryHolds(
   return error ?? true;
 }
 
-function conditionError(condition: CompiledCondition, problem: string, tool: string): ConditionDenial {
+function conditionError(condition: CompiledCondition, problem: string, call: ToolOfCall): ConditionDenial {
   return {
     cause: 'condition_error',
     rule: condition.rule,
-    message: `Tool ${tool} was refused by policy: ${problem}, so the call cannot be checked.`,
+    message: `Tool ${toolRef(call)} was refused by policy: ${problem}, so the call cannot be checked.`,
   };
 }
-
-interface Charge {
-  readonly counterKey: string;
-  readonly amount: number;
-  readonly limits: LimitCheck[];
-}
-
-type DecisionBaseFields = Pick<DecisionBase, 'serverId' | 'tool' | 'policyRevision'>;
-
-type ChargeOutcome =
-  { readonly reservations: readonly Reservation[] } | { readonly denial: DenyDecision | LimitDenyDecision };
 
 /**
- * The charges of a call: one per counter key, with every limit on that key. Limits that name one counter
- * count into one key, so a call charges a shared counter once, not once per limit.
+ * Charges a call: one reservation per counter key (a plan's charge), with every limit on that key, so a call
+ * charges a shared counter once, not once per limit. The plan was grouped when the policy was compiled, and
+ * the reservations name the charge's frozen limit list, so a call that breaks no limit allocates its counter
+ * keys and reservations and nothing else. Returns the reservations, or the refusal: an amount the call cannot
+ * be charged (which wins over a broken limit), else the first limit the call would break, in the plan's order.
  */
-function chargeLimits(
-  policy: CompiledPolicy,
-  rule: CompiledToolRule | undefined,
+function chargeCall(
+  plan: ChargePlan,
   input: DecisionInput,
-  base: DecisionBaseFields,
-  tool: string,
-): ChargeOutcome {
-  const limits = rule === undefined ? policy.allToolsLimits : [...rule.limits, ...policy.allToolsLimits];
-  if (limits.length === 0) return { reservations: [] };
-
-  const charges = new Map<string, Charge>();
-  const chargeOf: Charge[] = [];
-  for (const limit of limits) {
-    const key = counterKey(limit.counter, limit.scope, input);
-    let charge = charges.get(key);
-    if (charge === undefined) {
-      // Limits sharing a counter count the same unit (checked at load), so the first one gives the amount.
-      const amount = amountOf(limit, input.arguments ?? {});
-      if (typeof amount === 'string') {
-        return {
-          denial: {
-            ...base,
-            effect: 'deny',
-            shadow: false,
-            cause: 'invalid_amount',
-            rule: limit.rule,
-            message: `Tool ${tool} was refused by policy: ${amount}.`,
-          },
-        };
-      }
-      charges.set(key, (charge = { counterKey: key, amount, limits: [] }));
+  args: unknown,
+  policyRevision: string,
+): Reservation[] | DenyDecision | LimitDenyDecision {
+  const reservations: Reservation[] = [];
+  // The position, in plan.limits, of the first limit the call would break; -1 while none is.
+  let broken = -1;
+  for (const charge of plan.charges) {
+    const amount = amountOf(charge.first, args);
+    if (typeof amount === 'string') {
+      const message = `Tool ${toolRef(input)} was refused by policy: ${amount}.`;
+      return denial(input, policyRevision, 'invalid_amount', charge.first.rule, message);
     }
-    charge.limits.push({ rule: limit.rule, windowMs: limit.windowMs, max: limit.max });
-    chargeOf.push(charge);
+    const counterKey = counterKeyOf(charge.keyBase, charge.keyHead, charge.scope, input);
+    const events = input.counters.events(counterKey);
+    for (let i = 0; i < charge.limits.length; i++) {
+      const limit = charge.limits[i] as CompiledLimit;
+      if (usedIn(events, input.now, limit.windowMs) + amount > limit.max) {
+        const position = charge.positions[i] as number;
+        if (broken === -1 || position < broken) broken = position;
+        // A charge's limits are in plan order: the rest of them come after this one.
+        break;
+      }
+    }
+    reservations.push({ counterKey, amount, limits: charge.checks });
   }
+  if (broken === -1) return reservations;
+  return limitDenial(plan, reservations, broken, input, policyRevision);
+}
 
-  const events = new Map<string, readonly WindowEvent[]>();
-  const eventsOf = (key: string): readonly WindowEvent[] => {
-    let list = events.get(key);
-    if (list === undefined) events.set(key, (list = input.counters.events(key)));
-    return list;
-  };
-  // The first limit the call would break, in the order rule limits then all_tools limits.
-  const broken = limits.findIndex((limit, i) => {
-    const charge = chargeOf[i] as Charge;
-    return usedIn(eventsOf(charge.counterKey), input.now, limit.windowMs) + charge.amount > limit.max;
-  });
-  if (broken === -1) return { reservations: [...charges.values()] };
-
+/** The refusal of a call that would break the limit at `broken` (a position in plan.limits). */
+function limitDenial(
+  plan: ChargePlan,
+  reservations: readonly Reservation[],
+  broken: number,
+  input: DecisionInput,
+  policyRevision: string,
+): LimitDenyDecision {
   // Each limit, once it lets the call through, keeps doing so (events only leave the window), so the call
   // fits every limit at the latest of their times.
   let wait: number | null = 0;
-  for (const [i, limit] of limits.entries()) {
-    const charge = chargeOf[i] as Charge;
-    const each = retryAfterMs(eventsOf(charge.counterKey), input.now, limit, charge.amount);
-    wait = each === null || wait === null ? null : Math.max(wait, each);
+  for (const [c, charge] of plan.charges.entries()) {
+    const { counterKey, amount } = reservations[c] as Reservation;
+    const events = input.counters.events(counterKey);
+    for (const limit of charge.limits) {
+      const each = retryAfterMs(events, input.now, limit, amount);
+      wait = each === null || wait === null ? null : Math.max(wait, each);
+    }
   }
-  const limit = limits[broken] as CompiledLimit;
-  const counterKeyOfLimit = (chargeOf[broken] as Charge).counterKey;
+  const limit = plan.limits[broken] as CompiledLimit;
   return {
-    denial: {
-      ...base,
-      effect: 'deny',
-      shadow: false,
-      cause: 'limit',
-      rule: limit.rule,
-      counterKey: counterKeyOfLimit,
-      retryAfterMs: wait,
-      message: limitMessage(limit, tool, wait),
-    },
+    serverId: input.serverId,
+    tool: input.tool,
+    policyRevision,
+    effect: 'deny',
+    shadow: false,
+    cause: 'limit',
+    rule: limit.rule,
+    counterKey: (reservations[plan.chargeOf[broken] as number] as Reservation).counterKey,
+    retryAfterMs: wait,
+    message: limitMessage(limit, toolRef(input), wait),
   };
 }
 
@@ -509,8 +513,18 @@ const VERB: Record<Exclude<EnforcedDecision, AllowDecision>['effect'], string> =
 };
 
 /** `"tool" on server "id"`, the way messages name a tool. */
-function toolRef(input: Pick<DecisionInput, 'serverId' | 'tool'>): string {
-  return input.serverId === ''
-    ? JSON.stringify(input.tool)
-    : `${JSON.stringify(input.tool)} on server ${JSON.stringify(input.serverId)}`;
+function toolRef(call: ToolOfCall): string {
+  return call.serverId === '' ? quote(call.tool) : `${quote(call.tool)} on server ${quote(call.serverId)}`;
+}
+
+/**
+ * JSON.stringify of a string, without its cost for the names nearly every tool and server has: printable ASCII
+ * other than `"` and `\`, which JSON writes unchanged between quotes.
+ */
+function quote(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c) return JSON.stringify(text);
+  }
+  return `"${text}"`;
 }

@@ -103,8 +103,135 @@ describe('ToolKeyIndex', () => {
     expect(twice.find('s', 'x')).toBe('first');
   });
 
+  it('among globs, precedence holds across the prefix and suffix buckets of the index', () => {
+    // Same literal count, one indexed by its prefix and one by its suffix: the first written wins, either way.
+    expect(index('ab*', '*bc').find('s', 'abc')).toBe('ab*');
+    expect(index('*bc', 'ab*').find('s', 'abc')).toBe('*bc');
+    // Same literal count, prefixes of different lengths along one name.
+    expect(index('a*cd', 'abc*').find('s', 'abcd')).toBe('a*cd');
+    expect(index('abc*', 'a*cd').find('s', 'abcd')).toBe('abc*');
+    // More literal characters win wherever they are: a short prefix with a long suffix, a suffix glob, `*x*`.
+    expect(index('abc*', 'a*bcde').find('s', 'abcde')).toBe('a*bcde');
+    expect(index('ab*', '*bcde').find('s', 'abcde')).toBe('*bcde');
+    expect(index('a*', '*b*c*').find('s', 'abc')).toBe('*b*c*');
+    expect(index('*b*', 'a*').find('s', 'abc')).toBe('*b*');
+    expect(index('a*', '*b*').find('s', 'abc')).toBe('a*');
+    // `*` alone loses to any glob with a literal character, and is the last resort for every name.
+    expect(index('*', '*c').find('s', 'abc')).toBe('*c');
+    expect(index('*', 'x*').find('s', 'abc')).toBe('*');
+    expect(index('*').find('s', '')).toBe('*');
+    // A glob whose prefix is the whole name matches it (`*` matches no characters), one whose parts overlap does not.
+    expect(index('*', 'abc*').find('s', 'abc')).toBe('abc*');
+    expect(index('*', '*abc').find('s', 'abc')).toBe('*abc');
+    expect(index('*', 'ab*ba').find('s', 'aba')).toBe('*');
+    expect(index('*', 'ab*ba').find('s', 'abba')).toBe('ab*ba');
+    // A glob in a bucket the name reaches, whose other parts do not match, gives way to a less literal one.
+    expect(index('a*', 'a*z', 'a*b*z').find('s', 'abc')).toBe('a*');
+  });
+
+  it('server-qualified globs keep their own precedence, and beat every glob on any server', () => {
+    const all = index('create_*', '*_issue', 'github:create_*', 'github:*_issue', 'github:*', 'gitlab:create_issue*');
+    expect(all.find('github', 'create_issue')).toBe('github:create_*');
+    expect(all.find('github', 'close_issue')).toBe('github:*_issue');
+    expect(all.find('github', 'list')).toBe('github:*');
+    expect(all.find('gitlab', 'create_issue')).toBe('gitlab:create_issue*');
+    expect(all.find('gitlab', 'create_pr')).toBe('create_*');
+    expect(all.find('gitea', 'create_issue')).toBe('create_*');
+    expect(all.find('gitea', 'close_issue')).toBe('*_issue');
+    expect(all.find('gitea', 'list')).toBeUndefined();
+    // Same literal count on one server, one indexed by prefix, one by suffix: the first written wins.
+    expect(index('github:*_issue', 'github:create*').find('github', 'create_issue')).toBe('github:*_issue');
+    expect(index('github:create*', 'github:*_issue').find('github', 'create_issue')).toBe('github:create*');
+  });
+
+  it('finds what the documented precedence picks, for any keys and names', () => {
+    // The definition, by brute force: every key that matches, best rank, then most literal, then first written.
+    const reference = (texts: readonly string[], serverId: string, tool: string): string | undefined => {
+      const matching = texts
+        .map((text, order) => ({ key: key(text), order }))
+        .filter(({ key }) => (key.serverId === null || key.serverId === serverId) && globToRegExp(key.tool).test(tool))
+        .sort((a, b) => a.key.rank - b.key.rank || b.key.literalLength - a.key.literalLength || a.order - b.order);
+      return matching[0]?.key.text;
+    };
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const word = (alphabet: string, max: number) => {
+      let text = '';
+      for (let length = random(max + 1); length > 0; length--) text += alphabet[random(alphabet.length)];
+      return text;
+    };
+    for (let round = 0; round < 300; round++) {
+      const texts: string[] = [];
+      for (let count = 1 + random(12); count > 0; count--) {
+        const tool = word('ab*', 5) || '*';
+        const server = ['', '', 's1:', 's2:'][random(4)];
+        texts.push(`${server}${tool}`);
+      }
+      const built = index(...new Set(texts));
+      for (let probe = 0; probe < 20; probe++) {
+        const serverId = ['s1', 's2', 's3'][random(3)] as string;
+        const tool = word('ab', 6);
+        expect(built.find(serverId, tool), `${JSON.stringify([...new Set(texts)])} ${serverId}:${tool}`).toBe(
+          reference([...new Set(texts)], serverId, tool),
+        );
+      }
+    }
+  });
+
   it('knows when it is empty', () => {
     expect(index().isEmpty).toBe(true);
     expect(index('s:*').isEmpty).toBe(false);
+  });
+});
+
+describe('ToolKeyIndex lookups cost the same for 10 or 10,000 keys', () => {
+  /** An index that counts the globs a lookup tries: each try runs the glob's matcher once. */
+  class CountingIndex extends ToolKeyIndex<string> {
+    static tries = 0;
+    protected override globMatcher(glob: string): (tool: string) => boolean {
+      const matches = super.globMatcher(glob);
+      return (tool) => {
+        CountingIndex.tries++;
+        return matches(tool);
+      };
+    }
+  }
+
+  /** The keys of bench/lib/decisions.ts's policyOf: nine in ten exact names, one in ten globs of varied length. */
+  const keysOf = (rules: number): string[] => {
+    const globs = Math.max(1, Math.round(rules / 10));
+    const texts: string[] = [];
+    for (let i = 0; i < rules - globs; i++) texts.push(`tool_${i}`);
+    for (let g = 0; g < globs; g++) texts.push(`g${g}_${'x'.repeat(g % 4)}*`);
+    return texts;
+  };
+  const small = new CountingIndex(keysOf(10).map((text) => [key(text), text] as const));
+  const large = new CountingIndex(keysOf(10_000).map((text) => [key(text), text] as const));
+  const tries = (index: CountingIndex, tool: string): number => {
+    CountingIndex.tries = 0;
+    index.find('bench', tool);
+    return CountingIndex.tries;
+  };
+
+  it('an exact name tries no glob', () => {
+    expect(small.find('bench', 'tool_1')).toBe('tool_1');
+    expect(tries(small, 'tool_1')).toBe(0);
+    expect(tries(large, 'tool_1')).toBe(0);
+    expect(tries(large, 'tool_8999')).toBe(0);
+  });
+
+  it('a name only globs match tries the globs on its prefix, not every glob', () => {
+    expect(large.find('bench', 'g0_call')).toBe('g0_*');
+    expect(large.find('bench', 'g999_xxxcall')).toBe('g999_xxx*');
+    expect(tries(small, 'g0_call')).toBe(1);
+    expect(tries(large, 'g0_call')).toBe(1);
+    expect(tries(large, 'g999_xxxcall')).toBe(1);
+    // 1,000 globs, and a name that reaches none of their prefixes tries none.
+    expect(large.find('bench', 'unlisted_1')).toBeUndefined();
+    expect(tries(small, 'unlisted_1')).toBe(0);
+    expect(tries(large, 'unlisted_1')).toBe(0);
   });
 });

@@ -74,66 +74,192 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
+/** A glob ready to be tried: its value, what ranks it among matching globs, and its test. */
 interface GlobEntry<T> {
-  readonly regex: RegExp;
   readonly value: T;
+  /** Characters other than `*`: more wins. */
+  readonly literalLength: number;
+  /** Position among the index's globs as written: earlier wins between globs of one literal length. */
+  readonly order: number;
+  readonly matches: (tool: string) => boolean;
 }
 
 /**
  * Finds the most specific key that matches a tool. Exact keys are in Maps, so a lookup by exact name costs
- * the same however many keys the policy has, and globs are only tried when no exact key matches; globs are
- * compiled once and kept in the order they are tried (most literal characters first, then the order written).
+ * the same however many keys the policy has, and globs are only tried when no exact key matches.
+ *
+ * Globs are in tries keyed by their literal prefix (the characters before the first `*`), so a lookup walks
+ * the tool's name once and tries only the globs whose prefix the name starts with, not every glob of the
+ * policy: its cost depends on the name's length and on how many globs share a prefix of it, not on how many
+ * globs there are. Globs that start with `*` have no prefix; they are in a second trie keyed by their literal
+ * suffix, walked from the end of the name, and those with neither (`*`, `*x*`) sit at its root and are tried
+ * on every lookup.
  */
 export class ToolKeyIndex<T> {
   private readonly exactByServer = new Map<string, Map<string, T>>();
   private readonly exact = new Map<string, T>();
-  private readonly globsByServer = new Map<string, GlobEntry<T>[]>();
-  private readonly globs: GlobEntry<T>[] = [];
+  private readonly globsByServer = new Map<string, GlobIndex<T>>();
+  private readonly globs: GlobIndex<T>;
+  private readonly empty: boolean;
 
   /**
    * @param entries in declaration order, which breaks ties between globs; when two entries have the same
    *   key (possible in `hide`), the first is kept.
    */
   constructor(entries: Iterable<readonly [ToolKey, T]>) {
-    const pending: Array<{ key: ToolKey; value: T; order: number }> = [];
-    let order = 0;
+    const globs: Array<{ key: ToolKey; entry: GlobEntry<T> }> = [];
     for (const [key, value] of entries) {
       if (!key.isGlob) {
         const map = key.serverId === null ? this.exact : mapFor(this.exactByServer, key.serverId);
         if (!map.has(key.tool)) map.set(key.tool, value);
       } else {
-        pending.push({ key, value, order: order++ });
+        const entry = {
+          value,
+          literalLength: key.literalLength,
+          order: globs.length,
+          matches: this.globMatcher(key.tool),
+        };
+        globs.push({ key, entry });
       }
     }
-    pending.sort((a, b) => b.key.literalLength - a.key.literalLength || a.order - b.order);
-    for (const { key, value } of pending) {
-      const list = key.serverId === null ? this.globs : listFor(this.globsByServer, key.serverId);
-      list.push({ regex: globToRegExp(key.tool), value });
+    this.globs = new GlobIndex(
+      globs.filter(({ key }) => key.serverId === null).map(({ key, entry }) => [key.tool, entry]),
+    );
+    const byServer = new Map<string, Array<[string, GlobEntry<T>]>>();
+    for (const { key, entry } of globs) {
+      if (key.serverId !== null) listFor(byServer, key.serverId).push([key.tool, entry]);
     }
+    for (const [serverId, list] of byServer) this.globsByServer.set(serverId, new GlobIndex(list));
+    this.empty = this.exact.size === 0 && this.exactByServer.size === 0 && globs.length === 0;
   }
 
   /** The value of the most specific matching key, or undefined when none matches. */
   find(serverId: string, tool: string): T | undefined {
+    // Most `hide` lists are empty, and decide looks in them on every call.
+    if (this.empty) return undefined;
     return (
       this.exactByServer.get(serverId)?.get(tool) ??
       this.exact.get(tool) ??
-      firstMatch(this.globsByServer.get(serverId), tool) ??
-      firstMatch(this.globs, tool)
+      this.globsByServer.get(serverId)?.find(tool) ??
+      this.globs.find(tool)
     );
   }
 
   /** True when the index has no keys at all. */
   get isEmpty(): boolean {
-    return (
-      this.exact.size === 0 && this.exactByServer.size === 0 && this.globs.length === 0 && this.globsByServer.size === 0
-    );
+    return this.empty;
+  }
+
+  /**
+   * The test of one glob on a whole tool name. Called once per glob, when the index is built; a test may
+   * override it to count how many globs a lookup tries.
+   */
+  protected globMatcher(glob: string): (tool: string) => boolean {
+    const first = glob.indexOf('*');
+    const last = glob.lastIndexOf('*');
+    if (/^\**$/.test(glob.slice(first, last + 1))) {
+      // One run of `*` (`delete_*`, `*_issue`, `read_*_v2`, `*`): a prefix and a suffix, no RegExp needed.
+      const prefix = glob.slice(0, first);
+      const suffix = glob.slice(last + 1);
+      const shortest = prefix.length + suffix.length;
+      return (tool) => tool.length >= shortest && tool.startsWith(prefix) && tool.endsWith(suffix);
+    }
+    const regex = globToRegExp(glob);
+    return (tool) => regex.test(tool);
   }
 }
 
-function firstMatch<T>(list: readonly GlobEntry<T>[] | undefined, tool: string): T | undefined {
-  if (list === undefined) return undefined;
-  for (const entry of list) if (entry.regex.test(tool)) return entry.value;
-  return undefined;
+/**
+ * The globs of one rank (server-qualified, or on every server), by literal prefix and, for those that start
+ * with `*`, by literal suffix. find returns the glob that the documented order picks among all that match:
+ * most literal characters, then first written.
+ */
+class GlobIndex<T> {
+  private readonly byPrefix = new GlobTrie<T>(false);
+  private readonly bySuffix = new GlobTrie<T>(true);
+
+  constructor(globs: Iterable<readonly [string, GlobEntry<T>]>) {
+    for (const [glob, entry] of globs) {
+      const prefix = glob.slice(0, glob.indexOf('*'));
+      if (prefix !== '') this.byPrefix.add(prefix, entry);
+      else this.bySuffix.add(glob.slice(glob.lastIndexOf('*') + 1), entry);
+    }
+    this.byPrefix.sort();
+    this.bySuffix.sort();
+  }
+
+  find(tool: string): T | undefined {
+    return this.bySuffix.best(tool, this.byPrefix.best(tool, undefined))?.value;
+  }
+}
+
+interface TrieNode<T> {
+  /** By the next UTF-16 code unit of the literal (as a RegExp without `u` compares them); null for a leaf. */
+  children: Map<number, TrieNode<T>> | null;
+  /** The globs whose literal prefix (or suffix) ends at this node, best first. */
+  readonly globs: GlobEntry<T>[];
+}
+
+/** Globs by a literal part of their name: the prefix, or the suffix (read from the end, when `fromEnd`). */
+class GlobTrie<T> {
+  private readonly root: TrieNode<T> = { children: null, globs: [] };
+
+  constructor(private readonly fromEnd: boolean) {}
+
+  add(literal: string, entry: GlobEntry<T>): void {
+    let node = this.root;
+    for (let i = 0; i < literal.length; i++) {
+      const unit = literal.charCodeAt(this.fromEnd ? literal.length - 1 - i : i);
+      node.children ??= new Map();
+      let child = node.children.get(unit);
+      if (child === undefined) node.children.set(unit, (child = { children: null, globs: [] }));
+      node = child;
+    }
+    node.globs.push(entry);
+  }
+
+  /** Puts each node's globs best first, so a lookup can stop at the first that matches. */
+  sort(): void {
+    const pending = [this.root];
+    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+      node.globs.sort((a, b) => b.literalLength - a.literalLength || a.order - b.order);
+      if (node.children !== null) pending.push(...node.children.values());
+    }
+  }
+
+  /**
+   * The best glob that matches `tool`, among those of the nodes along its name and `best` (the best found
+   * elsewhere so far). Only globs that would beat the best so far are tried.
+   */
+  best(tool: string, best: GlobEntry<T> | undefined): GlobEntry<T> | undefined {
+    let node: TrieNode<T> | undefined = this.root;
+    const length = tool.length;
+    for (let i = 0; ; i++) {
+      best = bestOf(node.globs, tool, best);
+      if (i === length || node.children === null) return best;
+      node = node.children.get(tool.charCodeAt(this.fromEnd ? length - 1 - i : i));
+      if (node === undefined) return best;
+    }
+  }
+}
+
+/** Whether `a` wins over `b` when both match: more literal characters, then written first. */
+function better<T>(a: GlobEntry<T>, b: GlobEntry<T>): boolean {
+  return a.literalLength > b.literalLength || (a.literalLength === b.literalLength && a.order < b.order);
+}
+
+/** The first glob of a best-first list that beats `best` and matches, or `best`. */
+function bestOf<T>(
+  globs: readonly GlobEntry<T>[],
+  tool: string,
+  best: GlobEntry<T> | undefined,
+): GlobEntry<T> | undefined {
+  for (const entry of globs) {
+    // The list is best first: once one cannot beat `best`, none after it can.
+    if (best !== undefined && !better(entry, best)) return best;
+    if (entry.matches(tool)) return entry;
+  }
+  return best;
 }
 
 function mapFor<T>(maps: Map<string, Map<string, T>>, serverId: string): Map<string, T> {
@@ -142,7 +268,7 @@ function mapFor<T>(maps: Map<string, Map<string, T>>, serverId: string): Map<str
   return map;
 }
 
-function listFor<T>(lists: Map<string, GlobEntry<T>[]>, serverId: string): GlobEntry<T>[] {
+function listFor<T>(lists: Map<string, T[]>, serverId: string): T[] {
   let list = lists.get(serverId);
   if (list === undefined) lists.set(serverId, (list = []));
   return list;
