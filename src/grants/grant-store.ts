@@ -55,9 +55,14 @@ interface GrantRow {
 /** Grants in the embedded SQLite state database. */
 export class SqliteGrantStore implements GrantStore {
   readonly #db: StateDb;
+  // The gateway reads these on every request: prepared once, not per call.
+  readonly #byId;
+  readonly #anyActive;
 
   constructor(db: StateDb) {
     this.#db = db;
+    this.#byId = db.prepare<[string], GrantRow>('SELECT * FROM grants WHERE id = ? AND revoked_at IS NULL');
+    this.#anyActive = db.prepare('SELECT 1 FROM grants WHERE revoked_at IS NULL LIMIT 1');
   }
 
   async create(grant: NewGrant, now: number): Promise<GrantWithToken> {
@@ -101,14 +106,12 @@ export class SqliteGrantStore implements GrantStore {
   async authenticate(token: string): Promise<Grant | undefined> {
     const parsed = parseToken(token);
     if (!parsed) return undefined;
-    const row = this.#db
-      .prepare<[string], GrantRow>('SELECT * FROM grants WHERE id = ? AND revoked_at IS NULL')
-      .get(parsed.grantId);
+    const row = this.#byId.get(parsed.grantId);
     return row && secretMatches(parsed.secret, row.secret_hash) ? toGrant(row) : undefined;
   }
 
   async hasActiveGrants(): Promise<boolean> {
-    return this.#db.prepare('SELECT 1 FROM grants WHERE revoked_at IS NULL LIMIT 1').get() !== undefined;
+    return this.#anyActive.get() !== undefined;
   }
 
   #activeRow(labelOrId: string): GrantRow | undefined {
