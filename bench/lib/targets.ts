@@ -36,7 +36,7 @@ export const ROOT = (() => {
 
 export const SERVER_JS = join(ROOT, 'dist/bench/server.js');
 export const GATEWAY_MAIN = join(ROOT, 'dist/src/main.js');
-const LOOPBACK_ONLY = join(ROOT, 'bench/lib/loopback-only.mjs');
+const LOOPBACK_ONLY = join(ROOT, 'test/support/loopback-only.mjs');
 const MCP_PROXY_BIN = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 const SUPERGATEWAY_BIN = join(ROOT, 'node_modules/supergateway/dist/index.js');
 

@@ -125,7 +125,7 @@ export interface HttpServerProcess {
  * listens on every interface by itself; the loopback-only preload keeps it on 127.0.0.1.
  */
 export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promise<HttpServerProcess> {
-  const child = spawn(process.execPath, ['--import', join(ROOT, 'test/e2e/loopback-only.mjs'), EVERYTHING_MAIN, mode], {
+  const child = spawn(process.execPath, ['--import', join(ROOT, 'test/support/loopback-only.mjs'), EVERYTHING_MAIN, mode], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { PATH: process.env.PATH ?? '', PORT: '0' },

@@ -1,6 +1,7 @@
-// Loaded with `node --import` into the published proxies the bench compares (mcp-proxy, supergateway), which can
-// listen on every interface: the bench must only ever serve on loopback. It pins every listen to 127.0.0.1 and
-// prints the port it got, so the bench can start them on port 0 and learn where they are.
+// Loaded with `node --import` into published programs that listen on every interface (server-everything calls
+// `app.listen(PORT)`; mcp-proxy and supergateway may too): tests and the bench must only ever serve on loopback.
+// It pins every listen to 127.0.0.1 and prints the port it got, so a caller can start such a program on port 0
+// and learn where it is.
 import net from 'node:net';
 
 const listen = net.Server.prototype.listen;
