@@ -170,6 +170,7 @@ class FrontSession implements ClientSession {
           ? Promise.reject(noServerRequests(request.method))
           : ctx.mcpReq.send(request as never, rawResult, options),
       notify: (notification) => ctx.mcpReq.notify(notification),
+      session: this,
     };
   }
 }

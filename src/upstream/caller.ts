@@ -22,6 +22,11 @@ export interface Caller {
   request(request: { method: string; params?: Record<string, unknown> }, options: RequestOptions): Promise<RawResult>;
   /** Sends a notification to the client in the context of the current call. */
   notify(notification: Notification): Promise<void>;
+  /**
+   * The same client outside any call (its session's standalone stream): how to reach it after this call has
+   * ended, for logs, list changes and server requests that no call caused.
+   */
+  readonly session?: Caller;
 }
 
 /**

@@ -245,7 +245,7 @@ export class Upstream {
     const capsKey = capabilityKey(capabilities);
     if (capsKey === PRIMARY_KEY) {
       const primary = this.#pool.get(PRIMARY_KEY) ?? (await this.#openPrimaryNow());
-      if (caller) primary.attached.set(caller.sessionId, caller);
+      if (caller) primary.attached.set(caller.sessionId, caller.session ?? caller);
       return primary;
     }
     const owner = this.config.transport === 'stdio' ? undefined : caller?.sessionId;
@@ -255,7 +255,7 @@ export class Upstream {
       if (this.#state !== 'ready') throw this.#unavailable();
       pooled = await this.#open(key, capabilities, owner);
     }
-    if (caller) pooled.attached.set(caller.sessionId, caller);
+    if (caller) pooled.attached.set(caller.sessionId, caller.session ?? caller);
     return pooled;
   }
 
@@ -421,7 +421,10 @@ const LIST_CHANGED_METHODS = new Map<string, CatalogKind>([
 class PooledConnection {
   connection!: ServerConnection;
   catalog: ServerCatalog = EMPTY_CATALOG;
-  /** Client sessions that used this connection, for notifications not tied to a call. */
+  /**
+   * Client sessions that used this connection, reached outside any call, for notifications and server requests
+   * that no call caused.
+   */
   readonly attached = new Map<string, Caller>();
   /** Resource URIs subscribed on this connection, and the client sessions that want their updates. */
   readonly subscribers = new Map<string, Set<string>>();

@@ -15,6 +15,7 @@ import {
   type GatewayProcess,
   type HttpServerProcess,
   textOf,
+  eventually,
 } from './harness.js';
 
 type Upstream = 'stdio' | 'streamableHttp' | 'sse';
@@ -170,6 +171,22 @@ describe('requests from the server reach the client that caused them', () => {
       await capable.close();
     }
   });
+  it('server logs sent outside any call reach the client on its session stream', async () => {
+    const client = await connectHttp(gateway.url);
+    const logs: { logger?: string }[] = [];
+    client.setNotificationHandler('notifications/message', (n) => void logs.push(n.params));
+    try {
+      await client.setLoggingLevel('debug');
+      await client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} });
+      // server-everything logs on a timer, after the call has returned.
+      await eventually(() => expect(logs.length).toBeGreaterThan(0), 15_000);
+      expect(logs[0]!.logger).toMatch(/^everything/);
+      await client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} });
+    } finally {
+      await client.close();
+    }
+  }, 20_000);
+
   it('a 2026-07-28 client answers a 2025-era server’s requests through input_required results', async () => {
     const client = await connectHttp(gateway.url, {
       era: 'modern',

@@ -125,11 +125,15 @@ export interface HttpServerProcess {
  * listens on every interface by itself; the loopback-only preload keeps it on 127.0.0.1.
  */
 export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promise<HttpServerProcess> {
-  const child = spawn(process.execPath, ['--import', join(ROOT, 'test/support/loopback-only.mjs'), EVERYTHING_MAIN, mode], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { PATH: process.env.PATH ?? '', PORT: '0' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', join(ROOT, 'test/support/loopback-only.mjs'), EVERYTHING_MAIN, mode],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', PORT: '0' },
+    },
+  );
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error('server-everything did not start in time')), 20_000);
     createInterface({ input: child.stderr! }).on('line', (line) => {
