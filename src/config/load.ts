@@ -16,6 +16,7 @@ export type {
   ServerConfig,
   StdioServerConfig,
 } from './gateway-config.js';
+import { readFailure } from './read-failure.js';
 
 /** Looked for in the working directory when no file is named. */
 export const DEFAULT_CONFIG_FILE = 'toolgate.json';
@@ -85,18 +86,4 @@ export function defaultConfig(): GatewayConfig {
 export function resolveConfigPath(explicit?: string): string | null {
   if (explicit !== undefined) return explicit;
   return existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null;
-}
-
-function readFailure(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
 }

@@ -5,6 +5,7 @@ import { formatJsonPath } from '../config/json-path.js';
 import { compileValidatedPolicy, type CompiledPolicy } from './compile-policy.js';
 import { PolicyError, type PolicyIssue } from './policy-error.js';
 import { validatePolicy } from './schema.js';
+import { readFailure } from '../config/read-failure.js';
 
 /**
  * Reads, validates and compiles a policy file.
@@ -58,18 +59,4 @@ export function parseValidated<T>(
     throw new PolicyError(issues.sort((a, b) => a.offset - b.offset).map(toPolicyIssue));
   }
   return result.data;
-}
-
-function readFailure(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException).code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
 }
