@@ -4,10 +4,8 @@
  * HTTP receiver checks, and approved by the person at the client where the policy says so.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand } from '../fixtures/spawn-fixture.js';
@@ -68,11 +66,17 @@ describe('approvals', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/toolgate`;
 
-    config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
-    const policy = join(dirname(config), 'policy.json');
-    writeFileSync(
-      policy,
-      JSON.stringify({
+    config = writeConfig(
+      {
+        mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) },
+        admin: { token: '${env:TEST_ADMIN_TOKEN}' },
+        approvals: {
+          waitMs: 1500,
+          expireMs: 120_000,
+          webhook: { url: webhookUrl, secret: '${env:TEST_WEBHOOK_SECRET}' },
+        },
+      },
+      {
         version: '1',
         default: 'allow',
         tools: {
@@ -83,20 +87,7 @@ describe('approvals', () => {
           },
           whoami: { action: 'require_approval', approver: 'client', reason: 'Say who you are?' },
         },
-      }),
-    );
-    writeFileSync(
-      config,
-      JSON.stringify({
-        ...JSON.parse(readFileSync(config, 'utf8')),
-        policy,
-        admin: { token: '${env:TEST_ADMIN_TOKEN}' },
-        approvals: {
-          waitMs: 1500,
-          expireMs: 120_000,
-          webhook: { url: webhookUrl, secret: '${env:TEST_WEBHOOK_SECRET}' },
-        },
-      }),
+      },
     );
     process.env.TEST_ADMIN_TOKEN = ADMIN_TOKEN;
     process.env.TEST_WEBHOOK_SECRET = WEBHOOK_SECRET;
@@ -220,19 +211,12 @@ describe('approvals nobody decides', () => {
   const cli = (...args: string[]) => toolgate('approvals', ...args, '--config', config);
 
   beforeAll(async () => {
-    config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
-    const policy = join(dirname(config), 'policy.json');
-    writeFileSync(
-      policy,
-      JSON.stringify({ version: '1', default: 'allow', tools: { add: { action: 'require_approval' } } }),
-    );
-    writeFileSync(
-      config,
-      JSON.stringify({
-        ...JSON.parse(readFileSync(config, 'utf8')),
-        policy,
+    config = writeConfig(
+      {
+        mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) },
         approvals: { waitMs: 500, expireMs: 2000 },
-      }),
+      },
+      { version: '1', default: 'allow', tools: { add: { action: 'require_approval' } } },
     );
     gateway = await startGatewayProcess(config);
     client = await connectHttp(gateway.url);

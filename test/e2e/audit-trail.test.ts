@@ -2,21 +2,10 @@
  * The audit trail and the metrics through the gateway: every exit path of a tool call writes exactly one record,
  * readable with `toolgate audit`, and the same calls show in `/metrics`.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand } from '../fixtures/spawn-fixture.js';
-import {
-  connectHttp,
-  eventually,
-  GATEWAY_MAIN,
-  ROOT,
-  startGatewayProcess,
-  writeConfig,
-  type GatewayProcess,
-} from './harness.js';
+import { connectHttp, eventually, startGatewayProcess, writeConfig, type GatewayProcess, toolgate } from './harness.js';
 
 interface AuditLine {
   tool: string;
@@ -38,26 +27,20 @@ describe('the audit trail through the gateway', () => {
   let gateway: GatewayProcess;
   let client: Client;
 
-  const audit = (...args: string[]): AuditLine[] => {
-    const run = spawnSync(process.execPath, [GATEWAY_MAIN, 'audit', ...args, '--config', config], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (run.status !== 0) throw new Error(run.stderr);
-    return run.stdout
+  const audit = (...args: string[]): AuditLine[] =>
+    toolgate('audit', ...args, '--config', config)
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as AuditLine);
-  };
 
   beforeAll(async () => {
-    config = writeConfig({
-      mcpServers: { alpha: { ...fixtureCommand('fixture-server.ts', ['--name', 'alpha']), timeoutMs: 1000 } },
-    });
-    const policy = join(dirname(config), 'policy.json');
-    writeFileSync(
-      policy,
-      JSON.stringify({
+    config = writeConfig(
+      {
+        mcpServers: { alpha: { ...fixtureCommand('fixture-server.ts', ['--name', 'alpha']), timeoutMs: 1000 } },
+        audit: { arguments: 'values', flushMs: 50 },
+        approvals: { waitMs: 300 },
+      },
+      {
         version: '1',
         default: 'deny',
         hide: ['whoami'],
@@ -69,16 +52,7 @@ describe('the audit trail through the gateway', () => {
           hang: {},
           slow: { action: 'require_approval', reason: 'Slow things need a person.' },
         },
-      }),
-    );
-    writeFileSync(
-      config,
-      JSON.stringify({
-        ...JSON.parse(readFileSync(config, 'utf8')),
-        policy,
-        audit: { arguments: 'values', flushMs: 50 },
-        approvals: { waitMs: 300 },
-      }),
+      },
     );
     gateway = await startGatewayProcess(config);
     client = await connectHttp(gateway.url);

@@ -15,12 +15,22 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built gateway's entry point; `npm test` builds before testing. */
 export const GATEWAY_MAIN = join(ROOT, 'dist/src/main.js');
 
-/** Writes a config file into a fresh temporary folder and returns its path. */
-export function writeConfig(config: Record<string, unknown>): string {
+/**
+ * Writes a config file into a fresh temporary folder and returns its path. With `policy`, also writes that
+ * document as `policy.json` beside it (see policyFileOf) and names it as the config's policy for local callers.
+ */
+export function writeConfig(config: Record<string, unknown>, policy?: Record<string, unknown>): string {
   const folder = mkdtempSync(join(tmpdir(), 'toolgate-test-'));
   const file = join(folder, 'toolgate.json');
-  writeFileSync(file, JSON.stringify({ state: { sqlite: join(folder, 'state.db') }, ...config }, null, 2));
+  if (policy !== undefined) writeFileSync(join(folder, 'policy.json'), JSON.stringify(policy));
+  const withPolicy = policy === undefined ? config : { ...config, policy: 'policy.json' };
+  writeFileSync(file, JSON.stringify({ state: { sqlite: join(folder, 'state.db') }, ...withPolicy }, null, 2));
   return file;
+}
+
+/** The policy file writeConfig wrote beside `configFile`. */
+export function policyFileOf(configFile: string): string {
+  return join(dirname(configFile), 'policy.json');
 }
 
 /** A gateway process started with `toolgate start`. */

@@ -1,8 +1,6 @@
 /**
  * Rate limits through the gateway under concurrency, and quota given back when the server fails a call.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand } from '../fixtures/spawn-fixture.js';
@@ -13,11 +11,9 @@ describe('limits through the gateway', () => {
   let clients: Client[];
 
   beforeAll(async () => {
-    const config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
-    const policy = join(dirname(config), 'policy.json');
-    writeFileSync(
-      policy,
-      JSON.stringify({
+    const config = writeConfig(
+      { mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } },
+      {
         version: '1',
         default: 'allow',
         tools: {
@@ -25,9 +21,8 @@ describe('limits through the gateway', () => {
           fail: { limits: [{ counter: 'fails', window: 'minute', max: 2, scope: 'global' }] },
           whoami: { limits: [{ counter: 'whoami', window: 'hour', max: 3, scope: 'session' }] },
         },
-      }),
+      },
     );
-    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), policy }));
     gateway = await startGatewayProcess(config);
     clients = await Promise.all(Array.from({ length: 4 }, () => connectHttp(gateway.url)));
   });
@@ -82,10 +77,10 @@ describe('shadow mode', () => {
   let gateway: GatewayProcess;
 
   beforeAll(async () => {
-    const config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
-    const policy = join(dirname(config), 'policy.json');
-    writeFileSync(policy, JSON.stringify({ version: '1', default: 'deny', mode: 'shadow', hide: ['whoami'] }));
-    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), policy }));
+    const config = writeConfig(
+      { mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } },
+      { version: '1', default: 'deny', mode: 'shadow', hide: ['whoami'] },
+    );
     gateway = await startGatewayProcess(config);
   });
 

@@ -18,6 +18,7 @@ import {
   toolgate,
   tokenFrom,
   connectWithToken,
+  policyFileOf,
 } from './harness.js';
 
 const SEED_POLICIES = join(ROOT, 'src/policy/testdata');
@@ -165,11 +166,11 @@ describe('policy edits while clients stay connected', () => {
   let policyFile: string;
 
   beforeAll(async () => {
-    const config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
-    policyFile = join(dirname(config), 'policy.json');
-    writeFileSync(policyFile, JSON.stringify({ version: '1', default: 'allow' }));
-    const rewritten = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
-    writeFileSync(config, JSON.stringify({ ...rewritten, policy: policyFile }));
+    const config = writeConfig(
+      { mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } },
+      { version: '1', default: 'allow' },
+    );
+    policyFile = policyFileOf(config);
     gateway = await startGatewayProcess(config);
   });
 
