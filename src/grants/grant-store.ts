@@ -20,9 +20,10 @@ export class GrantError extends Error {
 }
 
 /**
- * Where grants live. The gateway reads it on every request, so an edit made by the CLI (create, rotate, revoke)
- * takes effect on the next call without a restart. Implementations: SQLite (embedded); PostgreSQL later, for
- * several replicas. Every implementation passes the contract suite in grant-store.contract.ts.
+ * Where grants live. The gateway reads it on every request, so an edit made by the CLI (create, rotate, revoke),
+ * in this process or another, takes effect on the very next request without a restart. Implementations: SQLite
+ * (embedded); PostgreSQL later, for several replicas. Every implementation passes the contract suite in
+ * grant-store.contract.ts.
  */
 export interface GrantStore {
   /** Creates a grant; the label must not belong to another active grant. */
@@ -52,17 +53,49 @@ interface GrantRow {
   revoked_at: number | null;
 }
 
-/** Grants in the embedded SQLite state database. */
+/** An active grant as the gateway checks tokens against it. */
+interface ActiveGrant {
+  readonly grant: Grant;
+  readonly secretHash: Buffer;
+}
+
+/** The active grants as read at one version of the database. */
+interface ActiveGrants {
+  /** `PRAGMA data_version` when they were read: it changes when another connection commits. */
+  readonly dataVersion: number;
+  /** This connection's own grant writes when they were read (see LOCAL_WRITES). */
+  readonly localWrites: number;
+  readonly byId: ReadonlyMap<string, ActiveGrant>;
+}
+
+/**
+ * Grant writes made through each connection. `PRAGMA data_version` only changes for other connections' commits,
+ * so a store must also notice writes made through its own connection, by itself or another store sharing it.
+ */
+const LOCAL_WRITES = new WeakMap<StateDb, number>();
+
+/**
+ * Grants in the embedded SQLite state database.
+ *
+ * The gateway checks a token on every request, so the active grants are kept in memory, and each check first
+ * asks SQLite whether the database changed since they were read (`PRAGMA data_version`, which changes whenever
+ * another connection, such as the `toolgate grants` CLI in another process, commits). A revocation or rotation
+ * therefore applies to the very next request. The pragma costs about what the cheapest SELECT does (it is the
+ * read transaction, three system calls, that costs), but there is no row to read and decode: each check costs
+ * about half of what a SELECT of the grant did. Any commit by another connection (an approval decided by the
+ * CLI, say) reloads the grants: they are few.
+ */
 export class SqliteGrantStore implements GrantStore {
   readonly #db: StateDb;
-  // The gateway reads these on every request: prepared once, not per call.
-  readonly #byId;
-  readonly #anyActive;
+  // Prepared once, not per call: the gateway runs them on every request.
+  readonly #dataVersion;
+  readonly #allActive;
+  #active: ActiveGrants | undefined;
 
   constructor(db: StateDb) {
     this.#db = db;
-    this.#byId = db.prepare<[string], GrantRow>('SELECT * FROM grants WHERE id = ? AND revoked_at IS NULL');
-    this.#anyActive = db.prepare('SELECT 1 FROM grants WHERE revoked_at IS NULL LIMIT 1');
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.#allActive = db.prepare<[], GrantRow>('SELECT * FROM grants WHERE revoked_at IS NULL');
   }
 
   async create(grant: NewGrant, now: number): Promise<GrantWithToken> {
@@ -72,6 +105,7 @@ export class SqliteGrantStore implements GrantStore {
       this.#db
         .prepare('INSERT INTO grants (id, label, secret_hash, policy, servers, created_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, grant.label, secretHash, grant.policy, grant.servers ? JSON.stringify(grant.servers) : null, now);
+      this.#wrote();
     } catch (error) {
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
         throw new GrantError(`A grant labelled "${grant.label}" already exists; rotate or revoke it instead`);
@@ -94,24 +128,43 @@ export class SqliteGrantStore implements GrantStore {
     const row = this.#requireActive(labelOrId);
     const { token, secretHash } = issueToken(row.id);
     this.#db.prepare('UPDATE grants SET secret_hash = ?, rotated_at = ? WHERE id = ?').run(secretHash, now, row.id);
+    this.#wrote();
     return { grant: (await this.find(row.id))!, token };
   }
 
   async revoke(labelOrId: string, now: number): Promise<Grant> {
     const row = this.#requireActive(labelOrId);
     this.#db.prepare('UPDATE grants SET revoked_at = ? WHERE id = ?').run(now, row.id);
+    this.#wrote();
     return toGrant({ ...row, revoked_at: now });
   }
 
   async authenticate(token: string): Promise<Grant | undefined> {
     const parsed = parseToken(token);
     if (!parsed) return undefined;
-    const row = this.#byId.get(parsed.grantId);
-    return row && secretMatches(parsed.secret, row.secret_hash) ? toGrant(row) : undefined;
+    const active = this.#activeGrants().get(parsed.grantId);
+    // Only hashes are compared, in constant time: the secret itself is never kept.
+    return active && secretMatches(parsed.secret, active.secretHash) ? active.grant : undefined;
   }
 
   async hasActiveGrants(): Promise<boolean> {
-    return this.#anyActive.get() !== undefined;
+    return this.#activeGrants().size > 0;
+  }
+
+  /** The active grants, read again when anything may have changed them since the last read. */
+  #activeGrants(): ReadonlyMap<string, ActiveGrant> {
+    const dataVersion = this.#dataVersion.get()!;
+    const localWrites = LOCAL_WRITES.get(this.#db) ?? 0;
+    const cached = this.#active;
+    if (cached && cached.dataVersion === dataVersion && cached.localWrites === localWrites) return cached.byId;
+    const byId = new Map<string, ActiveGrant>();
+    for (const row of this.#allActive.all()) byId.set(row.id, { grant: toGrant(row), secretHash: row.secret_hash });
+    this.#active = { dataVersion, localWrites, byId };
+    return byId;
+  }
+
+  #wrote(): void {
+    LOCAL_WRITES.set(this.#db, (LOCAL_WRITES.get(this.#db) ?? 0) + 1);
   }
 
   #activeRow(labelOrId: string): GrantRow | undefined {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * A grant: one agent's (or machine's) access to the gateway, named by a label and proved by a bearer token.
@@ -56,5 +56,6 @@ export function secretMatches(secret: string, secretHash: Buffer): boolean {
 }
 
 function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
+  // The one-shot hash: it runs on every request, and a Hash object per call costs a third more.
+  return hash('sha256', secret, 'buffer');
 }

@@ -3,10 +3,44 @@ import { GrantError, type GrantStore } from '../../src/grants/grant-store.js';
 
 /**
  * The behaviour every GrantStore must have, whatever it stores grants in. Each implementation's test calls this
- * with a factory that returns a fresh, empty store.
+ * with a factory that returns a fresh, empty store, and one that returns two stores on the same fresh, empty
+ * grants as two processes hold them (the gateway's and the `toolgate grants` CLI's).
  */
-export function runGrantStoreContract(name: string, make: () => Promise<GrantStore> | GrantStore): void {
+export function runGrantStoreContract(
+  name: string,
+  make: () => Promise<GrantStore> | GrantStore,
+  makeTwo: () => Promise<readonly [GrantStore, GrantStore]> | readonly [GrantStore, GrantStore],
+): void {
   describe(`GrantStore contract: ${name}`, () => {
+    it('applies another process’s create, rotate and revoke to the very next check', async () => {
+      const [gateway, cli] = await makeTwo();
+      // Checked before each change, so that anything the gateway's store keeps from one check to the next is warm.
+      expect(await gateway.hasActiveGrants()).toBe(false);
+      const created = await cli.create({ label: 'laptop', policy: null, servers: null }, 1);
+      expect(await gateway.hasActiveGrants()).toBe(true);
+      expect((await gateway.authenticate(created.token))?.id).toBe(created.grant.id);
+      const rotated = await cli.rotate('laptop', 2);
+      expect(await gateway.authenticate(created.token)).toBeUndefined();
+      expect((await gateway.authenticate(rotated.token))?.rotatedAt).toBe(2);
+      await cli.revoke('laptop', 3);
+      expect(await gateway.authenticate(rotated.token)).toBeUndefined();
+      expect(await gateway.hasActiveGrants()).toBe(false);
+    });
+
+    it('applies its own changes to the very next check', async () => {
+      const store = await make();
+      expect(await store.hasActiveGrants()).toBe(false);
+      const created = await store.create({ label: 'laptop', policy: null, servers: null }, 1);
+      expect(await store.hasActiveGrants()).toBe(true);
+      expect((await store.authenticate(created.token))?.id).toBe(created.grant.id);
+      const rotated = await store.rotate('laptop', 2);
+      expect(await store.authenticate(created.token)).toBeUndefined();
+      expect((await store.authenticate(rotated.token))?.id).toBe(created.grant.id);
+      await store.revoke('laptop', 3);
+      expect(await store.authenticate(rotated.token)).toBeUndefined();
+      expect(await store.hasActiveGrants()).toBe(false);
+    });
+
     it('creates a grant whose token authenticates it, and stores no token', async () => {
       const store = await make();
       expect(await store.hasActiveGrants()).toBe(false);
