@@ -92,7 +92,7 @@ interface OpenState {
   readonly grants: GrantStore;
   /** Builds the gateway on this state (throws when the config's policy does not load). */
   gateway(): Gateway;
-  /** Stops retention, writes every audit record still buffered, then closes the database. */
+  /** Stops retention, writes every counter event and audit record still buffered, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -111,16 +111,19 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
     config.audit.retentionDays > 0
       ? startAuditRetention(db, { retentionDays: config.audit.retentionDays, logger: log })
       : undefined;
+  const counters = new SqliteCounterStore(db, { logger: log });
   return {
     grants: new SqliteGrantStore(db),
     gateway: () =>
       new Gateway(config, log, {
-        counters: new SqliteCounterStore(db),
+        counters,
         approvals: new SqliteApprovalStore(db),
         audit,
       }),
     async close() {
       await retention?.stop();
+      // After the gateway has closed, so that the calls it ended are counted and audited too.
+      await counters.close();
       await audit.close();
       db.close();
     },
