@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * What the gateway decided about one tool call. A closed set: every record has exactly one of these, and the
@@ -127,9 +127,19 @@ export function toAuditJsonLine(record: AuditRecord): string {
 
 // Crockford's base32, as ULIDs use it: no I, L, O or U, so ids are unambiguous to read aloud and sort as text.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const RANDOM_BITS = 80n;
+const TIME_DIGITS = 10;
+/** 80 random bits, 5 a digit. */
+const RANDOM_DIGITS = 16;
+/**
+ * Random bytes drawn 256 ids at a time: one call into the random source per id cost more than the rest of the id.
+ * The ids need to be unique, not secret.
+ */
+const randomPool = Buffer.alloc(RANDOM_DIGITS * 256);
+let poolOffset = randomPool.length;
 let lastTime = -1;
-let lastRandom = 0n;
+let lastTimeText = '';
+/** The random part of the last id, one base32 digit (0–31) a byte, most significant first. */
+const lastRandom = new Uint8Array(RANDOM_DIGITS);
 
 /**
  * A new decision id: 26 characters in the ULID layout, 48 bits of epoch milliseconds then 80 random bits, in
@@ -140,19 +150,36 @@ let lastRandom = 0n;
 export function newDecisionId(now: number = Date.now()): string {
   if (now <= lastTime) {
     // Same millisecond (or the clock stepped back): keep the last time and count up, so ids stay ordered.
-    lastRandom = (lastRandom + 1n) & ((1n << RANDOM_BITS) - 1n);
+    for (let index = RANDOM_DIGITS - 1; index >= 0; index--) {
+      if (lastRandom[index]! < 31) {
+        lastRandom[index]!++;
+        break;
+      }
+      lastRandom[index] = 0;
+    }
   } else {
     lastTime = now;
-    lastRandom = BigInt(`0x${randomBytes(10).toString('hex')}`);
+    lastTimeText = base32Time(now);
+    if (poolOffset + RANDOM_DIGITS > randomPool.length) {
+      randomFillSync(randomPool);
+      poolOffset = 0;
+    }
+    // 256 is a multiple of 32, so the low 5 bits of a random byte are a uniformly random digit.
+    for (let index = 0; index < RANDOM_DIGITS; index++) lastRandom[index] = randomPool[poolOffset + index]! & 31;
+    poolOffset += RANDOM_DIGITS;
   }
-  return base32(BigInt(lastTime), 10) + base32(lastRandom, 16);
+  let text = lastTimeText;
+  for (let index = 0; index < RANDOM_DIGITS; index++) text += ALPHABET[lastRandom[index]!];
+  return text;
 }
 
-function base32(value: bigint, length: number): string {
+/** Epoch milliseconds (48 bits) as 10 base32 digits, in plain numbers: they are exact up to 2^53. */
+function base32Time(time: number): string {
   let text = '';
-  for (let index = 0; index < length; index++) {
-    text = ALPHABET[Number(value & 31n)]! + text;
-    value >>= 5n;
+  let value = Math.trunc(time);
+  for (let index = 0; index < TIME_DIGITS; index++) {
+    text = ALPHABET[value % 32]! + text;
+    value = Math.floor(value / 32);
   }
   return text;
 }
