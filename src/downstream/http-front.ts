@@ -1,26 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import {
   createMcpHandler,
-  hostHeaderValidationResponse,
   isInitializeRequest,
   isLegacyRequest,
   localhostAllowedHostnames,
-  originValidationResponse,
-  WebStandardStreamableHTTPServerTransport,
+  validateHostHeader,
+  validateOriginHeader,
   type AuthInfo,
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { Hono, type Context, type Next } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Gateway } from '../gateway.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { Grant } from '../grants/grant.js';
 import { isLoopbackHost } from '../listen-address.js';
 import { bearerMatches, createAdminApi } from './admin-api.js';
 import { createGatewayServer } from './gateway-server.js';
+import { HttpSessionTransport } from './http-session-transport.js';
 
 /** A running HTTP front door. */
 export interface HttpFront {
@@ -34,6 +34,9 @@ const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 const SESSION_NOT_FOUND = -32001;
 const UNAUTHORIZED = -32001;
+const FORBIDDEN = -32000;
+
+type FrontEnv = { Bindings: HttpBindings; Variables: { grant: Grant | undefined } };
 
 /**
  * Serves the gateway over HTTP: Streamable HTTP on `/mcp` for both protocol eras (2025-era clients get a
@@ -45,7 +48,7 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
   const { listen } = gateway.config;
   const loopbackOnly = isLoopbackHost(listen.host);
   // A session belongs to the grant that opened it: another grant's requests cannot reach it.
-  const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; grantId: string | null }>();
+  const sessions = new Map<string, { transport: HttpSessionTransport; grantId: string | null }>();
   const sseSessions = new Map<string, { transport: SSEServerTransport; grantId: string | null }>();
   const modern = createMcpHandler(({ era }) => createGatewayServer(gateway, era), {
     legacy: 'reject',
@@ -64,11 +67,14 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
   ];
   const allowedOrigins = [...localhostAllowedHostnames(), ...listen.allowedOrigins.map(originHostname)];
 
-  const app = new Hono<{ Bindings: HttpBindings; Variables: { grant: Grant | undefined } }>();
+  // Headers are read from Node's request, not from `c.req`: building a web Request per call costs more than the
+  // rest of the front door together, and the 2025-era session path never needs one.
+  const app = new Hono<FrontEnv>();
   app.use('*', async (c, next) => {
-    const refused =
-      hostHeaderValidationResponse(c.req.raw, allowedHosts) ?? originValidationResponse(c.req.raw, allowedOrigins);
-    if (refused) return refused;
+    const { headers } = c.env.incoming;
+    const host = validateHostHeader(headers.host, allowedHosts);
+    const origin = host.ok ? validateOriginHeader(headers.origin, allowedOrigins) : host;
+    if (!origin.ok) return jsonRpcError(403, FORBIDDEN, origin.message);
     await next();
   });
   // Liveness: the process answers. Readiness: every server has had its first connection attempt.
@@ -96,37 +102,35 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
   app.use('/mcp', authenticate);
   app.use('/sse', authenticate);
   app.use('/messages', authenticate);
-  async function authenticate(c: Context<{ Variables: { grant: Grant | undefined } }>, next: Next) {
+  async function authenticate(c: Context<FrontEnv>, next: Next) {
     if (loopbackOnly && !(await grants.hasActiveGrants())) {
       c.set('grant', undefined);
       return next();
     }
-    const token = /^Bearer[ ]+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const token = /^Bearer[ ]+(\S+)\s*$/i.exec(c.env.incoming.headers.authorization ?? '')?.[1];
     const grant = token === undefined ? undefined : await grants.authenticate(token);
     if (!grant) return unauthorized(token !== undefined);
     c.set('grant', grant);
     return next();
   }
 
-  const limitBody = bodyLimit({
-    maxSize: listen.maxBodyBytes,
-    onError: () => jsonRpcError(413, INVALID_REQUEST, `Request body larger than ${listen.maxBodyBytes} bytes`),
-  });
-  app.post('/mcp', limitBody, async (c) => {
-    const body = await readOneMessage(c.req.raw);
+  app.post('/mcp', async (c) => {
+    const { incoming, outgoing } = c.env;
+    const body = await readOneMessage(incoming, listen.maxBodyBytes);
     if (body instanceof Response) return body;
-    const request = c.req.raw;
     const grant = c.get('grant');
+    const sessionId = sessionIdOf(incoming);
+    const session = sessionId === undefined ? undefined : sessions.get(sessionId);
+    if (session) {
+      if (session.grantId !== (grant?.id ?? null)) return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+      session.transport.handlePost(incoming, outgoing, body);
+      return RESPONSE_ALREADY_SENT;
+    }
+    const request = c.req.raw;
     if (!(await isLegacyRequest(request, body, { maxRequestBodySize: listen.maxBodyBytes }))) {
       return modern.fetch(request, { parsedBody: body, ...(grant ? { authInfo: authInfoOf(grant) } : {}) });
     }
-    const sessionId = request.headers.get('mcp-session-id');
-    if (sessionId) {
-      const session = sessions.get(sessionId);
-      return session && session.grantId === (grant?.id ?? null)
-        ? session.transport.handleRequest(request, { parsedBody: body })
-        : jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
-    }
+    if (sessionId !== undefined) return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
     if (!isInitializeRequest(body)) {
       return jsonRpcError(
         400,
@@ -134,7 +138,7 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
         'Bad Request: no Mcp-Session-Id header, and the request is not initialize',
       );
     }
-    const transport = new WebStandardStreamableHTTPServerTransport({
+    const transport = new HttpSessionTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => void sessions.set(id, { transport, grantId: grant?.id ?? null }),
       onsessionclosed: (id) => void sessions.delete(id),
@@ -143,16 +147,21 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await createGatewayServer(gateway, 'legacy', grant).connect(transport);
-    return transport.handleRequest(request, { parsedBody: body });
+    transport.handlePost(incoming, outgoing, body);
+    return RESPONSE_ALREADY_SENT;
   });
   // GET opens a 2025-era session's notification stream; DELETE ends the session.
   app.on(['GET', 'DELETE'], '/mcp', (c) => {
-    const sessionId = c.req.header('mcp-session-id');
+    const { incoming, outgoing } = c.env;
+    const sessionId = sessionIdOf(incoming);
     if (!sessionId) return jsonRpcError(400, INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header is required');
     const session = sessions.get(sessionId);
-    return session && session.grantId === (c.get('grant')?.id ?? null)
-      ? session.transport.handleRequest(c.req.raw)
-      : jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+    if (!session || session.grantId !== (c.get('grant')?.id ?? null)) {
+      return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+    }
+    if (incoming.method === 'GET') session.transport.handleGet(incoming, outgoing);
+    else session.transport.handleDelete(incoming, outgoing);
+    return RESPONSE_ALREADY_SENT;
   });
 
   // The 2024-11-05 HTTP+SSE transport, for old clients: GET /sse opens the stream, POST /messages carries requests.
@@ -164,12 +173,12 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
     await createGatewayServer(gateway, 'legacy', grant).connect(transport);
     return RESPONSE_ALREADY_SENT;
   });
-  app.post('/messages', limitBody, async (c) => {
+  app.post('/messages', async (c) => {
     const session = sseSessions.get(c.req.query('sessionId') ?? '');
     if (!session || session.grantId !== (c.get('grant')?.id ?? null)) {
       return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
     }
-    const body = await readOneMessage(c.req.raw);
+    const body = await readOneMessage(c.env.incoming, listen.maxBodyBytes);
     if (body instanceof Response) return body;
     await session.transport.handlePostMessage(c.env.incoming, c.env.outgoing, body);
     return RESPONSE_ALREADY_SENT;
@@ -195,11 +204,18 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
   };
 }
 
-/** Reads a POST body as one JSON-RPC message, or the error response that refuses it. */
-async function readOneMessage(request: Request): Promise<unknown> {
+/**
+ * Reads a POST body as one JSON-RPC message, or the error response that refuses it: too large (413, before
+ * reading more than the limit), not JSON, or a batch.
+ */
+async function readOneMessage(incoming: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const tooLarge = () => jsonRpcError(413, INVALID_REQUEST, `Request body larger than ${maxBytes} bytes`);
+  if (Number(incoming.headers['content-length'] ?? 0) > maxBytes) return tooLarge();
+  const text = await readText(incoming, maxBytes);
+  if (text === undefined) return tooLarge();
   let body: unknown;
   try {
-    body = await request.json();
+    body = JSON.parse(text);
   } catch {
     return jsonRpcError(400, PARSE_ERROR, 'Parse error: the body is not JSON');
   }
@@ -211,6 +227,32 @@ async function readOneMessage(request: Request): Promise<unknown> {
     );
   }
   return body;
+}
+
+/** The `Mcp-Session-Id` header; a repeated one names no session. */
+function sessionIdOf(incoming: IncomingMessage): string | undefined {
+  const value = incoming.headers['mcp-session-id'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The body as text, or undefined once it exceeds `maxBytes`; the rest of an oversized body is drained, not
+ * buffered, so that the refusal can still be written on the same connection.
+ */
+function readText(incoming: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      incoming.off('data', onData).resume();
+      resolve(undefined);
+    };
+    incoming.on('data', onData);
+    incoming.once('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks, size).toString('utf8')));
+    incoming.once('error', reject);
+  });
 }
 
 /** 401 with the challenge that tells an HTTP client to send a bearer token. */

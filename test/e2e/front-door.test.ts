@@ -3,7 +3,7 @@
  * oversized and malformed bodies, batches, unknown sessions; and the legacy HTTP+SSE transport for old clients.
  */
 import { spawn } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +17,7 @@ import {
 
 interface RawResponse {
   status: number;
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
@@ -30,7 +31,7 @@ function send(
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
     req.end(options.body);
@@ -135,6 +136,125 @@ describe('the HTTP front door', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('a 2025-era session over HTTP', () => {
+  let gateway: GatewayProcess;
+  let sessionId: string;
+  let sessionHeaders: Record<string, string>;
+
+  beforeAll(async () => {
+    gateway = await startGatewayProcess(
+      writeConfig({ mcpServers: { everything: { command: process.execPath, args: [EVERYTHING_MAIN, 'stdio'] } } }),
+    );
+    const opened = await send(gateway.url, { headers: JSON_HEADERS, body: initialize });
+    sessionId = opened.headers['mcp-session-id'] as string;
+    sessionHeaders = { ...JSON_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
+    const initialized = await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    expect(initialized.status).toBe(202);
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  function post(message: object, headers = sessionHeaders): Promise<RawResponse> {
+    return send(gateway.url, { headers, body: JSON.stringify(message) });
+  }
+
+  const longCall = (id: number, steps: number) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: {
+      name: 'everything__trigger-long-running-operation',
+      arguments: { duration: 0.2 * steps, steps },
+      _meta: { progressToken: `p${id}` },
+    },
+  });
+
+  /** The `data:` payloads of an SSE body, in order. */
+  const events = (body: string) =>
+    body
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice('data: '.length)) as { id?: number; method?: string });
+
+  it('answers a call with plain JSON when its response is all that goes back', async () => {
+    const response = await post({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'everything__echo', arguments: { message: 'plain' } },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(response.headers['mcp-session-id']).toBe(sessionId);
+    expect(Number(response.headers['content-length'])).toBe(Buffer.byteLength(response.body));
+    expect(JSON.parse(response.body)).toMatchObject({ id: 2, result: { content: [{ text: 'Echo: plain' }] } });
+  });
+
+  it('turns the answer into an SSE stream when progress goes back before the response', async () => {
+    const response = await post(longCall(3, 3));
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('text/event-stream');
+    const messages = events(response.body);
+    // The last step's progress may lose the race with the response; the first one always goes before it.
+    expect(messages[0]).toMatchObject({ method: 'notifications/progress', params: { progress: 1 } });
+    expect(messages.at(-1)).toMatchObject({ id: 3, result: { content: [{ type: 'text' }] } });
+  });
+
+  it('refuses a request whose id is already in flight, and still answers the first', async () => {
+    const first = post(longCall(4, 2));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await post(longCall(4, 1));
+    expect(second.status).toBe(400);
+    expect(JSON.parse(second.body)).toMatchObject({ id: 4, error: { code: -32600 } });
+    expect(events((await first).body).at(-1)).toMatchObject({ id: 4, result: {} });
+  });
+
+  it('refuses what the Streamable HTTP transport refuses, with its status codes', async () => {
+    const ping = { jsonrpc: '2.0', id: 5, method: 'ping' };
+    const noSse = await post(ping, { ...sessionHeaders, accept: 'application/json' });
+    expect(noSse.status).toBe(406);
+    const notJson = await post(ping, { ...sessionHeaders, 'content-type': 'text/plain' });
+    expect(notJson.status).toBe(415);
+    const notJsonRpc = await post({ hello: 'world' });
+    expect(notJsonRpc.status).toBe(400);
+    expect(JSON.parse(notJsonRpc.body).error.code).toBe(-32700);
+    const oldVersion = await post(ping, { ...sessionHeaders, 'mcp-protocol-version': '1999-01-01' });
+    expect(oldVersion.status).toBe(400);
+    expect(JSON.parse(oldVersion.body).error.message).toMatch(/Unsupported protocol version: 1999-01-01/);
+    const again = await post(JSON.parse(initialize) as object);
+    expect(again.status).toBe(400);
+    expect(JSON.parse(again.body).error.message).toMatch(/already initialized/);
+  });
+
+  it('keeps one GET stream per session and ends the session on DELETE', async () => {
+    const listen = await new Promise<{ status: number; contentType: string | undefined; close(): void }>(
+      (resolve, reject) => {
+        const req = httpRequest(gateway.url, { method: 'GET', headers: sessionHeaders }, (res) =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers['content-type'],
+            close: () => req.destroy(),
+          }),
+        );
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    expect(listen.status).toBe(200);
+    expect(listen.contentType).toBe('text/event-stream');
+    const second = await send(gateway.url, { method: 'GET', headers: sessionHeaders });
+    expect(second.status).toBe(409);
+    listen.close();
+
+    const deleted = await send(gateway.url, { method: 'DELETE', headers: sessionHeaders });
+    expect(deleted.status).toBe(200);
+    const after = await post({ jsonrpc: '2.0', id: 6, method: 'ping' });
+    expect(after.status).toBe(404);
   });
 });
 
