@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import type { ServerConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { rawResult, type RawResult } from '../raw-result.js';
+import { createNodeFetch } from './node-fetch.js';
 import { batchStdioWrites } from './stdio-write-batch.js';
 
 /** What a connection reports to its owner. */
@@ -202,8 +203,9 @@ function createTransport(server: ServerConfig, log: Logger): Transport {
       return transport;
     }
     case 'http':
-      return new StreamableHTTPClientTransport(new URL(server.url), { fetch: fetchWithHeaders(server.headers) });
+      return new StreamableHTTPClientTransport(new URL(server.url), { fetch: createNodeFetch(server.headers) });
     case 'sse':
+      // EventSource relies on fetch to follow redirects, which createNodeFetch leaves to its caller.
       return new SSEClientTransport(new URL(server.url), { fetch: fetchWithHeaders(server.headers) });
   }
 }

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpFixture, type HttpFixture } from '../../test/fixtures/spawn-fixture.js';
+import type { HttpServerConfig } from '../config/load.js';
+import { GatewayErrorCode } from '../errors.js';
+import { createLogger } from '../log.js';
+import type { RawResult } from '../raw-result.js';
+import { Upstream, type CatalogKind } from './upstream.js';
+
+/**
+ * An `Upstream` against a Streamable HTTP server of each era, through the HTTP client stack the gateway uses (the
+ * SDK's transport on `createNodeFetch`): what the gateway relies on per call, beyond the front door's e2e tests,
+ * which reach timeouts and cancellation only on stdio servers.
+ */
+describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, %s server', (era) => {
+  let fixture: HttpFixture;
+  let upstream: Upstream;
+  const changes: Set<CatalogKind>[] = [];
+
+  beforeAll(async () => {
+    fixture = await startHttpFixture('fixture-server.ts', ['--name', 'web', '--era', era]);
+    const config: HttpServerConfig = {
+      id: 'web',
+      transport: 'http',
+      url: fixture.url,
+      headers: { 'X-Api-Key': 'static-key', Accept: 'text/plain' },
+      timeoutMs: 1000,
+      connectTimeoutMs: 10_000,
+    };
+    const listener = {
+      catalogChanged: (_: Upstream, kinds: ReadonlySet<CatalogKind>) => changes.push(new Set(kinds)),
+      notification: () => undefined,
+    };
+    upstream = new Upstream(config, listener, createLogger('silent'));
+    await upstream.start();
+    expect(upstream.state).toBe('ready');
+  });
+
+  afterAll(async () => {
+    await upstream?.close();
+    await fixture?.close();
+  });
+
+  const call = (name: string, args: Record<string, unknown> = {}, options: { signal?: AbortSignal } = {}) =>
+    upstream.request(undefined, 'tools/call', { name, arguments: args }, options);
+  const textOf = (result: RawResult) => (result.content as { text: string }[])[0]!.text;
+
+  it('sends the configured headers, under the protocol’s own', async () => {
+    const headers = JSON.parse(textOf(await call('headers'))) as Record<string, string>;
+    expect(headers['x-api-key']).toBe('static-key');
+    expect(headers.accept).toContain('text/event-stream');
+  });
+
+  it('answers calls made together, each with its own result', async () => {
+    const texts = await Promise.all(Array.from({ length: 20 }, (_, i) => call('echo', { text: `n${i}` }).then(textOf)));
+    expect(texts).toEqual(Array.from({ length: 20 }, (_, i) => expect.stringContaining(`n${i}`)));
+  });
+
+  it('lets a call that reports progress run past timeoutMs', async () => {
+    expect(textOf(await call('slow', { ms: 1800, steps: 6 }))).toBe('done after 1800ms');
+  });
+
+  it('fails a call that hangs past timeoutMs with a timeout naming the server', async () => {
+    await expect(call('hang')).rejects.toMatchObject({ code: GatewayErrorCode.ServerTimeout });
+  });
+
+  it('cancels the call on the server when the caller aborts', async () => {
+    const before = Number(textOf(await call('cancellations')));
+    const controller = new AbortController();
+    const pending = call('slow', { ms: 5000, steps: 50 }, { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await expect.poll(async () => Number(textOf(await call('cancellations'))), { timeout: 5000 }).toBe(before + 1);
+  });
+
+  it('hears of list changes on the server’s stream', async () => {
+    changes.length = 0;
+    await call('add_tool', { name: `added_${era}` });
+    await expect
+      .poll(() => upstream.catalog.tools.some((tool) => tool.name === `added_${era}`), { timeout: 5000 })
+      .toBe(true);
+    expect(changes.some((kinds) => kinds.has('tools'))).toBe(true);
+  });
+});
