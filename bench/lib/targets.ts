@@ -7,6 +7,9 @@
  * - `toolgate+pipeline`: the same with the pipeline on: the clients call with a grant's token, the grant's policy
  *   decides every call and counts it against a limit (PIPELINE_POLICY), and audit records go to the state file.
  *   (Audit cannot be switched off: plain `toolgate` writes records too, to an in-memory state database.)
+ * - `toolgate stdio`: `toolgate stdio` in front of a stdio server, as a desktop client launches it: the client
+ *   speaks stdio on both sides of the comparison, so this is the gateway's own cost beside direct (stdio
+ *   servers only; one connection with N calls in flight, like direct).
  * - `mcp-proxy`: `mcp-proxy` (stdio → Streamable HTTP, all sessions multiplexed on one server process).
  * - `supergateway`: `supergateway --outputTransport streamableHttp --stateful` (one server process per session).
  *
@@ -41,7 +44,14 @@ const MCP_PROXY_BIN = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs'
 const SUPERGATEWAY_BIN = join(ROOT, 'node_modules/supergateway/dist/index.js');
 
 export type ServerKind = 'stdio' | 'http';
-export const TARGET_NAMES = ['direct', 'toolgate', 'toolgate+pipeline', 'mcp-proxy', 'supergateway'] as const;
+export const TARGET_NAMES = [
+  'direct',
+  'toolgate',
+  'toolgate+pipeline',
+  'toolgate stdio',
+  'mcp-proxy',
+  'supergateway',
+] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 /** A started target. */
@@ -74,6 +84,9 @@ export interface TargetOptions {
 /** Why a target cannot front a server of this kind, or undefined if it can. */
 export function unsupported(name: TargetName, kind: ServerKind): string | undefined {
   if (kind === 'http' && name === 'mcp-proxy') return 'mcp-proxy fronts stdio servers only';
+  if (kind === 'http' && name === 'toolgate stdio') {
+    return 'a stdio client beside a direct HTTP client would compare two client transports';
+  }
   if (kind === 'http' && name === 'supergateway') {
     return 'supergateway turns an HTTP server into stdio, not into HTTP';
   }
@@ -103,6 +116,8 @@ export async function startTarget(name: TargetName, options: TargetOptions): Pro
       return toolgate(options, false);
     case 'toolgate+pipeline':
       return toolgate(options, true);
+    case 'toolgate stdio':
+      return toolgateStdio(options);
     case 'mcp-proxy':
       return httpTarget(name, options.client, {
         name,
@@ -176,6 +191,29 @@ export const PIPELINE_POLICY = {
   all_tools: { limits: [{ counter: 'bench_calls', window: 1, max: 1_000_000_000, scope: 'grant' }] },
   tools: { echo: {}, big: {} },
 };
+
+function toolgateStdio(options: TargetOptions): Target {
+  const folder = mkdtempSync(join(tmpdir(), 'toolgate-bench-'));
+  const config = join(folder, 'toolgate.json');
+  const server = { command: process.execPath, args: [SERVER_JS, ...(options.serverArgs ?? [])] };
+  writeFileSync(
+    config,
+    JSON.stringify({ mcpServers: { bench: server }, state: { sqlite: ':memory:' }, log: { level: 'warn' } }, null, 2),
+  );
+  const args = [...(options.gatewayNodeArgs ?? []), GATEWAY_MAIN, 'stdio', '--config', config];
+  const open = () => openStdioSession(options.client, process.execPath, args, ROOT);
+  return {
+    name: 'toolgate stdio',
+    child: undefined,
+    tool: (tool) => `bench__${tool}`,
+    async openCallers(n) {
+      const session = await open();
+      return { sessions: Array.from({ length: n }, () => session), close: () => session.close() };
+    },
+    openSession: () => open(),
+    stop: async () => undefined,
+  };
+}
 
 function directHttp(options: TargetOptions): Target {
   const url = options.serverUrl!;

@@ -1,6 +1,7 @@
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Gateway } from '../gateway.js';
 import type { Grant } from '../grants/grant.js';
+import { batchWrites } from '../stdio-write-batch.js';
 import { createGatewayServer } from './gateway-server.js';
 
 /**
@@ -13,7 +14,9 @@ export async function serveGatewayOnStdio(gateway: Gateway, grant: Grant | undef
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
   });
-  const handle = serveStdio(({ era }) => createGatewayServer(gateway, era, grant));
+  const transport = new StdioServerTransport();
+  batchWrites(transport, () => process.stdout);
+  const handle = serveStdio(({ era }) => createGatewayServer(gateway, era, grant), { transport });
   await ended;
   await handle.close();
 }

@@ -18,7 +18,7 @@ import type { ServerConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { rawResult, type RawResult } from '../raw-result.js';
 import { createNodeFetch } from './node-fetch.js';
-import { batchStdioWrites } from './stdio-write-batch.js';
+import { batchWrites, stdinOf } from '../stdio-write-batch.js';
 
 /** What a connection reports to its owner. */
 export interface ConnectionHooks {
@@ -194,7 +194,7 @@ function createTransport(server: ServerConfig, log: Logger): Transport {
         ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
         stderr: 'pipe',
       });
-      batchStdioWrites(transport);
+      batchWrites(transport, () => stdinOf(transport));
       const stderr = transport.stderr;
       if (stderr) {
         // A server's stderr is its log: one gateway log line per line, tagged with the server, never dropped.

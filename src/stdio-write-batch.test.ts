@@ -1,12 +1,12 @@
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { batchStdioWrites, stdinOf } from './stdio-write-batch.js';
+import { batchWrites, stdinOf } from './stdio-write-batch.js';
 
 /** A child that reports every chunk it reads from stdin as one JSON-RPC notification. */
 const CHUNK_REPORTER = `process.stdin.on('data', (chunk) => process.stdout.write(JSON.stringify({
   jsonrpc: '2.0', method: 'chunk', params: { text: chunk.toString() } }) + '\\n'));`;
 
-describe('batchStdioWrites', () => {
+describe('batchWrites', () => {
   let transport: StdioClientTransport | undefined;
   afterEach(async () => {
     await transport?.close();
@@ -14,7 +14,7 @@ describe('batchStdioWrites', () => {
 
   it('holds the messages of one event-loop turn for one write, in order', async () => {
     transport = new StdioClientTransport({ command: process.execPath, args: ['-e', CHUNK_REPORTER] });
-    batchStdioWrites(transport);
+    batchWrites(transport, () => stdinOf(transport!));
     const received: string[] = [];
     transport.onmessage = (message) => received.push((message as unknown as { params: { text: string } }).params.text);
     await transport.start();
