@@ -41,13 +41,14 @@ test('npm run bench -- --quick runs and writes a results table with the expected
   const literal = (text: string) => text.replace(/[.+*?^${}()|[\]\\]/g, '\\$&');
   const measured = (cell: string, target: string) =>
     new RegExp(`^\\| ${literal(cell)} \\| ${literal(target)} \\| [\\d,.]+( [a-z/]+)? \\|`, 'm');
-  for (const target of ['direct', 'toolgate', 'toolgate+pipeline', 'mcp-proxy', 'supergateway']) {
+  for (const target of ['direct', 'toolgate', 'toolgate+pipeline', 'toolgate stdio', 'mcp-proxy', 'supergateway']) {
     expect(table).toMatch(measured('calls.stdio.small.c1', target));
   }
   expect(table).toMatch(measured('calls.http.small.c1', 'direct'));
   expect(table).toMatch(measured('calls.http.small.c1', 'toolgate'));
   expect(table).toMatch(measured('calls.http.small.c1', 'toolgate+pipeline'));
   expect(table).toMatch(/^\| calls\.http\.small\.c1 \| mcp-proxy \| n\/a: /m);
+  expect(table).toMatch(/^\| calls\.http\.small\.c1 \| toolgate stdio \| n\/a: /m);
   // The decision function and the audit writer, alone.
   expect(table).toMatch(measured('decide.rules-10', 'toolgate'));
   expect(table).toMatch(measured('decide.rules-10000', 'toolgate'));
