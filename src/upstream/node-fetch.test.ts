@@ -107,6 +107,20 @@ describe('createNodeFetch', () => {
     expect((await reader.read()).done).toBe(true);
   });
 
+  it('keeps a body open while it is idle for longer than an unused socket is kept', { timeout: 15_000 }, async () => {
+    // A listen stream can be quiet for minutes; the agent's 5 s timeout must close only sockets nobody uses.
+    let finish!: () => void;
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n');
+      finish = () => res.end('data: late\n\n');
+    });
+    const reader = (await nodeFetch(s.url)).body!.pipeThrough(new TextDecoderStream()).getReader();
+    await reader.read();
+    await tick(6_000);
+    finish();
+    expect((await reader.read()).value).toBe('data: late\n\n');
+  });
+
   it('reuses one keep-alive connection for requests one after another', async () => {
     const s = await serve((_req, res) => res.end('ok'));
     for (let i = 0; i < 5; i++)
