@@ -174,7 +174,7 @@ export class SlidingWindowCounter {
 
   /** Keeps a reservation: the call went through. False when the id is unknown (released or pruned). */
   commit(id: ReservationId): boolean {
-    const event = this.stored.find((each) => each.id === id);
+    const event = this.stored[this.indexOf(id)];
     if (event === undefined) return false;
     event.committed = true;
     return true;
@@ -182,7 +182,7 @@ export class SlidingWindowCounter {
 
   /** Gives a reservation's quota back: the call never ran. False when the id is unknown or already committed. */
   release(id: ReservationId): boolean {
-    const index = this.stored.findIndex((each) => each.id === id);
+    const index = this.indexOf(id);
     if (index === -1 || this.stored[index]?.committed === true) return false;
     this.stored.splice(index, 1);
     return true;
@@ -198,7 +198,17 @@ export class SlidingWindowCounter {
 
   /** The time and amount of a reservation, if it is still held. */
   find(id: ReservationId): WindowEvent | undefined {
-    return this.stored.find((each) => each.id === id);
+    return this.stored[this.indexOf(id)];
+  }
+
+  /**
+   * Where a reservation is, or -1. Reservations are made at the newest end and a call ends soon after it starts,
+   * so the search runs from there: from the oldest end it crossed every event kept (a day of them, for long
+   * windows), and the pipeline slowed down the longer the gateway ran.
+   */
+  private indexOf(id: ReservationId): number {
+    for (let index = this.stored.length - 1; index >= 0; index--) if (this.stored[index]!.id === id) return index;
+    return -1;
   }
 
   /** Forgets events that no window up to `keepMs` long can count at `now` or later. */
