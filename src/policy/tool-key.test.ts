@@ -144,41 +144,53 @@ describe('ToolKeyIndex', () => {
     expect(index('github:create*', 'github:*_issue').find('github', 'create_issue')).toBe('github:create*');
   });
 
-  it('finds what the documented precedence picks, for any keys and names', () => {
-    // The definition, by brute force: every key that matches, best rank, then most literal, then first written.
-    const reference = (texts: readonly string[], serverId: string, tool: string): string | undefined => {
-      const matching = texts
-        .map((text, order) => ({ key: key(text), order }))
-        .filter(({ key }) => (key.serverId === null || key.serverId === serverId) && globToRegExp(key.tool).test(tool))
-        .sort((a, b) => a.key.rank - b.key.rank || b.key.literalLength - a.key.literalLength || a.order - b.order);
-      return matching[0]?.key.text;
-    };
-    let seed = 7;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const word = (alphabet: string, max: number) => {
-      let text = '';
-      for (let length = random(max + 1); length > 0; length--) text += alphabet[random(alphabet.length)];
-      return text;
-    };
-    for (let round = 0; round < 300; round++) {
-      const texts: string[] = [];
-      for (let count = 1 + random(12); count > 0; count--) {
-        const tool = word('ab*', 5) || '*';
+  /** The definition, by brute force: every key that matches, best rank, then most literal, then first written. */
+  const referenceOf = (texts: readonly string[]) => {
+    const keys = texts.map((text, order) => ({ key: key(text), test: globToRegExp(key(text).tool), order }));
+    return (serverId: string, tool: string): string | undefined =>
+      keys
+        .filter(({ key, test }) => (key.serverId === null || key.serverId === serverId) && test.test(tool))
+        .sort((a, b) => a.key.rank - b.key.rank || b.key.literalLength - a.key.literalLength || a.order - b.order)[0]
+        ?.key.text;
+  };
+  let seed = 7;
+  /** 0 to n - 1, from a 32-bit LCG's high bits (its low bits repeat within a few draws). */
+  const random = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.floor((seed / 2 ** 32) * n);
+  };
+  const word = (alphabet: string, max: number) => {
+    let text = '';
+    for (let length = random(max + 1); length > 0; length--) text += alphabet[random(alphabet.length)];
+    return text;
+  };
+  /** Random keys (`keys` at most, of `alphabet` and `*`), and names of `alphabet` looked up in them. */
+  const compareWithReference = (rounds: number, keys: number, alphabet: string, length: number, probes: number) => {
+    for (let round = 0; round < rounds; round++) {
+      const texts = new Set<string>();
+      for (let count = 1 + random(keys); count > 0; count--) {
+        const tool = word(`${alphabet}*`, length) || '*';
         const server = ['', '', 's1:', 's2:'][random(4)];
-        texts.push(`${server}${tool}`);
+        texts.add(`${server}${tool}`);
       }
-      const built = index(...new Set(texts));
-      for (let probe = 0; probe < 20; probe++) {
+      const built = index(...texts);
+      const reference = referenceOf([...texts]);
+      for (let probe = 0; probe < probes; probe++) {
         const serverId = ['s1', 's2', 's3'][random(3)] as string;
-        const tool = word('ab', 6);
-        expect(built.find(serverId, tool), `${JSON.stringify([...new Set(texts)])} ${serverId}:${tool}`).toBe(
-          reference([...new Set(texts)], serverId, tool),
+        const tool = word(alphabet, length + 1);
+        expect(built.find(serverId, tool), `${JSON.stringify([...texts])} ${serverId}:${tool}`).toBe(
+          reference(serverId, tool),
         );
       }
     }
+  };
+
+  it('finds what the documented precedence picks, for any keys and names', () => {
+    compareWithReference(300, 12, 'ab', 5, 20);
+  });
+
+  it('finds what the documented precedence picks among hundreds of globs sharing prefixes and suffixes', () => {
+    compareWithReference(10, 600, 'abc', 7, 300);
   });
 
   it('knows when it is empty', () => {
@@ -226,12 +238,28 @@ describe('ToolKeyIndex lookups cost the same for 10 or 10,000 keys', () => {
   it('a name only globs match tries the globs on its prefix, not every glob', () => {
     expect(large.find('bench', 'g0_call')).toBe('g0_*');
     expect(large.find('bench', 'g999_xxxcall')).toBe('g999_xxx*');
-    expect(tries(small, 'g0_call')).toBe(1);
-    expect(tries(large, 'g0_call')).toBe(1);
-    expect(tries(large, 'g999_xxxcall')).toBe(1);
+    // A glob with all its literal characters before the star matches every name its prefix reaches: no test runs.
+    expect(tries(small, 'g0_call')).toBe(0);
+    expect(tries(large, 'g0_call')).toBe(0);
+    expect(tries(large, 'g999_xxxcall')).toBe(0);
     // 1,000 globs, and a name that reaches none of their prefixes tries none.
     expect(large.find('bench', 'unlisted_1')).toBeUndefined();
     expect(tries(small, 'unlisted_1')).toBe(0);
     expect(tries(large, 'unlisted_1')).toBe(0);
+  });
+
+  it('a glob with literal characters on both sides of its star is tested once, among 10 or 10,000', () => {
+    const withSuffix = (rules: number) =>
+      new CountingIndex(
+        keysOf(rules)
+          .map((text) => text.replace(/\*$/, '*_v2'))
+          .map((text) => [key(text), text] as const),
+      );
+    const [smallV2, largeV2] = [withSuffix(10), withSuffix(10_000)];
+    expect(largeV2.find('bench', 'g999_xxxcall_v2')).toBe('g999_xxx*_v2');
+    expect(largeV2.find('bench', 'g999_xxxcall')).toBeUndefined();
+    expect(tries(smallV2, 'g0_call_v2')).toBe(1);
+    expect(tries(largeV2, 'g0_call_v2')).toBe(1);
+    expect(tries(largeV2, 'g999_xxxcall_v2')).toBe(1);
   });
 });

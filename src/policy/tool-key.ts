@@ -81,7 +81,11 @@ interface GlobEntry<T> {
   readonly literalLength: number;
   /** Position among the index's globs as written: earlier wins between globs of one literal length. */
   readonly order: number;
-  readonly matches: (tool: string) => boolean;
+  /**
+   * The test, or null for a glob whose literal characters are all on one side of its stars (`delete_*`,
+   * `*_issue`, `*`): the trie indexes it by all of them, so every name that reaches it matches it.
+   */
+  readonly matches: ((tool: string) => boolean) | null;
 }
 
 /**
@@ -117,7 +121,8 @@ export class ToolKeyIndex<T> {
           value,
           literalLength: key.literalLength,
           order: globs.length,
-          matches: this.globMatcher(key.tool),
+          // `abc*`, `*abc`, `*`: see GlobEntry.matches.
+          matches: /^[^*]*\*+$|^\*+[^*]*$/.test(key.tool) ? null : this.globMatcher(key.tool),
         };
         globs.push({ key, entry });
       }
@@ -175,17 +180,19 @@ export class ToolKeyIndex<T> {
  * most literal characters, then first written.
  */
 class GlobIndex<T> {
-  private readonly byPrefix = new GlobTrie<T>(false);
-  private readonly bySuffix = new GlobTrie<T>(true);
+  private readonly byPrefix: GlobTrie<T>;
+  private readonly bySuffix: GlobTrie<T>;
 
-  constructor(globs: Iterable<readonly [string, GlobEntry<T>]>) {
+  constructor(globs: readonly (readonly [string, GlobEntry<T>])[]) {
+    const prefixed: Array<[string, GlobEntry<T>]> = [];
+    const suffixed: Array<[string, GlobEntry<T>]> = [];
     for (const [glob, entry] of globs) {
       const prefix = glob.slice(0, glob.indexOf('*'));
-      if (prefix !== '') this.byPrefix.add(prefix, entry);
-      else this.bySuffix.add(glob.slice(glob.lastIndexOf('*') + 1), entry);
+      if (prefix !== '') prefixed.push([prefix, entry]);
+      else suffixed.push([glob.slice(glob.lastIndexOf('*') + 1), entry]);
     }
-    this.byPrefix.sort();
-    this.bySuffix.sort();
+    this.byPrefix = new GlobTrie(prefixed, false);
+    this.bySuffix = new GlobTrie(suffixed, true);
   }
 
   find(tool: string): T | undefined {
@@ -193,38 +200,66 @@ class GlobIndex<T> {
   }
 }
 
-interface TrieNode<T> {
-  /** By the next UTF-16 code unit of the literal (as a RegExp without `u` compares them); null for a leaf. */
-  children: Map<number, TrieNode<T>> | null;
-  /** The globs whose literal prefix (or suffix) ends at this node, best first. */
+/** A trie node while the trie is built. */
+interface BuildNode<T> {
+  /** By the next UTF-16 code unit of the literal (as a RegExp without `u` compares them). */
+  readonly children: Map<number, BuildNode<T>>;
+  /** The globs whose literal prefix (or suffix) ends at this node. */
   readonly globs: GlobEntry<T>[];
 }
 
-/** Globs by a literal part of their name: the prefix, or the suffix (read from the end, when `fromEnd`). */
+/**
+ * Globs by a literal part of their name: the prefix, or the suffix (read from the end, when `fromEnd`).
+ *
+ * The trie is laid out flat, in three arrays of numbers and one of globs, rather than as an object and a Map per
+ * node: a lookup visits a node per character of the name, and nodes of several objects each, scattered over the
+ * heap, cost a cache miss apiece once there are more than a cache holds. With 1,000 globs, a glob hit fetched
+ * about 25 cache lines from memory and took 2.4 times as long as with 10, though it tried no more globs. Nodes
+ * are numbered breadth-first, so the children of a node are consecutive numbers; the trie of 1,000 globs takes a
+ * few tens of kilobytes.
+ */
 class GlobTrie<T> {
-  private readonly root: TrieNode<T> = { children: null, globs: [] };
+  /** The code unit on the edge into each node. The root is node 0, so 0 also means "no child". */
+  private readonly unit: Uint16Array;
+  /** The children of node `n` are the nodes from `firstChild[n]` up to `firstChild[n + 1]`. */
+  private readonly firstChild: Uint32Array;
+  /** The globs of node `n`, best first, are `globs[firstGlob[n]]` up to `globs[firstGlob[n + 1]]`. */
+  private readonly firstGlob: Uint32Array;
+  private readonly globs: readonly GlobEntry<T>[];
 
-  constructor(private readonly fromEnd: boolean) {}
-
-  add(literal: string, entry: GlobEntry<T>): void {
-    let node = this.root;
-    for (let i = 0; i < literal.length; i++) {
-      const unit = literal.charCodeAt(this.fromEnd ? literal.length - 1 - i : i);
-      node.children ??= new Map();
-      let child = node.children.get(unit);
-      if (child === undefined) node.children.set(unit, (child = { children: null, globs: [] }));
-      node = child;
+  constructor(
+    literals: readonly (readonly [string, GlobEntry<T>])[],
+    private readonly fromEnd: boolean,
+  ) {
+    const root: BuildNode<T> = { children: new Map(), globs: [] };
+    for (const [literal, entry] of literals) {
+      let node = root;
+      for (let i = 0; i < literal.length; i++) {
+        const unit = literal.charCodeAt(fromEnd ? literal.length - 1 - i : i);
+        let child = node.children.get(unit);
+        if (child === undefined) node.children.set(unit, (child = { children: new Map(), globs: [] }));
+        node = child;
+      }
+      node.globs.push(entry);
     }
-    node.globs.push(entry);
-  }
-
-  /** Puts each node's globs best first, so a lookup can stop at the first that matches. */
-  sort(): void {
-    const pending = [this.root];
-    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
-      node.globs.sort((a, b) => b.literalLength - a.literalLength || a.order - b.order);
-      if (node.children !== null) pending.push(...node.children.values());
+    const nodes = [root];
+    for (let n = 0; n < nodes.length; n++) nodes.push(...(nodes[n] as BuildNode<T>).children.values());
+    this.unit = new Uint16Array(nodes.length);
+    this.firstChild = new Uint32Array(nodes.length + 1);
+    this.firstGlob = new Uint32Array(nodes.length + 1);
+    const globs: GlobEntry<T>[] = [];
+    let next = 1;
+    for (const [n, node] of nodes.entries()) {
+      // The walk above queued node n's children together, in this order: they are nodes next, next + 1, ...
+      this.firstChild[n] = next;
+      for (const unit of node.children.keys()) this.unit[next++] = unit;
+      this.firstGlob[n] = globs.length;
+      // Best first, so a lookup can stop at the first that matches.
+      globs.push(...node.globs.sort((a, b) => b.literalLength - a.literalLength || a.order - b.order));
     }
+    this.firstChild[nodes.length] = next;
+    this.firstGlob[nodes.length] = globs.length;
+    this.globs = globs;
   }
 
   /**
@@ -232,34 +267,42 @@ class GlobTrie<T> {
    * elsewhere so far). Only globs that would beat the best so far are tried.
    */
   best(tool: string, best: GlobEntry<T> | undefined): GlobEntry<T> | undefined {
-    let node: TrieNode<T> | undefined = this.root;
     const length = tool.length;
+    let node = 0;
     for (let i = 0; ; i++) {
-      best = bestOf(node.globs, tool, best);
-      if (i === length || node.children === null) return best;
-      node = node.children.get(tool.charCodeAt(this.fromEnd ? length - 1 - i : i));
-      if (node === undefined) return best;
+      best = this.bestAt(node, tool, best);
+      if (i === length) return best;
+      node = this.child(node, tool.charCodeAt(this.fromEnd ? length - 1 - i : i));
+      if (node === 0) return best;
     }
+  }
+
+  /**
+   * The child of `node` on `unit`, or 0. A node has at most one child per character that names use (65 for the
+   * names MCP recommends), so a look at each is enough.
+   */
+  private child(node: number, unit: number): number {
+    const end = this.firstChild[node + 1] as number;
+    for (let child = this.firstChild[node] as number; child < end; child++) if (this.unit[child] === unit) return child;
+    return 0;
+  }
+
+  /** The first glob of `node` that beats `best` and matches, or `best`. */
+  private bestAt(node: number, tool: string, best: GlobEntry<T> | undefined): GlobEntry<T> | undefined {
+    const end = this.firstGlob[node + 1] as number;
+    for (let g = this.firstGlob[node] as number; g < end; g++) {
+      const entry = this.globs[g] as GlobEntry<T>;
+      // Best first: once one cannot beat `best`, none after it can.
+      if (best !== undefined && !better(entry, best)) return best;
+      if (entry.matches === null || entry.matches(tool)) return entry;
+    }
+    return best;
   }
 }
 
 /** Whether `a` wins over `b` when both match: more literal characters, then written first. */
 function better<T>(a: GlobEntry<T>, b: GlobEntry<T>): boolean {
   return a.literalLength > b.literalLength || (a.literalLength === b.literalLength && a.order < b.order);
-}
-
-/** The first glob of a best-first list that beats `best` and matches, or `best`. */
-function bestOf<T>(
-  globs: readonly GlobEntry<T>[],
-  tool: string,
-  best: GlobEntry<T> | undefined,
-): GlobEntry<T> | undefined {
-  for (const entry of globs) {
-    // The list is best first: once one cannot beat `best`, none after it can.
-    if (best !== undefined && !better(entry, best)) return best;
-    if (entry.matches(tool)) return entry;
-  }
-  return best;
 }
 
 function mapFor<T>(maps: Map<string, Map<string, T>>, serverId: string): Map<string, T> {
