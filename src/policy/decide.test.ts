@@ -268,10 +268,12 @@ describe('actions', () => {
       '日本',
       '😀',
     ];
-    for (const name of names) {
-      expect(decide(open, input(name, { serverId: name })).message).toBe(
-        `Tool ${JSON.stringify(name)} on server ${JSON.stringify(name)} is allowed by policy.`,
-      );
+    for (const tool of names) {
+      for (const serverId of names) {
+        expect(decide(open, input(tool, { serverId })).message).toBe(
+          `Tool ${JSON.stringify(tool)} on server ${JSON.stringify(serverId)} is allowed by policy.`,
+        );
+      }
     }
     expect(decide(open, input('t', { serverId: '' })).message).toBe('Tool "t" is allowed by policy.');
   });
@@ -588,6 +590,35 @@ describe('limits', () => {
       rule: '/tools/t/limits/1',
       counterKey: 'y@grant:alice-laptop',
       retryAfterMs: 30_000,
+    });
+  });
+
+  it('rules share the all_tools charges, and each still names the first limit it breaks in its own order', () => {
+    const policy = policyOf({
+      default: 'deny',
+      all_tools: { limits: [{ counter: 'calls', window: 'minute', max: 1 }] },
+      tools: {
+        t: { limits: [{ counter: 'y', window: 'minute', max: 10 }] },
+        u: {
+          limits: [
+            { counter: 'y', window: 'minute', max: 10 },
+            { counter: 'z', window: 'minute', max: 1 },
+          ],
+        },
+      },
+    });
+    const [t, u] = [policy.rules.find('srv', 't'), policy.rules.find('srv', 'u')];
+    expect(t?.charging.charges[1]).toBe(policy.allToolsCharging.charges[0]);
+    expect(u?.charging.charges[2]).toBe(policy.allToolsCharging.charges[0]);
+    const counters = { events: () => [{ at: T0 - 30_000, amount: 1 }] };
+    // all_tools' limit is first in its own plan, and after the rule's limits in each rule's.
+    expect(decide(policy, input('t', { counters }))).toMatchObject({
+      rule: '/all_tools/limits/0',
+      counterKey: 'calls@grant:alice-laptop',
+    });
+    expect(decide(policy, input('u', { counters }))).toMatchObject({
+      rule: '/tools/u/limits/1',
+      counterKey: 'z@grant:alice-laptop',
     });
   });
 

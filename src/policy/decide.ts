@@ -1,5 +1,13 @@
 import { readArgumentPath } from './argument-path.js';
-import type { ChargePlan, CompiledLimit, CompiledPolicy, CompiledToolRule } from './compile-policy.js';
+import type {
+  ChargePlan,
+  CompiledApprovalIf,
+  CompiledCharge,
+  CompiledDenyIf,
+  CompiledLimit,
+  CompiledPolicy,
+  CompiledToolRule,
+} from './compile-policy.js';
 import { describeCondition, evaluateCondition, type CompiledCondition } from './condition.js';
 import { counterKeyOf } from './counter-key.js';
 import type { LimitScope } from './schema.js';
@@ -194,7 +202,9 @@ const NO_ARGUMENTS: unknown = Object.freeze({});
  * This runs on every tool call, so it is written to allocate little on the way to an allow: a message that
  * names the tool is built only for the decision returned (a refusal's text never for a call that is allowed),
  * each decision is one object literal rather than spreads of a shared base, and limits are charged from the
- * plan compiled with the policy (chargeCall).
+ * plan compiled with the policy (chargeCall). The loops over the policy's lists are indexed: many are frozen
+ * (plans, and the empty list rules share), and Node 20 does not inline for...of over a frozen array but calls
+ * the iterator for each element.
  */
 function evaluate(policy: CompiledPolicy, input: DecisionInput): EnforcedDecision {
   const { serverId, tool } = input;
@@ -299,7 +309,8 @@ function approvalNeeded(
   call: ToolOfCall,
 ): { rule: string; reason: string | null } | ConditionDenial | undefined {
   if (rule.action === 'require_approval') return { rule: `${rule.rule}/action`, reason: rule.reason };
-  for (const entry of rule.requireApprovalIf) {
+  for (let i = 0; i < rule.requireApprovalIf.length; i++) {
+    const entry = rule.requireApprovalIf[i] as CompiledApprovalIf;
     const verdict = entryHolds(entry.conditions, args);
     if (verdict === false) continue;
     if (verdict !== true) return conditionError(verdict.condition, verdict.message, call);
@@ -319,7 +330,8 @@ type ToolOfCall = Pick<DecisionInput, 'serverId' | 'tool'>;
 
 /** `require` then `deny_if`, in the order written; the first denial wins. */
 function checkConditions(rule: CompiledToolRule, args: unknown, call: ToolOfCall): ConditionDenial | undefined {
-  for (const condition of rule.require) {
+  for (let i = 0; i < rule.require.length; i++) {
+    const condition = rule.require[i] as CompiledCondition;
     const outcome = evaluateCondition(condition, args);
     if (outcome.kind === 'error') return conditionError(condition, outcome.message, call);
     if (outcome.kind === 'fails') {
@@ -330,7 +342,8 @@ function checkConditions(rule: CompiledToolRule, args: unknown, call: ToolOfCall
       };
     }
   }
-  for (const entry of rule.denyIf) {
+  for (let i = 0; i < rule.denyIf.length; i++) {
+    const entry = rule.denyIf[i] as CompiledDenyIf;
     const verdict = entryHolds(entry.conditions, args);
     if (verdict === false) continue;
     if (verdict !== true) return conditionError(verdict.condition, verdict.message, call);
@@ -383,10 +396,12 @@ function chargeCall(
   args: unknown,
   policyRevision: string,
 ): Reservation[] | DenyDecision | LimitDenyDecision {
-  const reservations: Reservation[] = [];
+  // One per charge, sized at once: pushing to an empty array would make room for 16.
+  const reservations = new Array<Reservation>(plan.charges.length);
   // The position, in plan.limits, of the first limit the call would break; -1 while none is.
   let broken = -1;
-  for (const charge of plan.charges) {
+  for (let c = 0; c < plan.charges.length; c++) {
+    const charge = plan.charges[c] as CompiledCharge;
     const amount = amountOf(charge.first, args);
     if (typeof amount === 'string') {
       const message = `Tool ${toolRef(input)} was refused by policy: ${amount}.`;
@@ -397,13 +412,14 @@ function chargeCall(
     for (let i = 0; i < charge.limits.length; i++) {
       const limit = charge.limits[i] as CompiledLimit;
       if (usedIn(events, input.now, limit.windowMs) + amount > limit.max) {
-        const position = charge.positions[i] as number;
+        // Charges may be shared between plans, so the limit's position in this plan is looked up, on this path only.
+        const position = plan.limits.indexOf(limit);
         if (broken === -1 || position < broken) broken = position;
         // A charge's limits are in plan order: the rest of them come after this one.
         break;
       }
     }
-    reservations.push({ counterKey, amount, limits: charge.checks });
+    reservations[c] = { counterKey, amount, limits: charge.checks };
   }
   if (broken === -1) return reservations;
   return limitDenial(plan, reservations, broken, input, policyRevision);
@@ -514,17 +530,23 @@ const VERB: Record<Exclude<EnforcedDecision, AllowDecision>['effect'], string> =
 
 /** `"tool" on server "id"`, the way messages name a tool. */
 function toolRef(call: ToolOfCall): string {
-  return call.serverId === '' ? quote(call.tool) : `${quote(call.tool)} on server ${quote(call.serverId)}`;
+  if (call.serverId === '') return quote(call.tool);
+  // One template when neither name needs escaping: each concatenation allocates a string, four here against six
+  // with the names quoted apart, on every decision.
+  if (isPlain(call.tool) && isPlain(call.serverId)) return `"${call.tool}" on server "${call.serverId}"`;
+  return `${quote(call.tool)} on server ${quote(call.serverId)}`;
 }
 
-/**
- * JSON.stringify of a string, without its cost for the names nearly every tool and server has: printable ASCII
- * other than `"` and `\`, which JSON writes unchanged between quotes.
- */
+/** JSON.stringify of a string, without its cost for the names nearly every tool and server has. */
 function quote(text: string): string {
+  return isPlain(text) ? `"${text}"` : JSON.stringify(text);
+}
+
+/** Printable ASCII other than `"` and `\`: what JSON writes unchanged between quotes. */
+function isPlain(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit < 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c) return JSON.stringify(text);
+    if (unit < 0x20 || unit > 0x7e || unit === 0x22 || unit === 0x5c) return false;
   }
-  return `"${text}"`;
+  return true;
 }

@@ -50,8 +50,10 @@ export interface CounterView {
   events(counterKey: string): readonly WindowEvent[];
 }
 
+const NO_EVENTS: readonly WindowEvent[] = Object.freeze([]);
+
 /** A CounterView with no events: every counter unused. */
-export const EMPTY_COUNTERS: CounterView = Object.freeze({ events: () => [] });
+export const EMPTY_COUNTERS: CounterView = Object.freeze({ events: () => NO_EVENTS });
 
 /** Sum of the amounts of the events that count at `now` in a window `windowMs` long: those with `at > now - windowMs`. */
 export function usedIn(events: readonly WindowEvent[], now: number, windowMs: number): number {
@@ -245,7 +247,7 @@ export class SlidingWindowCounters implements CounterView {
   private readonly counters = new Map<string, SlidingWindowCounter>();
 
   events(counterKey: string): readonly WindowEvent[] {
-    return this.counters.get(counterKey)?.events() ?? [];
+    return this.counters.get(counterKey)?.events() ?? NO_EVENTS;
   }
 
   /**
