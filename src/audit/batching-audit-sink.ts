@@ -8,6 +8,7 @@ import {
   type AuditSinkOptions,
   type AuditSinkStats,
 } from './audit-sink.js';
+import { FlushTimer } from '../flush-timer.js';
 
 /** The longest wait between two attempts while the store keeps failing. */
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -38,8 +39,10 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
   #queue: Entry<Encoded>[] = [];
   /** The batches being stored, in order: each drain waits for the previous one. */
   #chain: Promise<void> = Promise.resolve();
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Infinity;
+  readonly #timer = new FlushTimer(() => {
+    // Failures are logged where they happen; the queue is kept and a retry scheduled.
+    this.#drain().catch(() => undefined);
+  });
   /** Failures in a row; while non-zero, no attempt starts before `#retryAt`. */
   #failures = 0;
   #retryAt = 0;
@@ -82,7 +85,7 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
         return;
       }
       this.#queue.push({ record, encoded: undefined });
-      this.#schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs);
+      this.#timer.schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs, this.#retryAt);
     } catch {
       // write() must never throw into the call path. Nothing above throws (the logger is guarded); this is the
       // last line of defence, and a record that reached it was counted where it was dropped.
@@ -108,7 +111,7 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
   }
 
   async #closeOnce(): Promise<void> {
-    this.#clearTimer();
+    this.#timer.clear();
     try {
       await this.#drain();
     } catch (error) {
@@ -117,7 +120,7 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
       this.#dropped += lost;
       this.#report('error', { err: error, lost }, 'audit store failed at close: queued audit records are lost');
     }
-    this.#clearTimer();
+    this.#timer.clear();
     try {
       await this.release();
     } catch (error) {
@@ -149,7 +152,7 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
           { err: error, pending: this.#queue.length, retryInMs: delay },
           'audit store failed to write a batch; it will be retried',
         );
-        if (this.#closing === undefined) this.#schedule(delay);
+        if (this.#closing === undefined) this.#timer.schedule(delay, this.#retryAt);
         throw error;
       }
       // The batch is the head of the queue: writes only append, and drains run one at a time.
@@ -194,24 +197,6 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
     return batch;
   }
 
-  /** Makes sure a drain starts within `delay` ms (never before a retry is due), keeping an earlier timer. */
-  #schedule(delay: number): void {
-    const at = Math.max(Date.now() + delay, this.#retryAt);
-    if (this.#timer !== undefined && this.#timerAt <= at) return;
-    this.#clearTimer();
-    this.#timerAt = at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#timerAt = Infinity;
-        // Failures are logged where they happen; the queue is kept and a retry scheduled.
-        this.#drain().catch(() => undefined);
-      },
-      Math.max(0, at - Date.now()),
-    );
-    this.#timer.unref();
-  }
-
   /** Logs, never throwing: a broken logger must not break the sink, nor the call path through write(). */
   #report(level: 'warn' | 'error', fields: object, message: string): void {
     try {
@@ -219,11 +204,5 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
     } catch {
       // Nowhere left to report to.
     }
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
   }
 }

@@ -1,6 +1,7 @@
 import type { Reservation, WindowEvent } from '../policy/sliding-window.js';
 import { SlidingWindowCounters, type Hold, type HoldRefusal } from '../policy/sliding-window.js';
 import type { StateDb } from '../state/state-db.js';
+import { FlushTimer } from '../flush-timer.js';
 
 /**
  * Rate-limit counters: decide() reads them, the call pipeline reserves, commits and releases. Implementations:
@@ -77,8 +78,13 @@ export class SqliteCounterStore implements CounterStore {
   /** What each hold will store if committed: its events, noted when reserved. */
   readonly #reserved = new WeakMap<Hold, CounterEvent[]>();
   #queue: CounterEvent[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #timerAt = Infinity;
+  readonly #timer = new FlushTimer(() => {
+    try {
+      this.#store();
+    } catch {
+      // Reported, and retried, by #store.
+    }
+  });
   /** Failed attempts in a row; while non-zero, no attempt starts before `#retryAt`. */
   #failures = 0;
   #retryAt = 0;
@@ -132,7 +138,7 @@ export class SqliteCounterStore implements CounterStore {
       return;
     }
     for (const event of events) this.#queue.push(event);
-    this.#schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs);
+    this.#timer.schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs, this.#retryAt);
   }
 
   release(hold: Hold): void {
@@ -172,7 +178,7 @@ export class SqliteCounterStore implements CounterStore {
    * backoff, unless closed), and the error thrown.
    */
   #store(): void {
-    this.#clearTimer();
+    this.#timer.clear();
     if (this.#queue.length === 0) return;
     try {
       this.#insertAll(this.#queue);
@@ -185,7 +191,7 @@ export class SqliteCounterStore implements CounterStore {
         { err: error, pending: this.#queue.length, retryInMs: delay },
         'counter store failed to write a batch; it will be retried (the counters in memory still count)',
       );
-      if (!this.#closed) this.#schedule(delay);
+      if (!this.#closed) this.#timer.schedule(delay, this.#retryAt);
       throw error;
     }
     // Synchronous from end to end: nothing was queued meanwhile.
@@ -195,34 +201,6 @@ export class SqliteCounterStore implements CounterStore {
       this.#failures = 0;
       this.#retryAt = 0;
     }
-  }
-
-  /** Makes sure a store starts within `delay` ms (never before a retry is due), keeping an earlier timer. */
-  #schedule(delay: number): void {
-    const at = Math.max(Date.now() + delay, this.#retryAt);
-    if (this.#timer !== undefined && this.#timerAt <= at) return;
-    this.#clearTimer();
-    this.#timerAt = at;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.#timerAt = Infinity;
-        try {
-          this.#store();
-        } catch {
-          // Reported, and retried, by #store.
-        }
-      },
-      Math.max(0, at - Date.now()),
-    );
-    // Unref'd: a store never keeps the process alive; its owner closes it on shutdown.
-    this.#timer.unref();
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
   }
 
   /** Logs, never throwing: a broken logger must not break the call path through commit(). */
