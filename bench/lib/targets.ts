@@ -165,17 +165,24 @@ function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** A stdio server has one client, the process that started it: N concurrent clients are one connection, N times. */
+function stdioConnections(open: () => Promise<Session>): Pick<Target, 'openCallers' | 'openSession'> {
+  return {
+    async openCallers(n) {
+      const session = await open();
+      return { sessions: Array.from({ length: n }, () => session), close: () => session.close() };
+    },
+    openSession: () => open(),
+  };
+}
+
 function directStdio(client: ClientKind, serverArgs: string[]): Target {
   const open = () => openStdioSession(client, process.execPath, [SERVER_JS, ...serverArgs], ROOT);
   return {
     name: 'direct',
     child: undefined,
     tool: (tool) => tool,
-    async openCallers(n) {
-      const session = await open();
-      return { sessions: Array.from({ length: n }, () => session), close: () => session.close() };
-    },
-    openSession: () => open(),
+    ...stdioConnections(open),
     stop: async () => undefined,
   };
 }
@@ -206,11 +213,7 @@ function toolgateStdio(options: TargetOptions): Target {
     name: 'toolgate stdio',
     child: undefined,
     tool: (tool) => `bench__${tool}`,
-    async openCallers(n) {
-      const session = await open();
-      return { sessions: Array.from({ length: n }, () => session), close: () => session.close() };
-    },
-    openSession: () => open(),
+    ...stdioConnections(open),
     stop: async () => undefined,
   };
 }
