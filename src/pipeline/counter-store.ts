@@ -1,4 +1,4 @@
-import type { Reservation, WindowEvent } from '../policy/sliding-window.js';
+import type { CounterView, Reservation, WindowEvent } from '../policy/sliding-window.js';
 import { SlidingWindowCounters, type Hold, type HoldRefusal } from '../policy/sliding-window.js';
 import type { StateDb } from '../state/state-db.js';
 import { FlushTimer } from '../flush-timer.js';
@@ -8,8 +8,7 @@ import { FlushTimer } from '../flush-timer.js';
  * SQLite (embedded, survives a restart); Redis later, for several replicas. Every implementation passes the
  * contract suite in test/contract/counter-store.contract.ts.
  */
-export interface CounterStore {
-  events(counterKey: string): readonly WindowEvent[];
+export interface CounterStore extends CounterView {
   reserve(reservations: readonly Reservation[], now: number): { readonly ok: true; readonly hold: Hold } | HoldRefusal;
   commit(hold: Hold): void;
   release(hold: Hold): void;
@@ -111,6 +110,10 @@ export class SqliteCounterStore implements CounterStore {
 
   events(counterKey: string): readonly WindowEvent[] {
     return this.#memory.events(counterKey);
+  }
+
+  used(counterKey: string, now: number, windowMs: number): number {
+    return this.#memory.used(counterKey, now, windowMs);
   }
 
   reserve(reservations: readonly Reservation[], now: number): { readonly ok: true; readonly hold: Hold } | HoldRefusal {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compilePolicy, type CompiledPolicy } from './compile-policy.js';
 import { counterKey, decide, isVisible, RuleSentinel, type Decision, type DecisionInput } from './decide.js';
 import { loadPolicy } from './load-policy.js';
-import { EMPTY_COUNTERS, SlidingWindowCounters, type CounterView } from './sliding-window.js';
+import { counterViewOf, EMPTY_COUNTERS, SlidingWindowCounters, type CounterView } from './sliding-window.js';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -582,7 +582,7 @@ describe('limits', () => {
         },
       },
     });
-    const counters = { events: () => [{ at: T0 - 30_000, amount: 1 }] };
+    const counters = counterViewOf(() => [{ at: T0 - 30_000, amount: 1 }]);
     // x is charged first, and all_tools' limit on x is broken, but the rule's limit on y comes before it.
     expect(decide(policy, input('t', { counters }))).toMatchObject({
       effect: 'deny',
@@ -610,7 +610,7 @@ describe('limits', () => {
     const [t, u] = [policy.rules.find('srv', 't'), policy.rules.find('srv', 'u')];
     expect(t?.charging.charges[1]).toBe(policy.allToolsCharging.charges[0]);
     expect(u?.charging.charges[2]).toBe(policy.allToolsCharging.charges[0]);
-    const counters = { events: () => [{ at: T0 - 30_000, amount: 1 }] };
+    const counters = counterViewOf(() => [{ at: T0 - 30_000, amount: 1 }]);
     // all_tools' limit is first in its own plan, and after the rule's limits in each rule's.
     expect(decide(policy, input('t', { counters }))).toMatchObject({
       rule: '/all_tools/limits/0',
@@ -628,7 +628,7 @@ describe('limits', () => {
       all_tools: { limits: [{ counter: 'spend', window: 'day', max: 100, increment_from: 'args.amount' }] },
       tools: { t: { limits: [{ counter: 'calls', window: 'minute', max: 1 }] } },
     });
-    const counters = { events: () => [{ at: T0 - 1000, amount: 1 }] };
+    const counters = counterViewOf(() => [{ at: T0 - 1000, amount: 1 }]);
     expect(decide(policy, input('t', { counters }))).toMatchObject({
       effect: 'deny',
       cause: 'invalid_amount',
@@ -750,8 +750,9 @@ describe('decide is pure', () => {
       tools: { t: { limits: [{ counter: 'c', window: 'minute', max: 5 }] } },
     });
     const events = vi.fn<CounterView['events']>(() => [{ at: T0 - 1000, amount: 5 }]);
-    const first = decide(policy, input('t', { counters: { events } }));
-    const second = decide(policy, input('t', { counters: { events } }));
+    const counters = counterViewOf(events);
+    const first = decide(policy, input('t', { counters }));
+    const second = decide(policy, input('t', { counters }));
     expect(second).toEqual(first);
     expect(first).toMatchObject({ effect: 'deny', retryAfterMs: 59_000 });
     expect(events).toHaveBeenCalledWith('c@grant:alice-laptop');

@@ -11,7 +11,7 @@ import type {
 import { describeCondition, evaluateCondition, type CompiledCondition } from './condition.js';
 import { counterKeyOf } from './counter-key.js';
 import type { LimitScope } from './schema.js';
-import { retryAfterMs, usedIn, type CounterView, type Reservation } from './sliding-window.js';
+import { retryAfterMs, type CounterView, type Reservation } from './sliding-window.js';
 
 /**
  * The policy decision: pure. decide() reads its two arguments and nothing else (no clock, store or network),
@@ -408,10 +408,9 @@ function chargeCall(
       return denial(input, policyRevision, 'invalid_amount', charge.first.rule, message);
     }
     const counterKey = counterKeyOf(charge.keyBase, charge.keyHead, charge.scope, input);
-    const events = input.counters.events(counterKey);
     for (let i = 0; i < charge.limits.length; i++) {
       const limit = charge.limits[i] as CompiledLimit;
-      if (usedIn(events, input.now, limit.windowMs) + amount > limit.max) {
+      if (input.counters.used(counterKey, input.now, limit.windowMs) + amount > limit.max) {
         // Charges may be shared between plans, so the limit's position in this plan is looked up, on this path only.
         const position = plan.limits.indexOf(limit);
         if (broken === -1 || position < broken) broken = position;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicy } from './compile-policy.js';
 import { decide, type DecisionInput } from './decide.js';
 import { explainDecision } from './explain.js';
-import { EMPTY_COUNTERS } from './sliding-window.js';
+import { counterViewOf, EMPTY_COUNTERS } from './sliding-window.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 
@@ -56,7 +56,7 @@ describe('explainDecision', () => {
   });
 
   it('explains a limit with its counter and when to retry', () => {
-    const counters = { events: () => [{ at: NOW - 1000, amount: 1000 }] };
+    const counters = counterViewOf(() => [{ at: NOW - 1000, amount: 1000 }]);
     const text = explainDecision(decide(policy, input('create_charge', { arguments: { amount: 1 }, counters })));
     expect(text).toContain('Effect:   deny (a limit is reached)');
     expect(text).toContain('Counter:  spend@grant:ci');

@@ -241,6 +241,48 @@ describe('SlidingWindowCounter: properties over random sequences', () => {
   });
 });
 
+describe('SlidingWindowCounter.used: running totals', () => {
+  it('answers what summing the window answers, through reserves, commits, releases, restores and prunes', () => {
+    let checks = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const next = random(seed * 104_729);
+      // Whole amounts must match exactly; fractional ones (spend caps) within rounding.
+      const fractional = seed % 4 === 0;
+      const counter = new SlidingWindowCounter();
+      const pending: ReservationId[] = [];
+      let now = Math.floor(next() * 1_000_000);
+      for (let step = 0; step < 200; step++) {
+        now += pick(next, [0, 0, 1, 10, 500, Math.floor(next() * MINUTE)]);
+        const amount = fractional ? Math.round(next() * 1000) / 100 : 1 + Math.floor(next() * 3);
+        const roll = next();
+        if (roll < 0.5) {
+          const result = counter.reserve(amount, now, [{ windowMs: MINUTE, max: 1e9 }]);
+          if (result.ok) pending.push(result.id);
+        } else if (roll < 0.75 && pending.length > 0) {
+          const id = pending.splice(Math.floor(next() * pending.length), 1)[0] as ReservationId;
+          // Pruning may have dropped it already: then both are refused, and nothing changes.
+          if (next() < 0.5) counter.commit(id);
+          else counter.release(id);
+        } else if (roll < 0.9) {
+          counter.restore(now - Math.floor(next() * MINUTE), amount);
+        } else {
+          counter.prune(now, pick(next, [1000, MINUTE, 2 * MINUTE]));
+        }
+        for (const windowMs of [1, 1000, MINUTE, 3 * MINUTE]) {
+          const at = now - pick(next, [0, 0, 700, MINUTE]);
+          const expected = naiveUsed(counter.events(), at, windowMs);
+          const used = counter.used(at, windowMs);
+          if (fractional ? Math.abs(used - expected) > 1e-9 : used !== expected) {
+            expect.fail(`seed ${seed} step ${step}: used ${used}, the window sums to ${expected}`);
+          }
+          checks++;
+        }
+      }
+    }
+    expect(checks).toBe(100 * 200 * 4);
+  });
+});
+
 describe('SlidingWindowCounters', () => {
   const reservation = (counterKey: string, max: number, amount = 1) => ({
     counterKey,
