@@ -49,7 +49,12 @@ describe('SqliteGrantStore', () => {
     // This connection's other writes (audit records, counters) are not grant changes.
     db.prepare('INSERT INTO counter_events (counter_key, at, amount) VALUES (?, ?, ?)').run('k', 1, 1);
     expect(await gateway.authenticate(token)).toBe(first);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await gateway.authenticate(token)).toBe(first);
     await cli.rotate('a', 2);
+    // Within one turn, the look already taken answers; a request sent after the rotation arrives in a later one.
+    expect(await gateway.authenticate(token)).toBe(first);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(await gateway.authenticate(token)).toBeUndefined();
   });
 });
