@@ -29,6 +29,9 @@ export interface HttpFront {
   close(): Promise<void>;
 }
 
+/** How long an idle HTTP connection stays open for the client's next request (see startHttpFront). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /** JSON-RPC error codes the front door answers with itself. */
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
@@ -181,9 +184,15 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
     return RESPONSE_ALREADY_SENT;
   });
 
+  // Node closes an idle keep-alive connection after 5 s. A client that keeps its own idle connections as long
+  // or longer (or whose event loop was busy when the close arrived) then sends its next request on a socket
+  // the gateway has just closed, and the request fails ("other side closed"). Agents sit idle between calls
+  // for seconds at a time, so the gateway keeps idle connections longer than clients usually do.
+  const serverOptions = { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS };
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const started: ServerType = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }, () =>
-      resolve(started),
+    const started: ServerType = serve(
+      { fetch: app.fetch, hostname: listen.host, port: listen.port, serverOptions },
+      () => resolve(started),
     );
     started.once('error', reject);
   });

@@ -4,10 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { Client, SSEClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EVERYTHING_MAIN,
+  eventually,
   GATEWAY_MAIN,
   ROOT,
   startGatewayProcess,
@@ -124,6 +126,26 @@ describe('the HTTP front door', () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toEqual({ status: 'ok', servers: [{ id: 'everything', state: 'ready' }] });
   });
+
+  it('keeps an idle connection open past Node’s 5 s default, so a client’s next request on it is answered', async () => {
+    const { port, hostname } = new URL(gateway.url);
+    const socket = connect(Number(port), hostname);
+    const received: string[] = [];
+    socket.setEncoding('utf8').on('data', (chunk: string) => received.push(chunk));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const get = `GET /healthz HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: keep-alive\r\n\r\n`;
+    try {
+      socket.write(get);
+      await eventually(() => expect(received.join('')).toContain('"status":"ok"'));
+      // Node 20 closes an idle connection 1 s after its keepAliveTimeout; 7 s is past the default either way.
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      socket.write(get);
+      await eventually(() => expect(received.join('').match(/HTTP\/1\.1 200/g)).toHaveLength(2));
+    } finally {
+      socket.destroy();
+      await closed;
+    }
+  }, 20_000);
 
   it('serves old clients over the legacy HTTP+SSE transport', async () => {
     const client = new Client({ name: 'sse-client', version: '1' });
