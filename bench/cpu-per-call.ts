@@ -20,6 +20,11 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
   },
 });
+if (values.target === 'toolgate stdio') {
+  // A process per client session, started by each client: there is no one process in the middle to read.
+  console.error('--target "toolgate stdio" cannot be measured here: each client starts its own gateway process');
+  process.exit(2);
+}
 const kind = values.kind as ServerKind;
 const clients = Number(values.clients);
 const server = kind === 'http' ? await startHttpServer() : undefined;
