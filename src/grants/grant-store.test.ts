@@ -50,6 +50,7 @@ describe('SqliteGrantStore', () => {
     db.prepare('INSERT INTO counter_events (counter_key, at, amount) VALUES (?, ?, ?)').run('k', 1, 1);
     expect(await gateway.authenticate(token)).toBe(first);
     await new Promise((resolve) => setImmediate(resolve));
+    // A new turn: this check looks at the database, as the first request of a turn does.
     expect(await gateway.authenticate(token)).toBe(first);
     await cli.rotate('a', 2);
     // Within one turn, the look already taken answers; a request sent after the rotation arrives in a later one.

@@ -57,7 +57,7 @@ export interface CounterView {
 
 const NO_EVENTS: readonly WindowEvent[] = Object.freeze([]);
 
-/** A CounterView over plain event lists (a test's, the CLI's), summing them on each question. */
+/** A CounterView over plain event lists (tests', the bench's), summing them on each question. */
 export function counterViewOf(eventsOf: (counterKey: string) => readonly WindowEvent[]): CounterView {
   return Object.freeze({
     events: eventsOf,
