@@ -22,7 +22,7 @@ import { GatewayError, GatewayErrorCode } from './errors.js';
 import type { Logger } from './log.js';
 import type { RawResult } from './raw-result.js';
 import { capabilityKey, serverFacingCapabilities, type Caller } from './upstream/caller.js';
-import { Upstream, type CatalogKind, type UpstreamListener } from './upstream/upstream.js';
+import { Upstream, type CatalogKind, type ServerHealth, type UpstreamListener } from './upstream/upstream.js';
 
 /**
  * A connected client as the gateway sees it between calls: what it declared, and how to reach it with
@@ -89,6 +89,9 @@ const LOG_LEVELS: readonly LoggingLevel[] = [
   'emergency',
 ];
 
+/** The most of one server's instructions passed on to clients: a server must not fill every client's context. */
+const MAX_INSTRUCTIONS_CHARS = 8_192;
+
 /** The list kinds whose changes clients are told about. */
 export type ListKind = CatalogKind;
 
@@ -150,11 +153,14 @@ export class Gateway implements UpstreamListener {
     this.#upstreams = new Map(config.servers.map((server) => [server.id, new Upstream(server, this, log)]));
   }
 
-  /** Connects to every server at once; a server that fails does not stop the others (it is retried). */
-  async start(): Promise<void> {
-    // Connects to every server at once; a server that fails does not stop the others (it is retried).
-    await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.start()));
+  /**
+   * Starts every server at once, in the background: the gateway serves clients from now on, and a server that
+   * comes up later (or fails, and is retried) does not hold up the others.
+   */
+  start(): void {
+    for (const upstream of this.#upstreams.values()) upstream.start();
     this.#started = true;
+    void this.settled();
     // Counters older than any window are dead weight; dropping them now and then keeps memory flat.
     this.#pruneTimer = setInterval(
       () => this.#counters.prune(Date.now(), Math.max(MIN_COUNTER_KEEP_MS, this.#policies.longestWindowMs())),
@@ -173,23 +179,38 @@ export class Gateway implements UpstreamListener {
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.close()));
   }
 
-  /** True once every server has had its first connection attempt (a server that is down does not block it). */
+  /** True once every server's first start has come out, up or down (a server that is down does not block it). */
   ready(): boolean {
-    return this.#started && [...this.#upstreams.values()].every((upstream) => upstream.state !== 'connecting');
+    return this.#started && !this.#starting;
   }
 
-  /** Each server's id and state, for health reporting. */
-  servers(): { id: string; state: string; error?: string }[] {
-    return [...this.#upstreams.values()].map((u) => ({
-      id: u.id,
-      state: u.state,
-      ...(u.lastError === undefined ? {} : { error: u.lastError }),
-    }));
+  #starting = true;
+
+  /** Resolves once every server's first start has come out, up or down. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.settled()));
+    this.#starting = false;
   }
 
-  /** The instructions of every connected server, merged, for the gateway's own initialize result. */
-  instructions(): string | undefined {
-    return undefined;
+  /** Each server's state, for /healthz, /readyz, metrics and the start-up log. */
+  servers(): ServerHealth[] {
+    return [...this.#upstreams.values()].map((upstream) => upstream.health());
+  }
+
+  /**
+   * The instructions of the servers a client may use, each under a heading naming its server, for the gateway's
+   * own initialize result (one server's instructions may name its tools, which clients see namespaced).
+   */
+  instructions(servers: readonly string[] | null | undefined): string | undefined {
+    const parts: string[] = [];
+    for (const upstream of this.#upstreams.values()) {
+      if (servers && !servers.includes(upstream.id)) continue;
+      const text = upstream.instructions?.trim();
+      if (!text) continue;
+      const bounded = text.length > MAX_INSTRUCTIONS_CHARS ? `${text.slice(0, MAX_INSTRUCTIONS_CHARS)}…` : text;
+      parts.push(`## Server "${upstream.id}"\n\n${bounded}`);
+    }
+    return parts.length === 0 ? undefined : parts.join('\n\n');
   }
 
   openSession(session: ClientSession): void {
@@ -259,7 +280,7 @@ export class Gateway implements UpstreamListener {
     const route = catalog.routeTool(name);
     if (!route) {
       audit.unknownTool();
-      throw unknownTool(name);
+      throw unknownTool(name, this.#notListing(caller));
     }
     audit.routed(route.serverId, route.name);
     const forward = () =>
@@ -513,6 +534,11 @@ export class Gateway implements UpstreamListener {
     );
   }
 
+  /** The servers a caller may use that have never listed their tools: a tool unknown now may be one of theirs. */
+  #notListing(caller: Caller): Upstream[] {
+    return this.#visibleUpstreams(caller).filter((upstream) => !upstream.hasListed);
+  }
+
   #page(items: readonly RawResult[], cursor: string | undefined, field: string): RawResult {
     const page = paginate(items, cursor, PAGE_SIZE);
     if (!page) throw new ProtocolError(INVALID_PARAMS, 'Invalid cursor');
@@ -663,8 +689,18 @@ export class Gateway implements UpstreamListener {
 const INVALID_PARAMS = -32602;
 const RESOURCE_NOT_FOUND = -32002;
 
-function unknownTool(name: string): ProtocolError {
-  return new ProtocolError(INVALID_PARAMS, `Unknown tool: ${name}`);
+/**
+ * The unknown-tool error. When servers the caller may use have never listed their tools, the tool may be one of
+ * theirs: the message names them and why, so that an agent (and its operator) can tell "no such tool" from "its
+ * server is not serving yet".
+ */
+function unknownTool(name: string, notListing: readonly Upstream[] = []): ProtocolError {
+  if (notListing.length === 0) return new ProtocolError(INVALID_PARAMS, `Unknown tool: ${name}`);
+  const servers = notListing.map((upstream) => `"${upstream.id}" (${upstream.describe()})`).join(', ');
+  return new ProtocolError(
+    INVALID_PARAMS,
+    `Unknown tool: ${name}. Servers that have not listed their tools yet: ${servers}.`,
+  );
 }
 
 function withoutProgressToken(meta: Record<string, unknown>): Record<string, unknown> | undefined {

@@ -67,11 +67,11 @@ export class GatewayMetrics {
     });
     this.serverUp = new Gauge({
       name: 'toolgate_server_up',
-      help: '1 when the gateway is connected to the server, 0 when it is down or connecting.',
+      help: '1 when the gateway is connected to the server, 0 when it is starting or down.',
       labelNames: ['server'] as const,
       registers: [this.registry],
       collect() {
-        for (const server of servers()) this.set({ server: server.id }, server.state === 'ready' ? 1 : 0);
+        for (const server of servers()) this.set({ server: server.id }, server.state === 'up' ? 1 : 0);
       },
     });
   }

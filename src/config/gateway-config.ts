@@ -25,6 +25,21 @@ export interface GatewayConfig {
   servers: ServerConfig[];
 }
 
+/**
+ * The settings every command shares, none of which may hold a variable: where the gateway listens and keeps its
+ * state, the policy for local callers, the namespacing, and which servers there are. What the grants, approvals,
+ * audit, policy and import commands read (see loadConfigOutline).
+ */
+export interface ConfigOutline {
+  readonly file: string | null;
+  readonly listen: ListenConfig;
+  readonly state: GatewayConfig['state'];
+  readonly namespacing: GatewayConfig['namespacing'];
+  readonly policy: string | null;
+  /** The ids of the enabled servers, in file order. */
+  readonly serverIds: readonly string[];
+}
+
 export interface AuditConfig {
   arguments: 'keys' | 'values';
   /** Added to the default secret keys, which always apply. */
@@ -60,7 +75,8 @@ interface ServerCommon {
   timeoutMs: number;
   /** Hard cap on one request whatever its progress; absent means none. */
   maxTotalTimeoutMs?: number;
-  connectTimeoutMs: number;
+  /** From launch (or first HTTP request) to the end of MCP initialization. */
+  startTimeoutMs: number;
 }
 
 export interface StdioServerConfig extends ServerCommon {
@@ -105,7 +121,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     const common: ServerCommon = {
       id,
       timeoutMs: entry.timeoutMs,
-      connectTimeoutMs: entry.connectTimeoutMs,
+      startTimeoutMs: entry.startTimeoutMs,
       ...(entry.maxTotalTimeoutMs === undefined ? {} : { maxTotalTimeoutMs: entry.maxTotalTimeoutMs }),
     };
     if ('command' in entry) {

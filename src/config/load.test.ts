@@ -23,7 +23,7 @@ function brief(issues: ConfigIssue[]): string[] {
   return issues.map((issue) => `${issue.line}:${issue.column} ${issue.path} ${issue.message}`);
 }
 
-const STDIO_KEYS = 'type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, connectTimeoutMs';
+const STDIO_KEYS = 'type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs';
 
 describe('parseConfig: valid files', () => {
   it('loads the documented shapes and normalises them', () => {
@@ -49,7 +49,7 @@ describe('parseConfig: valid files', () => {
             headers: { Authorization: 'Bearer ${env:REMOTE_TOKEN}' },
             timeoutMs: 5000,
             maxTotalTimeoutMs: 30000,
-            connectTimeoutMs: 2000,
+            startTimeoutMs: 2000,
           },
           old: { type: 'sse', url: 'http://127.0.0.1:3002/sse', headers: {} },
           untyped_http: { url: 'https://mcp.example.com/mcp' },
@@ -94,7 +94,7 @@ describe('parseConfig: valid files', () => {
           env: { API_KEY: 'k-123' },
           cwd: path.join(DIR, 'servers'),
           timeoutMs: 60000,
-          connectTimeoutMs: 10000,
+          startTimeoutMs: 120000,
         },
         {
           id: 'remote',
@@ -103,7 +103,7 @@ describe('parseConfig: valid files', () => {
           headers: { Authorization: 'Bearer t-456' },
           timeoutMs: 5000,
           maxTotalTimeoutMs: 30000,
-          connectTimeoutMs: 2000,
+          startTimeoutMs: 2000,
         },
         {
           id: 'old',
@@ -111,7 +111,7 @@ describe('parseConfig: valid files', () => {
           url: 'http://127.0.0.1:3002/sse',
           headers: {},
           timeoutMs: 60000,
-          connectTimeoutMs: 10000,
+          startTimeoutMs: 120000,
         },
         {
           id: 'untyped_http',
@@ -119,7 +119,7 @@ describe('parseConfig: valid files', () => {
           url: 'https://mcp.example.com/mcp',
           headers: {},
           timeoutMs: 60000,
-          connectTimeoutMs: 10000,
+          startTimeoutMs: 120000,
         },
         {
           id: 'camel',
@@ -127,7 +127,7 @@ describe('parseConfig: valid files', () => {
           url: 'https://mcp.example.com/mcp',
           headers: {},
           timeoutMs: 60000,
-          connectTimeoutMs: 10000,
+          startTimeoutMs: 120000,
         },
       ],
     });
@@ -146,7 +146,7 @@ describe('parseConfig: valid files', () => {
     expect(config.log.level).toBe('info');
     expect(config.namespacing).toEqual({ mode: 'prefix', separator: '__' });
     expect(config.servers).toEqual([
-      { id: 's', transport: 'stdio', command: 'node', args: [], env: {}, timeoutMs: 60000, connectTimeoutMs: 10000 },
+      { id: 's', transport: 'stdio', command: 'node', args: [], env: {}, timeoutMs: 60000, startTimeoutMs: 120000 },
     ]);
   });
 
@@ -373,9 +373,9 @@ describe('parseConfig: invalid files', () => {
     });
     expect(issuesOf(text).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
       `$.mcpServers.a.url unknown key "url"; expected one of: ${STDIO_KEYS}`,
-      '$.mcpServers.b.command unknown key "command"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, connectTimeoutMs',
-      '$.mcpServers.b.env unknown key "env"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, connectTimeoutMs',
-      '$.mcpServers.c.cwd unknown key "cwd"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, connectTimeoutMs',
+      '$.mcpServers.b.command unknown key "command"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
+      '$.mcpServers.b.env unknown key "env"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
+      '$.mcpServers.c.cwd unknown key "cwd"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
     ]);
   });
 
@@ -389,7 +389,7 @@ describe('parseConfig: invalid files', () => {
     const text = JSON.stringify({
       listen: { host: 1, port: '8787', allowedHosts: 'gw.example.com', maxBodyBytes: 100 },
       mcpServers: {
-        s: { command: ['npx'], args: 'x', env: { A: 1 }, disabled: 'no', timeoutMs: 0, connectTimeoutMs: 1.5 },
+        s: { command: ['npx'], args: 'x', env: { A: 1 }, disabled: 'no', timeoutMs: 0, startTimeoutMs: 1.5 },
         n: null,
       },
     });
@@ -403,7 +403,7 @@ describe('parseConfig: invalid files', () => {
       '$.mcpServers.s.env.A expected a string',
       '$.mcpServers.s.disabled expected true or false',
       '$.mcpServers.s.timeoutMs expected a whole number of milliseconds from 1 to 2147483647',
-      '$.mcpServers.s.connectTimeoutMs expected a whole number of milliseconds from 1 to 2147483647',
+      '$.mcpServers.s.startTimeoutMs expected a whole number of milliseconds from 1 to 2147483647',
       '$.mcpServers.n expected an object',
     ]);
   });

@@ -231,10 +231,10 @@ const serverOptions = {
     .describe(
       'Hard limit on one request, in milliseconds, however much progress the server reports. By default there is none.',
     ),
-  connectTimeoutMs: milliseconds()
-    .default(10_000)
+  startTimeoutMs: milliseconds()
+    .default(120_000)
     .describe(
-      'How long starting or connecting to the server, up to the end of MCP initialization, may take, in milliseconds.',
+      'How long starting the server may take, in milliseconds: from launching its command (or its first HTTP request) to the end of MCP initialization. The default covers a cold `npx`, `uvx` or `docker run` that installs the server first.',
     ),
 };
 

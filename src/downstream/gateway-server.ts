@@ -33,7 +33,7 @@ export function createGatewayServer(gateway: Gateway, era: Era, sessionGrant?: G
         completions: {},
         logging: {},
       },
-      ...instructionsOf(gateway),
+      ...instructionsOf(gateway, sessionGrant),
     },
   );
   const session = new FrontSession(server, era, sessionGrant);
@@ -158,8 +158,9 @@ class FrontSession implements ClientSession {
   callerFor(ctx: ServerContext): Caller {
     const era = this.#era;
     const requested = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
-    // A 2025-era session is bound to the grant that opened it; a 2026-07-28 request carries its own.
-    const grant = this.grant ?? (ctx.http?.authInfo?.extra?.grant as Grant | undefined);
+    // An HTTP request carries its grant as the store has it now (a session only ever serves the grant that opened
+    // it, but `grants update` may have changed its policy or servers since); stdio has no request to carry one.
+    const grant = (ctx.http?.authInfo?.extra?.grant as Grant | undefined) ?? this.grant;
     return {
       sessionId: this.sessionId,
       capabilities: this.capabilities,
@@ -185,8 +186,8 @@ function noServerRequests(method: string): ProtocolError {
   );
 }
 
-function instructionsOf(gateway: Gateway): { instructions?: string } {
-  const instructions = gateway.instructions();
+function instructionsOf(gateway: Gateway, grant: Grant | undefined): { instructions?: string } {
+  const instructions = gateway.instructions(grant?.servers);
   return instructions === undefined ? {} : { instructions };
 }
 

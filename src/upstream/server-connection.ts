@@ -1,5 +1,6 @@
 import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type {
+  PriorDiscovery,
   McpSubscription,
   ClientCapabilities,
   ClientContext,
@@ -45,26 +46,40 @@ export class ServerConnection {
   /** Subscription changes run one at a time, so a stream is never replaced by an older filter. */
   #watchQueue: Promise<void> = Promise.resolve();
 
-  private constructor(client: Client, transport: Transport) {
+  /** The last lines the server wrote to stderr: what a server that exits at start usually says about why. */
+  readonly #stderrTail: readonly string[];
+
+  private constructor(client: Client, transport: Transport, stderrTail: readonly string[]) {
     this.#client = client;
     this.#transport = transport;
+    this.#stderrTail = stderrTail;
+  }
+
+  /** The server's last stderr lines, for an error message: `"; stderr: ..."`, or nothing. */
+  exitNote(): string {
+    return this.#stderrTail.length === 0 ? '' : `; stderr: ${this.#stderrTail.join(' | ')}`;
   }
 
   /**
    * Connects to `server`, declaring exactly `capabilities` as the client's. Rejects when the server cannot be
-   * reached or does not complete the handshake within the server's `connectTimeoutMs`.
+   * reached or does not complete the handshake within the server's `startTimeoutMs`.
+   *
+   * The era is settled by a `server/discover` probe unless `prior` gives it. The probe may wait as long as the
+   * start itself: a shorter probe timeout would make a slow start (a cold `npx` install, a busy machine) look like
+   * a silent legacy server, and the era would depend on the machine's load.
    */
   static async open(
     server: ServerConfig,
     capabilities: ClientCapabilities,
     hooks: ConnectionHooks,
     log: Logger,
+    prior?: PriorDiscovery,
   ): Promise<ServerConnection> {
     const client = new Client(
       { name: 'toolgate', version: GATEWAY_VERSION },
       {
         capabilities,
-        versionNegotiation: { mode: 'auto', probe: { timeoutMs: server.connectTimeoutMs } },
+        versionNegotiation: { mode: 'auto', probe: { timeoutMs: server.startTimeoutMs } },
         // A pass-through gateway hands input_required results to its own client instead of answering them.
         inputRequired: { autoFulfill: false },
         // 0: no cap on the pages a server may return; the gateway follows cursors itself.
@@ -73,8 +88,9 @@ export class ServerConnection {
     );
     client.fallbackNotificationHandler = async (notification) => hooks.onNotification(notification);
     client.fallbackRequestHandler = (request, ctx) => hooks.onServerRequest(request, ctx);
-    const transport = createTransport(server, log);
-    const connection = new ServerConnection(client, transport);
+    const stderrTail: string[] = [];
+    const transport = createTransport(server, log, (line) => keepTail(stderrTail, line));
+    const connection = new ServerConnection(client, transport, stderrTail);
     client.onclose = () => {
       if (connection.#closed) return;
       connection.#closed = true;
@@ -82,11 +98,13 @@ export class ServerConnection {
     };
     client.onerror = (error) => log.debug({ server: server.id, err: error.message }, 'server connection error');
     try {
-      await client.connect(transport, { timeout: server.connectTimeoutMs });
+      await client.connect(transport, { timeout: server.startTimeoutMs, ...(prior ? { prior } : {}) });
     } catch (error) {
       connection.#closed = true;
       await transport.close().catch(() => undefined);
-      throw error;
+      const note = connection.exitNote();
+      if (note === '' || !(error instanceof Error)) throw error;
+      throw new Error(`${error.message}${note}`, { cause: error });
     }
     await connection.#listenForListChanges(log.child({ server: server.id }));
     return connection;
@@ -131,6 +149,13 @@ export class ServerConnection {
 
   get instructions(): string | undefined {
     return this.#client.getInstructions();
+  }
+
+  /** The era this connection settled on, in the form a later connection to the same server can adopt. */
+  get discovery(): PriorDiscovery | undefined {
+    if (this.era === 'legacy') return { kind: 'legacy' };
+    const discover = this.#client.getDiscoverResult();
+    return this.era === 'modern' && discover ? { kind: 'modern', discover } : undefined;
   }
 
   /** Sends a request and resolves with the server's result exactly as received. */
@@ -184,7 +209,17 @@ export class ServerConnection {
 /** The version the gateway reports as its own, to clients and to servers. */
 export const GATEWAY_VERSION = '0.1.0';
 
-function createTransport(server: ServerConfig, log: Logger): Transport {
+/** How much of a server's stderr an error message quotes. */
+const STDERR_TAIL_LINES = 3;
+const STDERR_LINE_MAX = 300;
+
+function keepTail(tail: string[], line: string): void {
+  if (line.trim() === '') return;
+  tail.push(line.length > STDERR_LINE_MAX ? `${line.slice(0, STDERR_LINE_MAX)}…` : line);
+  if (tail.length > STDERR_TAIL_LINES) tail.shift();
+}
+
+function createTransport(server: ServerConfig, log: Logger, onStderrLine: (line: string) => void): Transport {
   switch (server.transport) {
     case 'stdio': {
       const transport = new StdioClientTransport({
@@ -198,7 +233,10 @@ function createTransport(server: ServerConfig, log: Logger): Transport {
       const stderr = transport.stderr;
       if (stderr) {
         // A server's stderr is its log: one gateway log line per line, tagged with the server, never dropped.
-        createInterface({ input: stderr as Readable }).on('line', (line) => log.info({ stream: 'stderr' }, line));
+        createInterface({ input: stderr as Readable }).on('line', (line) => {
+          log.info({ stream: 'stderr' }, line);
+          onStderrLine(line);
+        });
       }
       return transport;
     }

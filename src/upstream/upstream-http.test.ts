@@ -24,15 +24,16 @@ describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, 
       url: fixture.url,
       headers: { 'X-Api-Key': 'static-key', Accept: 'text/plain' },
       timeoutMs: 1000,
-      connectTimeoutMs: 10_000,
+      startTimeoutMs: 10_000,
     };
     const listener = {
       catalogChanged: (_: Upstream, kinds: ReadonlySet<CatalogKind>) => changes.push(new Set(kinds)),
       notification: () => undefined,
     };
     upstream = new Upstream(config, listener, createLogger('silent'));
-    await upstream.start();
-    expect(upstream.state).toBe('ready');
+    upstream.start();
+    await upstream.settled();
+    expect(upstream.state).toBe('up');
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import type {
   ClientCapabilities,
+  PriorDiscovery,
   JSONRPCRequest,
   LoggingLevel,
   Notification,
@@ -11,20 +12,16 @@ import { GatewayError, GatewayErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RawResult } from '../raw-result.js';
 import { capabilityKey, serverFacingCapabilities, type Caller } from './caller.js';
+import {
+  EMPTY_CATALOG,
+  listCatalog,
+  type CatalogItem,
+  type ListFailure,
+  type ServerCatalog,
+} from './catalog-listing.js';
 import { ServerConnection } from './server-connection.js';
 
-/** One item of a server's list (a tool, resource, resource template or prompt), exactly as the server sent it. */
-export type CatalogItem = RawResult;
-
-/** Everything one server offers, as listed on one connection. */
-export interface ServerCatalog {
-  readonly tools: readonly CatalogItem[];
-  readonly resources: readonly CatalogItem[];
-  readonly resourceTemplates: readonly CatalogItem[];
-  readonly prompts: readonly CatalogItem[];
-}
-
-const EMPTY_CATALOG: ServerCatalog = Object.freeze({ tools: [], resources: [], resourceTemplates: [], prompts: [] });
+export type { CatalogItem, ServerCatalog } from './catalog-listing.js';
 
 /** The lists a catalog holds, by the name their list_changed notifications use. */
 export type CatalogKind = 'tools' | 'resources' | 'prompts';
@@ -41,8 +38,30 @@ function changedKinds(before: ServerCatalog, after: ServerCatalog): Set<CatalogK
   return kinds;
 }
 
-/** Where an upstream is in its life. */
-export type UpstreamState = 'connecting' | 'ready' | 'down' | 'closed';
+/**
+ * Where an upstream is in its life: starting (launching, or connecting, up to the end of MCP initialization and
+ * its first listing), up, down (waiting to retry), or closed with the gateway.
+ */
+export type UpstreamState = 'starting' | 'up' | 'down' | 'closed';
+
+/** Where a server failed: while starting, or later, when its connection closed. */
+export type FailureStep = 'start' | 'connection';
+
+/** One server as /healthz, /readyz and the start-up log show it. */
+export interface ServerHealth {
+  readonly id: string;
+  readonly state: UpstreamState;
+  /** When the server entered this state (ISO 8601). */
+  readonly since: string;
+  /** The protocol era agreed with the server, once up. */
+  readonly era?: string;
+  readonly tools?: number;
+  /** Why the server is down, or why its last attempt failed. */
+  readonly step?: FailureStep;
+  readonly error?: string;
+  /** List methods that did not answer usefully (their lists are empty); the server's calls still work. */
+  readonly lists?: readonly ListFailure[];
+}
 
 /** What an upstream tells the gateway. */
 export interface UpstreamListener {
@@ -71,18 +90,31 @@ export class Upstream {
   readonly #log: Logger;
   readonly #listener: UpstreamListener;
   readonly #pool = new Map<string, PooledConnection>();
-  #state: UpstreamState = 'connecting';
-  #lastError: string | undefined;
+  #state: UpstreamState = 'starting';
+  #since = Date.now();
+  #failure: { step: FailureStep; error: string } | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelayMs = INITIAL_RETRY_DELAY_MS;
   #primaryOpening: Promise<PooledConnection> | undefined;
   #lastKnown: ServerCatalog = EMPTY_CATALOG;
+  #instructions: string | undefined;
   #lastAttemptAt = 0;
+  /** The lists the primary connection could not read, by method; each is logged once when it starts failing. */
+  #listFailures: readonly ListFailure[] = [];
+  readonly #warnedLists = new Set<string>();
+  /**
+   * The era a stdio server settled on at its first start, adopted by every later connection: the era then never
+   * depends on how fast a restart or a second process happens to answer the probe.
+   */
+  #prior: PriorDiscovery | undefined;
+  readonly #firstStart: Promise<void>;
+  #firstStartSettled!: () => void;
 
   constructor(config: ServerConfig, listener: UpstreamListener, log: Logger) {
     this.config = config;
     this.#listener = listener;
     this.#log = log.child({ server: config.id });
+    this.#firstStart = new Promise((settle) => (this.#firstStartSettled = settle));
   }
 
   get id(): string {
@@ -94,7 +126,35 @@ export class Upstream {
   }
 
   get lastError(): string | undefined {
-    return this.#lastError;
+    return this.#failure?.error;
+  }
+
+  /** The server's instructions for the model, from its latest successful start. */
+  get instructions(): string | undefined {
+    return this.#instructions;
+  }
+
+  /** True once the server has listed its catalog at least once (since the gateway started). */
+  get hasListed(): boolean {
+    return this.#lastKnown !== EMPTY_CATALOG;
+  }
+
+  health(): ServerHealth {
+    const primary = this.#pool.get(PRIMARY_KEY);
+    return {
+      id: this.id,
+      state: this.#state,
+      since: new Date(this.#since).toISOString(),
+      ...(primary?.connection.era === undefined ? {} : { era: primary.connection.era }),
+      ...(this.hasListed || primary ? { tools: this.catalog.tools.length } : {}),
+      ...(this.#failure ?? {}),
+      ...(this.#listFailures.length === 0 ? {} : { lists: this.#listFailures }),
+    };
+  }
+
+  /** Resolves once the first start has come out, up or down (a server that is down is retried after). */
+  settled(): Promise<void> {
+    return this.#firstStart;
   }
 
   /**
@@ -106,14 +166,32 @@ export class Upstream {
     return this.#pool.get(PRIMARY_KEY)?.catalog ?? this.#lastKnown;
   }
 
-  /** Starts connecting; resolves once the first attempt has succeeded or failed (failures schedule retries). */
-  async start(): Promise<void> {
-    await this.#openPrimary().catch(() => undefined);
+  /**
+   * Starts the server in the background: the gateway takes clients at once, and a server that comes up later
+   * tells them with list_changed. A failed start schedules retries.
+   */
+  start(): void {
+    this.#log.info({ startTimeoutMs: this.config.startTimeoutMs }, 'server starting');
+    void this.#openPrimary().catch(() => undefined);
   }
 
-  /** The catalog a given client sees on this server (it may differ with the client's capabilities). */
+  /**
+   * The catalog a given client sees on this server (it may differ with the client's capabilities). A server
+   * that is starting is waited for a little (LIST_WAIT_MS), so that a client's first list right after the gateway
+   * starts usually holds every server; a server slower than that joins the list later, with list_changed.
+   */
   async catalogFor(caller: Caller | undefined): Promise<ServerCatalog> {
     if (this.#state === 'closed') return EMPTY_CATALOG;
+    if (caller === undefined || capabilityKey(serverFacingCapabilities(caller.capabilities)) === PRIMARY_KEY) {
+      if (!this.#pool.has(PRIMARY_KEY)) {
+        const attempt = this.#primaryOpening ?? (this.#mayAttemptNow() ? this.#openPrimary() : undefined);
+        if (attempt) await settledWithin(attempt, LIST_WAIT_MS);
+      }
+      const primary = this.#pool.get(PRIMARY_KEY);
+      if (!primary) return this.#lastKnown;
+      if (caller) primary.attached.set(caller.sessionId, caller.session ?? caller);
+      return primary.catalog;
+    }
     try {
       return (await this.#connectionFor(caller)).catalog;
     } catch {
@@ -233,7 +311,8 @@ export class Upstream {
 
   /** Closes every connection and stops reconnecting. */
   async close(): Promise<void> {
-    this.#state = 'closed';
+    this.#setState('closed');
+    this.#firstStartSettled();
     clearTimeout(this.#retryTimer);
     const pooled = [...this.#pool.values()];
     this.#pool.clear();
@@ -252,20 +331,25 @@ export class Upstream {
     const key = owner === undefined ? capsKey : `${capsKey}#${owner}`;
     let pooled = this.#pool.get(key);
     if (!pooled || pooled.connection.closed) {
-      if (this.#state !== 'ready') throw this.#unavailable();
+      if (this.#state !== 'up') throw this.#unavailable();
       pooled = await this.#open(key, capabilities, owner);
     }
     if (caller) pooled.attached.set(caller.sessionId, caller.session ?? caller);
     return pooled;
   }
 
+  /**
+   * A request while the server is down does not wait for the backoff timer: it tries now, but not more than
+   * once a second, so that busy clients cannot make a crashing server restart in a loop. A start in progress is
+   * joined, never replaced: a second launch would kill a slow first one (a cold `npx` install) halfway.
+   */
+  #mayAttemptNow(): boolean {
+    return this.#state === 'down' && Date.now() - this.#lastAttemptAt >= MIN_ATTEMPT_INTERVAL_MS;
+  }
+
   async #openPrimaryNow(): Promise<PooledConnection> {
     if (this.#state === 'closed') throw this.#unavailable();
-    // A request while the server is down does not wait for the backoff timer: it tries now, but not more than
-    // once a second, so that busy clients cannot make a crashing server restart in a loop.
-    if (this.#state === 'down' && !this.#primaryOpening && Date.now() - this.#lastAttemptAt < MIN_ATTEMPT_INTERVAL_MS) {
-      throw this.#unavailable();
-    }
+    if (!this.#primaryOpening && !this.#mayAttemptNow() && this.#state === 'down') throw this.#unavailable();
     try {
       return await this.#openPrimary();
     } catch {
@@ -274,24 +358,41 @@ export class Upstream {
   }
 
   #openPrimary(): Promise<PooledConnection> {
-    if (!this.#primaryOpening) this.#lastAttemptAt = Date.now();
-    this.#primaryOpening ??= this.#open(PRIMARY_KEY, {}, undefined)
+    if (this.#primaryOpening) return this.#primaryOpening;
+    this.#lastAttemptAt = Date.now();
+    if (this.#state === 'down') this.#setState('starting');
+    this.#primaryOpening = this.#open(PRIMARY_KEY, {}, undefined)
       .then((pooled) => {
-        this.#state = 'ready';
-        this.#lastError = undefined;
+        this.#setState('up');
+        this.#failure = undefined;
         this.#retryDelayMs = INITIAL_RETRY_DELAY_MS;
         clearTimeout(this.#retryTimer);
         this.#retryTimer = undefined;
-        this.#log.info({ era: pooled.connection.era, tools: pooled.catalog.tools.length }, 'server connected');
-        this.#updateLastKnown(pooled.catalog);
+        this.#instructions = pooled.connection.instructions;
+        if (this.config.transport === 'stdio') this.#prior ??= pooled.connection.discovery;
+        const { catalog } = pooled;
+        this.#log.info(
+          {
+            era: pooled.connection.era,
+            version: pooled.connection.serverInfo?.version,
+            tools: catalog.tools.length,
+            resources: catalog.resources.length,
+            resourceTemplates: catalog.resourceTemplates.length,
+            prompts: catalog.prompts.length,
+            ...(this.#listFailures.length === 0 ? {} : { unavailableLists: this.#listFailures.map((f) => f.method) }),
+          },
+          'server up',
+        );
+        this.#updateLastKnown(catalog);
         return pooled;
       })
       .catch((error: unknown) => {
-        this.#markDown(error);
+        this.#markDown(this.#state === 'up' ? 'connection' : 'start', error);
         throw error;
       })
       .finally(() => {
         this.#primaryOpening = undefined;
+        this.#firstStartSettled();
       });
     return this.#primaryOpening;
   }
@@ -307,27 +408,38 @@ export class Upstream {
         onClose: () => this.#onConnectionClosed(key, pooled),
       },
       this.#log,
+      this.config.transport === 'stdio' ? this.#prior : undefined,
     );
     if (this.#state === 'closed') {
       await pooled.connection.close();
       throw this.#unavailable();
     }
     this.#pool.set(key, pooled);
-    try {
-      pooled.catalog = await listCatalog(pooled.connection, this.config.timeoutMs);
-    } catch (error) {
-      this.#pool.delete(key);
-      await pooled.connection.close();
-      throw error;
-    }
+    pooled.catalog = await this.#list(pooled);
     return pooled;
+  }
+
+  /** Lists a connection's catalog; the primary connection's list failures are what /healthz reports. */
+  async #list(pooled: PooledConnection): Promise<ServerCatalog> {
+    const { catalog, failures } = await listCatalog(pooled.connection, this.config.timeoutMs);
+    for (const failure of failures) {
+      const key = `${failure.method}\n${failure.error}`;
+      if (this.#warnedLists.has(key)) continue;
+      this.#warnedLists.add(key);
+      this.#log.warn(
+        { method: failure.method, err: failure.error },
+        `${failure.method} failed: that list stays empty; the server's other lists and its calls still work`,
+      );
+    }
+    if (pooled === this.#pool.get(PRIMARY_KEY)) this.#listFailures = failures;
+    return catalog;
   }
 
   #onConnectionClosed(key: string, pooled: PooledConnection): void {
     if (this.#pool.get(key) !== pooled) return;
     this.#pool.delete(key);
     if (key !== PRIMARY_KEY || this.#state === 'closed') return;
-    this.#markDown(new Error('connection closed'));
+    this.#markDown('connection', new Error(`connection closed${pooled.connection.exitNote()}`));
   }
 
   /** Records what the primary connection lists, and tells the gateway what changed since it last knew. */
@@ -338,13 +450,20 @@ export class Upstream {
     this.#listener.catalogChanged(this, kinds);
   }
 
-  #markDown(error: unknown): void {
+  #setState(state: UpstreamState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#since = Date.now();
+  }
+
+  #markDown(step: FailureStep, error: unknown): void {
     if (this.#state === 'closed') return;
-    this.#state = 'down';
-    this.#lastError = error instanceof Error ? error.message : String(error);
+    this.#setState('down');
+    const message = error instanceof Error ? error.message : String(error);
+    this.#failure = { step, error: message };
     const delay = this.#retryDelayMs;
     this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, MAX_RETRY_DELAY_MS);
-    this.#log.warn({ err: this.#lastError, retryInMs: delay }, 'server unavailable');
+    this.#log.warn({ step, err: message, retryInMs: delay }, 'server down');
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => void this.#openPrimary().catch(() => undefined), delay);
     this.#retryTimer.unref();
@@ -366,7 +485,7 @@ export class Upstream {
   async #refreshCatalog(pooled: PooledConnection, notified: CatalogKind): Promise<void> {
     try {
       const before = pooled.catalog;
-      pooled.catalog = await listCatalog(pooled.connection, this.config.timeoutMs);
+      pooled.catalog = await this.#list(pooled);
       if (this.#pool.get(PRIMARY_KEY) === pooled) this.#lastKnown = pooled.catalog;
       this.#listener.catalogChanged(this, changedKinds(before, pooled.catalog).add(notified));
     } catch (error) {
@@ -401,12 +520,25 @@ export class Upstream {
   }
 
   #unavailable(): GatewayError {
-    const why = this.#lastError ? `: ${this.#lastError}` : '';
-    return new GatewayError(GatewayErrorCode.ServerUnavailable, `Server "${this.id}" is unavailable${why}`);
+    return new GatewayError(GatewayErrorCode.ServerUnavailable, `Server "${this.id}" is ${this.describe()}`);
+  }
+
+  /** The server's state in a few words, for messages to clients: "starting", "unavailable: <why>". */
+  describe(): string {
+    if (this.#state === 'starting') return 'starting';
+    if (this.#state === 'up') return 'up';
+    const why = this.#failure ? `: ${this.#failure.error}` : '';
+    return `unavailable${why}`;
   }
 }
 
 const PRIMARY_KEY = capabilityKey({});
+/**
+ * How long a list waits for a server that is starting. Long enough for a server that starts as usual, so that a
+ * client's first list right after the gateway starts holds it; short enough that a slow one (a cold `npx`
+ * install) never holds up a client, which then learns of the server's tools by list_changed.
+ */
+const LIST_WAIT_MS = 10_000;
 const INITIAL_RETRY_DELAY_MS = 500;
 const MIN_ATTEMPT_INTERVAL_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -480,35 +612,19 @@ function withLogLevel(
 /** The request `_meta` key that carries a 2026-07-28 client's log level. */
 const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
 
-/** Lists everything a server offers, following every cursor. */
-async function listCatalog(connection: ServerConnection, timeoutMs: number): Promise<ServerCatalog> {
-  const capabilities = connection.serverCapabilities;
-  const [tools, resources, resourceTemplates, prompts] = await Promise.all([
-    capabilities.tools ? listAll(connection, 'tools/list', 'tools', timeoutMs) : [],
-    capabilities.resources ? listAll(connection, 'resources/list', 'resources', timeoutMs) : [],
-    capabilities.resources ? listAll(connection, 'resources/templates/list', 'resourceTemplates', timeoutMs) : [],
-    capabilities.prompts ? listAll(connection, 'prompts/list', 'prompts', timeoutMs) : [],
+/** Runs `promise` to its end in the background, but waits for it no longer than `ms`. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((done) => {
+    timer = setTimeout(done, ms);
+    timer.unref();
+  });
+  await Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    waited,
   ]);
-  return Object.freeze({ tools, resources, resourceTemplates, prompts });
+  clearTimeout(timer);
 }
-
-async function listAll(
-  connection: ServerConnection,
-  method: string,
-  field: string,
-  timeoutMs: number,
-): Promise<CatalogItem[]> {
-  const items: CatalogItem[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_LIST_PAGES; page++) {
-    const result = await connection.request(method, cursor === undefined ? {} : { cursor }, { timeout: timeoutMs });
-    const pageItems = result[field];
-    if (Array.isArray(pageItems)) items.push(...(pageItems as CatalogItem[]));
-    cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
-    if (cursor === undefined) return items;
-  }
-  throw new Error(`${method} returned more than ${MAX_LIST_PAGES} pages`);
-}
-
-/** A guard against a server whose cursors never end. */
-const MAX_LIST_PAGES = 1000;

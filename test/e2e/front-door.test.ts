@@ -124,7 +124,10 @@ describe('the HTTP front door', () => {
   it('reports each server on /healthz', async () => {
     const response = await send(gateway.url.replace(/\/mcp$/, '/healthz'), { method: 'GET' });
     expect(response.status).toBe(200);
-    expect(JSON.parse(response.body)).toEqual({ status: 'ok', servers: [{ id: 'everything', state: 'ready' }] });
+    expect(JSON.parse(response.body)).toEqual({
+      status: 'ok',
+      servers: [{ id: 'everything', state: 'up', since: expect.any(String), era: 'legacy', tools: expect.any(Number) }],
+    });
   });
 
   it('keeps an idle connection open past Node’s 5 s default, so a client’s next request on it is answered', async () => {

@@ -42,8 +42,16 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `toolgate start --config FILE --port 0` and waits until it listens. */
-export async function startGatewayProcess(configFile: string, extraArgs: string[] = []): Promise<GatewayProcess> {
+/**
+ * Starts `toolgate start --config FILE --port 0` and waits until it listens and every server's first start has
+ * come out (`toolgate ready`), so that tests do not race the servers' start. `waitForServers: false` returns as
+ * soon as it listens, for tests of what clients see while servers are starting.
+ */
+export async function startGatewayProcess(
+  configFile: string,
+  extraArgs: string[] = [],
+  { waitForServers = true }: { waitForServers?: boolean } = {},
+): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [GATEWAY_MAIN, 'start', '--config', configFile, '--port', '0', ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,13 +59,14 @@ export async function startGatewayProcess(configFile: string, extraArgs: string[
   });
   const log: string[] = [];
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in time:\n${log.join('\n')}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in time:\n${log.join('\n')}`)), 60_000);
+    let listening: string | undefined;
     createInterface({ input: child.stderr! }).on('line', (line) => {
       log.push(line);
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
+      listening ??= /listening on (http:\/\/\S+)/.exec(line)?.[1];
+      if (listening !== undefined && (!waitForServers || line.includes('toolgate ready'))) {
         clearTimeout(timer);
-        resolveUrl(match[1]!);
+        resolveUrl(listening);
       }
     });
     child.once('exit', (code) => {

@@ -53,7 +53,7 @@ describe('a server that crashes', () => {
     expect(textOf(await client.callTool({ name: 'steady__whoami', arguments: {} }))).toBe('steady');
     // Its tools stay listed while it is down, so agents do not see them flicker.
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('fragile__whoami');
-    await eventually(async () => expect((await health(gateway)).fragile).toBe('ready'));
+    await eventually(async () => expect((await health(gateway)).fragile).toBe('up'));
     expect(textOf(await client.callTool({ name: 'fragile__whoami', arguments: {} }))).toBe('fragile');
     expect(gateway.log.some((line) => line.includes('"server":"fragile"') && line.includes('"stream":"stderr"'))).toBe(
       true,
@@ -68,7 +68,7 @@ describe('a server that cannot be reached', () => {
     gateway = await startGatewayProcess(
       writeConfig({
         mcpServers: {
-          missing: { url: `http://127.0.0.1:${await closedPort()}/mcp`, connectTimeoutMs: 2000 },
+          missing: { url: `http://127.0.0.1:${await closedPort()}/mcp`, startTimeoutMs: 2000 },
           steady: fixtureCommand('fixture-server.ts', ['--name', 'steady']),
         },
       }),
@@ -80,7 +80,7 @@ describe('a server that cannot be reached', () => {
   });
 
   it('does not stop the gateway from starting or the other servers from working', async () => {
-    expect(await health(gateway)).toEqual({ missing: 'down', steady: 'ready' });
+    expect(await health(gateway)).toEqual({ missing: 'down', steady: 'up' });
     const client = await connectHttp(gateway.url);
     try {
       expect(textOf(await client.callTool({ name: 'steady__whoami', arguments: {} }))).toBe('steady');
