@@ -9,6 +9,7 @@ import { startHttpFront, type HttpFront } from './downstream/http-front.js';
 import { serveGatewayOnStdio } from './downstream/stdio-front.js';
 import { Gateway } from './gateway.js';
 import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
+import type { Grant } from './grants/grant.js';
 import { isLoopbackHost } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
 import { SqliteCounterStore } from './pipeline/counter-store.js';
@@ -38,7 +39,7 @@ export async function startGateway(
       );
     }
     const gateway = state.gateway();
-    await gateway.start();
+    gateway.start();
     let http: HttpFront;
     try {
       http = await startHttpFront(gateway, state.grants);
@@ -46,7 +47,8 @@ export async function startGateway(
       await gateway.close();
       throw error;
     }
-    log.info({ url: http.url, servers: gateway.servers() }, 'toolgate listening');
+    log.info({ url: http.url, servers: gateway.servers().map((s) => s.id) }, 'toolgate listening');
+    void gateway.settled().then(() => logReady(gateway, log));
     return {
       gateway,
       http,
@@ -63,28 +65,56 @@ export async function startGateway(
 }
 
 /**
- * Runs the gateway on stdin/stdout until the client disconnects, as the grant labelled `grantLabel` when one is
- * given (its policy and servers apply), else as the local user.
+ * Prepares the gateway for stdin/stdout, as the grant labelled `grantLabel` when one is given (its policy and
+ * servers apply), else as the local user, and returns what serves it until the client disconnects. Everything
+ * that can stop it from starting (the state database, the grant, the policy) fails here, before stdin is read,
+ * so that the caller can still tell the client why.
  */
-export async function runStdioGateway(
+export async function openStdioGateway(
   config: GatewayConfig,
   grantLabel: string | undefined,
   log: Logger = createLogger(config.log.level),
-): Promise<void> {
+): Promise<() => Promise<void>> {
   const state = openState(config, log);
+  let gateway: Gateway | undefined;
+  let grant: Grant | undefined;
+  let started!: Gateway;
   try {
-    const grant = grantLabel === undefined ? undefined : await state.grants.find(grantLabel);
+    grant = grantLabel === undefined ? undefined : await state.grants.find(grantLabel);
     if (grantLabel !== undefined && !grant) throw new Error(`No active grant labelled "${grantLabel}"`);
-    const gateway = state.gateway();
-    await gateway.start();
-    try {
-      await serveGatewayOnStdio(gateway, grant);
-    } finally {
-      await gateway.close();
-    }
-  } finally {
+    gateway = state.gateway();
+    gateway.start();
+    started = gateway;
+    void gateway.settled().then(() => logReady(started, log));
+  } catch (error) {
+    await gateway?.close();
     await state.close();
+    throw error;
   }
+  return async () => {
+    try {
+      await serveGatewayOnStdio(started, grant);
+    } finally {
+      await started.close();
+      await state.close();
+    }
+  };
+}
+
+/**
+ * One line once every server's first start has come out: which servers serve, and why the others do not. Each
+ * server's own lines ("server up", "server down") say more as they happen.
+ */
+function logReady(gateway: Gateway, log: Logger): void {
+  const servers = gateway.servers();
+  const up = servers.filter((s) => s.state === 'up').map((s) => s.id);
+  const down = servers
+    .filter((s) => s.state !== 'up')
+    .map((s) => ({ id: s.id, state: s.state, step: s.step, error: s.error }));
+  log.info(
+    { up, ...(down.length === 0 ? {} : { down }) },
+    `toolgate ready: ${up.length} of ${servers.length} servers up`,
+  );
 }
 
 /** The state a gateway keeps, and the one order it is closed in. */

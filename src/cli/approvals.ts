@@ -2,9 +2,11 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Approval, ApprovalStatus } from '../approvals/approval.js';
 import { ApprovalError, SqliteApprovalStore, type ApprovalStore } from '../approvals/approval-store.js';
-import type { GatewayConfig } from '../config/load.js';
+import type { ConfigOutline } from '../config/load.js';
 import { openStateDb } from '../state/state-db.js';
 import type { CliOutput } from './grants.js';
+import { readableTime, relativeTime } from './readable-time.js';
+import { formatTable } from './table.js';
 
 /**
  * Adds `toolgate approvals list|show|approve|deny`. They act on the state database the running gateway uses,
@@ -12,7 +14,7 @@ import type { CliOutput } from './grants.js';
  */
 export function addApprovalCommands(
   program: Command,
-  readConfig: (file: string | undefined) => GatewayConfig,
+  readConfig: (file: string | undefined) => ConfigOutline,
   out: CliOutput,
 ): void {
   const approvals = program.command('approvals').description('Approve or deny calls held for a person');
@@ -34,13 +36,22 @@ export function addApprovalCommands(
     .command('list')
     .description('List approvals, newest first')
     .option('--status <status>', 'pending, approved, denied or expired (default: all)')
+    .option('--json', 'JSON Lines, times in ISO 8601, instead of a table')
     .option(...config)
-    .action((options: { status?: ApprovalStatus; config?: string }) =>
+    .action((options: { status?: ApprovalStatus; json?: boolean; config?: string }) =>
       withStore(options.config, async (store) => {
-        await store.expire(Date.now());
+        const now = Date.now();
+        await store.expire(now);
         const all = await store.list(options.status);
+        if (options.json === true) {
+          for (const approval of all) out.log(JSON.stringify(approvalJson(approval)));
+          return;
+        }
         if (all.length === 0) out.log('No approvals.');
-        for (const approval of all) out.log(summary(approval));
+        const rows = all.map((approval) => row(approval, now));
+        for (const line of formatTable(['ID', 'STATUS', 'TOOL', 'GRANT', 'CREATED', 'DECIDED', 'REASON'], rows)) {
+          out.log(line);
+        }
       }),
     );
 
@@ -53,7 +64,7 @@ export function addApprovalCommands(
         await store.expire(Date.now());
         const approval = await store.get(id);
         if (!approval) throw new ApprovalError(`No approval ${id}`);
-        out.log(JSON.stringify(approval, null, 2));
+        out.log(JSON.stringify(approvalJson(approval), null, 2));
       }),
     );
 
@@ -76,13 +87,34 @@ export function addApprovalCommands(
   }
 }
 
-function summary(approval: Approval): string {
+/** One approval as a table row: times read by people, the reason that asked for it last. */
+function row(approval: Approval, now: number): string[] {
+  const decided =
+    approval.status === 'pending'
+      ? `expires ${relativeTime(approval.expiresAt, now)}`
+      : approval.status === 'expired' || approval.decidedAt === null
+        ? `expired ${relativeTime(approval.expiresAt, now)}`
+        : `${relativeTime(approval.decidedAt, now)} by ${approval.decidedBy ?? '?'}`;
   return [
     approval.id,
     approval.status,
     `${approval.serverId}:${approval.tool}`,
     approval.grantLabel ?? '(local)',
-    new Date(approval.createdAt).toISOString(),
+    `${readableTime(approval.createdAt)} (${relativeTime(approval.createdAt, now)})`,
+    decided,
     approval.reason ?? '',
-  ].join('\t');
+  ];
+}
+
+/** An approval as `approvals show` and `approvals list --json` print it: times in ISO 8601, null when unset. */
+function approvalJson(approval: Approval): Record<string, unknown> {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    ...approval,
+    createdAt: iso(approval.createdAt),
+    expiresAt: iso(approval.expiresAt),
+    decidedAt: iso(approval.decidedAt),
+    consumedAt: iso(approval.consumedAt),
+    reportedAt: iso(approval.reportedAt),
+  };
 }

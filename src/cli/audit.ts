@@ -10,9 +10,11 @@ import {
 import { AuditQueryError, auditPages, type AuditFilter, type AuditReader } from '../audit/audit-reader.js';
 import { SqliteAuditReader } from '../audit/sqlite-audit-reader.js';
 import { parseTimeBound } from '../audit/time-bound.js';
-import type { GatewayConfig } from '../config/load.js';
+import type { ConfigOutline } from '../config/load.js';
 import { openStateDb } from '../state/state-db.js';
 import type { CliOutput } from './grants.js';
+import { readableTime } from './readable-time.js';
+import { Table } from './table.js';
 
 /** The filter flags every audit command takes, as commander hands them over. */
 interface FilterFlags {
@@ -32,7 +34,7 @@ interface FilterFlags {
  */
 export function addAuditCommands(
   program: Command,
-  readConfig: (file: string | undefined) => GatewayConfig,
+  readConfig: (file: string | undefined) => ConfigOutline,
   out: CliOutput,
 ): void {
   const audit = program.command('audit').description('Read the audit trail: one record for every tool call');
@@ -140,28 +142,18 @@ function toFilter(flags: FilterFlags, now: number): AuditFilter {
   };
 }
 
-/** Prints blocks of records: JSON Lines, or a table whose header is printed once and whose columns only widen. */
+/** Prints blocks of records: JSON Lines, or one table whose header is printed once (see Table). */
 function printer(out: CliOutput, json: boolean): (records: readonly AuditRecord[]) => void {
   if (json) return (records) => records.length > 0 && out.log(records.map(toAuditJsonLine).join('\n'));
-  const widths = COLUMNS.map(([header]) => header.length);
-  let headed = false;
+  const table = new Table(COLUMNS.map(([header]) => header));
   return (records) => {
-    if (records.length === 0) return;
-    const rows = records.map((record) => COLUMNS.map(([, cell]) => cell(record)));
-    for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index]!, cell.length)));
-    const line = (cells: readonly string[]) =>
-      cells
-        .map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index]!)))
-        .join('  ')
-        .trimEnd();
-    if (!headed) out.log(line(COLUMNS.map(([header]) => header)));
-    headed = true;
-    out.log(rows.map(line).join('\n'));
+    const lines = table.lines(records.map((record) => COLUMNS.map(([, cell]) => cell(record))));
+    if (lines.length > 0) out.log(lines.join('\n'));
   };
 }
 
 const COLUMNS: readonly (readonly [string, (record: AuditRecord) => string])[] = [
-  ['TIME', (record) => new Date(record.time).toISOString()],
+  ['TIME', (record) => readableTime(record.time)],
   ['GRANT', (record) => record.grant ?? '(local)'],
   ['SERVER', (record) => record.server ?? '-'],
   ['TOOL', (record) => record.tool],

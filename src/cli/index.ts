@@ -1,12 +1,37 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { runStdioGateway, startGateway } from '../app.js';
-import { ConfigError, defaultConfig, loadConfig, resolveConfigPath, type GatewayConfig } from '../config/load.js';
+import { openStdioGateway, startGateway } from '../app.js';
+import {
+  ConfigError,
+  defaultConfig,
+  loadConfig,
+  loadConfigOutline,
+  outlineOf,
+  resolveConfigPath,
+  type ConfigOutline,
+  type GatewayConfig,
+} from '../config/load.js';
 import { GATEWAY_VERSION } from '../upstream/server-connection.js';
+import type { ServerHealth } from '../upstream/upstream.js';
 import { runConfigCheck } from './config-check.js';
+import { serveStartFailure } from './stdio-start-failure.js';
 import { addGrantCommands } from './grants.js';
 import { addPolicyCommands } from './policy.js';
 import { addApprovalCommands } from './approvals.js';
 import { addAuditCommands } from './audit.js';
+
+/** The start-up line that says which servers serve, and why the others do not. */
+function readiness(servers: readonly ServerHealth[]): string {
+  const up = servers.filter((server) => server.state === 'up');
+  const lines = [`Toolgate is ready: ${up.length} of ${servers.length} servers up`];
+  for (const server of servers) {
+    const detail =
+      server.state === 'up'
+        ? `${server.tools ?? 0} tools${server.lists ? `; failed lists: ${server.lists.map((l) => l.method).join(', ')}` : ''}`
+        : `${server.step === undefined ? '' : `at ${server.step}: `}${server.error ?? 'no answer yet'}`;
+    lines.push(`  ${server.id}: ${server.state} (${detail})`);
+  }
+  return lines.join('\n');
+}
 
 /** Builds the `toolgate` command line. Each command is thin: read flags, call the app, print. */
 export function buildCli(): Command {
@@ -25,6 +50,7 @@ export function buildCli(): Command {
       const config = withListen(readConfig(options.config), options.host, options.port);
       const running = await startGateway(config);
       process.stderr.write(`Toolgate is listening on ${running.http.url}\n`);
+      void running.gateway.settled().then(() => process.stderr.write(`${readiness(running.gateway.servers())}\n`));
       const stop = async () => {
         await running.stop();
         process.exit(0);
@@ -39,7 +65,18 @@ export function buildCli(): Command {
     .option('-c, --config <file>', 'config file (default: ./toolgate.json if present)')
     .option('--grant <label>', 'run as this grant: its policy and servers apply')
     .action(async (options: { config?: string; grant?: string }) => {
-      await runStdioGateway(readConfig(options.config), options.grant);
+      let serve: () => Promise<void>;
+      try {
+        const file = resolveConfigPath(options.config);
+        serve = await openStdioGateway(file === null ? defaultConfig() : loadConfig(file), options.grant);
+      } catch (error) {
+        // The client that launched this command sees only its stdout; its log shows stderr.
+        const message = `Toolgate could not start: ${error instanceof Error ? error.message : String(error)}`;
+        process.stderr.write(`${message}\n`);
+        await serveStartFailure(message);
+        process.exit(1);
+      }
+      await serve();
       process.exit(0);
     });
 
@@ -52,22 +89,35 @@ export function buildCli(): Command {
     });
 
   const out = { log: (line: string) => console.log(line), error: (line: string) => console.error(line) };
-  addGrantCommands(program, readConfig, out);
-  addPolicyCommands(program, readConfig, out);
-  addApprovalCommands(program, readConfig, out);
-  addAuditCommands(program, readConfig, out);
+  addGrantCommands(program, readOutline, out);
+  addPolicyCommands(program, readOutline, out);
+  addApprovalCommands(program, readOutline, out);
+  addAuditCommands(program, readOutline, out);
 
   return program;
 }
 
+/** The whole config, every variable it uses set: for the commands that serve. */
 function readConfig(explicit: string | undefined): GatewayConfig {
-  const file = resolveConfigPath(explicit);
-  if (file === null) {
+  return exitingOnConfigError(() => {
+    const file = resolveConfigPath(explicit);
+    if (file !== null) return loadConfig(file);
     process.stderr.write('No toolgate.json here and no --config given: starting with no servers.\n');
     return defaultConfig();
-  }
+  });
+}
+
+/** The settings the other commands use, which hold no variables (see loadConfigOutline). */
+function readOutline(explicit: string | undefined): ConfigOutline {
+  return exitingOnConfigError(() => {
+    const file = resolveConfigPath(explicit);
+    return file === null ? outlineOf(defaultConfig()) : loadConfigOutline(file);
+  });
+}
+
+function exitingOnConfigError<T>(load: () => T): T {
   try {
-    return loadConfig(file);
+    return load();
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { GatewayConfig } from '../config/load.js';
+import type { ConfigOutline } from '../config/load.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
 import { SqliteCounterStore } from '../pipeline/counter-store.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
@@ -19,7 +19,7 @@ import type { CliOutput } from './grants.js';
  */
 export function addPolicyCommands(
   program: Command,
-  readConfig: (file: string | undefined) => GatewayConfig,
+  readConfig: (file: string | undefined) => ConfigOutline,
   out: CliOutput,
 ): void {
   const policy = program.command('policy').description('Check, explain and test policies');
@@ -124,15 +124,15 @@ function parseArgs(text: string): Record<string, unknown> {
  * Finds the server and the server's own name for a tool given as `server:tool`, or as clients see it with the
  * configured namespacing prefix (`server__tool`), or, when exactly one server is configured, as a plain name.
  */
-function resolveTool(text: string, config: GatewayConfig): { serverId: string; tool: string } {
+function resolveTool(text: string, config: ConfigOutline): { serverId: string; tool: string } {
   const colon = text.indexOf(':');
   if (colon > 0) return { serverId: text.slice(0, colon), tool: text.slice(colon + 1) };
   const { separator } = config.namespacing;
-  for (const server of config.servers) {
-    const prefix = `${server.id}${separator}`;
-    if (text.startsWith(prefix)) return { serverId: server.id, tool: text.slice(prefix.length) };
+  for (const serverId of config.serverIds) {
+    const prefix = `${serverId}${separator}`;
+    if (text.startsWith(prefix)) return { serverId, tool: text.slice(prefix.length) };
   }
-  if (config.servers.length === 1) return { serverId: config.servers[0]!.id, tool: text };
+  if (config.serverIds.length === 1) return { serverId: config.serverIds[0]!, tool: text };
   throw new CliError(
     `--tool ${text}: name the server too, as server:tool or as clients see it (server${separator}tool)`,
   );

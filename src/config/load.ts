@@ -1,15 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type ConfigIssue, type PathIssue } from './config-error.js';
-import { normaliseConfig, type GatewayConfig } from './gateway-config.js';
+import { normaliseConfig, type ConfigOutline, type GatewayConfig } from './gateway-config.js';
 import { JsonDocument, type TextIssue } from './json-document.js';
 import { formatJsonPath } from './json-path.js';
-import { configSchema } from './schema.js';
+import { configSchema, type ValidatedConfigFile } from './schema.js';
 import { pathIssuesFromZod, plainMessage } from './schema-issues.js';
 import { expandServerVariables } from './variables.js';
 
 export { ConfigError, formatConfigIssue, type ConfigIssue } from './config-error.js';
 export type {
+  ConfigOutline,
   GatewayConfig,
   HttpServerConfig,
   ListenConfig,
@@ -27,13 +28,15 @@ export const DEFAULT_CONFIG_FILE = 'toolgate.json';
  * @throws ConfigError listing every problem found, or naming the file when it cannot be read.
  */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  let text: string;
+  return parseConfig(readConfigText(file), file, env);
+}
+
+function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError([{ file, path: '$', message: `cannot read the configuration file: ${readFailure(error)}` }]);
   }
-  return parseConfig(text, file, env);
 }
 
 /**
@@ -42,6 +45,59 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
  * @throws ConfigError listing every problem found, in file order.
  */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const { document, data } = validateConfig(text, file, env);
+  // validateConfig throws unless the whole file, its variables expanded, is valid.
+  return normaliseConfig(data!, normaliseOptions(file, document));
+}
+
+/**
+ * The settings of a configuration file that hold no variables, for the commands that use nothing else (grants,
+ * approvals, audit, policy). They never read the environment: a value holding a `${env:NAME}` reference is
+ * neither expanded nor checked, so that an unset variable the command does not use (the admin token, a
+ * server's API key) cannot stop it. Every other part of the file is validated as `loadConfig` does.
+ * @throws ConfigError listing every problem found, or naming the file when it cannot be read.
+ */
+export function loadConfigOutline(file: string): ConfigOutline {
+  return parseConfigOutline(readConfigText(file), file);
+}
+
+/** `loadConfigOutline` on the text of a file; `file` names it in issues and is not read. */
+export function parseConfigOutline(text: string, file: string): ConfigOutline {
+  const { document, value } = validateConfig(text, file, null);
+  const sections = value as Record<string, unknown>;
+  const servers = sections.mcpServers as Record<string, { disabled?: boolean }>;
+  // Only the sections that cannot hold variables are normalised; the servers are known by their ids alone.
+  const parsed = configSchema.parse({
+    listen: sections.listen,
+    state: sections.state,
+    namespacing: sections.namespacing,
+    policy: sections.policy,
+    mcpServers: {},
+  });
+  const config = normaliseConfig(parsed, normaliseOptions(file, document));
+  const serverIds = document.keysOf(['mcpServers']).filter((id) => servers[id]?.disabled !== true);
+  return outlineOf({ ...config, servers: [] }, serverIds);
+}
+
+/** The outline of a configuration already loaded. */
+export function outlineOf(
+  config: GatewayConfig,
+  serverIds: readonly string[] = config.servers.map((server) => server.id),
+): ConfigOutline {
+  const { file, listen, state, namespacing, policy } = config;
+  return Object.freeze({ file, listen, state, namespacing, policy, serverIds: Object.freeze([...serverIds]) });
+}
+
+/**
+ * Parses and validates the text of a configuration file, expanding the variables of `env`; with `env` null,
+ * values that hold a variable reference are left unchecked (see loadConfigOutline).
+ * @throws ConfigError listing every problem found, in file order.
+ */
+function validateConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv | null,
+): { document: JsonDocument; value: unknown; data: ValidatedConfigFile | undefined } {
   const document = new JsonDocument(text);
   const toConfigIssue = (issue: TextIssue): ConfigIssue => ({
     file,
@@ -52,7 +108,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   // Validating what the parser recovered from broken JSON would mostly report its guesses.
   if (document.syntaxErrors.length > 0) throw new ConfigError(document.syntaxErrors.map(toConfigIssue));
 
-  const expanded = expandServerVariables(document.value, env);
+  // Without an environment every reference is unset, which marks each value that holds one.
+  const expanded = expandServerVariables(document.value, env ?? {});
   const result = configSchema.safeParse(expanded.value, { error: plainMessage, reportInput: true });
   // A string whose variable is not set was not expanded; what the schema then says of it is noise.
   const unexpanded = new Set(expanded.issues.map((issue) => formatJsonPath(issue.path)));
@@ -60,18 +117,19 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     ? []
     : pathIssuesFromZod(result.error.issues).filter((issue) => !unexpanded.has(formatJsonPath(issue.path)));
   const located = (issue: PathIssue): TextIssue => ({ ...issue, offset: document.offsetOf(issue.path, issue.at) });
-  const issues = [...document.duplicateKeys(), ...expanded.issues.map(located), ...schemaIssues.map(located)];
+  const variableIssues = env === null ? [] : expanded.issues;
+  const issues = [...document.duplicateKeys(), ...variableIssues.map(located), ...schemaIssues.map(located)];
 
-  if (issues.length > 0 || !result.success) {
+  if (issues.length > 0 || (!result.success && env !== null)) {
     // Array.prototype.sort is stable, so issues at one place keep the order they were found in.
     throw new ConfigError(issues.sort((a, b) => a.offset - b.offset).map(toConfigIssue));
   }
+  return { document, value: expanded.value, data: result.data };
+}
+
+function normaliseOptions(file: string, document: JsonDocument) {
   const absolute = path.resolve(file);
-  return normaliseConfig(result.data, {
-    file: absolute,
-    baseDir: path.dirname(absolute),
-    serverOrder: document.keysOf(['mcpServers']),
-  });
+  return { file: absolute, baseDir: path.dirname(absolute), serverOrder: document.keysOf(['mcpServers']) };
 }
 
 /** The configuration without a file: every default, no servers, state in ./toolgate.db. */

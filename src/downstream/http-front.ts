@@ -123,7 +123,8 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
     const session = sessionId === undefined ? undefined : sessions.get(sessionId);
     if (session) {
       if (session.grantId !== (grant?.id ?? null)) return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
-      session.transport.handlePost(incoming, outgoing, body);
+      // The grant as it is now, not as it was when the session opened: `grants update` applies to the next call.
+      session.transport.handlePost(incoming, outgoing, body, grant ? authInfoOf(grant) : undefined);
       return RESPONSE_ALREADY_SENT;
     }
     const request = c.req.raw;
@@ -147,7 +148,7 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await createGatewayServer(gateway, 'legacy', grant).connect(transport);
-    transport.handlePost(incoming, outgoing, body);
+    transport.handlePost(incoming, outgoing, body, grant ? authInfoOf(grant) : undefined);
     return RESPONSE_ALREADY_SENT;
   });
   // GET opens a 2025-era session's notification stream; DELETE ends the session.
@@ -180,6 +181,9 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
     }
     const body = await readOneMessage(c.env.incoming, listen.maxBodyBytes);
     if (body instanceof Response) return body;
+    const grant = c.get('grant');
+    // Where the SSE transport looks for the request's authentication: the grant as it is now (see above).
+    if (grant) (c.env.incoming as IncomingMessage & { auth?: AuthInfo }).auth = authInfoOf(grant);
     await session.transport.handlePostMessage(c.env.incoming, c.env.outgoing, body);
     return RESPONSE_ALREADY_SENT;
   });

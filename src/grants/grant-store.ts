@@ -8,6 +8,13 @@ export interface NewGrant {
   readonly servers: readonly string[] | null;
 }
 
+/** What `update` changes of a grant; what is absent stays as it is. The token never changes (see `rotate`). */
+export interface GrantChanges {
+  readonly label?: string;
+  readonly policy?: string | null;
+  readonly servers?: readonly string[] | null;
+}
+
 /** A grant with the one copy of its token that will ever be shown. */
 export interface GrantWithToken {
   readonly grant: Grant;
@@ -20,7 +27,7 @@ export class GrantError extends Error {
 }
 
 /**
- * Where grants live. The gateway reads it on every request, so an edit made by the CLI (create, rotate, revoke),
+ * Where grants live. The gateway reads it on every request, so an edit made by the CLI (create, update, rotate, revoke),
  * in this process or another, takes effect for every request that arrives after it commits, without a restart.
  * (Requests that arrive together, in one turn of the event loop, may share one look at the store: none of them
  * can have been sent after a commit that the look did not see.) Implementations: SQLite
@@ -34,6 +41,8 @@ export interface GrantStore {
   list(): Promise<Grant[]>;
   /** The active grant with this label or id. */
   find(labelOrId: string): Promise<Grant | undefined>;
+  /** Changes an active grant's label, policy or servers, keeping its token. */
+  update(labelOrId: string, changes: GrantChanges): Promise<Grant>;
   /** Gives an active grant a new token; the old one stops working at once. */
   rotate(labelOrId: string, now: number): Promise<GrantWithToken>;
   /** Revokes an active grant; its token stops working at once. */
@@ -99,7 +108,7 @@ export class SqliteGrantStore implements GrantStore {
 
   constructor(db: StateDb) {
     this.#db = db;
-    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.#dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
     this.#allActive = db.prepare<[], GrantRow>('SELECT * FROM grants WHERE revoked_at IS NULL');
   }
 
@@ -112,12 +121,26 @@ export class SqliteGrantStore implements GrantStore {
         .run(id, grant.label, secretHash, grant.policy, grant.servers ? JSON.stringify(grant.servers) : null, now);
       this.#wrote();
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new GrantError(`A grant labelled "${grant.label}" already exists; rotate or revoke it instead`);
-      }
-      throw error;
+      throw labelTaken(error, grant.label, 'rotate or revoke it instead');
     }
     return { grant: (await this.find(id))!, token };
+  }
+
+  async update(labelOrId: string, changes: GrantChanges): Promise<Grant> {
+    const row = this.#requireActive(labelOrId);
+    const label = changes.label ?? row.label;
+    const policy = changes.policy === undefined ? row.policy : changes.policy;
+    const servers =
+      changes.servers === undefined ? row.servers : changes.servers === null ? null : JSON.stringify(changes.servers);
+    try {
+      this.#db
+        .prepare('UPDATE grants SET label = ?, policy = ?, servers = ? WHERE id = ?')
+        .run(label, policy, servers, row.id);
+      this.#wrote();
+    } catch (error) {
+      throw labelTaken(error, label, 'choose another label');
+    }
+    return (await this.find(row.id))!;
   }
 
   async list(): Promise<Grant[]> {
@@ -163,7 +186,7 @@ export class SqliteGrantStore implements GrantStore {
     // Requests that arrive in one turn of the event loop arrive together: no commit by another process can be
     // ordered between them, so one look at the database answers for all of them (at 16 busy clients, several).
     if (cached && this.#checkedThisTurn && cached.localWrites === localWrites) return cached.byId;
-    const dataVersion = this.#dataVersion.get()!;
+    const dataVersion = this.#dataVersion.get()!.data_version;
     if (!this.#checkedThisTurn) {
       this.#checkedThisTurn = true;
       setImmediate(() => (this.#checkedThisTurn = false));
@@ -190,6 +213,12 @@ export class SqliteGrantStore implements GrantStore {
     if (!row) throw new GrantError(`No active grant labelled or numbered "${labelOrId}"`);
     return row;
   }
+}
+
+/** The label is another active grant's: the unique index said so. Any other failure is passed on as it is. */
+function labelTaken(error: unknown, label: string, advice: string): unknown {
+  if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') return error;
+  return new GrantError(`A grant labelled "${label}" already exists; ${advice}`);
 }
 
 function toGrant(row: GrantRow): Grant {

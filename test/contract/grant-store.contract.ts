@@ -68,6 +68,33 @@ export function runGrantStoreContract(
       expect(await store.authenticate(a.token.slice(0, -1) + (a.token.endsWith('A') ? 'B' : 'A'))).toBeUndefined();
     });
 
+    it('updates a grant’s label, policy and servers, keeping its token, and applies that in a later turn', async () => {
+      const [gateway, cli] = await makeTwo();
+      const { grant, token } = await cli.create({ label: 'laptop', policy: '/a.json', servers: ['alpha'] }, 1);
+      expect((await gateway.authenticate(token))?.policy).toBe('/a.json');
+      const renamed = await cli.update('laptop', { label: 'desktop' });
+      expect(renamed).toMatchObject({ id: grant.id, label: 'desktop', policy: '/a.json', servers: ['alpha'] });
+      const updated = await cli.update(grant.id, { policy: '/b.json', servers: null });
+      expect(updated).toMatchObject({ label: 'desktop', policy: '/b.json', servers: null, createdAt: 1 });
+      await nextTurn();
+      expect(await gateway.authenticate(token)).toEqual(updated);
+      expect(await gateway.find('laptop')).toBeUndefined();
+      await cli.update('desktop', { servers: ['beta'], policy: null });
+      await nextTurn();
+      expect(await gateway.authenticate(token)).toMatchObject({ policy: null, servers: ['beta'] });
+    });
+
+    it('refuses to update a grant that is not active, or to give it another active grant’s label', async () => {
+      const store = await make();
+      await store.create({ label: 'a', policy: null, servers: null }, 1);
+      await store.create({ label: 'b', policy: null, servers: null }, 2);
+      await expect(store.update('b', { label: 'a' })).rejects.toBeInstanceOf(GrantError);
+      await expect(store.update('nobody', { policy: '/p.json' })).rejects.toBeInstanceOf(GrantError);
+      await store.revoke('b', 3);
+      await expect(store.update('b', { policy: '/p.json' })).rejects.toBeInstanceOf(GrantError);
+      expect((await store.find('a'))?.label).toBe('a');
+    });
+
     it('refuses a second active grant with the same label', async () => {
       const store = await make();
       await store.create({ label: 'dup', policy: null, servers: null }, 1);

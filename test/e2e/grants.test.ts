@@ -16,6 +16,8 @@ import {
   toolgate,
   tokenFrom,
   connectWithToken,
+  runToolgate,
+  type CliRun,
 } from './harness.js';
 
 const initialize = JSON.stringify({
@@ -32,18 +34,30 @@ describe('grants', () => {
   let gateway: GatewayProcess;
   let everything: string;
   let alphaOnly: string;
+  let tester: string;
+  let allowAll: string;
+  let denyAll: string;
+  let firstCreate: CliRun;
+  let secondCreate: CliRun;
 
   beforeAll(async () => {
     beta = await startHttpFixture('fixture-server.ts', ['--name', 'beta']);
     config = writeConfig({
       mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']), beta: { url: beta.url } },
     });
-    const allowAll = join(dirname(config), 'allow-all.json');
+    allowAll = join(dirname(config), 'allow-all.json');
     writeFileSync(allowAll, JSON.stringify({ version: '1', default: 'allow' }));
+    denyAll = join(dirname(config), 'deny-all.json');
+    writeFileSync(denyAll, JSON.stringify({ version: '1', default: 'deny' }));
     const create = (label: string, ...more: string[]) =>
-      tokenFrom(toolgate('grants', 'create', '--label', label, '--policy', allowAll, ...more, '--config', config));
-    everything = create('laptop');
-    alphaOnly = create('ci-runner', '--servers', 'alpha');
+      runToolgate('grants', 'create', '--label', label, '--policy', allowAll, ...more, '--config', config);
+    firstCreate = create('laptop');
+    everything = tokenFrom(firstCreate.stdout);
+    secondCreate = create('ci-runner', '--servers', 'alpha');
+    alphaOnly = tokenFrom(secondCreate.stdout);
+    tester = tokenFrom(
+      toolgate('grants', 'create', '--label', 'tester', '--policy', denyAll, '--servers', 'alpha', '--config', config),
+    );
     gateway = await startGatewayProcess(config);
   });
 
@@ -142,7 +156,84 @@ describe('grants', () => {
     const laptop = await connectWithToken(gateway.url, everything);
     expect(textOf(await laptop.callTool({ name: 'alpha__whoami', arguments: {} }))).toBe('alpha');
     await laptop.close();
-    expect(toolgate('grants', 'list', '--config', config)).toMatch(/ci-runner\t[0-9a-f]{16}\trevoked/);
+    expect(toolgate('grants', 'list', '--config', config)).toMatch(/^ci-runner\s+[0-9a-f]{16}\s+revoked \S+ ago\s/m);
+  });
+
+  it('warns on creating the first grant, and only then, that tokenless clients now get 401', () => {
+    expect(firstCreate.stderr).toContain('This is the first grant');
+    expect(firstCreate.stderr).toContain('401 Unauthorized');
+    expect(firstCreate.stderr).toContain('"headers": { "Authorization": "Bearer <token>" }');
+    // The token alone on stdout, for scripts.
+    expect(firstCreate.stdout).not.toContain('401');
+    expect(secondCreate.status).toBe(0);
+    expect(secondCreate.stderr).toBe('');
+  });
+
+  it('refuses a policy that does not load, with the problems policy check reports, and creates nothing', () => {
+    const broken = join(dirname(config), 'broken.json');
+    writeFileSync(broken, '{\n  "version": "1",\n  "default": "alow"\n}\n');
+    const create = runToolgate('grants', 'create', '--label', 'broken', '--policy', broken, '--config', config);
+    expect(create.status).toBe(1);
+    expect(create.stdout).toBe('');
+    expect(create.stderr).toContain(`${broken}:3:14: $.default:`);
+    expect(create.stderr).toBe(runToolgate('policy', 'check', broken).stderr);
+    const missing = runToolgate('grants', 'create', '--label', 'broken', '--policy', `${broken}.nope`, '-c', config);
+    expect(missing.stderr).toContain('cannot read the policy file: no such file');
+    const update = runToolgate('grants', 'update', 'laptop', '--policy', broken, '--config', config);
+    expect(update.status).toBe(1);
+    expect(update.stderr).toContain('$.default:');
+    expect(toolgate('grants', 'list', '--config', config)).not.toMatch(/^broken\s/m);
+    expect(toolgate('grants', 'list', '--config', config)).toMatch(/^laptop\s.*allow-all\.json$/m);
+  });
+
+  it('updates a grant’s policy, servers and label while the gateway runs: the next call in the same session obeys', async () => {
+    const client = await connectWithToken(gateway.url, tester);
+    try {
+      const denied = await client.callTool({ name: 'alpha__whoami', arguments: {} });
+      expect(textOf(denied)).toMatch(/^\[POLICY DENIED\] /);
+      await expect(client.callTool({ name: 'beta__whoami', arguments: {} })).rejects.toThrow(/Unknown tool/);
+
+      const update = runToolgate(
+        'grants',
+        'update',
+        'tester',
+        '--policy',
+        allowAll,
+        '--all-servers',
+        '--label',
+        'tester-2',
+        '--config',
+        config,
+      );
+      expect(update.status).toBe(0);
+      expect(update.stdout).toContain('Updated grant "tester-2"');
+      expect(textOf(await client.callTool({ name: 'alpha__whoami', arguments: {} }))).toBe('alpha');
+      expect(textOf(await client.callTool({ name: 'beta__whoami', arguments: {} }))).toBe('beta');
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('beta__whoami');
+
+      toolgate('grants', 'update', 'tester-2', '--policy', denyAll, '--servers', 'alpha', '--config', config);
+      expect(textOf(await client.callTool({ name: 'alpha__whoami', arguments: {} }))).toMatch(/^\[POLICY DENIED\] /);
+      await expect(client.callTool({ name: 'beta__whoami', arguments: {} })).rejects.toThrow(/Unknown tool/);
+    } finally {
+      await client.close();
+    }
+    const list = toolgate('grants', 'list', '--config', config);
+    expect(list).toMatch(/^tester-2\s+[0-9a-f]{16}\s+active\s+alpha\s.*deny-all\.json$/m);
+    expect(list).not.toMatch(/^tester\s/m);
+  });
+
+  it('lists grants as a table with a header and readable times, or as JSON Lines with ISO times', () => {
+    const [header, ...rows] = toolgate('grants', 'list', '--config', config).trimEnd().split('\n');
+    expect(header).toMatch(/^LABEL\s+ID\s+STATUS\s+SERVERS\s+CREATED\s+POLICY$/);
+    expect(rows[0]).toMatch(
+      /^laptop\s+[0-9a-f]{16}\s+active\s+\(all\)\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \((now|\d+[smhd] ago)\)\s+\//,
+    );
+    const json = toolgate('grants', 'list', '--json', '--config', config)
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(json[0]).toMatchObject({ label: 'laptop', status: 'active', servers: null, revokedAt: null });
+    expect(new Date(json[0]!.createdAt as string).toISOString()).toBe(json[0]!.createdAt);
   });
 });
 

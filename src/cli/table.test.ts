@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { formatTable, Table } from './table.js';
+
+describe('Table', () => {
+  it('pads every column but the last to its widest cell, header included', () => {
+    expect(
+      formatTable(
+        ['ID', 'STATUS', 'REASON'],
+        [
+          ['apr_1', 'pending', 'over 500'],
+          ['apr_22', 'denied', ''],
+        ],
+      ),
+    ).toEqual(['ID      STATUS   REASON', 'apr_1   pending  over 500', 'apr_22  denied']);
+  });
+
+  it('prints its header once and only widens its columns when printed in blocks', () => {
+    const table = new Table(['A', 'B']);
+    expect(table.lines([])).toEqual([]);
+    expect(table.lines([['xx', '1']])).toEqual(['A   B', 'xx  1']);
+    expect(table.lines([['y', '2']])).toEqual(['y   2']);
+    expect(table.lines([['zzzz', '3']])).toEqual(['zzzz  3']);
+  });
+});

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, parseConfigOutline } from './load.js';
+
+const FILE = path.resolve('/srv/gateway/toolgate.json');
+
+const CONFIG = JSON.stringify({
+  listen: { port: 9000 },
+  state: { sqlite: 'data/state.db' },
+  namespacing: { separator: '.' },
+  policy: 'policy.json',
+  admin: { token: '${env:TOOLGATE_ADMIN_TOKEN}' },
+  approvals: { webhook: { url: '${env:HOOK_URL}', secret: '${env:HOOK_SECRET}' } },
+  mcpServers: {
+    github: { command: 'npx', env: { GITHUB_TOKEN: '${env:GITHUB_TOKEN}' } },
+    remote: { url: '${env:REMOTE_URL}' },
+    off: { command: 'never', disabled: true },
+  },
+});
+
+describe('parseConfigOutline', () => {
+  it('reads the settings without variables, whichever variables are unset', () => {
+    expect(() => parseConfig(CONFIG, FILE, {})).toThrow(ConfigError);
+    expect(parseConfigOutline(CONFIG, FILE)).toEqual({
+      file: FILE,
+      listen: expect.objectContaining({ host: '127.0.0.1', port: 9000 }),
+      state: { sqlite: path.resolve('/srv/gateway/data/state.db') },
+      namespacing: { mode: 'prefix', separator: '.' },
+      policy: path.resolve('/srv/gateway/policy.json'),
+      serverIds: ['github', 'remote'],
+    });
+  });
+
+  it('still reports every other problem with its place', () => {
+    const broken = JSON.stringify({ listen: { prot: 1 }, admin: { token: '${env:UNSET}' }, mcpServers: {} });
+    try {
+      parseConfigOutline(broken, FILE);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['$.listen.prot']);
+    }
+  });
+});
