@@ -18,6 +18,7 @@ import { addGrantCommands } from './grants.js';
 import { addPolicyCommands } from './policy.js';
 import { addApprovalCommands } from './approvals.js';
 import { addAuditCommands } from './audit.js';
+import { addImportCommand } from './import.js';
 
 /** The start-up line that says which servers serve, and why the others do not. */
 function readiness(servers: readonly ServerHealth[]): string {
@@ -93,6 +94,7 @@ export function buildCli(): Command {
   addPolicyCommands(program, readOutline, out);
   addApprovalCommands(program, readOutline, out);
   addAuditCommands(program, readOutline, out);
+  addImportCommand(program, out);
 
   return program;
 }
