@@ -5,8 +5,6 @@ import { parse } from 'jsonc-parser';
 import {
   ConfigError,
   DEFAULT_CONFIG_FILE,
-  defaultConfig,
-  outlineOf,
   parseConfigOutline,
   type ConfigIssue,
   type ConfigOutline,
@@ -77,24 +75,17 @@ async function runImport(file: string, options: ImportOptions, out: CliOutput): 
   const before = existing === null ? null : parseConfigOutline(existing, configFile);
   const plan = planImport(client, existing, before?.namespacing.separator ?? '__');
 
-  // toolgate.json's own validation has the last word on each entry; one it refuses is not written.
-  let text = candidate(existing, plan.imported);
-  let outline: ConfigOutline;
-  for (;;) {
-    try {
-      outline =
-        existing === null && plan.imported.length === 0
-          ? outlineOf(defaultConfig())
-          : parseConfigOutline(text, configFile);
-      break;
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      const refusedIds = refuseInvalid(plan, error.issues);
-      if (refusedIds === 0) throw error;
-      text = candidate(existing, plan.imported);
-    }
-  }
-  if (plan.imported.length > 0) writeFileSync(configFile, text);
+  const { text, outline } = validated(existing, plan, configFile);
+  // Everything that can fail is settled before the first file is written.
+  const kind = client.kind;
+  const entry =
+    options.rewrite !== true || kind === undefined
+      ? undefined
+      : kind === 'claude-desktop'
+        ? stdioEntry(configFile)
+        : urlEntry(kind, outline.listen);
+  // A rewritten Claude Desktop launches Toolgate on this file, so it must exist even with nothing imported.
+  if (plan.imported.length > 0 || (entry !== undefined && existing === null)) writeFileSync(configFile, text);
 
   const ids = plan.imported.map(({ id }) => id);
   out.log(
@@ -104,20 +95,36 @@ async function runImport(file: string, options: ImportOptions, out: CliOutput): 
   );
   for (const note of plan.notes) out.log(`  ${note}`);
   if (plan.refused.length > 0) {
-    out.error(
-      `Not imported (${options.rewrite === true ? 'left in the client’s file as they are' : 'fix, then import again'}):`,
-    );
+    out.error(`Not imported (${entry ? 'left in the client’s file as they are' : 'fix, then import again'}):`);
     for (const line of plan.refused) out.error(`  ${line}`);
   }
-  if (options.rewrite !== true) return;
+  if (entry === undefined || kind === undefined) return;
 
-  const kind = client.kind!;
-  const entry = kind === 'claude-desktop' ? stdioEntry(configFile) : urlEntry(kind, outline.listen);
   const backup = backUp(file);
   const moved = [...plan.present, ...plan.imported.map(({ sourceId }) => sourceId)];
   writeFileSync(file, pointAtToolgate(client, moved, entry));
   out.log(`Pointed ${file} at Toolgate (the original is in ${backup}); restart the client to use it.`);
   for (const line of await rewriteAdvice(kind, text, outline)) out.log(line);
+}
+
+/**
+ * toolgate.json with the planned entries, validated: its own validation has the last word on each entry, and
+ * one it refuses moves from `imported` to `refused` (see refuseInvalid).
+ * @throws ConfigError when the problem lies elsewhere in the file.
+ */
+function validated(
+  existing: string | null,
+  plan: ImportPlan,
+  configFile: string,
+): { text: string; outline: ConfigOutline } {
+  for (;;) {
+    const text = candidate(existing, plan.imported);
+    try {
+      return { text, outline: parseConfigOutline(text, configFile) };
+    } catch (error) {
+      if (!(error instanceof ConfigError) || refuseInvalid(plan, error.issues) === 0) throw error;
+    }
+  }
 }
 
 /** Decides, for each of the client's servers, whether it is imported, already there, or refused. */
