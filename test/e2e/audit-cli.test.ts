@@ -85,7 +85,8 @@ describe('toolgate audit', () => {
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^TIME\s+GRANT\s+SERVER\s+TOOL\s+DECISION\s+OUTCOME\s+GATEWAY_MS\s+SERVER_MS\s+RULE$/);
     expect(rows).toHaveLength(6);
-    expect(rows[0]).toMatch(/Z\s+ci-runner\s+github\s+create_issue\s+deny\s+refused\s+/);
+    // Times as people read them: UTC to the second.
+    expect(rows[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+ci-runner\s+github\s+create_issue\s+deny\s+refused\s+/);
     expect(rows[1]).toContain('(local)');
     expect(rows[4]).toContain('(default deny)');
   });
