@@ -12,6 +12,7 @@ import { PolicyError } from '../policy/policy-error.js';
 import { parsePolicyTestSuite, runPolicyTests } from '../policy/policy-test.js';
 import { openStateDb } from '../state/state-db.js';
 import type { CliOutput } from './grants.js';
+import { findTool, type ToolPresence } from './tool-presence.js';
 
 /**
  * Adds `toolgate policy check|explain|test`. `explain` decides with the same `decide()` the gateway runs, on the
@@ -46,12 +47,13 @@ export function addPolicyCommands(
 
   policy
     .command('explain')
-    .description('Show what the gateway would decide for a call, and why')
+    .description('Show what the gateway would answer a call, and why')
     .requiredOption('--tool <tool>', 'the tool: as clients see it (github__create_issue), or server:tool')
     .option('--grant <label>', 'the grant making the call (default: a local caller, under the config policy)')
     .option('--args <json>', 'the call arguments, as a JSON object', '{}')
     .option('-c, --config <file>', 'config file (default: ./toolgate.json if present)')
-    .action((options: { tool: string; grant?: string; args: string; config?: string }) =>
+    .option('--offline', "decide by the policy alone, without starting the tool's server to check the tool exists")
+    .action((options: { tool: string; grant?: string; args: string; config?: string; offline?: boolean }) =>
       reportingErrors(async () => {
         const config = readConfig(options.config);
         const args = parseArgs(options.args);
@@ -60,22 +62,37 @@ export function addPolicyCommands(
         try {
           const grant = options.grant === undefined ? undefined : await new SqliteGrantStore(db).find(options.grant);
           if (options.grant !== undefined && !grant) throw new CliError(`No active grant labelled "${options.grant}"`);
+          const unknown = (why: string) => {
+            out.log(`Tool:     ${JSON.stringify(tool)} on server ${JSON.stringify(serverId)}`);
+            out.log(`Effect:   unknown tool (${why})`);
+            out.log(`Answer:   Unknown tool: ${options.tool}`);
+            process.exitCode = 2;
+          };
+          if (!config.serverIds.includes(serverId)) return unknown(`no server "${serverId}" in the config`);
+          if (grant?.servers && !grant.servers.includes(serverId)) {
+            return unknown(`grant "${grant.label}" may use only ${grant.servers.map((id) => `"${id}"`).join(', ')}`);
+          }
+          const presence = options.offline ? undefined : await findTool(config.file ?? '', serverId, tool);
+          if (presence?.kind === 'not_listed') {
+            return unknown(`server "${serverId}" lists ${presence.tools} tools, none named ${JSON.stringify(tool)}`);
+          }
           const file = grant ? grant.policy : config.policy;
-          const compiled: CompiledPolicy | null = file === null ? null : loadPolicy(file);
           if (file === null && !grant) {
             out.log('The config names no policy and no grant was given: a local caller may call every tool.');
-            return;
+          } else {
+            const compiled: CompiledPolicy | null = file === null ? null : loadPolicy(file);
+            const decision = decide(compiled, {
+              serverId,
+              tool,
+              arguments: args,
+              ...(grant ? { grant: { id: grant.id, label: grant.label } } : {}),
+              now: Date.now(),
+              counters: new SqliteCounterStore(db),
+            });
+            out.log(explainDecision(decision));
+            if (decision.effect !== 'allow') process.exitCode = 2;
           }
-          const decision = decide(compiled, {
-            serverId,
-            tool,
-            arguments: args,
-            ...(grant ? { grant: { id: grant.id, label: grant.label } } : {}),
-            now: Date.now(),
-            counters: new SqliteCounterStore(db),
-          });
-          out.log(explainDecision(decision));
-          if (decision.effect !== 'allow') process.exitCode = 2;
+          if (presence) out.log(presenceNote(serverId, presence));
         } finally {
           db.close();
         }
@@ -100,6 +117,23 @@ export function addPolicyCommands(
         if (report.failed > 0) process.exitCode = 1;
       })(),
     );
+}
+
+/** What explain found out by starting the tool's server, in one line. */
+function presenceNote(serverId: string, presence: ToolPresence): string {
+  switch (presence.kind) {
+    case 'listed':
+      return `Server:   "${serverId}" is up and lists the tool`;
+    case 'not_listed':
+      return `Server:   "${serverId}" lists ${presence.tools} tools, not this one`;
+    case 'unavailable': {
+      const { state, step, error } = presence.health;
+      const why = `${state}${step === undefined ? '' : ` at ${step}`}${error === undefined ? '' : `: ${error}`}`;
+      return `Server:   "${serverId}" could not be started here (${why}); until the gateway has listed its tools, it answers calls to them with an error naming the server`;
+    }
+    case 'unchecked':
+      return `Server:   not checked (${presence.why})`;
+  }
 }
 
 /** A mistake in how a command was called, reported without a stack trace. */

@@ -4,6 +4,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fixtureCommand } from '../fixtures/spawn-fixture.js';
 import { ROOT, runToolgate, writeConfig } from './harness.js';
 
 const SEED_POLICIES = join(ROOT, 'src/policy/testdata');
@@ -68,4 +69,49 @@ describe('toolgate policy', () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('No active grant labelled "nobody"');
   });
+
+  it('explain: answers as the gateway would for a tool its server does not list, or a server the grant cannot use', () => {
+    const recording = join(ROOT, 'test/fixtures/seed-servers/bambu-mcp.json');
+    const config = writeConfig({
+      mcpServers: {
+        bambu: fixtureCommand('replay-server.ts', ['--recording', recording]),
+        other: { command: 'unused' },
+      },
+    });
+    const policy = join(dirname(config), 'policy.json');
+    copyFileSync(join(SEED_POLICIES, 'bambu-mcp.policy.json'), policy);
+    const create = (label: string, servers: string) =>
+      runToolgate('grants', 'create', '--label', label, '--policy', policy, '--servers', servers, '--config', config);
+    expect(create('printer', 'bambu').status).toBe(0);
+    expect(create('elsewhere', 'other').status).toBe(0);
+    const explain = (grant: string, tool: string) =>
+      runToolgate('policy', 'explain', '--grant', grant, '--tool', tool, '-c', config);
+
+    const listed = explain('printer', 'bambu__mqtt_disconnect');
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain('"bambu" is up and lists the tool');
+
+    const missing = explain('printer', 'bambu__no_such_tool');
+    expect(missing.status).toBe(2);
+    expect(missing.stdout).toMatch(/unknown tool \(server "bambu" lists \d+ tools, none named "no_such_tool"\)/);
+    expect(missing.stdout).toContain('Unknown tool: bambu__no_such_tool');
+
+    const outOfScope = explain('elsewhere', 'bambu__mqtt_disconnect');
+    expect(outOfScope.status).toBe(2);
+    expect(outOfScope.stdout).toContain('unknown tool (grant "elsewhere" may use only "other")');
+
+    const offline = runToolgate(
+      'policy',
+      'explain',
+      '--grant',
+      'printer',
+      '--tool',
+      'bambu__no_such_tool',
+      '--offline',
+      '-c',
+      config,
+    );
+    expect(offline.stdout).not.toContain('unknown tool');
+    expect(offline.stdout).toContain('(default deny)');
+  }, 180_000);
 });
