@@ -81,6 +81,12 @@ describe('the demo of the README quick start', () => {
     expect(toolgate('policy', 'check', join(ROOT, 'examples/demo/policy.json'))).toMatch(/^ok: /);
   });
 
+  it('is the policy the README shows', () => {
+    const quickStart = README.slice(README.indexOf('## Quick start'));
+    const shown = /```json\n([\s\S]*?)```/.exec(quickStart)?.[1] ?? '';
+    expect(JSON.parse(shown)).toEqual(JSON.parse(readFileSync(join(ROOT, 'examples/demo/policy.json'), 'utf8')));
+  });
+
   it('lists every tool but the hidden get-env', async () => {
     const names = (await client.listTools()).tools.map((tool) => tool.name);
     expect(names).toEqual(
