@@ -53,6 +53,17 @@ const toolNames = async (client: Client) =>
   (await all<Tool>((c) => client.listTools(params(c)), 'tools')).map((tool) => tool.name);
 
 /** The gateway's log lines (JSON) that are warnings about `server`. */
+function logsAbout(gateway: GatewayProcess, server: string): Record<string, unknown>[] {
+  return gateway.log.flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      return entry.server === server ? [entry] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 function warningsAbout(gateway: GatewayProcess, server: string): Record<string, unknown>[] {
   return gateway.log.flatMap((line) => {
     try {
@@ -68,11 +79,15 @@ describe('servers with quirks behind one gateway', () => {
   const records = mkdtempSync(join(tmpdir(), 'toolgate-quirks-'));
   const recordOf = (server: string) => join(records, `${server}.methods`);
   let httpServer: HttpFixture;
+  let singleSession: HttpFixture;
   let gateway: GatewayProcess;
   let client: Client;
 
   beforeAll(async () => {
-    httpServer = await startHttpFixture('quirk-server.ts', ['--name', 'sessionless500', '--no-session-status', '500']);
+    [httpServer, singleSession] = await Promise.all([
+      startHttpFixture('quirk-server.ts', ['--name', 'sessionless500', '--no-session-status', '500']),
+      startHttpFixture('quirk-server.ts', ['--name', 'singlesession', '--single-session']),
+    ]);
     gateway = await startGatewayProcess(
       writeConfig({
         mcpServers: {
@@ -100,6 +115,8 @@ describe('servers with quirks behind one gateway', () => {
           instructed: quirk('instructed', '--instructions', 'Call echo before anything else.'),
           // @cyanheads/git-mcp-server answers a POST without a session (the 2026 era probe) with HTTP 500.
           sessionless500: { type: 'http', url: httpServer.url },
+          // mcp-hello-world over SSE serves one client at a time.
+          singlesession: { type: 'http', url: singleSession.url },
         },
       }),
       [],
@@ -117,6 +134,7 @@ describe('servers with quirks behind one gateway', () => {
     await client?.close();
     await gateway?.stop();
     await httpServer?.close();
+    await singleSession?.close();
   });
 
   it('serves the tools and resources of a server whose resources/templates/list is "Method not found"', async () => {
@@ -225,9 +243,21 @@ describe('servers with quirks behind one gateway', () => {
     expect(textOf(await client.callTool({ name: 'sessionless500__whoami', arguments: {} }))).toBe('sessionless500');
   });
 
+  it('serves an HTTP server that takes one session at a time to clients that need no session of their own', async () => {
+    const second = await connectHttp(gateway.url);
+    try {
+      for (const each of [client, second]) {
+        expect(textOf(await each.callTool({ name: 'singlesession__whoami', arguments: {} }))).toBe('singlesession');
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
   it('reports a server that exits right after start, and retries it with backoff', async () => {
     await eventually(() => {
-      const downs = warningsAbout(gateway, 'exits').filter((entry) => entry.msg === 'server down');
+      // The first failure is a warning; the same failure again is logged at info, retry after retry.
+      const downs = logsAbout(gateway, 'exits').filter((e) => e.msg === 'server down' || e.msg === 'server still down');
       expect(downs.length).toBeGreaterThanOrEqual(2);
       expect(downs.every((entry) => entry.step === 'start')).toBe(true);
       const delays = downs.map((entry) => entry.retryInMs as number);
@@ -392,25 +422,36 @@ describe('a server slow to start', () => {
   );
 });
 
-describe('a server that ignores SIGTERM', () => {
+describe('stopping the gateway', () => {
+  /** Sends SIGTERM and resolves with the exit code; not the harness's stop, whose SIGKILL would hide a hang. */
+  function terminate(gateway: GatewayProcess): Promise<number | null> {
+    const exited = new Promise<number | null>((resolve) => gateway.process.once('exit', (code) => resolve(code)));
+    gateway.process.kill('SIGTERM');
+    return exited;
+  }
+
   it(
-    'is stopped with the gateway, which exits by itself',
+    'ends a server that ignores SIGTERM (as PMCP does), and exits by itself',
     async () => {
+      const pidFile = join(mkdtempSync(join(tmpdir(), 'toolgate-deaf-')), 'pid');
       const gateway = await startGatewayProcess(
-        writeConfig({ mcpServers: { deaf: quirk('deaf', '--ignore-sigterm') } }),
+        writeConfig({ mcpServers: { deaf: quirk('deaf', '--ignore-sigterm', '--pid-file', pidFile) } }),
       );
-      let pid: number;
-      const client = await connectHttp(gateway.url);
-      try {
-        pid = Number(textOf(await client.callTool({ name: 'deaf__pid', arguments: {} })));
-      } finally {
-        await client.close();
-      }
-      // Not the harness's stop, whose SIGKILL after a few seconds would hide a gateway that waits for the server.
-      const exited = new Promise<number | null>((resolve) => gateway.process.once('exit', (code) => resolve(code)));
-      gateway.process.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      expect(await terminate(gateway)).toBe(0);
       await eventually(() => expect(() => process.kill(pid, 0)).toThrow());
+    },
+    UP_WAIT_MS,
+  );
+
+  it(
+    'exits by itself on SIGTERM after serving a client',
+    async () => {
+      const gateway = await startGatewayProcess(writeConfig({ mcpServers: { steady: quirk('steady') } }));
+      const client = await connectHttp(gateway.url);
+      expect(textOf(await client.callTool({ name: 'steady__whoami', arguments: {} }))).toBe('steady');
+      await client.close();
+      expect(await terminate(gateway)).toBe(0);
     },
     UP_WAIT_MS,
   );
