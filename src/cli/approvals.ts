@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Approval, ApprovalStatus } from '../approvals/approval.js';
 import { ApprovalError, SqliteApprovalStore, type ApprovalStore } from '../approvals/approval-store.js';
 import type { ConfigOutline } from '../config/load.js';
-import { openStateDb } from '../state/state-db.js';
+import { openExistingStateDb } from './existing-state-db.js';
 import type { CliOutput } from './grants.js';
 import { readableTime, relativeTime } from './readable-time.js';
 import { formatTable } from './table.js';
@@ -19,7 +19,7 @@ export function addApprovalCommands(
 ): void {
   const approvals = program.command('approvals').description('Approve or deny calls held for a person');
   const withStore = async (configFile: string | undefined, run: (store: ApprovalStore) => Promise<void>) => {
-    const db = openStateDb(readConfig(configFile).state.sqlite);
+    const db = openExistingStateDb(readConfig(configFile).state.sqlite, out.error);
     try {
       await run(new SqliteApprovalStore(db));
     } catch (error) {

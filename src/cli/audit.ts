@@ -11,7 +11,7 @@ import { AuditQueryError, auditPages, type AuditFilter, type AuditReader } from 
 import { SqliteAuditReader } from '../audit/sqlite-audit-reader.js';
 import { parseTimeBound } from '../audit/time-bound.js';
 import type { ConfigOutline } from '../config/load.js';
-import { openStateDb } from '../state/state-db.js';
+import { openExistingStateDb } from './existing-state-db.js';
 import type { CliOutput } from './grants.js';
 import { readableTime } from './readable-time.js';
 import { Table } from './table.js';
@@ -41,7 +41,7 @@ export function addAuditCommands(
   const withReader = async (flags: FilterFlags, run: (reader: AuditReader, filter: AuditFilter) => Promise<void>) => {
     try {
       const filter = toFilter(flags, Date.now());
-      const db = openStateDb(readConfig(flags.config).state.sqlite);
+      const db = openExistingStateDb(readConfig(flags.config).state.sqlite, out.error);
       try {
         await run(new SqliteAuditReader(db), filter);
       } finally {
@@ -65,6 +65,11 @@ export function addAuditCommands(
         const print = printer(out, flags.json === true);
         let { records, position } = await reader.tail(filter, { limit: flags.lines });
         print(records);
+        if (records.length === 0) {
+          out.error(
+            flags.follow === true ? `${none(filter)}; waiting for new ones (Ctrl-C to stop).` : `${none(filter)}.`,
+          );
+        }
         if (flags.follow !== true) return;
         const stopped = stopSignal();
         while (!stopped.aborted) {
@@ -96,7 +101,7 @@ export function addAuditCommands(
           limit: flags.limit,
         });
         printer(out, flags.json === true)(page.records);
-        if (page.records.length === 0) out.error('No audit records match.');
+        if (page.records.length === 0) out.error(`${none(filter)}.`);
         // On stderr, so that output piped elsewhere holds records only.
         else if (page.next !== null) out.error('More records match: raise --limit, or use toolgate audit export.');
       }),
@@ -107,7 +112,12 @@ export function addAuditCommands(
     .action((flags: FilterFlags) =>
       withReader(flags, async (reader, filter) => {
         // Page by page, so a trail of any length is exported without being held in memory.
-        for await (const page of auditPages(reader, filter)) out.log(page.map(toAuditJsonLine).join('\n'));
+        let exported = 0;
+        for await (const page of auditPages(reader, filter)) {
+          out.log(page.map(toAuditJsonLine).join('\n'));
+          exported += page.length;
+        }
+        if (exported === 0) out.error(`${none(filter)}.`);
       }),
     );
 }
@@ -142,12 +152,23 @@ function toFilter(flags: FilterFlags, now: number): AuditFilter {
   };
 }
 
-/** Prints blocks of records: JSON Lines, or one table whose header is printed once (see Table). */
+/** What an empty answer means: on stderr, so that output piped elsewhere holds records only. */
+function none(filter: AuditFilter): string {
+  return Object.keys(filter).length === 0 ? 'No audit records yet' : 'No audit records match';
+}
+
+/**
+ * Prints blocks of records: JSON Lines, or one table whose header is printed once (see Table), with the first
+ * block even when it is empty.
+ */
 function printer(out: CliOutput, json: boolean): (records: readonly AuditRecord[]) => void {
   if (json) return (records) => records.length > 0 && out.log(records.map(toAuditJsonLine).join('\n'));
   const table = new Table(COLUMNS.map(([header]) => header));
   return (records) => {
-    const lines = table.lines(records.map((record) => COLUMNS.map(([, cell]) => cell(record))));
+    const lines =
+      records.length === 0
+        ? table.heading()
+        : table.lines(records.map((record) => COLUMNS.map(([, cell]) => cell(record))));
     if (lines.length > 0) out.log(lines.join('\n'));
   };
 }

@@ -6,6 +6,7 @@ import type { Grant } from '../grants/grant.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 import { openStateDb } from '../state/state-db.js';
+import { openExistingStateDb } from './existing-state-db.js';
 import { readableTime, relativeTime } from './readable-time.js';
 import { formatTable } from './table.js';
 
@@ -25,12 +26,15 @@ export function addGrantCommands(
   out: CliOutput,
 ): void {
   const grants = program.command('grants').description('Manage grants: one bearer token per agent');
+  // Only `grants create` may create the state database; the others act on grants that must already be in it.
   const withStore = async (
     configFile: string | undefined,
     run: (store: GrantStore, config: ConfigOutline) => Promise<void>,
+    opening: 'create' | 'existing' = 'existing',
   ) => {
     const config = readConfig(configFile);
-    const db = openStateDb(config.state.sqlite);
+    const db =
+      opening === 'create' ? openStateDb(config.state.sqlite) : openExistingStateDb(config.state.sqlite, out.error);
     try {
       await run(new SqliteGrantStore(db), config);
     } catch (error) {
@@ -51,17 +55,21 @@ export function addGrantCommands(
     .option('--servers <ids>', 'comma-separated server ids it may use (default: all)')
     .option(...config)
     .action((options: { label: string; policy?: string; servers?: string; config?: string }) =>
-      withStore(options.config, async (store, config) => {
-        const policy = options.policy === undefined ? null : loadablePolicy(options.policy);
-        const servers = options.servers === undefined ? null : serverList(options.servers, config);
-        const first = !(await store.hasActiveGrants());
-        const { grant, token } = await store.create({ label: options.label, policy, servers }, Date.now());
-        out.log(`Created grant "${grant.label}" (${grant.id}). Its token, shown this once:`);
-        out.log(token);
-        if (policy === null) out.log('It has no policy, so every call it makes is denied until it gets one.');
-        // On stderr, so that a script reading the token from stdout is not confused by it.
-        if (first) for (const line of FIRST_GRANT_WARNING) out.error(line);
-      }),
+      withStore(
+        options.config,
+        async (store, config) => {
+          const policy = options.policy === undefined ? null : loadablePolicy(options.policy);
+          const servers = options.servers === undefined ? null : serverList(options.servers, config);
+          const first = !(await store.hasActiveGrants());
+          const { grant, token } = await store.create({ label: options.label, policy, servers }, Date.now());
+          out.log(`Created grant "${grant.label}" (${grant.id}). Its token, shown this once:`);
+          out.log(token);
+          if (policy === null) out.log('It has no policy, so every call it makes is denied until it gets one.');
+          // On stderr, so that a script reading the token from stdout is not confused by it.
+          if (first) for (const line of FIRST_GRANT_WARNING) out.error(line);
+        },
+        'create',
+      ),
     );
 
   grants

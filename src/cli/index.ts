@@ -49,7 +49,18 @@ export function buildCli(): Command {
     .option('--port <port>', 'port to listen on, 0 for any free port (overrides listen.port)', parsePort)
     .action(async (options: { config?: string; host?: string; port?: number }) => {
       const config = withListen(readConfig(options.config), options.host, options.port);
-      const running = await startGateway(config);
+      let running: Awaited<ReturnType<typeof startGateway>>;
+      try {
+        running = await startGateway(config);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        const { host, port } = config.listen;
+        process.stderr.write(
+          `Toolgate cannot listen on ${host}:${port}: port ${port} is in use, perhaps by another Toolgate; ` +
+            'pass --port 0 for any free port or --port N.\n',
+        );
+        process.exit(1);
+      }
       process.stderr.write(`Toolgate is listening on ${running.http.url}\n`);
       void running.gateway.settled().then(() => process.stderr.write(`${readiness(running.gateway.servers())}\n`));
       const stop = async () => {
@@ -69,6 +80,7 @@ export function buildCli(): Command {
       let serve: () => Promise<void>;
       try {
         const file = resolveConfigPath(options.config);
+        if (file === null) process.stderr.write(noConfigNotice('starting with no servers and the defaults'));
         serve = await openStdioGateway(file === null ? defaultConfig() : loadConfig(file), options.grant);
       } catch (error) {
         // The client that launched this command sees only its stdout; its log shows stderr.
@@ -104,7 +116,7 @@ function readConfig(explicit: string | undefined): GatewayConfig {
   return exitingOnConfigError(() => {
     const file = resolveConfigPath(explicit);
     if (file !== null) return loadConfig(file);
-    process.stderr.write('No toolgate.json here and no --config given: starting with no servers.\n');
+    process.stderr.write(noConfigNotice('starting with no servers and the defaults'));
     return defaultConfig();
   });
 }
@@ -113,8 +125,19 @@ function readConfig(explicit: string | undefined): GatewayConfig {
 function readOutline(explicit: string | undefined): ConfigOutline {
   return exitingOnConfigError(() => {
     const file = resolveConfigPath(explicit);
-    return file === null ? outlineOf(defaultConfig()) : loadConfigOutline(file);
+    if (file !== null) return loadConfigOutline(file);
+    process.stderr.write(noConfigNotice('using the defaults'));
+    return outlineOf(defaultConfig());
   });
+}
+
+/**
+ * Said when no config file is found, since the defaults then put the state database in the working directory:
+ * run elsewhere, a command would read (or the gateway write) another database than the user's.
+ */
+function noConfigNotice(doing: string): string {
+  const state = defaultConfig().state.sqlite;
+  return `No toolgate.json in ${process.cwd()}: ${doing} (state in ${state}). Pass --config FILE to use another.\n`;
 }
 
 function exitingOnConfigError<T>(load: () => T): T {

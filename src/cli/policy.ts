@@ -10,7 +10,7 @@ import { explainDecision } from '../policy/explain.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 import { parsePolicyTestSuite, runPolicyTests } from '../policy/policy-test.js';
-import { openStateDb } from '../state/state-db.js';
+import { openExistingStateDb } from './existing-state-db.js';
 import type { CliOutput } from './grants.js';
 import { findTool, type ToolPresence } from './tool-presence.js';
 
@@ -56,9 +56,15 @@ export function addPolicyCommands(
     .action((options: { tool: string; grant?: string; args: string; config?: string; offline?: boolean }) =>
       reportingErrors(async () => {
         const config = readConfig(options.config);
+        // Without a config there is no server to call, so every answer would be "unknown tool".
+        if (config.file === null) {
+          throw new CliError(
+            'policy explain needs the config that names the servers and the policy, and none was found: pass --config FILE, or run it in the folder of toolgate.json',
+          );
+        }
         const args = parseArgs(options.args);
         const { serverId, tool } = resolveTool(options.tool, config);
-        const db = openStateDb(config.state.sqlite);
+        const db = openExistingStateDb(config.state.sqlite, out.error);
         try {
           const grant = options.grant === undefined ? undefined : await new SqliteGrantStore(db).find(options.grant);
           if (options.grant !== undefined && !grant) throw new CliError(`No active grant labelled "${options.grant}"`);

@@ -21,4 +21,11 @@ describe('Table', () => {
     expect(table.lines([['y', '2']])).toEqual(['y   2']);
     expect(table.lines([['zzzz', '3']])).toEqual(['zzzz  3']);
   });
+
+  it('prints its header alone once when asked before any row', () => {
+    const table = new Table(['TIME', 'TOOL']);
+    expect(table.heading()).toEqual(['TIME  TOOL']);
+    expect(table.heading()).toEqual([]);
+    expect(table.lines([['09:00', 'add']])).toEqual(['09:00  add']);
+  });
 });

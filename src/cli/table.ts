@@ -27,6 +27,13 @@ export class Table {
     return lines;
   }
 
+  /** The header line alone, unless it was printed already: so that a table with no rows yet shows what it holds. */
+  heading(): string[] {
+    if (this.#headed) return [];
+    this.#headed = true;
+    return [this.#line(this.#header)];
+  }
+
   #line(cells: readonly string[]): string {
     return cells
       .map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(this.#widths[index]!)))

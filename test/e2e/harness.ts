@@ -196,7 +196,12 @@ export interface CliRun {
 
 /** Runs the built `toolgate` CLI with `args`, as a user would, and returns what it printed. */
 export function runToolgate(...args: string[]): CliRun {
-  const run = spawnSync(process.execPath, [GATEWAY_MAIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return runToolgateIn(ROOT, ...args);
+}
+
+/** Runs the built `toolgate` CLI with `args` in the folder `cwd`, and returns what it printed. */
+export function runToolgateIn(cwd: string, ...args: string[]): CliRun {
+  const run = spawnSync(process.execPath, [GATEWAY_MAIN, ...args], { cwd, encoding: 'utf8' });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
