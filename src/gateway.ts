@@ -75,8 +75,11 @@ const APPROVAL_SWEEP_MS = 5_000;
 /** How long a bridged call waits for its client to come back with an answer. */
 const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
 
-/** How many items one page of a list holds. */
-const PAGE_SIZE = 100;
+/**
+ * How many items one page of a list holds. SDK clients follow at most 64 pages by default, so a gateway in front
+ * of servers with thousands of tools needs pages this large for those clients to see them all.
+ */
+const PAGE_SIZE = 500;
 
 const LOG_LEVELS: readonly LoggingLevel[] = [
   'debug',

@@ -99,6 +99,8 @@ export function addPolicyCommands(
             if (decision.effect !== 'allow') process.exitCode = 2;
           }
           if (presence) out.log(presenceNote(serverId, presence));
+          // A server that cannot start refuses every call, whatever the policy says.
+          if (presence?.kind === 'unavailable') process.exitCode = 2;
         } finally {
           db.close();
         }

@@ -1,5 +1,6 @@
 import type { RawResult } from '../raw-result.js';
 import type { ServerConnection } from './server-connection.js';
+import { acceptableTool } from './server-quirks.js';
 
 /** One item of a server's list (a tool, resource, resource template or prompt), exactly as the server sent it. */
 export type CatalogItem = RawResult;
@@ -95,8 +96,8 @@ async function listAll(
     const pageItems = result[list.field];
     if (!Array.isArray(pageItems)) return outcome(`malformed result: "${list.field}" is not an array`);
     for (const item of pageItems) {
-      if (isListItem(item, list.key)) items.push(item);
-      else dropped++;
+      if (!isListItem(item, list.key)) dropped++;
+      else items.push(list.field === 'tools' ? acceptableTool(item) : item);
     }
     cursor = typeof result.nextCursor === 'string' && result.nextCursor !== '' ? result.nextCursor : undefined;
     if (cursor === undefined) return outcome();

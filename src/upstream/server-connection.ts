@@ -1,4 +1,4 @@
-import { Client, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, SdkHttpError, SSEClientTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type {
   PriorDiscovery,
   McpSubscription,
@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import { rawResult, type RawResult } from '../raw-result.js';
 import { createNodeFetch } from './node-fetch.js';
 import { batchWrites, stdinOf } from '../stdio-write-batch.js';
+import { repairServerMessages } from './server-quirks.js';
 
 /** What a connection reports to its owner. */
 export interface ConnectionHooks {
@@ -55,9 +56,9 @@ export class ServerConnection {
     this.#stderrTail = stderrTail;
   }
 
-  /** The server's last stderr lines, for an error message: `"; stderr: ..."`, or nothing. */
-  exitNote(): string {
-    return this.#stderrTail.length === 0 ? '' : `; stderr: ${this.#stderrTail.join(' | ')}`;
+  /** The server's last lines on stderr: what a server that exits usually says about why. */
+  get stderrTail(): readonly string[] {
+    return [...this.#stderrTail];
   }
 
   /**
@@ -90,6 +91,7 @@ export class ServerConnection {
     client.fallbackRequestHandler = (request, ctx) => hooks.onServerRequest(request, ctx);
     const stderrTail: string[] = [];
     const transport = createTransport(server, log, (line) => keepTail(stderrTail, line));
+    repairServerMessages(transport);
     const connection = new ServerConnection(client, transport, stderrTail);
     client.onclose = () => {
       if (connection.#closed) return;
@@ -97,14 +99,27 @@ export class ServerConnection {
       hooks.onClose();
     };
     client.onerror = (error) => log.debug({ server: server.id, err: error.message }, 'server connection error');
+    // One deadline for the whole start: the probe and the handshake would otherwise each get the full timeout.
+    const deadline = AbortSignal.timeout(server.startTimeoutMs);
     try {
-      await client.connect(transport, { timeout: server.startTimeoutMs, ...(prior ? { prior } : {}) });
+      await client.connect(transport, {
+        timeout: server.startTimeoutMs,
+        signal: deadline,
+        ...(prior ? { prior } : {}),
+      });
     } catch (error) {
       connection.#closed = true;
       await transport.close().catch(() => undefined);
-      const note = connection.exitNote();
-      if (note === '' || !(error instanceof Error)) throw error;
-      throw new Error(`${error.message}${note}`, { cause: error });
+      if (!prior && !deadline.aborted && server.transport === 'http' && httpStatusOf(error) !== undefined) {
+        // The server answered the era probe (a POST without a session) with an HTTP error, as some 2025-era
+        // servers do (HTTP 500 "no session"): that is an answer, not an outage, and they speak 2025 only.
+        log.debug({ server: server.id, status: httpStatusOf(error) }, 'era probe refused; connecting in the 2025 era');
+        return ServerConnection.open(server, capabilities, hooks, log, { kind: 'legacy' });
+      }
+      const why = deadline.aborted
+        ? `did not finish starting within ${server.startTimeoutMs} ms (startTimeoutMs)`
+        : startFailureText(error, server);
+      throw new StartFailure(why, [...stderrTail], { cause: error });
     }
     await connection.#listenForListChanges(log.child({ server: server.id }));
     return connection;
@@ -204,6 +219,41 @@ export class ServerConnection {
     }
     await this.#client.close().catch(() => undefined);
   }
+}
+
+/**
+ * A server that did not start, with its last lines on stderr. Those lines are for the operator (/healthz, the
+ * log), never for agents: a server may print secrets there.
+ */
+export class StartFailure extends Error {
+  override readonly name = 'StartFailure';
+  readonly stderr: readonly string[];
+
+  constructor(message: string, stderr: readonly string[], options?: ErrorOptions) {
+    super(message, options);
+    this.stderr = stderr;
+  }
+}
+
+/** The HTTP status an error carries, anywhere in its chain of causes. */
+function httpStatusOf(error: unknown): number | undefined {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof SdkHttpError) return cause.status;
+  }
+  return undefined;
+}
+
+/** Why a start failed, with the causes the SDK wraps ("fetch failed" says little without its ECONNREFUSED). */
+function startFailureText(error: unknown, server: ServerConfig): string {
+  const parts: string[] = [];
+  for (let cause: unknown = error; cause instanceof Error && parts.length < 4; cause = cause.cause) {
+    if (!parts.some((part) => part.includes(cause.message))) parts.push(cause.message);
+  }
+  const text = parts.length === 0 ? String(error) : parts.join(': ');
+  if (server.transport === 'stdio' && /\bENOENT\b/.test(text)) {
+    return `${text} (command "${server.command}" not found: give its absolute path, or check the PATH Toolgate runs with)`;
+  }
+  return text;
 }
 
 /** The version the gateway reports as its own, to clients and to servers. */

@@ -19,7 +19,7 @@ import {
   type ListFailure,
   type ServerCatalog,
 } from './catalog-listing.js';
-import { ServerConnection } from './server-connection.js';
+import { ServerConnection, StartFailure } from './server-connection.js';
 
 export type { CatalogItem, ServerCatalog } from './catalog-listing.js';
 
@@ -59,6 +59,8 @@ export interface ServerHealth {
   /** Why the server is down, or why its last attempt failed. */
   readonly step?: FailureStep;
   readonly error?: string;
+  /** The server's last lines on stderr before it failed (operators only: never shown to agents). */
+  readonly stderr?: readonly string[];
   /** List methods that did not answer usefully (their lists are empty); the server's calls still work. */
   readonly lists?: readonly ListFailure[];
 }
@@ -92,7 +94,7 @@ export class Upstream {
   readonly #pool = new Map<string, PooledConnection>();
   #state: UpstreamState = 'starting';
   #since = Date.now();
-  #failure: { step: FailureStep; error: string } | undefined;
+  #failure: { step: FailureStep; error: string; stderr?: readonly string[] } | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelayMs = INITIAL_RETRY_DELAY_MS;
   #primaryOpening: Promise<PooledConnection> | undefined;
@@ -359,8 +361,9 @@ export class Upstream {
 
   #openPrimary(): Promise<PooledConnection> {
     if (this.#primaryOpening) return this.#primaryOpening;
+    // A retry leaves the state as it is: a server that keeps failing stays "down" (with its reason) rather than
+    // flickering between starting and down with every attempt.
     this.#lastAttemptAt = Date.now();
-    if (this.#state === 'down') this.#setState('starting');
     this.#primaryOpening = this.#open(PRIMARY_KEY, {}, undefined)
       .then((pooled) => {
         this.#setState('up');
@@ -439,7 +442,7 @@ export class Upstream {
     if (this.#pool.get(key) !== pooled) return;
     this.#pool.delete(key);
     if (key !== PRIMARY_KEY || this.#state === 'closed') return;
-    this.#markDown('connection', new Error(`connection closed${pooled.connection.exitNote()}`));
+    this.#markDown('connection', new StartFailure('connection closed', pooled.connection.stderrTail));
   }
 
   /** Records what the primary connection lists, and tells the gateway what changed since it last knew. */
@@ -460,10 +463,15 @@ export class Upstream {
     if (this.#state === 'closed') return;
     this.#setState('down');
     const message = error instanceof Error ? error.message : String(error);
-    this.#failure = { step, error: message };
+    const stderr = error instanceof StartFailure && error.stderr.length > 0 ? error.stderr : undefined;
+    // Each new way of failing is a warning; the same failure again, retry after retry, is not news.
+    const repeated = this.#failure?.step === step && this.#failure.error === message;
+    this.#failure = { step, error: message, ...(stderr ? { stderr } : {}) };
     const delay = this.#retryDelayMs;
     this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, MAX_RETRY_DELAY_MS);
-    this.#log.warn({ step, err: message, retryInMs: delay }, 'server down');
+    const fields = { step, err: message, ...(stderr ? { stderr } : {}), retryInMs: delay };
+    if (repeated) this.#log.info(fields, 'server still down');
+    else this.#log.warn(fields, 'server down');
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => void this.#openPrimary().catch(() => undefined), delay);
     this.#retryTimer.unref();

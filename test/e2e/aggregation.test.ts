@@ -93,12 +93,12 @@ describe('two servers behind one gateway', () => {
   });
 
   it('pages long lists with its own cursors and rejects cursors it did not issue', async () => {
-    for (let i = 0; i < 110; i++) await client.callTool({ name: 'alpha__add_tool', arguments: { name: `extra_${i}` } });
+    for (let i = 0; i < 510; i++) await client.callTool({ name: 'alpha__add_tool', arguments: { name: `extra_${i}` } });
     const first = (await client.request({ method: 'tools/list', params: {} }, raw)) as {
       tools: unknown[];
       nextCursor?: string;
     };
-    expect(first.tools).toHaveLength(100);
+    expect(first.tools).toHaveLength(500);
     expect(first.nextCursor).toEqual(expect.any(String));
     const second = (await client.request({ method: 'tools/list', params: { cursor: first.nextCursor } }, raw)) as {
       tools: { name: string }[];
@@ -107,7 +107,7 @@ describe('two servers behind one gateway', () => {
     expect(second.tools.length).toBeGreaterThan(0);
     expect(second.nextCursor).toBeUndefined();
     const all = (await client.listTools()).tools.map((tool) => tool.name);
-    expect(all).toContain('alpha__extra_109');
+    expect(all).toContain('alpha__extra_509');
     await expect(client.request({ method: 'tools/list', params: { cursor: 'not-ours' } }, raw)).rejects.toMatchObject({
       code: -32602,
     });

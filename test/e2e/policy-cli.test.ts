@@ -54,12 +54,27 @@ describe('toolgate policy', () => {
       'printer',
       '--tool',
       'bambu__mqtt_disconnect',
+      '--offline',
       '-c',
       config,
     );
     expect(allowed.status).toBe(0);
     expect(allowed.stdout).toMatch(/allow/);
     expect(allowed.stdout).toContain('/tools/mqtt_disconnect');
+
+    // Checked against the server, which cannot start here: the call would fail whatever the policy says.
+    const serverDown = runToolgate(
+      'policy',
+      'explain',
+      '--grant',
+      'printer',
+      '--tool',
+      'bambu__mqtt_disconnect',
+      '-c',
+      config,
+    );
+    expect(serverDown.status).toBe(2);
+    expect(serverDown.stdout).toMatch(/"bambu" could not be started here \(down at start: spawn unused ENOENT/);
 
     const denied = runToolgate('policy', 'explain', '--grant', 'printer', '--tool', 'bambu:printer_stop', '-c', config);
     expect(denied.status).toBe(2);
