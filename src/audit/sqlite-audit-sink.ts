@@ -1,3 +1,4 @@
+import { BatchInsert } from '../state/batch-insert.js';
 import type { StateDb } from '../state/state-db.js';
 import type { AuditRecord } from './audit-record.js';
 import { AUDIT_COLUMNS, toAuditRow, type AuditRow } from './audit-row.js';
@@ -17,14 +18,16 @@ export class SqliteAuditSink extends BatchingAuditSink<AuditRow> {
 
   constructor(db: StateDb, options: AuditSinkOptions) {
     super(options);
-    const insert = db.prepare<[AuditRow]>(
-      `INSERT INTO audit_records (${AUDIT_COLUMNS.join(', ')})
-       VALUES (${AUDIT_COLUMNS.map((column) => `@${column}`).join(', ')})
-       ON CONFLICT (decision_id) DO NOTHING`,
+    const insert = new BatchInsert<AuditRow>(
+      db,
+      'audit_records',
+      AUDIT_COLUMNS,
+      'ON CONFLICT (decision_id) DO NOTHING',
+      (row, values, offset) => {
+        for (let index = 0; index < AUDIT_COLUMNS.length; index++) values[offset + index] = row[AUDIT_COLUMNS[index]!];
+      },
     );
-    this.#insertAll = db.transaction((rows: readonly AuditRow[]) => {
-      for (const row of rows) insert.run(row);
-    });
+    this.#insertAll = db.transaction((rows: readonly AuditRow[]) => insert.run(rows));
   }
 
   protected encode(record: AuditRecord): AuditRow {

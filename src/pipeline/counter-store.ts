@@ -1,5 +1,6 @@
 import type { CounterView, Reservation, WindowEvent } from '../policy/sliding-window.js';
 import { SlidingWindowCounters, type Hold, type HoldRefusal } from '../policy/sliding-window.js';
+import { BatchInsert } from '../state/batch-insert.js';
 import type { StateDb } from '../state/state-db.js';
 import { FlushTimer } from '../flush-timer.js';
 
@@ -93,12 +94,18 @@ export class SqliteCounterStore implements CounterStore {
     this.#logger = options.logger ?? CONSOLE_LOGGER;
     this.#flushMs = Math.max(0, options.flushMs ?? DEFAULT_COUNTER_FLUSH_MS);
     this.#batchSize = Math.max(1, options.batchSize ?? DEFAULT_COUNTER_BATCH_SIZE);
-    const insert = db.prepare<[string, number, number]>(
-      'INSERT INTO counter_events (counter_key, at, amount) VALUES (?, ?, ?)',
+    const insert = new BatchInsert<CounterEvent>(
+      db,
+      'counter_events',
+      ['counter_key', 'at', 'amount'],
+      '',
+      (event, values, offset) => {
+        values[offset] = event.counterKey;
+        values[offset + 1] = event.at;
+        values[offset + 2] = event.amount;
+      },
     );
-    this.#insertAll = db.transaction((events: readonly CounterEvent[]) => {
-      for (const event of events) insert.run(event.counterKey, event.at, event.amount);
-    });
+    this.#insertAll = db.transaction((events: readonly CounterEvent[]) => insert.run(events));
     this.#prune = db.prepare('DELETE FROM counter_events WHERE at <= ?');
     // Every stored event is read back, oldest first: the store cannot know how long a window a policy loaded later
     // may have, and the gateway's pruning keeps the table to the longest one (at least a day).

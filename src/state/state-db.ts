@@ -1,9 +1,128 @@
-import Database from 'better-sqlite3';
+import Database from 'libsql';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** The embedded state store: one SQLite database file (config key `state.sqlite`). */
-export type StateDb = Database.Database;
+/** A prepared statement of the state database: `P` its parameters, `R` a row it reads. */
+export interface Statement<P extends unknown[] = unknown[], R = unknown> {
+  run(...parameters: P): { readonly changes: number; readonly lastInsertRowid: number | bigint };
+  get(...parameters: P): R | undefined;
+  all(...parameters: P): R[];
+}
+
+/**
+ * The embedded state store: one SQLite database file (config key `state.sqlite`).
+ *
+ * The binding is libsql, whose binaries are npm packages (one per platform), so installing Toolgate needs no
+ * compiler, no Node headers and no download from outside the npm registry. Its API is better-sqlite3's, with
+ * differences this module smooths over (see LibsqlStatement); one is left: a row read by `get()` carries an extra
+ * `_metadata` property, so read a row's columns by name and never copy the whole row out.
+ */
+export interface StateDb {
+  prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R>;
+  exec(sql: string): void;
+  /**
+   * `fn` wrapped so that each call runs in one transaction: committed when it returns, rolled back when it
+   * throws. Transactions do not nest.
+   */
+  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
+  close(): void;
+  /** False once closed. */
+  readonly open: boolean;
+}
+
+class LibsqlStateDb implements StateDb {
+  readonly #db: Database.Database;
+
+  constructor(file: string) {
+    this.#db = new Database(file);
+  }
+
+  prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    return new LibsqlStatement<P, R>(this.#db.prepare(sql) as unknown as Statement<[unknown], R>);
+  }
+
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+
+  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    const db = this.#db;
+    return (...args) => {
+      db.exec('BEGIN');
+      try {
+        fn(...args);
+        db.exec('COMMIT');
+      } catch (error) {
+        // SQLite rolls back by itself after some errors (a full disk, say); rolling back again would throw
+        // "no transaction is active" and hide the error that matters.
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    };
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  get open(): boolean {
+    return this.#db.open;
+  }
+}
+
+/**
+ * A libsql statement that behaves as better-sqlite3's does where libsql's differs:
+ * - libsql takes one parameter that is an object as named parameters, so a lone `null` or Buffer fails (or, for a
+ *   Buffer, aborts the process): parameters are passed on as an array unless they are one plain object;
+ * - libsql aborts the process on a boolean parameter, which better-sqlite3 refuses with a TypeError: so does this;
+ * - libsql's `all()` reads a BLOB as an ArrayBuffer where its `get()` reads a Buffer: both read a Buffer here.
+ */
+class LibsqlStatement<P extends unknown[], R> implements Statement<P, R> {
+  readonly #statement: Statement<[unknown], R>;
+
+  constructor(statement: Statement<[unknown], R>) {
+    this.#statement = statement;
+  }
+
+  run(...parameters: P): { readonly changes: number; readonly lastInsertRowid: number | bigint } {
+    return this.#statement.run(bindable(parameters));
+  }
+
+  get(...parameters: P): R | undefined {
+    return this.#statement.get(bindable(parameters));
+  }
+
+  all(...parameters: P): R[] {
+    const rows = this.#statement.all(bindable(parameters));
+    for (const row of rows as Record<string, unknown>[]) {
+      for (const column in row) {
+        const value = row[column];
+        if (value instanceof ArrayBuffer) row[column] = Buffer.from(value);
+      }
+    }
+    return rows;
+  }
+}
+
+function bindable(parameters: readonly unknown[]): unknown {
+  const only = parameters.length === 1 ? parameters[0] : undefined;
+  if (typeof only === 'object' && only !== null && !ArrayBuffer.isView(only)) {
+    const named = only as Record<string, unknown>;
+    for (const name in named) refuseBoolean(named[name]);
+    return named;
+  }
+  for (const value of parameters) refuseBoolean(value);
+  return parameters;
+}
+
+function refuseBoolean(value: unknown): void {
+  if (typeof value === 'boolean') throw new TypeError('SQLite cannot store a boolean; bind 0 or 1');
+}
+
+/** The value of a pragma that reads one value, such as `user_version`. */
+function pragmaValue(db: StateDb, name: string): unknown {
+  return db.prepare<[], Record<string, unknown>>(`PRAGMA ${name}`).get()?.[name];
+}
 
 /**
  * Schema changes, in order. Each runs once, inside a transaction, and the database's `user_version` records how
@@ -85,12 +204,19 @@ const MIGRATIONS: readonly string[] = [
 /** Opens (creating if needed) the state database and brings its schema up to date. */
 export function openStateDb(file: string): StateDb {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  const db: StateDb = new LibsqlStateDb(file);
+  db.exec('PRAGMA journal_mode = WAL');
+  // In WAL mode a commit that skips the fsync stays consistent; only the last commits before a power cut may be
+  // lost. SQLite's own default (FULL) fsyncs every commit; better-sqlite3, the binding before, built SQLite with
+  // NORMAL for WAL, so this keeps the durability, and the write cost, Toolgate had.
+  db.exec('PRAGMA synchronous = NORMAL');
+  // better-sqlite3's page cache, too (16 MB; libsql's default is 2 MB): the audit table's indexes are written on
+  // every batch.
+  db.exec('PRAGMA cache_size = -16000');
   // Several processes (the gateway and the CLI) share the file; wait for a lock rather than fail at once.
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  const version = db.pragma('user_version', { simple: true }) as number;
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec('PRAGMA foreign_keys = ON');
+  const version = pragmaValue(db, 'user_version') as number;
   if (version > MIGRATIONS.length) {
     db.close();
     throw new Error(`${file} was written by a newer Toolgate (schema ${version}; this one knows ${MIGRATIONS.length})`);
@@ -98,7 +224,7 @@ export function openStateDb(file: string): StateDb {
   for (let index = version; index < MIGRATIONS.length; index++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[index]!);
-      db.pragma(`user_version = ${index + 1}`);
+      db.exec(`PRAGMA user_version = ${index + 1}`);
     })();
   }
   return db;

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStateDb, type StateDb } from './state-db.js';
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function databaseFile(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'toolgate-state-db-'));
+  folders.push(folder);
+  return join(folder, 'nested', 'state.db');
+}
+
+function pragma(db: StateDb, name: string): unknown {
+  return db.prepare<[], Record<string, unknown>>(`PRAGMA ${name}`).get()?.[name];
+}
+
+describe('openStateDb', () => {
+  it('creates the file and its folder, in WAL mode, waiting for locks, with the schema up to date', () => {
+    const file = databaseFile();
+    const db = openStateDb(file);
+    expect(pragma(db, 'journal_mode')).toBe('wal');
+    expect(db.prepare<[], { timeout: number }>('PRAGMA busy_timeout').get()?.timeout).toBe(5000);
+    const version = pragma(db, 'user_version');
+    expect(version).toBeGreaterThan(0);
+    const tables = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .all()
+      .map((row) => row.name);
+    expect(tables).toEqual(expect.arrayContaining(['approvals', 'audit_records', 'counter_events', 'grants']));
+    db.close();
+    expect(db.open).toBe(false);
+    // Opened again, nothing runs twice.
+    const again = openStateDb(file);
+    expect(pragma(again, 'user_version')).toBe(version);
+    again.close();
+  });
+
+  it('refuses a database written by a newer Toolgate', () => {
+    const file = databaseFile();
+    const db = openStateDb(file);
+    db.exec('PRAGMA user_version = 999');
+    db.close();
+    expect(() => openStateDb(file)).toThrow(/written by a newer Toolgate \(schema 999/);
+  });
+});
+
+describe('StateDb statements', () => {
+  function table(): StateDb {
+    const db = openStateDb(':memory:');
+    db.exec('CREATE TABLE t (a, b)');
+    return db;
+  }
+
+  it('binds a lone null or Buffer as a value, and one plain object as named parameters', () => {
+    const db = table();
+    db.prepare<[Buffer | null]>('INSERT INTO t (a) VALUES (?)').run(Buffer.from([1, 2]));
+    db.prepare<[Buffer | null]>('INSERT INTO t (a) VALUES (?)').run(null);
+    db.prepare<[{ a: number; b: string }]>('INSERT INTO t (a, b) VALUES (@a, @b)').run({ a: 3, b: 'x' });
+    expect(db.prepare<[null], { n: number }>('SELECT COUNT(*) AS n FROM t WHERE a IS ?').get(null)?.n).toBe(1);
+    expect(db.prepare<[string], { a: unknown }>('SELECT a FROM t WHERE b = ?').get('x')?.a).toBe(3);
+  });
+
+  it('reads a BLOB as a Buffer from get() and from all()', () => {
+    const db = table();
+    db.prepare('INSERT INTO t (a, b) VALUES (?, ?)').run(Buffer.from([7, 8, 9]), 1);
+    const one = db.prepare<[], { a: unknown }>('SELECT a FROM t').get()!.a;
+    const all = db.prepare<[], { a: unknown }>('SELECT a FROM t').all()[0]!.a;
+    for (const value of [one, all]) {
+      expect(Buffer.isBuffer(value)).toBe(true);
+      expect([...(value as Buffer)]).toEqual([7, 8, 9]);
+    }
+  });
+
+  it('refuses a boolean with a TypeError, positional or named, and stores nothing', () => {
+    const db = table();
+    expect(() => db.prepare('INSERT INTO t (a, b) VALUES (?, ?)').run(true, 1)).toThrow(TypeError);
+    expect(() => db.prepare('INSERT INTO t (a) VALUES (@a)').run({ a: false })).toThrow(TypeError);
+    expect(db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM t').get()?.n).toBe(0);
+  });
+
+  it('reports how many rows a statement changed', () => {
+    const db = table();
+    const insert = db.prepare<[number]>('INSERT INTO t (a) VALUES (?)');
+    expect(insert.run(1).changes).toBe(1);
+    insert.run(2);
+    expect(db.prepare<[number]>('DELETE FROM t WHERE a <= ?').run(5).changes).toBe(2);
+  });
+});
+
+describe('StateDb transactions', () => {
+  it('commit when the function returns and roll back all of it when it throws', () => {
+    const db = openStateDb(':memory:');
+    db.exec('CREATE TABLE t (a UNIQUE)');
+    const insert = db.prepare<[number]>('INSERT INTO t (a) VALUES (?)');
+    const insertAll = db.transaction((values: readonly number[]) => {
+      for (const value of values) insert.run(value);
+    });
+    insertAll([1, 2]);
+    expect(() => insertAll([3, 1])).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_UNIQUE' }));
+    expect(
+      db
+        .prepare<[], { a: number }>('SELECT a FROM t ORDER BY a')
+        .all()
+        .map((row) => row.a),
+    ).toEqual([1, 2]);
+    // The connection is usable afterwards: no transaction was left open.
+    insertAll([3]);
+    expect(db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM t').get()?.n).toBe(3);
+  });
+
+  it('passes on the error itself when SQLite has already rolled the transaction back', () => {
+    const db = openStateDb(':memory:');
+    db.exec('CREATE TABLE t (a)');
+    // RAISE(ROLLBACK) ends the transaction inside the statement, as a full disk would.
+    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON t WHEN NEW.a < 0 BEGIN SELECT RAISE(ROLLBACK, 'negative'); END`);
+    const insert = db.prepare<[number]>('INSERT INTO t (a) VALUES (?)');
+    const insertAll = db.transaction((values: readonly number[]) => {
+      for (const value of values) insert.run(value);
+    });
+    expect(() => insertAll([1, -1])).toThrow(/negative/);
+    insertAll([2]);
+    expect(
+      db
+        .prepare<[], { a: number }>('SELECT a FROM t')
+        .all()
+        .map((row) => row.a),
+    ).toEqual([2]);
+  });
+});
