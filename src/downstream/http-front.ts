@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
@@ -30,7 +30,9 @@ export interface HttpFront {
 }
 
 /** How long an idle HTTP connection stays open for the client's next request (see startHttpFront). */
-export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export /** How long responses still in flight at shutdown may take to finish before their connections are cut. */
+const CLOSE_GRACE_MS = 2_000;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** JSON-RPC error codes the front door answers with itself. */
 const PARSE_ERROR = -32700;
@@ -209,7 +211,14 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
       const open = [...sessions.values(), ...sseSessions.values()].map((session) => session.transport);
       await Promise.all(open.map((transport) => transport.close().catch(() => undefined)));
       await modern.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections would hold close() for up to KEEP_ALIVE_TIMEOUT_MS, and a response still
+      // streaming (a listen stream, a client that never reads) for ever: the last ones get a moment, then end.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const http1 = server as HttpServer;
+      http1.closeIdleConnections();
+      const grace = setTimeout(() => http1.closeAllConnections(), CLOSE_GRACE_MS);
+      await closed;
+      clearTimeout(grace);
     },
   };
 }
