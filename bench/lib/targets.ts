@@ -303,7 +303,8 @@ async function toolgate(options: TargetOptions, pipeline: boolean): Promise<Targ
       name,
       command: process.execPath,
       args: [...(options.gatewayNodeArgs ?? []), GATEWAY_MAIN, 'start', '--config', config, '--port', '0'],
-      ready: /listening on (http:\/\/\S+)/,
+      // Once its server is up, not merely listening: the gateway takes clients before its servers have started.
+      ready: /Toolgate is ready on (http:\/\/\S+): \d+ of/,
     },
     // Namespacing prefixes every tool with its server id (README, "namespacing").
     (tool) => `bench__${tool}`,

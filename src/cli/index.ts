@@ -21,9 +21,9 @@ import { addAuditCommands } from './audit.js';
 import { addImportCommand } from './import.js';
 
 /** The start-up line that says which servers serve, and why the others do not. */
-function readiness(servers: readonly ServerHealth[]): string {
+function readiness(url: string, servers: readonly ServerHealth[]): string {
   const up = servers.filter((server) => server.state === 'up');
-  const lines = [`Toolgate is ready: ${up.length} of ${servers.length} servers up`];
+  const lines = [`Toolgate is ready on ${url}: ${up.length} of ${servers.length} servers up`];
   for (const server of servers) {
     const detail =
       server.state === 'up'
@@ -62,7 +62,9 @@ export function buildCli(): Command {
         process.exit(1);
       }
       process.stderr.write(`Toolgate is listening on ${running.http.url}\n`);
-      void running.gateway.settled().then(() => process.stderr.write(`${readiness(running.gateway.servers())}\n`));
+      void running.gateway
+        .settled()
+        .then(() => process.stderr.write(`${readiness(running.http.url, running.gateway.servers())}\n`));
       const stop = async () => {
         await running.stop();
         process.exit(0);

@@ -44,7 +44,7 @@ export interface GatewayProcess {
 
 /**
  * Starts `toolgate start --config FILE --port 0` and waits until it listens and every server's first start has
- * come out (`toolgate ready`), so that tests do not race the servers' start. `waitForServers: false` returns as
+ * come out (`Toolgate is ready on URL: ...`), so that tests do not race the servers' start. `waitForServers: false` returns as
  * soon as it listens, for tests of what clients see while servers are starting.
  */
 export async function startGatewayProcess(
@@ -64,7 +64,7 @@ export async function startGatewayProcess(
     createInterface({ input: child.stderr! }).on('line', (line) => {
       log.push(line);
       listening ??= /listening on (http:\/\/\S+)/.exec(line)?.[1];
-      if (listening !== undefined && (!waitForServers || line.includes('toolgate ready'))) {
+      if (listening !== undefined && (!waitForServers || line.startsWith('Toolgate is ready on '))) {
         clearTimeout(timer);
         resolveUrl(listening);
       }
