@@ -1,6 +1,7 @@
-import Database from 'libsql';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openLibsqlDb } from './libsql-db.js';
+import { nodeSqlite, openNodeSqliteDb } from './node-sqlite-db.js';
 
 /** A prepared statement of the state database: `P` its parameters, `R` a row it reads. */
 export interface Statement<P extends unknown[] = unknown[], R = unknown> {
@@ -12,10 +13,10 @@ export interface Statement<P extends unknown[] = unknown[], R = unknown> {
 /**
  * The embedded state store: one SQLite database file (config key `state.sqlite`).
  *
- * The binding is libsql, whose binaries are npm packages (one per platform), so installing Toolgate needs no
- * compiler, no Node headers and no download from outside the npm registry. Its API is better-sqlite3's, with
- * differences this module smooths over (see LibsqlStatement); one is left: a row read by `get()` carries an extra
- * `_metadata` property, so read a row's columns by name and never copy the whole row out.
+ * The binding is Node's own node:sqlite where the running Node has it, libsql elsewhere (Node 20): neither needs a
+ * compiler, Node headers or a download from outside the npm registry. Both behave alike here (parameters, BLOBs
+ * as Buffers, errors' `code`); what is left to callers: a row is not a plain object (libsql adds a `_metadata`
+ * property, node:sqlite's rows have no prototype), so read a row's columns by name and never copy the whole row.
  */
 export interface StateDb {
   prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R>;
@@ -30,93 +31,27 @@ export interface StateDb {
   readonly open: boolean;
 }
 
-class LibsqlStateDb implements StateDb {
-  readonly #db: Database.Database;
+export type SqliteBinding = 'node:sqlite' | 'libsql';
 
-  constructor(file: string) {
-    this.#db = new Database(file);
-  }
-
-  prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
-    return new LibsqlStatement<P, R>(this.#db.prepare(sql) as unknown as Statement<[unknown], R>);
-  }
-
-  exec(sql: string): void {
-    this.#db.exec(sql);
-  }
-
-  transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-    const db = this.#db;
-    return (...args) => {
-      db.exec('BEGIN');
-      try {
-        fn(...args);
-        db.exec('COMMIT');
-      } catch (error) {
-        // SQLite rolls back by itself after some errors (a full disk, say); rolling back again would throw
-        // "no transaction is active" and hide the error that matters.
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw error;
-      }
-    };
-  }
-
-  close(): void {
-    this.#db.close();
-  }
-
-  get open(): boolean {
-    return this.#db.open;
-  }
+/** The bindings the running Node can use, the one openStateDb picks first. */
+export function sqliteBindings(): SqliteBinding[] {
+  return nodeSqlite() ? ['node:sqlite', 'libsql'] : ['libsql'];
 }
 
 /**
- * A libsql statement that behaves as better-sqlite3's does where libsql's differs:
- * - libsql takes one parameter that is an object as named parameters, so a lone `null` or Buffer fails (or, for a
- *   Buffer, aborts the process): parameters are passed on as an array unless they are one plain object;
- * - libsql aborts the process on a boolean parameter, which better-sqlite3 refuses with a TypeError: so does this;
- * - libsql's `all()` reads a BLOB as an ArrayBuffer where its `get()` reads a Buffer: both read a Buffer here.
+ * The binding openStateDb uses: node:sqlite where the running Node has it (22.13 on), libsql elsewhere, unless the
+ * environment variable TOOLGATE_SQLITE_BINDING names one (to compare the two, or to step back to libsql).
  */
-class LibsqlStatement<P extends unknown[], R> implements Statement<P, R> {
-  readonly #statement: Statement<[unknown], R>;
-
-  constructor(statement: Statement<[unknown], R>) {
-    this.#statement = statement;
+function chosenBinding(): SqliteBinding {
+  const named = process.env.TOOLGATE_SQLITE_BINDING;
+  if (named === undefined || named === '') return sqliteBindings()[0]!;
+  if (named !== 'node:sqlite' && named !== 'libsql') {
+    throw new Error(`TOOLGATE_SQLITE_BINDING: expected "node:sqlite" or "libsql", got ${JSON.stringify(named)}`);
   }
-
-  run(...parameters: P): { readonly changes: number; readonly lastInsertRowid: number | bigint } {
-    return this.#statement.run(bindable(parameters));
+  if (!sqliteBindings().includes(named)) {
+    throw new Error(`TOOLGATE_SQLITE_BINDING: node:sqlite needs Node 22.13 or later; this is ${process.version}`);
   }
-
-  get(...parameters: P): R | undefined {
-    return this.#statement.get(bindable(parameters));
-  }
-
-  all(...parameters: P): R[] {
-    const rows = this.#statement.all(bindable(parameters));
-    for (const row of rows as Record<string, unknown>[]) {
-      for (const column in row) {
-        const value = row[column];
-        if (value instanceof ArrayBuffer) row[column] = Buffer.from(value);
-      }
-    }
-    return rows;
-  }
-}
-
-function bindable(parameters: readonly unknown[]): unknown {
-  const only = parameters.length === 1 ? parameters[0] : undefined;
-  if (typeof only === 'object' && only !== null && !ArrayBuffer.isView(only)) {
-    const named = only as Record<string, unknown>;
-    for (const name in named) refuseBoolean(named[name]);
-    return named;
-  }
-  for (const value of parameters) refuseBoolean(value);
-  return parameters;
-}
-
-function refuseBoolean(value: unknown): void {
-  if (typeof value === 'boolean') throw new TypeError('SQLite cannot store a boolean; bind 0 or 1');
+  return named;
 }
 
 /** The value of a pragma that reads one value, such as `user_version`. */
@@ -201,17 +136,23 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_records_decision ON audit_records(decision, time);`,
 ];
 
-/** Opens (creating if needed) the state database and brings its schema up to date. */
-export function openStateDb(file: string): StateDb {
+/**
+ * Opens (creating if needed) the state database and brings its schema up to date, through `binding` (by default
+ * node:sqlite where the running Node has it, libsql elsewhere).
+ */
+export function openStateDb(file: string, binding: SqliteBinding = chosenBinding()): StateDb {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db: StateDb = new LibsqlStateDb(file);
+  const sqlite = binding === 'node:sqlite' ? nodeSqlite() : undefined;
+  if (binding === 'node:sqlite' && !sqlite)
+    throw new Error(`node:sqlite needs Node 22.13 or later; this is ${process.version}`);
+  const db = sqlite ? openNodeSqliteDb(sqlite, file) : openLibsqlDb(file);
   db.exec('PRAGMA journal_mode = WAL');
   // In WAL mode a commit that skips the fsync stays consistent; only the last commits before a power cut may be
-  // lost. SQLite's own default (FULL) fsyncs every commit; better-sqlite3, the binding before, built SQLite with
-  // NORMAL for WAL, so this keeps the durability, and the write cost, Toolgate had.
+  // lost. SQLite's own default (FULL, libsql's and node:sqlite's) fsyncs every commit; better-sqlite3, the binding
+  // before, built SQLite with NORMAL for WAL, so this keeps the durability, and the write cost, Toolgate had.
   db.exec('PRAGMA synchronous = NORMAL');
-  // better-sqlite3's page cache, too (16 MB; libsql's default is 2 MB): the audit table's indexes are written on
-  // every batch.
+  // better-sqlite3's page cache, too (16 MB; SQLite's default, libsql's and node:sqlite's, is 2 MB): the audit
+  // table's indexes are written on every batch.
   db.exec('PRAGMA cache_size = -16000');
   // Several processes (the gateway and the CLI) share the file; wait for a lock rather than fail at once.
   db.exec('PRAGMA busy_timeout = 5000');
