@@ -93,7 +93,7 @@ describe('two servers behind one gateway', () => {
   });
 
   it('pages long lists with its own cursors and rejects cursors it did not issue', async () => {
-    for (let i = 0; i < 510; i++) await client.callTool({ name: 'alpha__add_tool', arguments: { name: `extra_${i}` } });
+    await client.callTool({ name: 'alpha__add_tool', arguments: { name: 'extra', count: 510 } });
     // The gateway re-lists the server when told its list changed: the last tool added arrives a moment later.
     await eventually(async () =>
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('alpha__extra_509'),
