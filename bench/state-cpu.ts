@@ -5,6 +5,9 @@
  * machine move it much less than rates; use it to compare two builds, or two SQLite bindings, alternating runs.
  *
  *     node --import tsx bench/state-cpu.ts [--rounds 3] [--round-ms 2000]
+ *
+ * The binding is the one the gateway would pick on this Node (node:sqlite on 22.13 and later, else libsql);
+ * TOOLGATE_SQLITE_BINDING=libsql or node:sqlite picks one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
