@@ -127,6 +127,8 @@ export class Gateway implements UpstreamListener {
   #pruneTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   #started = false;
+  /** True until every server's first start has come out. */
+  #starting = true;
 
   /**
    * @param stores where rate-limit counters and approvals live.
@@ -186,8 +188,6 @@ export class Gateway implements UpstreamListener {
   ready(): boolean {
     return this.#started && !this.#starting;
   }
-
-  #starting = true;
 
   /** Resolves once every server's first start has come out, up or down. */
   async settled(): Promise<void> {
