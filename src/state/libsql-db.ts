@@ -1,6 +1,7 @@
 import type Database from 'libsql';
 import { createRequire } from 'node:module';
 import type { StateDb, Statement } from './state-db.js';
+import { transactionOf } from './transaction.js';
 import { isNamedParameters, refuseBooleans } from './statement-parameters.js';
 
 /**
@@ -32,18 +33,10 @@ class LibsqlStateDb implements StateDb {
 
   transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     const db = this.#db;
-    return (...args) => {
-      db.exec('BEGIN');
-      try {
-        fn(...args);
-        db.exec('COMMIT');
-      } catch (error) {
-        // SQLite rolls back by itself after some errors (a full disk, say); rolling back again would throw
-        // "no transaction is active" and hide the error that matters.
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw error;
-      }
-    };
+    return transactionOf(
+      { exec: (sql) => db.exec(sql), rollback: () => db.exec('ROLLBACK'), inTransaction: () => db.inTransaction },
+      fn,
+    );
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import type { StateDb, Statement } from './state-db.js';
 import { refuseBooleans } from './statement-parameters.js';
+import { transactionOf } from './transaction.js';
 
 /** The part of `node:sqlite` used here (the @types/node of Node 20 has none of it). */
 interface NodeSqlite {
@@ -76,25 +77,11 @@ class NodeSqliteStateDb implements StateDb {
 
   transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     const db = this.#db;
-    return (...args) => {
-      this.exec('BEGIN');
-      try {
-        fn(...args);
-        this.exec('COMMIT');
-      } catch (error) {
-        // SQLite rolls back by itself after some errors (a full disk, say); rolling back again would throw
-        // "no transaction is active" and hide the error that matters. Before Node 22.16 there is no isTransaction
-        // to ask: the rollback is tried, and its own error dropped in favour of the first.
-        if (db.isTransaction ?? true) {
-          try {
-            db.exec('ROLLBACK');
-          } catch (rollbackError) {
-            if (db.isTransaction !== undefined) throw rollbackError;
-          }
-        }
-        throw error;
-      }
-    };
+    // Before Node 22.16 there is no isTransaction to ask (undefined).
+    return transactionOf(
+      { exec: (sql) => this.exec(sql), rollback: () => db.exec('ROLLBACK'), inTransaction: () => db.isTransaction },
+      fn,
+    );
   }
 
   close(): void {
