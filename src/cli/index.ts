@@ -28,7 +28,7 @@ function readiness(url: string, servers: readonly ServerHealth[]): string {
     const detail =
       server.state === 'up'
         ? `${server.tools ?? 0} tools${server.lists ? `; failed lists: ${server.lists.map((l) => l.method).join(', ')}` : ''}`
-        : `${server.step === undefined ? '' : `at ${server.step}: `}${server.error ?? 'no answer yet'}`;
+        : `${server.step === undefined ? '' : `at ${server.step}: `}${server.error ?? 'no answer yet'}${server.stderr ? `; stderr: ${server.stderr.at(-1)}` : ''}`;
     lines.push(`  ${server.id}: ${server.state} (${detail})`);
   }
   return lines.join('\n');
