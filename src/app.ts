@@ -1,23 +1,45 @@
+import { ApprovalGate } from './approvals/approval-gate.js';
+import { ApprovalQueue } from './approvals/approval-queue.js';
 import { SqliteApprovalStore } from './approvals/approval-store.js';
 import { startAuditRetention, type AuditRetention } from './audit/audit-retention.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import { JsonlFileSink } from './audit/jsonl-file-sink.js';
+import { DEFAULT_REDACT_KEYS } from './audit/redact.js';
 import { SqliteAuditSink } from './audit/sqlite-audit-sink.js';
 import { TeeAuditSink } from './audit/tee-audit-sink.js';
+import { CatalogService } from './catalog/catalog-service.js';
+import { systemClock } from './clock.js';
 import type { GatewayConfig } from './config/load.js';
+import { PolicyFiles } from './config/policy-files.js';
+import { EraBridge } from './downstream/era-bridge.js';
+import type { DownstreamDeps } from './downstream/gateway-server.js';
 import { startHttpFront, type HttpFront } from './downstream/http-front.js';
 import { serveGatewayOnStdio } from './downstream/stdio-front.js';
-import { Gateway } from './gateway.js';
+import { Authenticator } from './grants/authenticate.js';
 import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
-import type { Grant } from './grants/grant.js';
+import { grantPrincipal, localPrincipal } from './grants/principal.js';
 import { isLoopbackHost } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
+import { GatewayMetrics } from './metrics.js';
 import { SqliteCounterStore } from './pipeline/counter-store.js';
+import { SessionRegistry } from './sessions/session-registry.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
+import { UpstreamPool } from './upstream/upstream-pool.js';
+
+/**
+ * How often spent counter events are dropped, and the least they are kept: a policy loaded later (a grant's
+ * first call) may have a window as long as a day and must find its counters whole.
+ */
+const PRUNE_INTERVAL_MS = 60_000;
+const MIN_COUNTER_KEEP_MS = 24 * 60 * 60_000;
+/** How often pending approvals past their time are marked expired. */
+const APPROVAL_SWEEP_MS = 5_000;
+/** How long a bridged call waits for its client to come back with an answer. */
+const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 /** A started gateway with its HTTP front door. */
 export interface RunningGateway {
-  readonly gateway: Gateway;
+  readonly upstreams: UpstreamPool;
   readonly http: HttpFront;
   stop(): Promise<void>;
 }
@@ -38,19 +60,27 @@ export async function startGateway(
           'Create one with `toolgate grants create`, or listen on 127.0.0.1 (the default).',
       );
     }
-    const gateway = state.gateway();
-    gateway.start();
+    const gateway = compose(config, log, state);
     let http: HttpFront;
     try {
-      http = await startHttpFront(gateway, state.grants);
+      http = await startHttpFront({
+        config,
+        downstream: gateway.deps,
+        authenticator: new Authenticator(state.grants, {
+          loopbackOnly: isLoopbackHost(config.listen.host),
+          localPolicy: config.policy,
+        }),
+        metrics: gateway.metrics,
+        approvals: gateway.approvalQueue,
+      });
     } catch (error) {
       await gateway.close();
       throw error;
     }
-    log.info({ url: http.url, servers: gateway.servers().map((s) => s.id) }, 'toolgate listening');
-    void gateway.settled().then(() => logReady(gateway, log));
+    log.info({ url: http.url, servers: gateway.deps.upstreams.servers().map((s) => s.id) }, 'toolgate listening');
+    void gateway.deps.upstreams.settled().then(() => logReady(gateway.deps.upstreams, log));
     return {
-      gateway,
+      upstreams: gateway.deps.upstreams,
       http,
       async stop() {
         await http.close();
@@ -66,9 +96,9 @@ export async function startGateway(
 
 /**
  * Prepares the gateway for stdin/stdout, as the grant labelled `grantLabel` when one is given (its policy and
- * servers apply), else as the local user, and returns what serves it until the client disconnects. Everything
- * that can stop it from starting (the state database, the grant, the policy) fails here, before stdin is read,
- * so that the caller can still tell the client why.
+ * servers apply), else as the local operator, and returns what serves it until the client disconnects.
+ * Everything that can stop it from starting (the state database, the grant, the policy) fails here, before stdin
+ * is read, so that the caller can still tell the client why.
  */
 export async function openStdioGateway(
   config: GatewayConfig,
@@ -76,28 +106,90 @@ export async function openStdioGateway(
   log: Logger = createLogger(config.log.level),
 ): Promise<() => Promise<void>> {
   const state = openState(config, log);
-  let gateway: Gateway | undefined;
-  let grant: Grant | undefined;
-  let started!: Gateway;
+  let gateway: ComposedGateway | undefined;
   try {
-    grant = grantLabel === undefined ? undefined : await state.grants.find(grantLabel);
+    const grant = grantLabel === undefined ? undefined : await state.grants.find(grantLabel);
     if (grantLabel !== undefined && !grant) throw new Error(`No active grant labelled "${grantLabel}"`);
-    gateway = state.gateway();
-    gateway.start();
-    started = gateway;
-    void gateway.settled().then(() => logReady(started, log));
+    gateway = compose(config, log, state);
+    const started = gateway;
+    void started.deps.upstreams.settled().then(() => logReady(started.deps.upstreams, log));
+    const principal = grant ? grantPrincipal(grant) : localPrincipal(config.policy);
+    return async () => {
+      try {
+        await serveGatewayOnStdio(started.deps, principal);
+      } finally {
+        await started.close();
+        await state.close();
+      }
+    };
   } catch (error) {
     await gateway?.close();
     await state.close();
     throw error;
   }
-  return async () => {
-    try {
-      await serveGatewayOnStdio(started, grant);
-    } finally {
-      await started.close();
-      await state.close();
-    }
+}
+
+/** Everything a running gateway is made of, wired; started on return. */
+interface ComposedGateway {
+  readonly deps: DownstreamDeps;
+  readonly metrics: GatewayMetrics;
+  readonly approvalQueue: ApprovalQueue;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: builds each piece once, hands each what it uses, and owns the timers. The config's
+ * policy, if it names one, must load: the gateway does not start on a policy it cannot read.
+ */
+function compose(config: GatewayConfig, log: Logger, state: OpenState): ComposedGateway {
+  const clock = systemClock;
+  const redact = [...DEFAULT_REDACT_KEYS, ...config.audit.redact];
+  let catalog: CatalogService | undefined;
+  const sessions = new SessionRegistry(() => catalog?.invalidate(), log);
+  const upstreams = new UpstreamPool(config, sessions, log);
+  catalog = new CatalogService(upstreams, config.namespacing);
+  const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
+  if (config.policy !== null) policies.require(config.policy);
+  const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log);
+  const metrics = new GatewayMetrics(
+    () => upstreams.servers(),
+    async () => (await state.approvals.list('pending')).length,
+  );
+  const eraBridge = new EraBridge(BRIDGE_IDLE_TIMEOUT_MS);
+  const deps: DownstreamDeps = {
+    catalog,
+    policies,
+    approvals: new ApprovalGate(approvalQueue, { expireMs: config.approvals.expireMs, redact }, clock, log),
+    limits: state.counters,
+    upstreams,
+    sessions,
+    // Metrics are read off the audit records: one per call, on every exit path, so the two always agree.
+    audit: new TeeAuditSink([state.audit, metrics.auditSink]),
+    auditSettings: { arguments: config.audit.arguments, redact },
+    clock,
+    log,
+    eraBridge,
+  };
+  upstreams.start();
+  // Counters older than any window are dead weight; dropping them now and then keeps memory flat.
+  const pruneTimer = setInterval(
+    () => state.counters.prune(clock.now(), Math.max(MIN_COUNTER_KEEP_MS, policies.longestWindowMs())),
+    PRUNE_INTERVAL_MS,
+  );
+  pruneTimer.unref();
+  const expiryTimer = setInterval(() => void approvalQueue.expireDue(), APPROVAL_SWEEP_MS);
+  expiryTimer.unref();
+  return {
+    deps,
+    metrics,
+    approvalQueue,
+    async close() {
+      clearInterval(pruneTimer);
+      clearInterval(expiryTimer);
+      policies.close();
+      eraBridge.close();
+      await upstreams.close();
+    },
   };
 }
 
@@ -105,8 +197,8 @@ export async function openStdioGateway(
  * One line once every server's first start has come out: which servers serve, and why the others do not. Each
  * server's own lines ("server up", "server down") say more as they happen.
  */
-function logReady(gateway: Gateway, log: Logger): void {
-  const servers = gateway.servers();
+function logReady(upstreams: UpstreamPool, log: Logger): void {
+  const servers = upstreams.servers();
   const up = servers.filter((s) => s.state === 'up').map((s) => s.id);
   const down = servers
     .filter((s) => s.state !== 'up')
@@ -120,8 +212,9 @@ function logReady(gateway: Gateway, log: Logger): void {
 /** The state a gateway keeps, and the one order it is closed in. */
 interface OpenState {
   readonly grants: GrantStore;
-  /** Builds the gateway on this state (throws when the config's policy does not load). */
-  gateway(): Gateway;
+  readonly approvals: SqliteApprovalStore;
+  readonly counters: SqliteCounterStore;
+  readonly audit: AuditSink;
   /** Stops retention, writes every counter event and audit record still buffered, then closes the database. */
   close(): Promise<void>;
 }
@@ -144,12 +237,9 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
   const counters = new SqliteCounterStore(db, { logger: log });
   return {
     grants: new SqliteGrantStore(db),
-    gateway: () =>
-      new Gateway(config, log, {
-        counters,
-        approvals: new SqliteApprovalStore(db),
-        audit,
-      }),
+    approvals: new SqliteApprovalStore(db),
+    counters,
+    audit,
     async close() {
       await retention?.stop();
       // After the gateway has closed, so that the calls it ended are counted and audited too.

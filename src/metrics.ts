@@ -27,6 +27,12 @@ export class GatewayMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
     registers: [this.registry],
   });
+  readonly frontDoorRefusals = new Counter({
+    name: 'toolgate_front_door_refusals_total',
+    help: 'HTTP requests refused before any MCP was read, by error code (GW_UNAUTHENTICATED, GW_FORBIDDEN_ORIGIN, GW_PAYLOAD_TOO_LARGE, GW_BAD_REQUEST, GW_UNKNOWN_SESSION).',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
   /** The sink the gateway's audit records also go to, to count calls and time them. */
   readonly auditSink: AuditSink;
   readonly pendingApprovals: Gauge;
@@ -41,6 +47,8 @@ export class GatewayMetrics {
     const { toolCalls, gatewayOverhead, serverTime } = this;
     this.auditSink = {
       write(record) {
+        // Prompts, resource reads and completions are audited too, but are not tool calls.
+        if (record.method !== 'tools/call') return;
         toolCalls.inc({
           decision: record.decision,
           outcome: record.outcome,

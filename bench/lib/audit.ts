@@ -48,6 +48,7 @@ export async function auditRate(durationMs: number): Promise<{ perSecond: number
       grantId: '3f9c0a1d5e7b2c48',
       grant: 'bench',
       session: `session-${i % 16}`,
+      method: 'tools/call',
       server: 'bench',
       tool: 'echo',
       decision: 'allow',

@@ -60,6 +60,9 @@ export const AUDIT_OUTCOMES = [
 
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
+/** The MCP requests the audit trail records: each names one server's tool, prompt, resource or completion. */
+export type CallMethod = 'tools/call' | 'prompts/get' | 'resources/read' | 'completion/complete';
+
 /** The decision enforcement would have made, on a call that shadow mode let through. */
 export interface ShadowedDecision {
   readonly decision: AuditDecision;
@@ -83,9 +86,14 @@ export interface AuditRecord {
   readonly grant: string | null;
   /** The client session's id. */
   readonly session: string;
+  /** The request: a tool call, or a prompt, resource read or completion (which policies do not decide yet). */
+  readonly method: CallMethod;
   /** The id of the server that owns the tool; null when the tool is unknown. */
   readonly server: string | null;
-  /** The tool's name as its server gives it (as the policy names it); the name the client sent if unknown. */
+  /**
+   * What the request named, as its server knows it: the tool's name (as the policy names it), the prompt's, the
+   * resource's URI, the completion's prompt or template. The name the client sent when it is unknown.
+   */
   readonly tool: string;
   readonly decision: AuditDecision;
   /** The rule that decided: a JSON Pointer into the policy, a sentinel such as `(default deny)`, "" for none. */

@@ -1,4 +1,4 @@
-import type { AuditDecision, AuditOutcome, AuditRecord } from './audit-record.js';
+import type { AuditDecision, CallMethod, AuditOutcome, AuditRecord } from './audit-record.js';
 
 /** A record as the `audit_records` table holds it (migration in src/state/state-db.ts), without its `seq`. */
 export interface AuditRow {
@@ -8,6 +8,7 @@ export interface AuditRow {
   grant_id: string | null;
   grant_label: string | null;
   session: string;
+  method: string;
   server: string | null;
   tool: string;
   decision: string;
@@ -36,6 +37,7 @@ export const AUDIT_COLUMNS = [
   'grant_id',
   'grant_label',
   'session',
+  'method',
   'server',
   'tool',
   'decision',
@@ -63,6 +65,7 @@ export function toAuditRow(record: AuditRecord): AuditRow {
     grant_id: record.grantId,
     grant_label: record.grant,
     session: record.session,
+    method: record.method,
     server: record.server,
     tool: record.tool,
     decision: record.decision,
@@ -90,6 +93,7 @@ export function fromAuditRow(row: AuditRow): AuditRecord {
     grantId: row.grant_id,
     grant: row.grant_label,
     session: row.session,
+    method: row.method as CallMethod,
     server: row.server,
     tool: row.tool,
     decision: row.decision as AuditDecision,

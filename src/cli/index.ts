@@ -62,9 +62,9 @@ export function buildCli(): Command {
         process.exit(1);
       }
       process.stderr.write(`Toolgate is listening on ${running.http.url}\n`);
-      void running.gateway
+      void running.upstreams
         .settled()
-        .then(() => process.stderr.write(`${readiness(running.http.url, running.gateway.servers())}\n`));
+        .then(() => process.stderr.write(`${readiness(running.http.url, running.upstreams.servers())}\n`));
       const stop = async () => {
         await running.stop();
         process.exit(0);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolError } from '@modelcontextprotocol/server';
+import { ErrorCode, GatewayError } from '../errors.js';
 import type { RawResult } from '../raw-result.js';
 
 /** A server's request to the client (sampling, elicitation, roots) while a bridged call runs. */
@@ -65,7 +65,10 @@ export class EraBridge {
     const held = this.#held.get(requestState);
     if (!held) {
       return Promise.reject(
-        new ProtocolError(-32602, 'Unknown or expired requestState: the call it belonged to has ended; start it again'),
+        new GatewayError(
+          ErrorCode.InvalidParams,
+          'Unknown or expired requestState: the call it belonged to has ended; start it again',
+        ),
       );
     }
     this.#held.delete(requestState);

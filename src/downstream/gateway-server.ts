@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolError, Server } from '@modelcontextprotocol/server';
+import { LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type {
   ClientCapabilities,
   LoggingLevel,
@@ -7,22 +7,37 @@ import type {
   RequestOptions,
   ServerContext,
 } from '@modelcontextprotocol/server';
-import type { ClientSession, ForwardOptions, Gateway } from '../gateway.js';
-import { GatewayError, GatewayErrorCode } from '../errors.js';
-import { rawResult, type RawResult } from '../raw-result.js';
-import type { Grant } from '../grants/grant.js';
-import type { Caller } from '../upstream/caller.js';
-import { GATEWAY_VERSION } from '../upstream/server-connection.js';
+import { ErrorCode, GatewayError, toJsonRpcError } from '../errors.js';
+import type { Principal } from '../grants/principal.js';
+import { handleList } from '../pipeline/handle-list.js';
+import { handleRequest } from '../pipeline/handle-request.js';
+import { handleToolCall } from '../pipeline/handle-tool-call.js';
 
-/** The protocol era a front-door server instance serves. */
+import type { CallMethod } from '../audit/audit-record.js';
+import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
+import { rawResult, type RawResult } from '../raw-result.js';
+import type { ClientSession } from '../sessions/session-registry.js';
+import type { Caller, ForwardOptions } from '../upstream/caller.js';
+import { GATEWAY_VERSION } from '../upstream/server-connection.js';
+import type { EraBridge } from './era-bridge.js';
+
+/** The protocol era a downstream server instance serves. */
 export type Era = 'legacy' | 'modern';
 
+/** What a downstream server instance hands requests to. */
+export interface DownstreamDeps extends PipelineDeps {
+  /** Holds 2025-era servers' calls open for 2026-07-28 clients that answer their requests by retrying. */
+  readonly eraBridge: EraBridge;
+}
+
 /**
- * Builds the MCP server that clients talk to: one low-level SDK `Server` whose every handler hands the request
- * to the gateway. A legacy-era instance lives as long as its client session (stdio connection, HTTP session);
- * a modern-era instance serves one request. `onClose` runs when the instance's session ends.
+ * Builds the MCP server that clients talk to: one low-level SDK `Server` whose handlers hand each request to the
+ * pipeline. A legacy-era instance lives as long as its client session (stdio connection, HTTP session) and
+ * serves `principal`; a modern-era instance serves one request, whose principal comes with it (HTTP) or is
+ * given (stdio).
  */
-export function createGatewayServer(gateway: Gateway, era: Era, sessionGrant?: Grant): Server {
+export function createGatewayServer(deps: DownstreamDeps, era: Era, principal?: Principal): Server {
+  const instructions = principal === undefined ? undefined : deps.upstreams.instructions(principal);
   const server = new Server(
     { name: 'toolgate', version: GATEWAY_VERSION },
     {
@@ -33,39 +48,35 @@ export function createGatewayServer(gateway: Gateway, era: Era, sessionGrant?: G
         completions: {},
         logging: {},
       },
-      ...instructionsOf(gateway, sessionGrant),
+      ...(instructions === undefined ? {} : { instructions }),
     },
   );
-  const session = new FrontSession(server, era, sessionGrant);
-  if (era === 'legacy') server.oninitialized = () => gateway.openSession(session);
-  server.onclose = () => gateway.closeSession(session.sessionId);
+  const session = new DownstreamSession(server, era, principal);
+  if (era === 'legacy') server.oninitialized = () => deps.sessions.open(session);
+  server.onclose = () => {
+    deps.sessions.close(session.sessionId);
+    for (const upstream of deps.upstreams.all()) upstream.detach(session.sessionId);
+  };
 
   const callerOf = (ctx: ServerContext): Caller => session.callerFor(ctx);
-  const forwardOptions = (
-    ctx: ServerContext,
-    params: { _meta?: { progressToken?: string | number } },
-  ): ForwardOptions => {
-    const { inputResponses } = ctx.mcpReq;
-    const requestState = ctx.mcpReq.requestState();
-    return {
-      signal: ctx.mcpReq.signal,
-      requestId: ctx.mcpReq.id,
-      ...(params._meta?.progressToken === undefined ? {} : { progressToken: params._meta.progressToken }),
-      ...(inputResponses === undefined && requestState === undefined
-        ? {}
-        : {
-            retry: {
-              ...(inputResponses === undefined ? {} : { inputResponses }),
-              ...(requestState === undefined ? {} : { requestState }),
-            },
-          }),
-    };
-  };
   const params = (request: { params?: unknown }): Record<string, unknown> =>
     (request.params ?? {}) as Record<string, unknown>;
   const cursorOf = (request: { params?: { cursor?: string } }): string | undefined => request.params?.cursor;
+  /** A request that names one server's tool, prompt, resource or completion: through the pipeline. */
+  const piped =
+    (method: CallMethod, name: (p: Record<string, unknown>) => unknown) =>
+    (caller: Caller, p: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> => {
+      const request = { method, name: String(name(p) ?? ''), params: p, caller, options };
+      return method === 'tools/call' ? handleToolCall(request, deps) : handleRequest(request, deps);
+    };
+  const callTool = piped('tools/call', (p) => p.name);
+  const getPrompt = piped('prompts/get', (p) => p.name);
+  const readResource = piped('resources/read', (p) => p.uri);
+  const complete = piped('completion/complete', (p) => {
+    const ref = (p.ref ?? {}) as Record<string, unknown>;
+    return ref.type === 'ref/prompt' ? ref.name : ref.uri;
+  });
 
-  server.setRequestHandler('tools/list', (request, ctx) => answer(gateway.listTools(callerOf(ctx), cursorOf(request))));
   /**
    * Runs a request during which a server may ask the client something (sampling, elicitation, roots). A
    * 2025-era client is asked directly, related to this request; a 2026-07-28 client cannot be asked, so the era
@@ -74,11 +85,11 @@ export function createGatewayServer(gateway: Gateway, era: Era, sessionGrant?: G
   const interactive = (
     ctx: ServerContext,
     request: { params?: unknown },
-    operation: (caller: Caller, options: ForwardOptions) => Promise<RawResult>,
+    operation: (caller: Caller, p: Record<string, unknown>, options: ForwardOptions) => Promise<RawResult>,
   ): Promise<never> => {
     const options = forwardOptions(ctx, params(request));
-    if (era === 'legacy') return answer(operation(callerOf(ctx), options));
-    const bridge = gateway.eraBridge;
+    if (era === 'legacy') return answer(operation(callerOf(ctx), params(request), options));
+    const bridge = deps.eraBridge;
     const requestState = ctx.mcpReq.requestState();
     if (bridge.owns(requestState)) {
       return answer(bridge.resume(requestState, ctx.mcpReq.inputResponses, ctx.mcpReq.signal));
@@ -86,59 +97,102 @@ export function createGatewayServer(gateway: Gateway, era: Era, sessionGrant?: G
     return answer(
       bridge.start(
         (ask, signal) =>
-          operation({ ...callerOf(ctx), request: (serverRequest) => ask(serverRequest) }, { ...options, signal }),
+          operation({ ...callerOf(ctx), request: (serverRequest) => ask(serverRequest) }, params(request), {
+            ...options,
+            signal,
+          }),
         ctx.mcpReq.signal,
       ),
     );
   };
 
-  server.setRequestHandler('tools/call', (request, ctx) =>
-    interactive(ctx, request, (caller, options) => gateway.callTool(caller, params(request), options)),
+  server.setRequestHandler('tools/list', (request, ctx) =>
+    answer(handleList(callerOf(ctx), 'tools', cursorOf(request), deps)),
   );
+  server.setRequestHandler('tools/call', (request, ctx) => interactive(ctx, request, callTool));
   server.setRequestHandler('prompts/list', (request, ctx) =>
-    answer(gateway.listPrompts(callerOf(ctx), cursorOf(request))),
+    answer(handleList(callerOf(ctx), 'prompts', cursorOf(request), deps)),
   );
-  server.setRequestHandler('prompts/get', (request, ctx) =>
-    interactive(ctx, request, (caller, options) => gateway.getPrompt(caller, params(request), options)),
-  );
+  server.setRequestHandler('prompts/get', (request, ctx) => interactive(ctx, request, getPrompt));
   server.setRequestHandler('resources/list', (request, ctx) =>
-    answer(gateway.listResources(callerOf(ctx), cursorOf(request))),
+    answer(handleList(callerOf(ctx), 'resources', cursorOf(request), deps)),
   );
   server.setRequestHandler('resources/templates/list', (request, ctx) =>
-    answer(gateway.listResourceTemplates(callerOf(ctx), cursorOf(request))),
+    answer(handleList(callerOf(ctx), 'resourceTemplates', cursorOf(request), deps)),
   );
-  server.setRequestHandler('resources/read', (request, ctx) =>
-    interactive(ctx, request, (caller, options) => gateway.readResource(caller, params(request), options)),
-  );
+  server.setRequestHandler('resources/read', (request, ctx) => interactive(ctx, request, readResource));
   server.setRequestHandler('completion/complete', (request, ctx) =>
-    answer(gateway.complete(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
+    answer(complete(callerOf(ctx), params(request), forwardOptions(ctx, params(request)))),
   );
   if (era === 'legacy') {
-    server.setRequestHandler('resources/subscribe', (request) => answer(gateway.subscribe(session, params(request))));
-    server.setRequestHandler('resources/unsubscribe', (request) =>
-      answer(gateway.unsubscribe(session, params(request))),
+    server.setRequestHandler('resources/subscribe', (request, ctx) =>
+      answer(
+        (async () => {
+          const { uri } = request.params;
+          const { serverId } = await deps.catalog.routeResource(callerOf(ctx), uri);
+          await deps.upstreams.get(serverId).subscribe(session, uri);
+          session.subscriptions.add(uri);
+          return {};
+        })(),
+      ),
     );
+    server.setRequestHandler('resources/unsubscribe', (request, ctx) =>
+      answer(
+        (async () => {
+          const { uri } = request.params;
+          if (!session.subscriptions.delete(uri)) return {};
+          const { serverId } = await deps.catalog.routeResource(callerOf(ctx), uri);
+          await deps.upstreams.get(serverId).unsubscribe(session, uri);
+          return {};
+        })(),
+      ),
+    );
+    // Servers always log to the gateway, which filters per client.
     server.setRequestHandler('logging/setLevel', async (request) => {
-      gateway.setLogLevel(session, request.params.level);
+      session.logLevel = request.params.level;
       return {};
     });
   }
   return server;
 }
 
+function forwardOptions(ctx: ServerContext, params: { _meta?: { progressToken?: string | number } }): ForwardOptions {
+  const { inputResponses } = ctx.mcpReq;
+  const requestState = ctx.mcpReq.requestState();
+  return {
+    signal: ctx.mcpReq.signal,
+    requestId: ctx.mcpReq.id,
+    ...(params._meta?.progressToken === undefined ? {} : { progressToken: params._meta.progressToken }),
+    ...(inputResponses === undefined && requestState === undefined
+      ? {}
+      : {
+          retry: {
+            ...(inputResponses === undefined ? {} : { inputResponses }),
+            ...(requestState === undefined ? {} : { requestState }),
+          },
+        }),
+  };
+}
+
 /** The client session behind a legacy-era server instance (or one modern request). */
-class FrontSession implements ClientSession {
+class DownstreamSession implements ClientSession {
   readonly sessionId = randomUUID();
   logLevel: LoggingLevel | undefined;
   readonly subscriptions = new Set<string>();
-  readonly grant: Grant | undefined;
+  readonly #principal: Principal | undefined;
   readonly #server: Server;
   readonly #era: Era;
 
-  constructor(server: Server, era: Era, grant: Grant | undefined) {
+  constructor(server: Server, era: Era, principal: Principal | undefined) {
     this.#server = server;
     this.#era = era;
-    this.grant = grant;
+    this.#principal = principal;
+  }
+
+  /** The principal of the session; a modern HTTP request carries its own instead. */
+  get principal(): Principal {
+    if (this.#principal === undefined) throw new GatewayError(ErrorCode.Unauthenticated, 'No principal');
+    return this.#principal;
   }
 
   get capabilities(): ClientCapabilities {
@@ -158,13 +212,14 @@ class FrontSession implements ClientSession {
   callerFor(ctx: ServerContext): Caller {
     const era = this.#era;
     const requested = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
-    // An HTTP request carries its grant as the store has it now (a session only ever serves the grant that opened
-    // it, but `grants update` may have changed its policy or servers since); stdio has no request to carry one.
-    const grant = (ctx.http?.authInfo?.extra?.grant as Grant | undefined) ?? this.grant;
+    // An HTTP request carries its principal as authentication found it now (a session only ever serves the grant
+    // that opened it, but `grants update` may have changed its policy or servers since); stdio has no request to
+    // carry one.
+    const principal = (ctx.http?.authInfo?.extra?.principal as Principal | undefined) ?? this.principal;
     return {
       sessionId: this.sessionId,
       capabilities: this.capabilities,
-      grant,
+      principal,
       logLevel: era === 'modern' ? (requested as LoggingLevel | undefined) : this.logLevel,
       request: (request, options) =>
         era === 'modern'
@@ -176,53 +231,18 @@ class FrontSession implements ClientSession {
   }
 }
 
-/** Where a 2026-07-28 client puts its log level: in each request's `_meta`. */
-const LOG_LEVEL_META_KEY = 'io.modelcontextprotocol/logLevel';
-
 function noServerRequests(method: string): ProtocolError {
   return new ProtocolError(
-    -32601,
+    ProtocolErrorCode.MethodNotFound,
     `The client is on the stateless protocol era and cannot answer ${method} through Toolgate yet`,
   );
 }
 
-function instructionsOf(gateway: Gateway, grant: Grant | undefined): { instructions?: string } {
-  const instructions = gateway.instructions(grant?.servers);
-  return instructions === undefined ? {} : { instructions };
-}
-
-/**
- * Awaits a gateway operation and maps gateway failures to what the client should see. This is the one place
- * where gateway errors become MCP errors; errors a server returned pass through unchanged.
- */
+/** Awaits a pipeline operation, mapping a failure outside the pipeline (a list, a subscription) to its error. */
 async function answer(operation: Promise<RawResult>): Promise<never> {
   try {
     return (await operation) as never;
   } catch (error) {
-    throw toMcpError(error);
+    throw toJsonRpcError(error);
   }
-}
-
-/** Maps an error to the JSON-RPC error a client receives. */
-export function toMcpError(error: unknown): unknown {
-  if (error instanceof ProtocolError) return error;
-  if (error instanceof GatewayError) {
-    switch (error.code) {
-      case GatewayErrorCode.ServerUnavailable:
-      case GatewayErrorCode.ServerFailed:
-      case GatewayErrorCode.ServerTimeout:
-      case GatewayErrorCode.UnroutableServerRequest:
-        return new ProtocolError(-32603, error.message, { code: error.code });
-      case GatewayErrorCode.UnknownTarget:
-      case GatewayErrorCode.BadRequest:
-        return new ProtocolError(-32602, error.message, { code: error.code });
-      case GatewayErrorCode.Internal:
-        return new ProtocolError(-32603, 'Internal error in Toolgate', { code: error.code });
-    }
-  }
-  if (error instanceof Error && (error.name === 'AbortError' || /abort/i.test(error.name))) return error;
-  // A JSON-RPC error from a server keeps its code, message and data.
-  if (typeof error === 'object' && error !== null && Number.isSafeInteger((error as { code?: unknown }).code))
-    return error;
-  return new ProtocolError(-32603, 'Internal error in Toolgate', { code: GatewayErrorCode.Internal });
 }

@@ -14,12 +14,15 @@ import {
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { Hono, type Context, type Next } from 'hono';
-import type { Gateway } from '../gateway.js';
-import type { GrantStore } from '../grants/grant-store.js';
-import type { Grant } from '../grants/grant.js';
+import type { ApprovalQueue } from '../approvals/approval-queue.js';
+import type { GatewayConfig } from '../config/load.js';
+import { ErrorCode, toHttpResponse } from '../errors.js';
+import type { Authenticator } from '../grants/authenticate.js';
+import type { Principal } from '../grants/principal.js';
 import { isLoopbackHost } from '../listen-address.js';
+import type { GatewayMetrics } from '../metrics.js';
 import { bearerMatches, createAdminApi } from './admin-api.js';
-import { createGatewayServer } from './gateway-server.js';
+import { createGatewayServer, type DownstreamDeps } from './gateway-server.js';
 import { HttpSessionTransport } from './http-session-transport.js';
 
 /** A running HTTP front door. */
@@ -34,14 +37,16 @@ export /** How long responses still in flight at shutdown may take to finish bef
 const CLOSE_GRACE_MS = 2_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-/** JSON-RPC error codes the front door answers with itself. */
-const PARSE_ERROR = -32700;
-const INVALID_REQUEST = -32600;
-const SESSION_NOT_FOUND = -32001;
-const UNAUTHORIZED = -32001;
-const FORBIDDEN = -32000;
+type FrontEnv = { Bindings: HttpBindings; Variables: { principal: Principal } };
 
-type FrontEnv = { Bindings: HttpBindings; Variables: { grant: Grant | undefined } };
+/** What the HTTP front door serves besides MCP, and what it needs to serve it. */
+export interface HttpFrontDeps {
+  readonly config: GatewayConfig;
+  readonly downstream: DownstreamDeps;
+  readonly authenticator: Authenticator;
+  readonly metrics: GatewayMetrics;
+  readonly approvals: ApprovalQueue;
+}
 
 /**
  * Serves the gateway over HTTP: Streamable HTTP on `/mcp` for both protocol eras (2025-era clients get a
@@ -49,18 +54,26 @@ type FrontEnv = { Bindings: HttpBindings; Variables: { grant: Grant | undefined 
  * statelessly), plus `/healthz`. Every request passes the Host and Origin checks first (DNS rebinding), then
  * the body limit; batched JSON-RPC is refused.
  */
-export async function startHttpFront(gateway: Gateway, grants: GrantStore): Promise<HttpFront> {
-  const { listen } = gateway.config;
+export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
+  const { config, downstream, authenticator, metrics } = front;
+  const { listen } = config;
+  const { log, upstreams } = downstream;
   const loopbackOnly = isLoopbackHost(listen.host);
+  /** A request refused before any MCP was read: logged with its reason, counted, answered per the catalogue. */
+  const refuse = (c: Context<FrontEnv>, code: ErrorCode, message: string, headers?: Record<string, string>) => {
+    metrics.frontDoorRefusals.inc({ code });
+    log.info({ code, path: c.req.path, method: c.req.method, remote: c.env.incoming.socket.remoteAddress }, message);
+    return toHttpResponse(code, message, headers);
+  };
   // A session belongs to the grant that opened it: another grant's requests cannot reach it.
   const sessions = new Map<string, { transport: HttpSessionTransport; grantId: string | null }>();
   const sseSessions = new Map<string, { transport: SSEServerTransport; grantId: string | null }>();
-  const modern = createMcpHandler(({ era }) => createGatewayServer(gateway, era), {
+  const modern = createMcpHandler(({ era }) => createGatewayServer(downstream, era), {
     legacy: 'reject',
     maxRequestBodySize: listen.maxBodyBytes,
-    onerror: (error) => gateway.log.debug({ err: error.message }, 'modern request failed'),
+    onerror: (error) => log.debug({ err: error.message }, 'modern request failed'),
   });
-  const stopListening = gateway.onListChanged((kinds) => {
+  const stopListening = downstream.sessions.onListChanged((kinds) => {
     if (kinds.has('tools')) modern.notify.toolsChanged();
     if (kinds.has('prompts')) modern.notify.promptsChanged();
     if (kinds.has('resources')) modern.notify.resourcesChanged();
@@ -79,27 +92,25 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
     const { headers } = c.env.incoming;
     const host = validateHostHeader(headers.host, allowedHosts);
     const origin = host.ok ? validateOriginHeader(headers.origin, allowedOrigins) : host;
-    if (!origin.ok) return jsonRpcError(403, FORBIDDEN, origin.message);
+    if (!origin.ok) return refuse(c, ErrorCode.ForbiddenOrigin, origin.message);
     await next();
   });
   // Liveness: the process answers. Readiness: every server has had its first connection attempt.
-  app.get('/healthz', (c) => c.json({ status: 'ok', servers: gateway.servers() }));
+  app.get('/healthz', (c) => c.json({ status: 'ok', servers: upstreams.servers() }));
   app.get('/readyz', (c) =>
-    gateway.ready()
-      ? c.json({ status: 'ready', servers: gateway.servers() })
-      : c.json({ status: 'starting', servers: gateway.servers() }, 503),
+    upstreams.ready()
+      ? c.json({ status: 'ready', servers: upstreams.servers() })
+      : c.json({ status: 'starting', servers: upstreams.servers() }, 503),
   );
-  const { admin } = gateway.config;
+  const { admin } = config;
   // Metrics name servers and tools: on loopback anyone local may scrape; beyond it, only with the admin token.
   app.get('/metrics', async (c) => {
     if (!loopbackOnly && !(admin && bearerMatches(c.req.header('authorization'), admin.token))) {
       return c.json({ error: 'metrics need the admin token when Toolgate listens beyond loopback' }, 401);
     }
-    return c.body(await gateway.metrics.registry.metrics(), 200, {
-      'content-type': gateway.metrics.registry.contentType,
-    });
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
-  if (admin) app.route('/admin', createAdminApi(gateway.approvals, admin.token));
+  if (admin) app.route('/admin', createAdminApi(front.approvals, admin.token));
 
   // Every MCP route needs a grant's bearer token once any grant exists. Without grants, a gateway that listens on
   // loopback serves its local callers; one that listens beyond loopback never serves anyone without a token,
@@ -108,60 +119,68 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
   app.use('/sse', authenticate);
   app.use('/messages', authenticate);
   async function authenticate(c: Context<FrontEnv>, next: Next) {
-    const token = /^Bearer[ ]+(\S+)\s*$/i.exec(c.env.incoming.headers.authorization ?? '')?.[1];
-    // A valid token first: the common request then asks the grant store one question, not two.
-    const grant = token === undefined ? undefined : await grants.authenticate(token);
-    if (!grant && !(loopbackOnly && !(await grants.hasActiveGrants()))) return unauthorized(token !== undefined);
-    c.set('grant', grant);
+    const authentication = await authenticator.authenticate(c.env.incoming.headers.authorization);
+    if (!authentication.ok) return unauthorized(c, authentication.failure === 'invalid_token');
+    c.set('principal', authentication.principal);
     return next();
+  }
+  /** 401 with the challenge that tells an HTTP client to send a bearer token. */
+  function unauthorized(c: Context<FrontEnv>, tokenGiven: boolean): Response {
+    const challenge = tokenGiven ? 'Bearer realm="toolgate", error="invalid_token"' : 'Bearer realm="toolgate"';
+    const message = tokenGiven
+      ? 'Unauthorized: the bearer token is not valid'
+      : 'Unauthorized: send Authorization: Bearer <token>';
+    return refuse(c, ErrorCode.Unauthenticated, message, { 'WWW-Authenticate': challenge });
+  }
+  const unknownSession = (c: Context<FrontEnv>) => refuse(c, ErrorCode.UnknownSession, 'Session not found');
+  const badRequest = (c: Context<FrontEnv>, message: string) => refuse(c, ErrorCode.BadRequest, message);
+  /** Reads a POST body as one JSON-RPC message, or the refusal (413, 400) that answers it. */
+  async function readBody(c: Context<FrontEnv>): Promise<unknown> {
+    const body = await readOneMessage(c.env.incoming, listen.maxBodyBytes);
+    if (body instanceof BodyRefusal) return refuse(c, body.code, body.message);
+    return body;
   }
 
   app.post('/mcp', async (c) => {
     const { incoming, outgoing } = c.env;
-    const body = await readOneMessage(incoming, listen.maxBodyBytes);
+    const body = await readBody(c);
     if (body instanceof Response) return body;
-    const grant = c.get('grant');
+    const principal = c.get('principal');
     const sessionId = sessionIdOf(incoming);
     const session = sessionId === undefined ? undefined : sessions.get(sessionId);
     if (session) {
-      if (session.grantId !== (grant?.id ?? null)) return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
-      // The grant as it is now, not as it was when the session opened: `grants update` applies to the next call.
-      session.transport.handlePost(incoming, outgoing, body, grant ? authInfoOf(grant) : undefined);
+      if (session.grantId !== principal.id) return unknownSession(c);
+      // The principal as it is now, not as it was when the session opened: `grants update` applies to the next call.
+      session.transport.handlePost(incoming, outgoing, body, authInfoOf(principal));
       return RESPONSE_ALREADY_SENT;
     }
     const request = c.req.raw;
     if (!(await isLegacyRequest(request, body, { maxRequestBodySize: listen.maxBodyBytes }))) {
-      return modern.fetch(request, { parsedBody: body, ...(grant ? { authInfo: authInfoOf(grant) } : {}) });
+      return modern.fetch(request, { parsedBody: body, authInfo: authInfoOf(principal) });
     }
-    if (sessionId !== undefined) return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
+    if (sessionId !== undefined) return unknownSession(c);
     if (!isInitializeRequest(body)) {
-      return jsonRpcError(
-        400,
-        INVALID_REQUEST,
-        'Bad Request: no Mcp-Session-Id header, and the request is not initialize',
-      );
+      return badRequest(c, 'Bad Request: no Mcp-Session-Id header, and the request is not initialize');
     }
     const transport = new HttpSessionTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => void sessions.set(id, { transport, grantId: grant?.id ?? null }),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, grantId: principal.id }),
       onsessionclosed: (id) => void sessions.delete(id),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await createGatewayServer(gateway, 'legacy', grant).connect(transport);
-    transport.handlePost(incoming, outgoing, body, grant ? authInfoOf(grant) : undefined);
+    await createGatewayServer(downstream, 'legacy', principal).connect(transport);
+    transport.handlePost(incoming, outgoing, body, authInfoOf(principal));
     return RESPONSE_ALREADY_SENT;
   });
   // GET opens a 2025-era session's notification stream; DELETE ends the session.
   app.on(['GET', 'DELETE'], '/mcp', (c) => {
     const { incoming, outgoing } = c.env;
     const sessionId = sessionIdOf(incoming);
-    if (!sessionId) return jsonRpcError(400, INVALID_REQUEST, 'Bad Request: Mcp-Session-Id header is required');
+    if (!sessionId) return badRequest(c, 'Bad Request: Mcp-Session-Id header is required');
     const session = sessions.get(sessionId);
-    if (!session || session.grantId !== (c.get('grant')?.id ?? null)) {
-      return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
-    }
+    if (!session || session.grantId !== c.get('principal').id) return unknownSession(c);
     if (incoming.method === 'GET') session.transport.handleGet(incoming, outgoing);
     else session.transport.handleDelete(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
@@ -169,23 +188,20 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
 
   // The 2024-11-05 HTTP+SSE transport, for old clients: GET /sse opens the stream, POST /messages carries requests.
   app.get('/sse', async (c) => {
-    const grant = c.get('grant');
+    const principal = c.get('principal');
     const transport = new SSEServerTransport('/messages', c.env.outgoing);
-    sseSessions.set(transport.sessionId, { transport, grantId: grant?.id ?? null });
+    sseSessions.set(transport.sessionId, { transport, grantId: principal.id });
     transport.onclose = () => void sseSessions.delete(transport.sessionId);
-    await createGatewayServer(gateway, 'legacy', grant).connect(transport);
+    await createGatewayServer(downstream, 'legacy', principal).connect(transport);
     return RESPONSE_ALREADY_SENT;
   });
   app.post('/messages', async (c) => {
     const session = sseSessions.get(c.req.query('sessionId') ?? '');
-    if (!session || session.grantId !== (c.get('grant')?.id ?? null)) {
-      return jsonRpcError(404, SESSION_NOT_FOUND, 'Session not found');
-    }
-    const body = await readOneMessage(c.env.incoming, listen.maxBodyBytes);
+    if (!session || session.grantId !== c.get('principal').id) return unknownSession(c);
+    const body = await readBody(c);
     if (body instanceof Response) return body;
-    const grant = c.get('grant');
-    // Where the SSE transport looks for the request's authentication: the grant as it is now (see above).
-    if (grant) (c.env.incoming as IncomingMessage & { auth?: AuthInfo }).auth = authInfoOf(grant);
+    // Where the SSE transport looks for the request's authentication: the principal as it is now (see above).
+    (c.env.incoming as IncomingMessage & { auth?: AuthInfo }).auth = authInfoOf(c.get('principal'));
     await session.transport.handlePostMessage(c.env.incoming, c.env.outgoing, body);
     return RESPONSE_ALREADY_SENT;
   });
@@ -223,25 +239,32 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
   };
 }
 
+/** Why a POST body was refused before it was read as MCP. */
+class BodyRefusal {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+  ) {}
+}
+
 /**
- * Reads a POST body as one JSON-RPC message, or the error response that refuses it: too large (413, before
- * reading more than the limit), not JSON, or a batch.
+ * Reads a POST body as one JSON-RPC message, or why it is refused: too large (before reading more than the
+ * limit), not JSON, or a batch.
  */
 async function readOneMessage(incoming: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const tooLarge = () => jsonRpcError(413, INVALID_REQUEST, `Request body larger than ${maxBytes} bytes`);
-  if (Number(incoming.headers['content-length'] ?? 0) > maxBytes) return tooLarge();
+  const tooLarge = new BodyRefusal(ErrorCode.PayloadTooLarge, `Request body larger than ${maxBytes} bytes`);
+  if (Number(incoming.headers['content-length'] ?? 0) > maxBytes) return tooLarge;
   const text = await readText(incoming, maxBytes);
-  if (text === undefined) return tooLarge();
+  if (text === undefined) return tooLarge;
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return jsonRpcError(400, PARSE_ERROR, 'Parse error: the body is not JSON');
+    return new BodyRefusal(ErrorCode.ParseError, 'Parse error: the body is not JSON');
   }
   if (Array.isArray(body)) {
-    return jsonRpcError(
-      400,
-      INVALID_REQUEST,
+    return new BodyRefusal(
+      ErrorCode.BadRequest,
       'Batched JSON-RPC requests are not supported: send one message per request',
     );
   }
@@ -274,28 +297,12 @@ function readText(incoming: IncomingMessage, maxBytes: number): Promise<string |
   });
 }
 
-/** 401 with the challenge that tells an HTTP client to send a bearer token. */
-function unauthorized(tokenGiven: boolean): Response {
-  const challenge = tokenGiven ? 'Bearer realm="toolgate", error="invalid_token"' : 'Bearer realm="toolgate"';
-  const message = tokenGiven
-    ? 'Unauthorized: the bearer token is not valid'
-    : 'Unauthorized: send Authorization: Bearer <token>';
-  return Response.json(
-    { jsonrpc: '2.0', error: { code: UNAUTHORIZED, message }, id: null },
-    { status: 401, headers: { 'WWW-Authenticate': challenge } },
-  );
-}
-
 /**
- * The SDK's pass-through authentication record for a 2026-07-28 request. It carries the grant, never the
- * token: nothing after this point needs the secret.
+ * The SDK's pass-through authentication record for a request. It carries the principal, never the token:
+ * nothing after this point needs the secret.
  */
-function authInfoOf(grant: Grant): AuthInfo {
-  return { token: '', clientId: grant.id, scopes: [], extra: { grant } };
-}
-
-function jsonRpcError(status: number, code: number, message: string): Response {
-  return Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
+function authInfoOf(principal: Principal): AuthInfo {
+  return { token: '', clientId: principal.id ?? 'local', scopes: [], extra: { principal } };
 }
 
 /** The hostname of a `host[:port]` entry, as the SDK's Host check compares hostnames without ports. */

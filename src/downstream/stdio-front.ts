@@ -1,22 +1,22 @@
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import type { Gateway } from '../gateway.js';
-import type { Grant } from '../grants/grant.js';
+import type { Principal } from '../grants/principal.js';
 import { batchWrites } from '../stdio-write-batch.js';
-import { createGatewayServer } from './gateway-server.js';
+import { createGatewayServer, type DownstreamDeps } from './gateway-server.js';
 
 /**
  * Serves the gateway on this process's stdin and stdout, for desktop clients that launch a command. The era is
  * chosen by the client's opening message. Resolves when the client closes its end (stdin ends), which is how
- * stdio clients say goodbye. A stdio client is one process on this machine; it runs as `grant` when one is given.
+ * stdio clients say goodbye. A stdio client is one process on this machine: it runs as `principal` (a grant given
+ * with `--grant`, else the local operator).
  */
-export async function serveGatewayOnStdio(gateway: Gateway, grant: Grant | undefined): Promise<void> {
+export async function serveGatewayOnStdio(deps: DownstreamDeps, principal: Principal): Promise<void> {
   const ended = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
   });
   const transport = new StdioServerTransport();
   batchWrites(transport, () => process.stdout);
-  const handle = serveStdio(({ era }) => createGatewayServer(gateway, era, grant), { transport });
+  const handle = serveStdio(({ era }) => createGatewayServer(deps, era, principal), { transport });
   await ended;
   await handle.close();
 }

@@ -134,6 +134,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_records_server ON audit_records(server, time);
    CREATE INDEX audit_records_tool ON audit_records(tool, time);
    CREATE INDEX audit_records_decision ON audit_records(decision, time);`,
+  // Prompts, resource reads and completions are audited too: the request's method says which.
+  `ALTER TABLE audit_records ADD COLUMN method TEXT NOT NULL DEFAULT 'tools/call';`,
 ];
 
 /**

@@ -1,5 +1,11 @@
-import type { ClientCapabilities, LoggingLevel, Notification, RequestOptions } from '@modelcontextprotocol/client';
-import type { Grant } from '../grants/grant.js';
+import type {
+  ClientCapabilities,
+  LoggingLevel,
+  Notification,
+  ProgressToken,
+  RequestOptions,
+} from '@modelcontextprotocol/client';
+import type { Principal } from '../grants/principal.js';
 import type { RawResult } from '../raw-result.js';
 import { canonicalJson } from '../canonical-json.js';
 
@@ -14,8 +20,8 @@ export interface Caller {
   readonly sessionId: string;
   /** The capabilities the client declared; only these are ever declared to a server on its behalf. */
   readonly capabilities: ClientCapabilities;
-  /** The grant the client proved with its token; none for a local caller when no grants are configured. */
-  readonly grant?: Grant | undefined;
+  /** Who the client proved to be (authentication's answer). */
+  readonly principal: Principal;
   /** The lowest level of server log messages the client wants, if it said. */
   readonly logLevel?: LoggingLevel | undefined;
   /** Sends a request to the client in the context of the current call. */
@@ -27,6 +33,20 @@ export interface Caller {
    * ended, for logs, list changes and server requests that no call caused.
    */
   readonly session?: Caller;
+}
+
+/** Options that travel with one forwarded request. */
+export interface ForwardOptions {
+  readonly signal: AbortSignal;
+  /** The client's JSON-RPC request id, for the audit record. */
+  readonly requestId?: string | number;
+  /** The client's own progress token, if it asked for progress. */
+  readonly progressToken?: ProgressToken;
+  /**
+   * A 2026-07-28 retry's answers to an `input_required` result, and the server's opaque state, both passed back
+   * to the server untouched (the SDK lifts them out of the params before the gateway sees the request).
+   */
+  readonly retry?: { readonly inputResponses?: Record<string, unknown>; readonly requestState?: unknown };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../../test/fixtures/spawn-fixture.js';
 import type { HttpServerConfig } from '../config/load.js';
-import { GatewayErrorCode } from '../errors.js';
+import { ErrorCode } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { RawResult } from '../raw-result.js';
 import { Upstream, type CatalogKind } from './upstream.js';
@@ -61,7 +61,7 @@ describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, 
   });
 
   it('fails a call that hangs past timeoutMs with a timeout naming the server', async () => {
-    await expect(call('hang')).rejects.toMatchObject({ code: GatewayErrorCode.ServerTimeout });
+    await expect(call('hang')).rejects.toMatchObject({ code: ErrorCode.ServerTimeout });
   });
 
   it('cancels the call on the server when the caller aborts', async () => {

@@ -6,9 +6,9 @@ import type {
   Notification,
   RequestOptions,
 } from '@modelcontextprotocol/client';
-import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
+import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/load.js';
-import { GatewayError, GatewayErrorCode } from '../errors.js';
+import { GatewayError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RawResult } from '../raw-result.js';
 import { capabilityKey, serverFacingCapabilities, type Caller } from './caller.js';
@@ -504,9 +504,11 @@ export class Upstream {
   async #onServerRequest(pooled: PooledConnection, request: JSONRPCRequest, signal: AbortSignal): Promise<RawResult> {
     const caller = pooled.soleCaller() ?? (pooled.inFlightCount() === 0 ? pooled.soleAttached() : undefined);
     if (!caller) {
+      // The answer goes to the server, as a JSON-RPC error: numeric code, the catalogue's code in its data.
       throw new ProtocolError(
-        INTERNAL_ERROR,
+        ProtocolErrorCode.InternalError,
         `Toolgate cannot tell which client this ${request.method} request is for: several client sessions share this server connection`,
+        { code: ErrorCode.UnroutableServerRequest },
       );
     }
     return caller.request({ method: request.method, params: request.params }, { signal });
@@ -515,20 +517,20 @@ export class Upstream {
   #translateError(error: unknown): unknown {
     if (error instanceof ProtocolError || error instanceof GatewayError) return error;
     if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
-      return new GatewayError(GatewayErrorCode.ServerTimeout, `Server "${this.id}" did not answer in time`, {
+      return new GatewayError(ErrorCode.ServerTimeout, `Server "${this.id}" did not answer in time`, {
         cause: error,
       });
     }
     if (error instanceof Error && error.name === 'AbortError') return error;
     return new GatewayError(
-      GatewayErrorCode.ServerFailed,
+      ErrorCode.ServerFailed,
       `Server "${this.id}" failed: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   }
 
   #unavailable(): GatewayError {
-    return new GatewayError(GatewayErrorCode.ServerUnavailable, `Server "${this.id}" is ${this.describe()}`);
+    return new GatewayError(ErrorCode.ServerUnavailable, `Server "${this.id}" is ${this.describe()}`);
   }
 
   /** The server's state in a few words, for messages to clients: "starting", "unavailable: <why>". */
@@ -550,7 +552,6 @@ const LIST_WAIT_MS = 10_000;
 const INITIAL_RETRY_DELAY_MS = 500;
 const MIN_ATTEMPT_INTERVAL_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 30_000;
-const INTERNAL_ERROR = -32603;
 const LIST_CHANGED_METHODS = new Map<string, CatalogKind>([
   ['notifications/tools/list_changed', 'tools'],
   ['notifications/resources/list_changed', 'resources'],

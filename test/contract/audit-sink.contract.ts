@@ -29,6 +29,7 @@ export function sampleRecord(overrides: Partial<AuditRecord> = {}): AuditRecord 
     grantId: '3f9c0a1d5e7b2c48',
     grant: 'ci-runner',
     session: 'session-1',
+    method: 'tools/call',
     server: 'github',
     tool: 'create_issue',
     decision: 'allow',

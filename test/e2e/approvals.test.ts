@@ -194,7 +194,7 @@ describe('approvals', () => {
       expect(asked).toContain('whoami');
       expect(asked).toContain('Say who you are?');
       const declined = await refusing.callTool({ name: 'alpha__whoami', arguments: {} });
-      expect(textOf(declined)).toMatch(/^\[POLICY DENIED\] The person at the client did not approve/);
+      expect(textOf(declined)).toMatch(/^\[APPROVAL DENIED\] The person at the client did not approve/);
       const cannotAsk = await client.callTool({ name: 'alpha__whoami', arguments: {} });
       expect(textOf(cannotAsk)).toMatch(/does not support elicitation/);
     } finally {

@@ -108,9 +108,14 @@ describe('the demo of the README quick start', () => {
     const fourth = await sum();
     expect(fourth.isError).toBe(true);
     expect(textOf(fourth)).toMatch(
-      /^\[POLICY DENIED\] Rate limit reached for tool "get-sum" on server "everything": at most 3 calls per minute per grant \(counter "rate_limit:get-sum"\)\. Retry in [^.]+\.$/,
+      /^\[RATE LIMITED\] Rate limit reached for tool "get-sum" on server "everything": at most 3 calls per minute per grant \(counter "rate_limit:get-sum"\)\. Retry in [^.]+\.$/,
     );
-    expect(fourth._meta?.['toolgate/decision']).toMatchObject({ effect: 'deny', rule: '/tools/get-sum/rate_limit' });
+    expect(fourth._meta?.['toolgate/decision']).toMatchObject({
+      code: 'GW_RATE_LIMITED',
+      decisionId: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+      effect: 'deny',
+      rule: '/tools/get-sum/rate_limit',
+    });
     expectReadmeShows('The sum of 2 and 3 is 5.');
     expectReadmeShows(textOf(fourth));
   });

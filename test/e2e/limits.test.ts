@@ -41,18 +41,18 @@ describe('limits through the gateway', () => {
     const refused = results.filter((result) => result.isError);
     expect(passed).toHaveLength(10);
     expect(refused).toHaveLength(30);
-    for (const result of refused) expect(textOf(result)).toMatch(/^\[POLICY DENIED\] .*Retry in/);
+    for (const result of refused) expect(textOf(result)).toMatch(/^\[RATE LIMITED\] .*Retry in/);
     // The log is written asynchronously; wait for the last lines to arrive.
     const denials = () =>
       gateway.log.filter(
         (line) =>
-          line.includes('"msg":"decision"') &&
+          line.includes('"msg":"call"') &&
           line.includes('"tool":"add"') &&
-          line.includes('"decision":"deny"') &&
+          line.includes('"decision":"rate_limited"') &&
           line.includes('"rule":"/tools/add/limits/0"'),
       );
     await eventually(() => expect(denials()).toHaveLength(30));
-    const logged = gateway.log.filter((line) => line.includes('"msg":"decision"') && line.includes('"tool":"add"'));
+    const logged = gateway.log.filter((line) => line.includes('"msg":"call"') && line.includes('"tool":"add"'));
     expect(logged[0]).toMatch(/"policyRevision":"[0-9a-f]{12}"/);
   });
 
@@ -93,9 +93,9 @@ describe('shadow mode', () => {
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('alpha__whoami');
       expect(textOf(await client.callTool({ name: 'alpha__add', arguments: { a: 2, b: 3 } }))).toBe('5');
-      const line = gateway.log.find((entry) => entry.includes('"msg":"decision"') && entry.includes('"tool":"add"'));
+      const line = gateway.log.find((entry) => entry.includes('"msg":"call"') && entry.includes('"tool":"add"'));
       expect(line).toMatch(/"decision":"allow"/);
-      expect(line).toMatch(/"shadowed":"deny","shadowedRule":"\(default deny\)"/);
+      expect(line).toMatch(/"shadowed":\{"decision":"deny","rule":"\(default deny\)"\}/);
     } finally {
       await client.close();
     }

@@ -88,7 +88,7 @@ describe('the seed pages’ policies, verbatim', () => {
       }
       const sixtyFirst = await client.callTool({ name: 'bambu__mqtt_disconnect', arguments: {} });
       expect(sixtyFirst.isError).toBe(true);
-      expect(textOf(sixtyFirst)).toMatch(/^\[POLICY DENIED\] .*at most 60 calls per minute per grant/);
+      expect(textOf(sixtyFirst)).toMatch(/^\[RATE LIMITED\] .*at most 60 calls per minute per grant/);
       expect(decisionOf(sixtyFirst)).toMatchObject({
         effect: 'deny',
         rule: '/tools/mqtt_disconnect/limits/0',

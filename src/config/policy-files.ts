@@ -1,6 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../log.js';
+import type { Principal } from '../grants/principal.js';
+import { ALLOW_ALL } from '../policy/allow-all.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
@@ -45,6 +47,15 @@ export class PolicyFiles {
       this.#entries.set(file, entry);
     }
     return entry.policy;
+  }
+
+  /**
+   * The policy that decides a principal's calls. A grant without a policy, or whose file has never loaded, is
+   * denied everything (null); the local operator under a config that names no policy may call everything.
+   */
+  policyFor(principal: Principal): CompiledPolicy | null {
+    if (principal.policy === null) return principal.via === 'local' ? ALLOW_ALL : null;
+    return this.get(principal.policy);
   }
 
   /** The longest limit window of any policy in force: how long counter events must be kept. */

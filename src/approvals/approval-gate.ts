@@ -1,0 +1,124 @@
+import type { Clock } from '../clock.js';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Principal } from '../grants/principal.js';
+import type { RequireApprovalDecision } from '../policy/decide.js';
+import { redactArguments } from '../audit/redact.js';
+import type { Caller, ForwardOptions } from '../upstream/caller.js';
+import { callFingerprint, type Approval } from './approval.js';
+import type { ApprovalOutcome, ApprovalQueue } from './approval-queue.js';
+
+/** How a held call came out: it goes on (with the stored approval, when an operator gave one), or it does not. */
+export type Hold =
+  | { readonly kind: 'approved'; readonly approval: Approval | undefined }
+  | { readonly kind: 'refused'; readonly outcome: Exclude<ApprovalOutcome, { kind: 'approved' }> }
+  /** The person at the client said no, or cannot be asked: `error` is what the agent is told. */
+  | { readonly kind: 'refused_by_client'; readonly status: 'denied' | 'unavailable'; readonly error: GatewayError };
+
+export interface ApprovalGateOptions {
+  /** How long an approval stays pending before it expires. */
+  readonly expireMs: number;
+  /** Argument keys and paths redacted from what an approver is shown. */
+  readonly redact: readonly string[];
+}
+
+/**
+ * Holds calls the policy wants a person to approve: an operator (through the approval queue: CLI, admin API)
+ * or, where the policy says so, the person at the client (MCP elicitation, for a single-user setup).
+ */
+export class ApprovalGate {
+  readonly #queue: ApprovalQueue;
+  readonly #options: ApprovalGateOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+
+  constructor(queue: ApprovalQueue, options: ApprovalGateOptions, clock: Clock, log: Logger) {
+    this.#queue = queue;
+    this.#options = options;
+    this.#clock = clock;
+    this.#log = log;
+  }
+
+  /**
+   * Waits for the call's approval. Resolves with the approval when the call may go on, or with why it may not:
+   * denied (with the approver's reason), expired, or still pending (the agent retries the same call later, and
+   * once approved that retry runs exactly once).
+   */
+  async hold(caller: Caller, decision: RequireApprovalDecision, args: unknown, options: ForwardOptions): Promise<Hold> {
+    const shown = redactArguments(args ?? {}, { include: true, redactKeys: this.#options.redact }).value;
+    if (decision.approver === 'client') return this.#askClient(caller, decision, shown, options.signal);
+    const principal: Principal = caller.principal;
+    const outcome = await this.#queue.settle(
+      {
+        grantId: principal.id,
+        grantLabel: principal.label,
+        serverId: decision.serverId,
+        tool: decision.tool,
+        arguments: shown,
+        fingerprint: callFingerprint(principal.id, decision.serverId, decision.tool, args),
+        rule: decision.rule,
+        reason: decision.reason,
+        expiresAt: this.#clock.now() + this.#options.expireMs,
+      },
+      options.signal,
+      (approval) => {
+        if (options.progressToken === undefined) return;
+        const message = `Waiting for a person to approve (approval ${approval.id})`;
+        void caller
+          .notify({
+            method: 'notifications/progress',
+            params: { progressToken: options.progressToken, progress: 0, message },
+          })
+          .catch(() => undefined);
+      },
+    );
+    this.#log.info({ approval: outcome.approval.id, outcome: outcome.kind, tool: decision.tool }, 'approval settled');
+    if (outcome.kind === 'approved') return { kind: 'approved', approval: outcome.approval };
+    return { kind: 'refused', outcome };
+  }
+
+  /** Marks an approved call as running: false when another identical call claimed the approval first. */
+  claim(approval: Approval): Promise<boolean> {
+    return this.#queue.claim(approval);
+  }
+
+  async #askClient(
+    caller: Caller,
+    decision: RequireApprovalDecision,
+    shown: unknown,
+    signal: AbortSignal,
+  ): Promise<Hold> {
+    if (!caller.capabilities.elicitation) {
+      const message = `${decision.message} The policy asks the person at the client, and this client cannot ask (it does not support elicitation).`;
+      return {
+        kind: 'refused_by_client',
+        status: 'unavailable',
+        error: clientRefusal(ErrorCode.ApprovalUnavailable, decision, message),
+      };
+    }
+    const reason = decision.reason === null ? '' : `\n${decision.reason}`;
+    const answer = await caller.request(
+      {
+        method: 'elicitation/create',
+        params: {
+          message: `Allow the tool "${decision.tool}" on server "${decision.serverId}" to run with these arguments?${reason}\n${JSON.stringify(shown, null, 2)}`,
+          requestedSchema: { type: 'object', properties: {} },
+        },
+      },
+      { signal },
+    );
+    if (answer.action === 'accept') return { kind: 'approved', approval: undefined };
+    const message = `The person at the client did not approve the call to ${decision.tool}.`;
+    return {
+      kind: 'refused_by_client',
+      status: 'denied',
+      error: clientRefusal(ErrorCode.ApprovalDenied, decision, message),
+    };
+  }
+}
+
+function clientRefusal(code: ErrorCode, decision: RequireApprovalDecision, message: string): GatewayError {
+  return new GatewayError(code, message, {
+    data: { effect: decision.effect, rule: decision.rule, policyRevision: decision.policyRevision },
+  });
+}

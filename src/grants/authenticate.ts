@@ -1,0 +1,53 @@
+import { localPrincipal, grantPrincipal, type Principal } from './principal.js';
+import type { GrantStore } from './grant-store.js';
+
+/** Why a request proved no one. */
+export type AuthenticationFailure =
+  /** No `Authorization: Bearer` header, where one is needed. */
+  | 'missing_token'
+  /** A token that is malformed, unknown, rotated away or revoked. */
+  | 'invalid_token';
+
+export type Authentication =
+  | { readonly ok: true; readonly principal: Principal }
+  | { readonly ok: false; readonly failure: AuthenticationFailure };
+
+export interface AuthenticatorOptions {
+  /**
+   * True when the gateway listens on loopback only: then, while no grant exists, a caller without a token is the
+   * local operator. Beyond loopback every caller needs a grant.
+   */
+  readonly loopbackOnly: boolean;
+  /** The config's policy file, which decides the local operator's calls; null: none configured. */
+  readonly localPolicy: string | null;
+}
+
+/**
+ * The first step of every request: the `Authorization` header to a principal, or why not. The only place that
+ * knows how a caller proves who it is, so that another way (OAuth) is one more branch here.
+ */
+export class Authenticator {
+  readonly #grants: GrantStore;
+  readonly #options: AuthenticatorOptions;
+
+  constructor(grants: GrantStore, options: AuthenticatorOptions) {
+    this.#grants = grants;
+    this.#options = options;
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Authentication> {
+    const token = bearerToken(authorization);
+    // A valid token first: the common request then asks the grant store one question, not two.
+    const grant = token === undefined ? undefined : await this.#grants.authenticate(token);
+    if (grant) return { ok: true, principal: grantPrincipal(grant) };
+    if (this.#options.loopbackOnly && !(await this.#grants.hasActiveGrants())) {
+      return { ok: true, principal: localPrincipal(this.#options.localPolicy) };
+    }
+    return { ok: false, failure: token === undefined ? 'missing_token' : 'invalid_token' };
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header or none. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}

@@ -1,0 +1,104 @@
+import type { Approval } from '../approvals/approval.js';
+import type { Route } from '../catalog/aggregate.js';
+import { unknownTool } from '../catalog/catalog-service.js';
+import { decide, type Decision } from '../policy/decide.js';
+import type { RawResult } from '../raw-result.js';
+import type { Hold as Reservation } from '../policy/sliding-window.js';
+import { CallContext, type CallRequest } from './call-context.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { approvalRefused, limitMessage, policyDenied, rateLimited } from './refusal.js';
+import { forwardCall, settle } from './settle.js';
+
+/**
+ * One tool call, start to end. The principal comes from authentication, which the front door ran before the
+ * request was read. Each step either fills in its part of the call's context or throws the refusal that ends
+ * the call; `settle` turns the ending (result, refusal or error) into what the agent sees, and writes the one
+ * audit record and log line.
+ */
+export function handleToolCall(request: CallRequest, deps: PipelineDeps): Promise<RawResult> {
+  const call = new CallContext(request, deps.clock);
+  return settle(call, deps, runToolCall(call, deps));
+}
+
+async function runToolCall(call: CallContext, deps: PipelineDeps): Promise<RawResult> {
+  const route = await resolve(call, deps);
+  const decision = decideCall(call, route, deps);
+  const approval = await approve(call, decision, deps);
+  const reservation = await limit(call, decision, deps);
+  // Only now that the call will run is its approval marked used, so that exactly one call runs per approval.
+  await claim(call, approval, reservation, deps);
+  return forwardCall(call, route, 'tools/call', { ...call.request.params, name: route.name }, deps, reservation);
+}
+
+/** resolve: the tool the name leads to, among the servers the principal may use. */
+async function resolve(call: CallContext, deps: PipelineDeps): Promise<Route> {
+  try {
+    call.route = await deps.catalog.routeTool(call.request.caller, call.request.name);
+    return call.route;
+  } catch (error) {
+    call.unknown = true;
+    throw error;
+  }
+}
+
+/** decide: the principal's policy, as of now, on this call. A hidden tool is answered as one that does not exist. */
+function decideCall(call: CallContext, route: Route, deps: PipelineDeps): Decision {
+  const policy = deps.policies.policyFor(call.principal);
+  call.unrestricted = call.principal.via === 'local' && call.principal.policy === null;
+  const { principal } = call;
+  const decision = decide(policy, {
+    serverId: route.serverId,
+    tool: route.name,
+    arguments: call.request.params.arguments,
+    ...(principal.id === null ? {} : { grant: { id: principal.id, label: principal.label ?? principal.id } }),
+    sessionId: call.request.caller.sessionId,
+    now: deps.clock.now(),
+    counters: deps.limits,
+  });
+  call.decision = decision;
+  if (decision.effect === 'hide') throw unknownTool(call.request.name);
+  if (decision.effect === 'deny') throw policyDenied(decision);
+  return decision;
+}
+
+/** approve: where the policy asks for it, a person's approval; the wait is not counted as the gateway's time. */
+async function approve(call: CallContext, decision: Decision, deps: PipelineDeps): Promise<Approval | undefined> {
+  if (decision.effect !== 'require_approval') return undefined;
+  const { caller, params, options } = call.request;
+  const hold = await call.timeApprover(() => deps.approvals.hold(caller, decision, params.arguments, options));
+  switch (hold.kind) {
+    case 'approved':
+      call.approval = { status: 'approved', id: hold.approval?.id ?? null };
+      return hold.approval;
+    case 'refused':
+      call.approval = { status: hold.outcome.kind, id: hold.outcome.approval.id };
+      throw approvalRefused(hold.outcome);
+    case 'refused_by_client':
+      call.approval = { status: hold.status, id: null };
+      throw hold.error;
+  }
+}
+
+/** limit: takes the decision's charges, all or none. */
+async function limit(call: CallContext, decision: Decision, deps: PipelineDeps): Promise<Reservation> {
+  const reservations = decision.effect === 'deny' || decision.effect === 'hide' ? [] : decision.reservations;
+  const taken = deps.limits.reserve(reservations, deps.clock.now());
+  if (taken.ok) return taken.hold;
+  const message = limitMessage(decision.tool, taken.rule, taken.retryAfterMs);
+  call.limited = { rule: taken.rule, message };
+  // An approved call refused by a limit keeps its approval: the retry may still run once.
+  throw rateLimited(decision, { rule: taken.rule, retryAfterMs: taken.retryAfterMs, message });
+}
+
+/** Marks the approval used; another identical call that claimed it first leaves this one pending. */
+async function claim(
+  call: CallContext,
+  approval: Approval | undefined,
+  reservation: Reservation,
+  deps: PipelineDeps,
+): Promise<void> {
+  if (!approval || (await deps.approvals.claim(approval))) return;
+  deps.limits.release(reservation);
+  call.approval = { status: 'pending', id: approval.id };
+  throw approvalRefused({ kind: 'pending', approval });
+}

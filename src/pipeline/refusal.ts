@@ -1,0 +1,99 @@
+import { ERRORS, ErrorCode, GatewayError } from '../errors.js';
+import type { Approval } from '../approvals/approval.js';
+import type { ApprovalOutcome } from '../approvals/approval-queue.js';
+import { formatDuration, type Decision } from '../policy/decide.js';
+import type { RawResult } from '../raw-result.js';
+
+/**
+ * The refusals the pipeline's steps throw, and the one way a refusal becomes what the agent reads. A refusal is
+ * not a protocol error: the model reads its label and reason (`[RATE LIMITED] …`) and can adapt; programs read
+ * the stable code, the decision id and the rest in `_meta`.
+ */
+
+/** The `_meta` key under which every tool result names its decision (and a refusal says what refused it). */
+export const DECISION_META_KEY = 'toolgate/decision';
+/** The `_meta` key under which a held call's result names its approval. */
+export const APPROVAL_META_KEY = 'toolgate/approval';
+
+/** The policy refused the call: a rule, a condition, the default, or no policy at all. */
+export function policyDenied(decision: Extract<Decision, { effect: 'deny' }>): GatewayError {
+  const limited = decision.cause === 'limit';
+  return new GatewayError(limited ? ErrorCode.RateLimited : ErrorCode.PolicyDenied, decision.message, {
+    data: {
+      effect: decision.effect,
+      rule: decision.rule,
+      policyRevision: decision.policyRevision,
+      ...(limited ? { retryAfterMs: decision.retryAfterMs } : {}),
+    },
+  });
+}
+
+/** A limit refused the call when it came to take its charges. */
+export function rateLimited(
+  decision: Decision,
+  refusal: { readonly rule: string; readonly retryAfterMs: number | null; readonly message: string },
+): GatewayError {
+  return new GatewayError(ErrorCode.RateLimited, refusal.message, {
+    data: {
+      effect: 'deny',
+      rule: refusal.rule,
+      policyRevision: decision.policyRevision,
+      retryAfterMs: refusal.retryAfterMs,
+    },
+  });
+}
+
+/** The default message of a limit refusal that has none of its own. */
+export function limitMessage(tool: string, rule: string, retryAfterMs: number | null): string {
+  const retry = retryAfterMs === null ? 'It cannot fit this limit.' : `Retry in ${formatDuration(retryAfterMs)}.`;
+  return `Rate limit reached for tool ${tool} (${rule}). ${retry}`;
+}
+
+/** A held call that did not run: denied by a person (with their reason), expired, or still waiting. */
+export function approvalRefused(outcome: Exclude<ApprovalOutcome, { kind: 'approved' }>): GatewayError {
+  const { approval } = outcome;
+  const data = { approval: { id: approval.id, status: outcome.kind, rule: approval.rule } };
+  switch (outcome.kind) {
+    case 'denied':
+      return new GatewayError(
+        ErrorCode.ApprovalDenied,
+        `A person denied this call (approval ${approval.id})${approval.decisionReason ? `: ${approval.decisionReason}` : '.'}`,
+        { data },
+      );
+    case 'expired':
+      return new GatewayError(
+        ErrorCode.ApprovalExpired,
+        `Nobody approved this call in time (approval ${approval.id}). Make the call again to ask again.`,
+        { data },
+      );
+    case 'pending':
+      return new GatewayError(ErrorCode.ApprovalPending, pendingMessage(approval), { data });
+  }
+}
+
+function pendingMessage(approval: Approval): string {
+  return `This call needs a person's approval (approval ${approval.id}${approval.reason ? `: ${approval.reason}` : ''}). It has not run. Retry the same call, with the same arguments, later: once approved it runs once.`;
+}
+
+/**
+ * The tool result that tells the agent its call was refused. `_meta["toolgate/decision"]` carries the code,
+ * the decision id (to find the audit record), and what decided; an approval's id goes under its own key.
+ */
+export function refusalResult(error: GatewayError, decisionId: string): RawResult {
+  const { approval, ...decided } = (error.data ?? {}) as { approval?: unknown } & Record<string, unknown>;
+  return {
+    content: [{ type: 'text', text: `${ERRORS[error.code].label ?? '[REFUSED]'} ${error.message}` }],
+    isError: true,
+    _meta: {
+      [DECISION_META_KEY]: { code: error.code, decisionId, ...decided },
+      ...(approval === undefined ? {} : { [APPROVAL_META_KEY]: approval }),
+    },
+  };
+}
+
+/** A server's result, with the decision id added to its `_meta` so that what the agent saw joins its record. */
+export function withDecisionId(result: RawResult, decisionId: string): RawResult {
+  const meta = result._meta;
+  const own = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : {};
+  return { ...result, _meta: { ...own, [DECISION_META_KEY]: { decisionId } } };
+}

@@ -1,0 +1,84 @@
+import type { Route } from '../catalog/aggregate.js';
+import { GatewayError, outcomeOf, toJsonRpcError } from '../errors.js';
+import type { AuditRecord } from '../audit/audit-record.js';
+import type { Hold as Reservation } from '../policy/sliding-window.js';
+import type { RawResult } from '../raw-result.js';
+import { toAuditRecord, type CallContext, type CallEnd } from './call-context.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { refusalResult, withDecisionId } from './refusal.js';
+
+/**
+ * forward: sends the call to its server, timing it as the server's. A reservation is committed once the call
+ * ran, or may have; it is given back only when the server certainly never received the call (the catalogue's
+ * `quota` for the error).
+ */
+export async function forwardCall(
+  call: CallContext,
+  route: Route,
+  method: string,
+  params: Record<string, unknown>,
+  deps: PipelineDeps,
+  reservation?: Reservation,
+): Promise<RawResult> {
+  const { caller, options } = call.request;
+  try {
+    const result = await call.timeServer(() => deps.upstreams.forward(caller, route.serverId, method, params, options));
+    if (reservation) deps.limits.commit(reservation);
+    return result;
+  } catch (error) {
+    if (reservation) {
+      if (outcomeOf(error, options.signal).quota === 'release') deps.limits.release(reservation);
+      else deps.limits.commit(reservation);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The pipeline's one exit: the one place an ending becomes what the agent sees (the server's result with the
+ * decision id, a refusal as a tool result, or a JSON-RPC error), and where the audit record and the log line
+ * are made, once, whichever way the call ended.
+ */
+export async function settle(call: CallContext, deps: PipelineDeps, run: Promise<RawResult>): Promise<RawResult> {
+  let end: CallEnd = { outcome: 'gateway_error' };
+  try {
+    const result = await run;
+    end = { outcome: result.isError === true ? 'tool_error' : 'ok' };
+    return withDecisionId(result, call.decisionId);
+  } catch (error) {
+    const outcome = outcomeOf(error, call.request.options.signal);
+    end = outcome.audit === 'refused' ? { outcome: 'refused' } : { outcome: outcome.audit, error: messageOf(error) };
+    if (outcome.surface === 'tool-result' && error instanceof GatewayError) {
+      return refusalResult(error, call.decisionId);
+    }
+    throw toJsonRpcError(error, call.decisionId);
+  } finally {
+    const record = toAuditRecord(call, end, deps.auditSettings);
+    deps.audit.write(record);
+    logCall(deps, record);
+  }
+}
+
+/** The call's log line: the audit record's own words, without arguments (they may hold secrets). */
+function logCall(deps: PipelineDeps, record: AuditRecord): void {
+  deps.log.info(
+    {
+      decisionId: record.decisionId,
+      grant: record.grant,
+      session: record.session,
+      method: record.method,
+      server: record.server,
+      tool: record.tool,
+      decision: record.decision,
+      rule: record.rule,
+      policyRevision: record.policyRevision,
+      ...(record.shadowed ? { shadowed: record.shadowed } : {}),
+      outcome: record.outcome,
+    },
+    'call',
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
