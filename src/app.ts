@@ -4,6 +4,7 @@ import type { AuditSink } from './audit/audit-sink.js';
 import { JsonlFileSink } from './audit/jsonl-file-sink.js';
 import { SqliteAuditSink } from './audit/sqlite-audit-sink.js';
 import { TeeAuditSink } from './audit/tee-audit-sink.js';
+import { systemClock } from './clock.js';
 import type { GatewayConfig } from './config/load.js';
 import { startHttpFront, type HttpFront } from './downstream/http-front.js';
 import { serveGatewayOnStdio } from './downstream/stdio-front.js';
@@ -13,6 +14,7 @@ import type { Grant } from './grants/grant.js';
 import { isLoopbackHost } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
 import { SqliteCounterStore } from './pipeline/counter-store.js';
+import { sqliteServices, type Services } from './services/services.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
 
 /** A started gateway with its HTTP front door. */
@@ -42,7 +44,7 @@ export async function startGateway(
     gateway.start();
     let http: HttpFront;
     try {
-      http = await startHttpFront(gateway, state.grants);
+      http = await startHttpFront(gateway, state.grants, state.services(gateway));
     } catch (error) {
       await gateway.close();
       throw error;
@@ -122,6 +124,8 @@ interface OpenState {
   readonly grants: GrantStore;
   /** Builds the gateway on this state (throws when the config's policy does not load). */
   gateway(): Gateway;
+  /** The operator services on this state, waking the gateway's held calls when a verdict is given. */
+  services(gateway: Gateway): Services;
   /** Stops retention, writes every counter event and audit record still buffered, then closes the database. */
   close(): Promise<void>;
 }
@@ -149,6 +153,12 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
         counters,
         approvals: new SqliteApprovalStore(db),
         audit,
+      }),
+    services: (gateway) =>
+      sqliteServices(db, {
+        clock: systemClock,
+        serverIds: config.servers.map((server) => server.id),
+        waiters: gateway.approvals,
       }),
     async close() {
       await retention?.stop();

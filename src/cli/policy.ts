@@ -8,10 +8,10 @@ import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { decide } from '../policy/decide.js';
 import { explainDecision } from '../policy/explain.js';
 import { loadPolicy } from '../policy/load-policy.js';
-import { PolicyError } from '../policy/policy-error.js';
 import { parsePolicyTestSuite, runPolicyTests } from '../policy/policy-test.js';
+import { CliError, reportingErrors } from './cli-error.js';
 import { openExistingStateDb } from './existing-state-db.js';
-import type { CliOutput } from './grants.js';
+import type { CliOutput } from './cli-output.js';
 import { findTool, type ToolPresence } from './tool-presence.js';
 
 /**
@@ -24,25 +24,16 @@ export function addPolicyCommands(
   out: CliOutput,
 ): void {
   const policy = program.command('policy').description('Check, explain and test policies');
-  const reportingErrors = (run: () => void | Promise<void>) => async () => {
-    try {
-      await run();
-    } catch (error) {
-      if (!(error instanceof PolicyError) && !(error instanceof CliError)) throw error;
-      out.error(error.message);
-      process.exitCode = 1;
-    }
-  };
 
   policy
     .command('check <file>')
     .description('Validate a policy file; every problem with its line, column and JSON path')
     .action((file: string) =>
-      reportingErrors(() => {
+      reportingErrors(out, () => {
         const compiled = loadPolicy(resolve(file));
         const rules = Object.keys(compiled.document.tools ?? {}).length;
         out.log(`ok: ${file}: revision ${compiled.revision}, default ${compiled.default}, ${rules} tool rules`);
-      })(),
+      }),
     );
 
   policy
@@ -54,7 +45,7 @@ export function addPolicyCommands(
     .option('-c, --config <file>', 'config file (default: ./toolgate.json if present)')
     .option('--offline', "decide by the policy alone, without starting the tool's server to check the tool exists")
     .action((options: { tool: string; grant?: string; args: string; config?: string; offline?: boolean }) =>
-      reportingErrors(async () => {
+      reportingErrors(out, async () => {
         const config = readConfig(options.config);
         // Without a config there is no server to call, so every answer would be "unknown tool".
         if (config.file === null) {
@@ -104,14 +95,14 @@ export function addPolicyCommands(
         } finally {
           db.close();
         }
-      })(),
+      }),
     );
 
   policy
     .command('test <file>')
     .description("Run a table of cases against a policy; exit 1 when a decision differs from the case's expect")
     .action((file: string) =>
-      reportingErrors(() => {
+      reportingErrors(out, () => {
         const path = resolve(file);
         const suite = parsePolicyTestSuite(readFileSync(path, 'utf8'), path);
         if (suite.policy === undefined) throw new CliError(`${file}: names no "policy" file to test`);
@@ -123,7 +114,7 @@ export function addPolicyCommands(
         }
         out.log(`${report.passed} passed, ${report.failed} failed`);
         if (report.failed > 0) process.exitCode = 1;
-      })(),
+      }),
     );
 }
 
@@ -142,11 +133,6 @@ function presenceNote(serverId: string, presence: ToolPresence): string {
     case 'unchecked':
       return `Server:   not checked (${presence.why})`;
   }
-}
-
-/** A mistake in how a command was called, reported without a stack trace. */
-class CliError extends Error {
-  override readonly name = 'CliError';
 }
 
 function parseArgs(text: string): Record<string, unknown> {

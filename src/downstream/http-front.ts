@@ -14,11 +14,13 @@ import {
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { Hono, type Context, type Next } from 'hono';
+import { bearerMatches, createAdminApi } from '../admin/admin-api.js';
+import { systemClock } from '../clock.js';
 import type { Gateway } from '../gateway.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { Grant } from '../grants/grant.js';
 import { isLoopbackHost } from '../listen-address.js';
-import { bearerMatches, createAdminApi } from './admin-api.js';
+import type { Services } from '../services/services.js';
 import { createGatewayServer } from './gateway-server.js';
 import { HttpSessionTransport } from './http-session-transport.js';
 
@@ -47,9 +49,9 @@ type FrontEnv = { Bindings: HttpBindings; Variables: { grant: Grant | undefined 
  * Serves the gateway over HTTP: Streamable HTTP on `/mcp` for both protocol eras (2025-era clients get a
  * session each, because sampling, elicitation, roots and notifications need one; 2026-07-28 requests are served
  * statelessly), plus `/healthz`. Every request passes the Host and Origin checks first (DNS rebinding), then
- * the body limit; batched JSON-RPC is refused.
+ * the body limit; batched JSON-RPC is refused. With `admin.token` set, `/admin` serves the admin API on `services`.
  */
-export async function startHttpFront(gateway: Gateway, grants: GrantStore): Promise<HttpFront> {
+export async function startHttpFront(gateway: Gateway, grants: GrantStore, services: Services): Promise<HttpFront> {
   const { listen } = gateway.config;
   const loopbackOnly = isLoopbackHost(listen.host);
   // A session belongs to the grant that opened it: another grant's requests cannot reach it.
@@ -99,7 +101,7 @@ export async function startHttpFront(gateway: Gateway, grants: GrantStore): Prom
       'content-type': gateway.metrics.registry.contentType,
     });
   });
-  if (admin) app.route('/admin', createAdminApi(gateway.approvals, admin.token));
+  if (admin) app.route('/admin', createAdminApi(services, admin.token, systemClock));
 
   // Every MCP route needs a grant's bearer token once any grant exists. Without grants, a gateway that listens on
   // loopback serves its local callers; one that listens beyond loopback never serves anyone without a token,
