@@ -5,7 +5,7 @@ import { JsonlFileSink } from './audit/jsonl-file-sink.js';
 import { SqliteAuditSink } from './audit/sqlite-audit-sink.js';
 import { TeeAuditSink } from './audit/tee-audit-sink.js';
 import { systemClock } from './clock.js';
-import type { GatewayConfig } from './config/load.js';
+import { outlineOf, type GatewayConfig } from './config/load.js';
 import { startHttpFront, type HttpFront } from './downstream/http-front.js';
 import { serveGatewayOnStdio } from './downstream/stdio-front.js';
 import { Gateway } from './gateway.js';
@@ -157,7 +157,7 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
     services: (gateway) =>
       sqliteServices(db, {
         clock: systemClock,
-        serverIds: config.servers.map((server) => server.id),
+        config: outlineOf(config),
         waiters: gateway.approvals,
       }),
     async close() {

@@ -18,7 +18,7 @@ async function setUp() {
   const woken: string[] = [];
   const services = sqliteServices(db, {
     clock,
-    serverIds: ['github', 'stripe'],
+    config: { file: null, policy: null, serverIds: ['github', 'stripe'] },
     waiters: { wake: (id) => woken.push(id) },
   });
   const approval = await new SqliteApprovalStore(db).create(
@@ -57,7 +57,11 @@ async function setUp() {
 describe('admin API', () => {
   it('asks for the admin token, and takes no other', async () => {
     const { grantToken } = await setUp();
-    const api = createAdminApi(sqliteServices(openStateDb(':memory:'), { clock, serverIds: [] }), TOKEN, clock);
+    const api = createAdminApi(
+      sqliteServices(openStateDb(':memory:'), { clock, config: { file: null, policy: null, serverIds: [] } }),
+      TOKEN,
+      clock,
+    );
     expect((await api.request('/approvals')).status).toBe(401);
     expect((await api.request('/grants', { headers: { authorization: `Bearer ${grantToken}` } })).status).toBe(401);
   });

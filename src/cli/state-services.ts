@@ -20,7 +20,7 @@ export async function withServices(
   const file = config.state.sqlite;
   const db = opening === 'create' ? openStateDb(file) : openExistingStateDb(file, out.error);
   try {
-    await run(sqliteServices(db, { clock: systemClock, serverIds: config.serverIds }));
+    await run(sqliteServices(db, { clock: systemClock, config }));
   } finally {
     db.close();
   }
