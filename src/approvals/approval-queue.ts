@@ -72,7 +72,7 @@ export class ApprovalQueue implements ApprovalWaiters {
         },
         'approval requested',
       );
-      if (this.#options.webhook) void announceApproval(this.#options.webhook, approval, this.#log);
+      if (this.#options.webhook) void announceApproval(this.#options.webhook, approval, this.#log, this.#clock);
     }
     const settled = await this.#wait(approval, signal, onWait);
     return this.#conclude(settled);
