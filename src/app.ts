@@ -9,7 +9,7 @@ import { SqliteAuditSink } from './audit/sqlite-audit-sink.js';
 import { TeeAuditSink } from './audit/tee-audit-sink.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import { systemClock } from './clock.js';
-import type { GatewayConfig } from './config/load.js';
+import { outlineOf, type GatewayConfig } from './config/load.js';
 import { PolicyFiles } from './config/policy-files.js';
 import { EraBridge } from './downstream/era-bridge.js';
 import type { DownstreamDeps } from './downstream/gateway-server.js';
@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
 import { SqliteCounterStore } from './pipeline/counter-store.js';
 import { SessionRegistry } from './sessions/session-registry.js';
+import { sqliteServices, type Services } from './services/services.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
 
@@ -71,7 +72,8 @@ export async function startGateway(
           localPolicy: config.policy,
         }),
         metrics: gateway.metrics,
-        approvals: gateway.approvalQueue,
+        services: state.services(gateway.approvalQueue),
+        clock: systemClock,
       });
     } catch (error) {
       await gateway.close();
@@ -150,7 +152,7 @@ function compose(config: GatewayConfig, log: Logger, state: OpenState): Composed
   catalog = new CatalogService(upstreams, config.namespacing);
   const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
   if (config.policy !== null) policies.require(config.policy);
-  const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log);
+  const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log, clock);
   const metrics = new GatewayMetrics(
     () => upstreams.servers(),
     async () => (await state.approvals.list('pending')).length,
@@ -215,6 +217,8 @@ interface OpenState {
   readonly approvals: SqliteApprovalStore;
   readonly counters: SqliteCounterStore;
   readonly audit: AuditSink;
+  /** The operator services on this state, waking the gateway's held calls when a verdict is given. */
+  services(waiters: ApprovalQueue): Services;
   /** Stops retention, writes every counter event and audit record still buffered, then closes the database. */
   close(): Promise<void>;
 }
@@ -240,6 +244,7 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
     approvals: new SqliteApprovalStore(db),
     counters,
     audit,
+    services: (waiters) => sqliteServices(db, { clock: systemClock, config: outlineOf(config), waiters }),
     async close() {
       await retention?.stop();
       // After the gateway has closed, so that the calls it ended are counted and audited too.

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Approval } from './approval.js';
 import type { ApprovalStore, NewApproval } from './approval-store.js';
@@ -24,26 +25,33 @@ export interface ApprovalQueueOptions {
 const POLL_MS = 250;
 
 /**
+ * Calls waiting in this process for a verdict, woken when an approver in this process (the admin API) resolves
+ * one. Approvers in another process (the CLI) cannot reach them: waiting calls also look at the store every
+ * quarter of a second.
+ */
+export interface ApprovalWaiters {
+  wake(approvalId: string): void;
+}
+
+/**
  * Parks calls that need a person's approval. The pending approval is stored first, so it survives a restart and
  * any approver can find it; then the call waits for `approved | denied | expired`, for `waitMs`, or for its
  * client to give up. A retry of the same call (same grant, server, tool and arguments) finds the same approval
  * instead of opening another; once approved, exactly one such call runs.
  */
-export class ApprovalQueue {
+export class ApprovalQueue implements ApprovalWaiters {
   readonly #store: ApprovalStore;
   readonly #options: ApprovalQueueOptions;
   readonly #log: Logger;
-  /** Calls waiting in this process, by approval id: woken at once by decisions made here (the admin API). */
+  readonly #clock: Clock;
+  /** Calls waiting in this process, by approval id: woken at once by verdicts given here (the admin API). */
   readonly #waiting = new Map<string, Set<() => void>>();
 
-  constructor(store: ApprovalStore, options: ApprovalQueueOptions, log: Logger) {
+  constructor(store: ApprovalStore, options: ApprovalQueueOptions, log: Logger, clock: Clock = systemClock) {
     this.#store = store;
     this.#options = options;
     this.#log = log;
-  }
-
-  get store(): ApprovalStore {
-    return this.#store;
+    this.#clock = clock;
   }
 
   /**
@@ -51,9 +59,9 @@ export class ApprovalQueue {
    * seconds while it waits, so the caller can keep its client's request alive.
    */
   async settle(call: NewApproval, signal: AbortSignal, onWait: (approval: Approval) => void): Promise<ApprovalOutcome> {
-    let approval = await this.#store.findOpen(call.fingerprint, Date.now());
+    let approval = await this.#store.findOpen(call.fingerprint, this.#clock.now());
     if (!approval) {
-      approval = await this.#store.create(call, Date.now());
+      approval = await this.#store.create(call, this.#clock.now());
       this.#log.info(
         {
           approval: approval.id,
@@ -64,7 +72,7 @@ export class ApprovalQueue {
         },
         'approval requested',
       );
-      if (this.#options.webhook) void announceApproval(this.#options.webhook, approval, this.#log);
+      if (this.#options.webhook) void announceApproval(this.#options.webhook, approval, this.#log, this.#clock);
     }
     const settled = await this.#wait(approval, signal, onWait);
     return this.#conclude(settled);
@@ -75,36 +83,37 @@ export class ApprovalQueue {
    * runs. False when another call claimed it first.
    */
   claim(approval: Approval): Promise<boolean> {
-    return this.#store.consume(approval.id, Date.now());
+    return this.#store.consume(approval.id, this.#clock.now());
   }
 
   /** Marks pending approvals past their time as expired, and logs each. */
   async expireDue(): Promise<void> {
     try {
-      for (const approval of await this.#store.expire(Date.now())) {
+      for (const approval of await this.#store.expire(this.#clock.now())) {
         this.#log.info({ approval: approval.id, tool: approval.tool, server: approval.serverId }, 'approval expired');
-        this.poke(approval.id);
+        this.wake(approval.id);
       }
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'could not expire approvals');
     }
   }
 
-  /** Tells calls waiting in this process that an approval was decided. */
-  poke(approvalId: string): void {
+  /** Tells calls waiting in this process that an approval was resolved (or expired). */
+  wake(approvalId: string): void {
     for (const wake of this.#waiting.get(approvalId) ?? []) wake();
   }
 
   async #wait(approval: Approval, signal: AbortSignal, onWait: (approval: Approval) => void): Promise<Approval> {
-    const deadline = Date.now() + this.#options.waitMs;
+    const clock = this.#clock;
+    const deadline = clock.elapsed() + this.#options.waitMs;
     let current = approval;
-    let lastKeepAlive = Date.now();
-    while (current.status === 'pending' && Date.now() < deadline && !signal.aborted) {
-      await this.#sleep(current.id, Math.min(POLL_MS, deadline - Date.now()), signal);
-      await this.#store.expire(Date.now());
+    let lastKeepAlive = clock.elapsed();
+    while (current.status === 'pending' && clock.elapsed() < deadline && !signal.aborted) {
+      await this.#sleep(current.id, Math.min(POLL_MS, deadline - clock.elapsed()), signal);
+      await this.#store.expire(clock.now());
       current = (await this.#store.get(current.id)) ?? current;
-      if (Date.now() - lastKeepAlive >= KEEP_ALIVE_MS) {
-        lastKeepAlive = Date.now();
+      if (clock.elapsed() - lastKeepAlive >= KEEP_ALIVE_MS) {
+        lastKeepAlive = clock.elapsed();
         onWait(current);
       }
     }
@@ -117,7 +126,7 @@ export class ApprovalQueue {
         return { kind: 'approved', approval };
       case 'denied':
       case 'expired':
-        await this.#store.markReported(approval.id, Date.now());
+        await this.#store.markReported(approval.id, this.#clock.now());
         return { kind: approval.status, approval };
       case 'pending':
         return { kind: 'pending', approval };

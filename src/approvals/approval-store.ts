@@ -7,10 +7,18 @@ export type NewApproval = Pick<
   'grantId' | 'grantLabel' | 'serverId' | 'tool' | 'arguments' | 'fingerprint' | 'rule' | 'reason' | 'expiresAt'
 >;
 
-/** A failure an approver is told about (unknown id, already decided). */
-export class ApprovalError extends Error {
-  override readonly name = 'ApprovalError';
-}
+/** An approver's verdict on a pending approval. */
+export type Verdict = 'approve' | 'deny';
+
+/**
+ * How resolving an approval came out. Not errors: an approver racing another approver, or an expiry, is an
+ * ordinary answer that every surface (CLI, admin API) reports in its own way.
+ */
+export type Resolution =
+  | { readonly kind: 'resolved'; readonly approval: Approval }
+  /** Someone else resolved it first, or it expired: it is as `approval.status` says. */
+  | { readonly kind: 'already_resolved'; readonly approval: Approval }
+  | { readonly kind: 'not_found' };
 
 /**
  * Where approvals live. The gateway, the CLI and the admin API share it, so a decision made anywhere is seen by
@@ -27,8 +35,8 @@ export interface ApprovalStore {
    * denied/expired and not yet reported to the agent.
    */
   findOpen(fingerprint: string, now: number): Promise<Approval | undefined>;
-  /** Approves or denies a pending approval; an approval is decided once. */
-  decide(id: string, approve: boolean, by: string, reason: string | null, now: number): Promise<Approval>;
+  /** Approves or denies a pending approval; an approval is resolved once. */
+  resolve(id: string, verdict: Verdict, by: string, reason: string | null, now: number): Promise<Resolution>;
   /** Marks an approved call as run; false when it already ran (so it runs exactly once). */
   consume(id: string, now: number): Promise<boolean>;
   /** Marks a denial or expiry as told to the agent. */
@@ -119,18 +127,17 @@ export class SqliteApprovalStore implements ApprovalStore {
     return row ? toApproval(row) : undefined;
   }
 
-  async decide(id: string, approve: boolean, by: string, reason: string | null, now: number): Promise<Approval> {
+  async resolve(id: string, verdict: Verdict, by: string, reason: string | null, now: number): Promise<Resolution> {
     await this.expire(now);
     const changed = this.#db
       .prepare(
         `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?
          WHERE id = ? AND status = 'pending'`,
       )
-      .run(approve ? 'approved' : 'denied', now, by, reason, id).changes;
+      .run(verdict === 'approve' ? 'approved' : 'denied', now, by, reason, id).changes;
     const approval = await this.get(id);
-    if (!approval) throw new ApprovalError(`No approval ${id}`);
-    if (changed === 0) throw new ApprovalError(`Approval ${id} is ${approval.status} already`);
-    return approval;
+    if (!approval) return { kind: 'not_found' };
+    return { kind: changed === 0 ? 'already_resolved' : 'resolved', approval };
   }
 
   async consume(id: string, now: number): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Approval } from './approval.js';
 
@@ -47,6 +48,7 @@ export function announceApproval(
   webhook: ApprovalWebhookConfig,
   approval: Approval,
   log: Logger,
+  clock: Clock,
   delays: readonly number[] = RETRY_DELAYS_MS,
 ): Promise<boolean> {
   const payload: ApprovalWebhookPayload = {
@@ -64,7 +66,7 @@ export function announceApproval(
     },
   };
   const body = JSON.stringify(payload);
-  return deliver(webhook, body, approval.id, log, delays);
+  return deliver(webhook, body, approval.id, log, clock, delays);
 }
 
 async function deliver(
@@ -72,11 +74,12 @@ async function deliver(
   body: string,
   approvalId: string,
   log: Logger,
+  clock: Clock,
   delays: readonly number[],
 ): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     // Signed afresh each attempt: the timestamp says when this delivery was made.
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor(clock.now() / 1000));
     try {
       const response = await fetch(webhook.url, {
         method: 'POST',

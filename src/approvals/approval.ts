@@ -4,6 +4,8 @@ import { canonicalJson } from '../canonical-json.js';
 /** Where an approval is in its life. */
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
+export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved', 'denied', 'expired'];
+
 /**
  * A call held for a person's decision. Stored, so that it survives a restart and any approver (CLI, admin API)
  * can find it; the call it belongs to runs at most once, and only for the same grant with the same arguments.

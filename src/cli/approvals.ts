@@ -1,16 +1,18 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Approval, ApprovalStatus } from '../approvals/approval.js';
-import { ApprovalError, SqliteApprovalStore, type ApprovalStore } from '../approvals/approval-store.js';
+import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
-import { openExistingStateDb } from './existing-state-db.js';
-import type { CliOutput } from './grants.js';
+import { unresolvedReason } from '../services/approval-service.js';
+import { CliError, reportingErrors } from './cli-error.js';
+import type { CliOutput } from './cli-output.js';
 import { readableTime, relativeTime } from './readable-time.js';
+import { withServices } from './state-services.js';
 import { formatTable } from './table.js';
 
 /**
  * Adds `toolgate approvals list|show|approve|deny`. They act on the state database the running gateway uses,
- * which notices a decision within a quarter of a second and lets the held call go on (or refuses it).
+ * which notices a verdict within a quarter of a second and lets the held call go on (or refuses it).
  */
 export function addApprovalCommands(
   program: Command,
@@ -18,18 +20,6 @@ export function addApprovalCommands(
   out: CliOutput,
 ): void {
   const approvals = program.command('approvals').description('Approve or deny calls held for a person');
-  const withStore = async (configFile: string | undefined, run: (store: ApprovalStore) => Promise<void>) => {
-    const db = openExistingStateDb(readConfig(configFile).state.sqlite, out.error);
-    try {
-      await run(new SqliteApprovalStore(db));
-    } catch (error) {
-      if (!(error instanceof ApprovalError)) throw error;
-      out.error(error.message);
-      process.exitCode = 1;
-    } finally {
-      db.close();
-    }
-  };
   const config = ['-c, --config <file>', 'config file (default: ./toolgate.json if present)'] as const;
 
   approvals
@@ -39,20 +29,21 @@ export function addApprovalCommands(
     .option('--json', 'JSON Lines, times in ISO 8601, instead of a table')
     .option(...config)
     .action((options: { status?: ApprovalStatus; json?: boolean; config?: string }) =>
-      withStore(options.config, async (store) => {
-        const now = Date.now();
-        await store.expire(now);
-        const all = await store.list(options.status);
-        if (options.json === true) {
-          for (const approval of all) out.log(JSON.stringify(approvalJson(approval)));
-          return;
-        }
-        if (all.length === 0) out.log('No approvals.');
-        const rows = all.map((approval) => row(approval, now));
-        for (const line of formatTable(['ID', 'STATUS', 'TOOL', 'GRANT', 'CREATED', 'DECIDED', 'REASON'], rows)) {
-          out.log(line);
-        }
-      }),
+      reportingErrors(out, () =>
+        withServices(readConfig(options.config), out, async ({ approvals }) => {
+          const now = systemClock.now();
+          const all = await approvals.list(options.status);
+          if (options.json === true) {
+            for (const approval of all) out.log(JSON.stringify(approvalJson(approval)));
+            return;
+          }
+          if (all.length === 0) out.log('No approvals.');
+          const rows = all.map((approval) => row(approval, now));
+          for (const line of formatTable(['ID', 'STATUS', 'TOOL', 'GRANT', 'CREATED', 'DECIDED', 'REASON'], rows)) {
+            out.log(line);
+          }
+        }),
+      ),
     );
 
   approvals
@@ -60,12 +51,13 @@ export function addApprovalCommands(
     .description('Show one approval, with the call’s arguments (secrets redacted)')
     .option(...config)
     .action((id: string, options: { config?: string }) =>
-      withStore(options.config, async (store) => {
-        await store.expire(Date.now());
-        const approval = await store.get(id);
-        if (!approval) throw new ApprovalError(`No approval ${id}`);
-        out.log(JSON.stringify(approvalJson(approval), null, 2));
-      }),
+      reportingErrors(out, () =>
+        withServices(readConfig(options.config), out, async ({ approvals }) => {
+          const approval = await approvals.get(id);
+          if (!approval) throw new CliError(`No approval ${id}`);
+          out.log(JSON.stringify(approvalJson(approval), null, 2));
+        }),
+      ),
     );
 
   for (const verdict of ['approve', 'deny'] as const) {
@@ -76,13 +68,17 @@ export function addApprovalCommands(
       .option('--as <name>', 'who decides (default: your user name)')
       .option(...config)
       .action((id: string, options: { reason?: string; as?: string; config?: string }) =>
-        withStore(options.config, async (store) => {
-          const by = `cli:${options.as ?? userInfo().username}`;
-          const approval = await store.decide(id, verdict === 'approve', by, options.reason ?? null, Date.now());
-          out.log(
-            `${approval.status === 'approved' ? 'Approved' : 'Denied'} ${approval.id}: ${approval.tool} on ${approval.serverId}`,
-          );
-        }),
+        reportingErrors(out, () =>
+          withServices(readConfig(options.config), out, async ({ approvals }) => {
+            const by = `cli:${options.as ?? userInfo().username}`;
+            const resolution = await approvals.resolve(id, verdict, by, options.reason ?? null);
+            if (resolution.kind !== 'resolved') throw new CliError(unresolvedReason(id, resolution));
+            const { approval } = resolution;
+            out.log(
+              `${approval.status === 'approved' ? 'Approved' : 'Denied'} ${approval.id}: ${approval.tool} on ${approval.serverId}`,
+            );
+          }),
+        ),
       );
   }
 }

@@ -7,13 +7,14 @@ import {
   type AuditOutcome,
   type AuditRecord,
 } from '../audit/audit-record.js';
-import { AuditQueryError, auditPages, type AuditFilter, type AuditReader } from '../audit/audit-reader.js';
-import { SqliteAuditReader } from '../audit/sqlite-audit-reader.js';
-import { parseTimeBound } from '../audit/time-bound.js';
+import type { AuditFilter } from '../audit/audit-reader.js';
+import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
-import { openExistingStateDb } from './existing-state-db.js';
-import type { CliOutput } from './grants.js';
+import { parseAuditFilter, type AuditService } from '../services/audit-service.js';
+import { reportingErrors } from './cli-error.js';
+import type { CliOutput } from './cli-output.js';
 import { readableTime } from './readable-time.js';
+import { withServices } from './state-services.js';
 import { Table } from './table.js';
 
 /** The filter flags every audit command takes, as commander hands them over. */
@@ -38,21 +39,12 @@ export function addAuditCommands(
   out: CliOutput,
 ): void {
   const audit = program.command('audit').description('Read the audit trail: one record for every tool call');
-  const withReader = async (flags: FilterFlags, run: (reader: AuditReader, filter: AuditFilter) => Promise<void>) => {
-    try {
-      const filter = toFilter(flags, Date.now());
-      const db = openExistingStateDb(readConfig(flags.config).state.sqlite, out.error);
-      try {
-        await run(new SqliteAuditReader(db), filter);
-      } finally {
-        db.close();
-      }
-    } catch (error) {
-      if (!(error instanceof CliError) && !(error instanceof AuditQueryError)) throw error;
-      out.error(error.message);
-      process.exitCode = 1;
-    }
-  };
+  // The filter is read before the config, so that a mistyped flag is the one thing reported.
+  const withReader = (flags: FilterFlags, run: (trail: AuditService, filter: AuditFilter) => Promise<void>) =>
+    reportingErrors(out, async () => {
+      const filter = parseAuditFilter(flags, systemClock.now(), (field) => `--${field}`);
+      await withServices(readConfig(flags.config), out, ({ audit }) => run(audit, filter));
+    });
 
   withFilters(audit.command('tail'))
     .description('Print the last records stored and, with --follow, each new one as it is stored')
@@ -61,9 +53,9 @@ export function addAuditCommands(
     .option('--interval <ms>', 'with --follow, how often to look for new records', positiveInteger, 1000)
     .option('--json', 'JSON Lines instead of a table')
     .action((flags: FilterFlags & { lines: number; follow?: boolean; interval: number; json?: boolean }) =>
-      withReader(flags, async (reader, filter) => {
+      withReader(flags, async (trail, filter) => {
         const print = printer(out, flags.json === true);
-        let { records, position } = await reader.tail(filter, { limit: flags.lines });
+        let { records, position } = await trail.tail(filter, { limit: flags.lines });
         print(records);
         if (records.length === 0) {
           out.error(
@@ -76,7 +68,7 @@ export function addAuditCommands(
           await sleep(flags.interval, stopped);
           // Read until caught up: more than a page can arrive between two looks.
           do {
-            ({ records, position } = await reader.tail(filter, { after: position, limit: 1000 }));
+            ({ records, position } = await trail.tail(filter, { after: position, limit: 1000 }));
             print(records);
           } while (records.length === 1000 && !stopped.aborted);
         }
@@ -94,8 +86,8 @@ export function addAuditCommands(
     .option('--oldest-first', 'oldest first instead')
     .option('--json', 'JSON Lines instead of a table')
     .action((flags: FilterFlags & { limit: number; oldestFirst?: boolean; json?: boolean }) =>
-      withReader(flags, async (reader, filter) => {
-        const page = await reader.query({
+      withReader(flags, async (trail, filter) => {
+        const page = await trail.query({
           ...filter,
           order: flags.oldestFirst === true ? 'oldest_first' : 'newest_first',
           limit: flags.limit,
@@ -110,10 +102,10 @@ export function addAuditCommands(
   withFilters(audit.command('export'))
     .description('Print every record that matches, oldest first, as JSON Lines (for a SIEM or a file)')
     .action((flags: FilterFlags) =>
-      withReader(flags, async (reader, filter) => {
+      withReader(flags, async (trail, filter) => {
         // Page by page, so a trail of any length is exported without being held in memory.
         let exported = 0;
-        for await (const page of auditPages(reader, filter)) {
+        for await (const page of trail.pages(filter)) {
           out.log(page.map(toAuditJsonLine).join('\n'));
           exported += page.length;
         }
@@ -132,24 +124,6 @@ function withFilters(command: Command): Command {
     .option('--since <time>', 'calls from this time on: ISO 8601 (2026-05-01T09:00Z) or an age (15m, 2h, 7d)')
     .option('--until <time>', 'calls before this time: ISO 8601 or an age')
     .option('-c, --config <file>', 'config file (default: ./toolgate.json if present)');
-}
-
-function toFilter(flags: FilterFlags, now: number): AuditFilter {
-  const bound = (flag: string, text: string | undefined): number | undefined => {
-    if (text === undefined) return undefined;
-    const time = parseTimeBound(text, now);
-    if (typeof time !== 'number') throw new CliError(`--${flag}: ${time.error}`);
-    return time;
-  };
-  return {
-    ...(flags.grant === undefined ? {} : { grant: flags.grant }),
-    ...(flags.server === undefined ? {} : { server: flags.server }),
-    ...(flags.tool === undefined ? {} : { tool: flags.tool }),
-    ...(flags.decision === undefined ? {} : { decision: flags.decision }),
-    ...(flags.outcome === undefined ? {} : { outcome: flags.outcome }),
-    ...(flags.since === undefined ? {} : { since: bound('since', flags.since) }),
-    ...(flags.until === undefined ? {} : { until: bound('until', flags.until) }),
-  };
 }
 
 /** What an empty answer means: on stderr, so that output piped elsewhere holds records only. */
@@ -184,11 +158,6 @@ const COLUMNS: readonly (readonly [string, (record: AuditRecord) => string])[] =
   ['SERVER_MS', (record) => (record.serverLatencyMs === null ? '-' : record.serverLatencyMs.toFixed(1))],
   ['RULE', (record) => (record.rule === null || record.rule === '' ? '-' : record.rule)],
 ];
-
-/** A mistake in how a command was called, reported without a stack trace. */
-class CliError extends Error {
-  override readonly name = 'CliError';
-}
 
 function positiveInteger(value: string): number {
   const number = Number(value);

@@ -23,7 +23,7 @@ import {
   type ClientConfig,
   type ClientKind,
 } from './client-config.js';
-import type { CliOutput } from './grants.js';
+import type { CliOutput } from './cli-output.js';
 
 interface ImportOptions {
   rewrite?: boolean;

@@ -2,21 +2,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigOutline } from '../config/load.js';
-import { SqliteGrantStore } from '../grants/grant-store.js';
-import { SqliteCounterStore } from '../pipeline/counter-store.js';
-import type { CompiledPolicy } from '../policy/compile-policy.js';
-import { decide } from '../policy/decide.js';
 import { explainDecision } from '../policy/explain.js';
 import { loadPolicy } from '../policy/load-policy.js';
-import { PolicyError } from '../policy/policy-error.js';
 import { parsePolicyTestSuite, runPolicyTests } from '../policy/policy-test.js';
-import { openExistingStateDb } from './existing-state-db.js';
-import type { CliOutput } from './grants.js';
-import { findTool, type ToolPresence } from './tool-presence.js';
+import type { ToolPresence } from '../services/tool-presence.js';
+import { CliError, reportingErrors } from './cli-error.js';
+import type { CliOutput } from './cli-output.js';
+import { withServices } from './state-services.js';
 
 /**
- * Adds `toolgate policy check|explain|test`. `explain` decides with the same `decide()` the gateway runs, on the
- * grant's policy and the live counters in the state database, so it answers "what would happen right now".
+ * Adds `toolgate policy check|explain|test`. `explain` asks the policy service, which decides with the same
+ * `decide()` the gateway runs, on the grant's policy and the live counters in the state database, so it answers
+ * "what would happen right now".
  */
 export function addPolicyCommands(
   program: Command,
@@ -24,25 +21,16 @@ export function addPolicyCommands(
   out: CliOutput,
 ): void {
   const policy = program.command('policy').description('Check, explain and test policies');
-  const reportingErrors = (run: () => void | Promise<void>) => async () => {
-    try {
-      await run();
-    } catch (error) {
-      if (!(error instanceof PolicyError) && !(error instanceof CliError)) throw error;
-      out.error(error.message);
-      process.exitCode = 1;
-    }
-  };
 
   policy
     .command('check <file>')
     .description('Validate a policy file; every problem with its line, column and JSON path')
     .action((file: string) =>
-      reportingErrors(() => {
+      reportingErrors(out, () => {
         const compiled = loadPolicy(resolve(file));
         const rules = Object.keys(compiled.document.tools ?? {}).length;
         out.log(`ok: ${file}: revision ${compiled.revision}, default ${compiled.default}, ${rules} tool rules`);
-      })(),
+      }),
     );
 
   policy
@@ -54,7 +42,7 @@ export function addPolicyCommands(
     .option('-c, --config <file>', 'config file (default: ./toolgate.json if present)')
     .option('--offline', "decide by the policy alone, without starting the tool's server to check the tool exists")
     .action((options: { tool: string; grant?: string; args: string; config?: string; offline?: boolean }) =>
-      reportingErrors(async () => {
+      reportingErrors(out, async () => {
         const config = readConfig(options.config);
         // Without a config there is no server to call, so every answer would be "unknown tool".
         if (config.file === null) {
@@ -64,54 +52,40 @@ export function addPolicyCommands(
         }
         const args = parseArgs(options.args);
         const { serverId, tool } = resolveTool(options.tool, config);
-        const db = openExistingStateDb(config.state.sqlite, out.error);
-        try {
-          const grant = options.grant === undefined ? undefined : await new SqliteGrantStore(db).find(options.grant);
-          if (options.grant !== undefined && !grant) throw new CliError(`No active grant labelled "${options.grant}"`);
-          const unknown = (why: string) => {
+        await withServices(config, out, async (services) => {
+          const explained = await services.policy.explain({
+            serverId,
+            tool,
+            arguments: args,
+            ...(options.grant === undefined ? {} : { grant: options.grant }),
+            checkServer: options.offline !== true,
+          });
+          if (explained.kind === 'unknown_tool') {
             out.log(`Tool:     ${JSON.stringify(tool)} on server ${JSON.stringify(serverId)}`);
-            out.log(`Effect:   unknown tool (${why})`);
+            out.log(`Effect:   unknown tool (${explained.why})`);
             out.log(`Answer:   Unknown tool: ${options.tool}`);
             process.exitCode = 2;
-          };
-          if (!config.serverIds.includes(serverId)) return unknown(`no server "${serverId}" in the config`);
-          if (grant?.servers && !grant.servers.includes(serverId)) {
-            return unknown(`grant "${grant.label}" may use only ${grant.servers.map((id) => `"${id}"`).join(', ')}`);
+            return;
           }
-          const presence = options.offline ? undefined : await findTool(config.file ?? '', serverId, tool);
-          if (presence?.kind === 'not_listed') {
-            return unknown(`server "${serverId}" lists ${presence.tools} tools, none named ${JSON.stringify(tool)}`);
-          }
-          const file = grant ? grant.policy : config.policy;
-          if (file === null && !grant) {
+          if (explained.kind === 'unrestricted') {
             out.log('The config names no policy and no grant was given: a local caller may call every tool.');
           } else {
-            const compiled: CompiledPolicy | null = file === null ? null : loadPolicy(file);
-            const decision = decide(compiled, {
-              serverId,
-              tool,
-              arguments: args,
-              ...(grant ? { grant: { id: grant.id, label: grant.label } } : {}),
-              now: Date.now(),
-              counters: new SqliteCounterStore(db),
-            });
-            out.log(explainDecision(decision));
-            if (decision.effect !== 'allow') process.exitCode = 2;
+            out.log(explainDecision(explained.decision));
+            if (explained.decision.effect !== 'allow') process.exitCode = 2;
           }
+          const { presence } = explained;
           if (presence) out.log(presenceNote(serverId, presence));
           // A server that cannot start refuses every call, whatever the policy says.
           if (presence?.kind === 'unavailable') process.exitCode = 2;
-        } finally {
-          db.close();
-        }
-      })(),
+        });
+      }),
     );
 
   policy
     .command('test <file>')
     .description("Run a table of cases against a policy; exit 1 when a decision differs from the case's expect")
     .action((file: string) =>
-      reportingErrors(() => {
+      reportingErrors(out, () => {
         const path = resolve(file);
         const suite = parsePolicyTestSuite(readFileSync(path, 'utf8'), path);
         if (suite.policy === undefined) throw new CliError(`${file}: names no "policy" file to test`);
@@ -123,7 +97,7 @@ export function addPolicyCommands(
         }
         out.log(`${report.passed} passed, ${report.failed} failed`);
         if (report.failed > 0) process.exitCode = 1;
-      })(),
+      }),
     );
 }
 
@@ -142,11 +116,6 @@ function presenceNote(serverId: string, presence: ToolPresence): string {
     case 'unchecked':
       return `Server:   not checked (${presence.why})`;
   }
-}
-
-/** A mistake in how a command was called, reported without a stack trace. */
-class CliError extends Error {
-  override readonly name = 'CliError';
 }
 
 function parseArgs(text: string): Record<string, unknown> {

@@ -14,14 +14,15 @@ import {
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { Hono, type Context, type Next } from 'hono';
-import type { ApprovalQueue } from '../approvals/approval-queue.js';
+import { bearerMatches, createAdminApi } from '../admin/admin-api.js';
+import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load.js';
 import { ErrorCode, toHttpResponse } from '../errors.js';
 import type { Authenticator } from '../grants/authenticate.js';
 import type { Principal } from '../grants/principal.js';
 import { isLoopbackHost } from '../listen-address.js';
 import type { GatewayMetrics } from '../metrics.js';
-import { bearerMatches, createAdminApi } from './admin-api.js';
+import type { Services } from '../services/services.js';
 import { createGatewayServer, type DownstreamDeps } from './gateway-server.js';
 import { HttpSessionTransport } from './http-session-transport.js';
 
@@ -45,14 +46,16 @@ export interface HttpFrontDeps {
   readonly downstream: DownstreamDeps;
   readonly authenticator: Authenticator;
   readonly metrics: GatewayMetrics;
-  readonly approvals: ApprovalQueue;
+  /** The operator services the admin API serves. */
+  readonly services: Services;
+  readonly clock: Clock;
 }
 
 /**
  * Serves the gateway over HTTP: Streamable HTTP on `/mcp` for both protocol eras (2025-era clients get a
  * session each, because sampling, elicitation, roots and notifications need one; 2026-07-28 requests are served
  * statelessly), plus `/healthz`. Every request passes the Host and Origin checks first (DNS rebinding), then
- * the body limit; batched JSON-RPC is refused.
+ * the body limit; batched JSON-RPC is refused. With `admin.token` set, `/admin` serves the admin API on `services`.
  */
 export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
   const { config, downstream, authenticator, metrics } = front;
@@ -110,7 +113,7 @@ export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
     }
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
-  if (admin) app.route('/admin', createAdminApi(front.approvals, admin.token));
+  if (admin) app.route('/admin', createAdminApi(front.services, admin.token, front.clock));
 
   // Every MCP route needs a grant's bearer token once any grant exists. Without grants, a gateway that listens on
   // loopback serves its local callers; one that listens beyond loopback never serves anyone without a token,

@@ -21,9 +21,15 @@ export interface GrantWithToken {
   readonly token: string;
 }
 
-/** A failure the grant store reports to its caller (unknown label, duplicate label). */
+/** A failure the grant store reports to its caller: no such active grant, or a label another grant has. */
 export class GrantError extends Error {
   override readonly name = 'GrantError';
+  readonly code: 'not_found' | 'label_taken';
+
+  constructor(code: 'not_found' | 'label_taken', message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 /**
@@ -210,7 +216,7 @@ export class SqliteGrantStore implements GrantStore {
 
   #requireActive(labelOrId: string): GrantRow {
     const row = this.#activeRow(labelOrId);
-    if (!row) throw new GrantError(`No active grant labelled or numbered "${labelOrId}"`);
+    if (!row) throw new GrantError('not_found', `No active grant labelled or numbered "${labelOrId}"`);
     return row;
   }
 }
@@ -218,7 +224,7 @@ export class SqliteGrantStore implements GrantStore {
 /** The label is another active grant's: the unique index said so. Any other failure is passed on as it is. */
 function labelTaken(error: unknown, label: string, advice: string): unknown {
   if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') return error;
-  return new GrantError(`A grant labelled "${label}" already exists; ${advice}`);
+  return new GrantError('label_taken', `A grant labelled "${label}" already exists; ${advice}`);
 }
 
 function toGrant(row: GrantRow): Grant {

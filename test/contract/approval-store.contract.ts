@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { callFingerprint } from '../../src/approvals/approval.js';
-import { ApprovalError, type ApprovalStore, type NewApproval } from '../../src/approvals/approval-store.js';
+import type { ApprovalStore, NewApproval } from '../../src/approvals/approval-store.js';
 
 function newApproval(overrides: Partial<NewApproval> = {}): NewApproval {
   return {
@@ -37,12 +37,18 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
       expect((await store.list('pending')).map((a) => a.id)).toEqual([created.id]);
     });
 
-    it('is decided once, and an approved call runs exactly once', async () => {
+    it('is resolved once, and an approved call runs exactly once', async () => {
       const store = await make();
       const { id, fingerprint } = await store.create(newApproval(), 1000);
-      const approved = await store.decide(id, true, 'alice', null, 2000);
-      expect(approved).toMatchObject({ status: 'approved', decidedBy: 'alice', decidedAt: 2000 });
-      await expect(store.decide(id, false, 'bob', 'no', 2001)).rejects.toBeInstanceOf(ApprovalError);
+      const approved = await store.resolve(id, 'approve', 'alice', null, 2000);
+      expect(approved).toMatchObject({
+        kind: 'resolved',
+        approval: { status: 'approved', decidedBy: 'alice', decidedAt: 2000 },
+      });
+      expect(await store.resolve(id, 'deny', 'bob', 'no', 2001)).toMatchObject({
+        kind: 'already_resolved',
+        approval: { status: 'approved', decidedBy: 'alice' },
+      });
       const results = await Promise.all([store.consume(id, 3000), store.consume(id, 3000), store.consume(id, 3000)]);
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await store.findOpen(fingerprint, 3001)).toBeUndefined();
@@ -51,7 +57,10 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
     it('keeps a denial open until it is reported, then lets the call ask again', async () => {
       const store = await make();
       const { id, fingerprint } = await store.create(newApproval(), 1000);
-      await store.decide(id, false, 'bob', 'Not this month', 1500);
+      expect(await store.resolve(id, 'deny', 'bob', 'Not this month', 1500)).toMatchObject({
+        kind: 'resolved',
+        approval: { status: 'denied' },
+      });
       expect(await store.findOpen(fingerprint, 1600)).toMatchObject({
         id,
         status: 'denied',
@@ -68,12 +77,15 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
       expect(await store.expire(4999)).toEqual([]);
       expect((await store.expire(5000)).map((a) => a.id)).toEqual([id]);
       expect(await store.findOpen(fingerprint, 5001)).toMatchObject({ status: 'expired' });
-      await expect(store.decide(id, true, 'alice', null, 5002)).rejects.toThrow(/expired/);
+      expect(await store.resolve(id, 'approve', 'alice', null, 5002)).toMatchObject({
+        kind: 'already_resolved',
+        approval: { status: 'expired' },
+      });
     });
 
-    it('refuses to decide an approval that does not exist', async () => {
+    it('finds no approval to resolve under an id it never made', async () => {
       const store = await make();
-      await expect(store.decide('apr_0000000000000000', true, 'alice', null, 1)).rejects.toBeInstanceOf(ApprovalError);
+      expect(await store.resolve('apr_0000000000000000', 'approve', 'alice', null, 1)).toEqual({ kind: 'not_found' });
     });
   });
 }

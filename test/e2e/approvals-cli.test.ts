@@ -37,7 +37,7 @@ describe('toolgate approvals', () => {
         created,
       );
     denied = (await call('refund', now - 10.5 * HOUR, now + HOUR)).id;
-    await store.decide(denied, false, 'cli:alice', 'Not today', now - 8.5 * HOUR);
+    await store.resolve(denied, 'deny', 'cli:alice', 'Not today', now - 8.5 * HOUR);
     pending = (await call('create_charge', now - 3.5 * HOUR, now + 5.5 * HOUR)).id;
     db.close();
   });

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { recordingLogger, sampleRecord } from '../../test/contract/audit-sink.contract.js';
+import { SqliteApprovalStore } from '../approvals/approval-store.js';
+import { SqliteAuditSink } from '../audit/sqlite-audit-sink.js';
+import type { Clock } from '../clock.js';
+import { sqliteServices } from '../services/services.js';
+import { openStateDb } from '../state/state-db.js';
+import { createAdminApi } from './admin-api.js';
+
+const TOKEN = 'a'.repeat(32);
+const T0 = Date.UTC(2026, 4, 1);
+const MINUTE = 60_000;
+const clock: Clock = { now: () => T0 + 60 * MINUTE, elapsed: () => 0 };
+
+/** The admin API on a fresh state database, with one pending approval, two grants and four audit records. */
+async function setUp() {
+  const db = openStateDb(':memory:');
+  const woken: string[] = [];
+  const services = sqliteServices(db, {
+    clock,
+    config: { file: null, policy: null, serverIds: ['github', 'stripe'] },
+    waiters: { wake: (id) => woken.push(id) },
+  });
+  const approval = await new SqliteApprovalStore(db).create(
+    {
+      grantId: null,
+      grantLabel: null,
+      serverId: 'stripe',
+      tool: 'create_charge',
+      arguments: {},
+      fingerprint: 'f',
+      rule: '/tools/create_charge',
+      reason: null,
+      expiresAt: T0 + 120 * MINUTE,
+    },
+    T0,
+  );
+  const { token } = await services.grants.create({ label: 'ci-runner', servers: ['github'] });
+  await services.grants.create({ label: 'ops' });
+  await services.grants.revoke('ops');
+  const sink = new SqliteAuditSink(db, { logger: recordingLogger() });
+  for (const [index, server] of ['github', 'stripe', 'github', 'stripe'].entries()) {
+    sink.write(sampleRecord({ time: T0 + index * MINUTE, requestId: String(index), server, decision: 'allow' }));
+  }
+  await sink.close();
+  const api = createAdminApi(services, TOKEN, clock);
+  const request = async (path: string, init: RequestInit = {}) => {
+    const response = await api.request(path, {
+      ...init,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(init.headers as Record<string, string>) },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  return { request, approval, woken, grantToken: token };
+}
+
+describe('admin API', () => {
+  it('asks for the admin token, and takes no other', async () => {
+    const { grantToken } = await setUp();
+    const api = createAdminApi(
+      sqliteServices(openStateDb(':memory:'), { clock, config: { file: null, policy: null, serverIds: [] } }),
+      TOKEN,
+      clock,
+    );
+    expect((await api.request('/approvals')).status).toBe(401);
+    expect((await api.request('/grants', { headers: { authorization: `Bearer ${grantToken}` } })).status).toBe(401);
+  });
+
+  it('approves once: 404 for an unknown id, 409 once resolved, and wakes the waiting call', async () => {
+    const { request, approval, woken } = await setUp();
+    const approved = await request(`/approvals/${approval.id}/approve`, { method: 'POST', body: '{"by":"alice"}' });
+    expect(approved).toMatchObject({
+      status: 200,
+      body: { id: approval.id, status: 'approved', decidedBy: 'admin-api:alice' },
+    });
+    expect(woken).toEqual([approval.id]);
+    expect(await request(`/approvals/${approval.id}/deny`, { method: 'POST' })).toEqual({
+      status: 409,
+      body: { error: `Approval ${approval.id} is approved already` },
+    });
+    expect((await request(`/approvals/${approval.id}/deny`, { method: 'POST', body: 'null' })).status).toBe(400);
+    expect(await request('/approvals/apr_0000000000000000/deny', { method: 'POST' })).toEqual({
+      status: 404,
+      body: { error: 'No approval apr_0000000000000000' },
+    });
+    expect(woken).toEqual([approval.id]);
+  });
+
+  it('lists approvals by status, and shows one', async () => {
+    const { request, approval } = await setUp();
+    expect((await request('/approvals?status=pending')).body.approvals).toMatchObject([{ id: approval.id }]);
+    expect((await request('/approvals?status=approved')).body.approvals).toEqual([]);
+    expect((await request('/approvals?status=maybe')).status).toBe(400);
+    expect((await request(`/approvals/${approval.id}`)).body).toMatchObject({ tool: 'create_charge' });
+    expect((await request('/approvals/apr_0000000000000000')).status).toBe(404);
+  });
+
+  it('lists grants, revoked ones included, with no token or hash', async () => {
+    const { request } = await setUp();
+    const { status, body } = await request('/grants');
+    expect(status).toBe(200);
+    expect(body.grants).toEqual([
+      expect.objectContaining({ label: 'ci-runner', status: 'active', servers: ['github'], revokedAt: null }),
+      expect.objectContaining({ label: 'ops', status: 'revoked', policy: null }),
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/tg_|secret|hash/i);
+  });
+
+  it('queries the audit trail with the filters of `toolgate audit query`, page by page', async () => {
+    const { request } = await setUp();
+    const ids = (body: Record<string, unknown>) => (body.records as { requestId: string }[]).map((r) => r.requestId);
+    expect(ids((await request('/audit')).body)).toEqual(['3', '2', '1', '0']);
+    expect(ids((await request('/audit?server=stripe&order=oldest_first')).body)).toEqual(['1', '3']);
+    // Ages count back from the clock's now: T0 + 60 min.
+    expect(ids((await request('/audit?since=58m')).body)).toEqual(['3', '2']);
+    const first = await request('/audit?limit=3');
+    expect(ids(first.body)).toEqual(['3', '2', '1']);
+    expect(ids((await request(`/audit?limit=3&after=${String(first.body.next)}`)).body)).toEqual(['0']);
+    expect((await request('/audit?decision=allow,deny')).body.records).toHaveLength(4);
+    expect(await request('/audit?since=yesterday')).toMatchObject({ status: 400, body: { error: /^since: / } });
+    expect(await request('/audit?outcome=fine')).toMatchObject({
+      status: 400,
+      body: { error: /^outcome: unknown: fine/ },
+    });
+    expect((await request('/audit?after=nonsense')).status).toBe(400);
+    expect((await request('/audit?limit=1001')).status).toBe(400);
+    expect((await request('/audit?order=sideways')).status).toBe(400);
+  });
+});

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../clock.js';
+import { createLogger } from '../log.js';
+import { ApprovalService } from '../services/approval-service.js';
+import { openStateDb } from '../state/state-db.js';
+import { callFingerprint, type Approval } from './approval.js';
+import { ApprovalQueue, type ApprovalOutcome } from './approval-queue.js';
+import { SqliteApprovalStore, type NewApproval } from './approval-store.js';
+
+const T0 = Date.UTC(2026, 4, 1);
+const WAIT_MS = 30_000;
+
+/**
+ * The queue's clock reads the fake timers' time, so that moving the timers on moves the clock with them: a
+ * waiting call's polls and its deadline keep in step, and no test sleeps.
+ */
+const fakeTimersClock: Clock = { now: () => Date.now(), elapsed: () => Date.now() - T0 };
+
+function setUp(options: { waitMs?: number } = {}) {
+  const store = new SqliteApprovalStore(openStateDb(':memory:'));
+  const queue = new ApprovalQueue(
+    store,
+    { waitMs: options.waitMs ?? WAIT_MS, expireMs: 1_800_000, webhook: null },
+    createLogger('silent'),
+    fakeTimersClock,
+  );
+  return { store, queue, approvers: new ApprovalService(store, fakeTimersClock, queue) };
+}
+
+function call(overrides: Partial<NewApproval> = {}): NewApproval {
+  return {
+    grantId: 'g1',
+    grantLabel: 'ci-runner',
+    serverId: 'stripe',
+    tool: 'create_charge',
+    arguments: { amount: 900 },
+    fingerprint: callFingerprint('g1', 'stripe', 'create_charge', { amount: 900 }),
+    rule: '/tools/create_charge',
+    reason: 'Over 500',
+    expiresAt: T0 + 1_800_000,
+    ...overrides,
+  };
+}
+
+/** Starts a held call and lets it reach its first wait; `outcome()` is what it settled on, once it has. */
+async function hold(queue: ApprovalQueue, onWait: (approval: Approval) => void = () => undefined) {
+  let settled: ApprovalOutcome | undefined;
+  const settling = queue.settle(call(), new AbortController().signal, onWait).then((outcome) => (settled = outcome));
+  await vi.advanceTimersByTimeAsync(0);
+  return { settling, outcome: () => settled };
+}
+
+describe('ApprovalQueue', () => {
+  beforeEach(() => void vi.useFakeTimers({ now: T0 }));
+  afterEach(() => void vi.useRealTimers());
+
+  it('wakes a waiting call at once when a verdict is given in this process', async () => {
+    const { queue, approvers } = setUp();
+    const held = await hold(queue);
+    const [pending] = await approvers.list('pending');
+    expect((await approvers.resolve(pending!.id, 'approve', 'admin-api:alice', null)).kind).toBe('resolved');
+    // No time passes: the verdict itself woke the call.
+    await vi.advanceTimersByTimeAsync(0);
+    expect(held.outcome()).toMatchObject({
+      kind: 'approved',
+      approval: { id: pending!.id, decidedBy: 'admin-api:alice' },
+    });
+  });
+
+  it('sees a verdict given by another process (the CLI) at its next look at the store', async () => {
+    const { store, queue } = setUp();
+    const held = await hold(queue);
+    const [pending] = await store.list('pending');
+    // Straight to the store, as the CLI's process does: nothing here is woken.
+    await store.resolve(pending!.id, 'deny', 'cli:bob', 'Not today', Date.now());
+    await vi.advanceTimersByTimeAsync(1);
+    expect(held.outcome()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(held.outcome()).toMatchObject({ kind: 'denied', approval: { decisionReason: 'Not today' } });
+    // A denial told to the agent is reported once: the next identical call asks again.
+    expect((await store.get(pending!.id))?.reportedAt).toBe(T0 + 250);
+  });
+
+  it('answers "pending" when nobody decides in time, keeping the client alive every 5 s meanwhile', async () => {
+    const { queue } = setUp({ waitMs: 12_000 });
+    const keptAlive: number[] = [];
+    const held = await hold(queue, () => keptAlive.push(Date.now() - T0));
+    await vi.advanceTimersByTimeAsync(11_999);
+    expect(held.outcome()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(held.outcome()).toMatchObject({ kind: 'pending' });
+    expect(keptAlive).toEqual([5_000, 10_000]);
+  });
+
+  it('finds the same approval for a retry of the same call, and lets one call claim it', async () => {
+    const { queue, approvers } = setUp({ waitMs: 1_000 });
+    const first = await hold(queue);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const retry = await hold(queue);
+    expect(await approvers.list()).toHaveLength(1);
+    const [approval] = await approvers.list();
+    await approvers.resolve(approval!.id, 'approve', 'cli:alice', null);
+    await vi.advanceTimersByTimeAsync(0);
+    const outcome = retry.outcome();
+    expect(first.outcome()?.kind).toBe('pending');
+    expect(outcome?.kind).toBe('approved');
+    expect(await queue.claim(outcome!.approval)).toBe(true);
+    expect(await queue.claim(outcome!.approval)).toBe(false);
+  });
+
+  it('expires approvals past their time and wakes their calls', async () => {
+    const { store, queue } = setUp({ waitMs: 60_000 });
+    const settling = queue.settle(call({ expiresAt: T0 + 10_000 }), new AbortController().signal, () => undefined);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await queue.expireDue();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await settling).toMatchObject({ kind: 'expired' });
+    expect(await store.list('expired')).toHaveLength(1);
+  });
+});

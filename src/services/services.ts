@@ -1,0 +1,40 @@
+import type { ApprovalWaiters } from '../approvals/approval-queue.js';
+import { SqliteApprovalStore } from '../approvals/approval-store.js';
+import { SqliteAuditReader } from '../audit/sqlite-audit-reader.js';
+import type { Clock } from '../clock.js';
+import type { ConfigOutline } from '../config/load.js';
+import { SqliteGrantStore } from '../grants/grant-store.js';
+import { SqliteCounterStore } from '../pipeline/counter-store.js';
+import type { StateDb } from '../state/state-db.js';
+import { ApprovalService } from './approval-service.js';
+import { AuditService } from './audit-service.js';
+import { GrantService } from './grant-service.js';
+import { PolicyService } from './policy-service.js';
+
+/** Everything an operator can do, whatever they do it from: the CLI, the admin API, the web console. */
+export interface Services {
+  readonly grants: GrantService;
+  readonly approvals: ApprovalService;
+  readonly audit: AuditService;
+  readonly policy: PolicyService;
+}
+
+export interface ServiceOptions {
+  readonly clock: Clock;
+  /** The config's file, policy and server ids. */
+  readonly config: Pick<ConfigOutline, 'file' | 'policy' | 'serverIds'>;
+  /** The calls waiting for approvals in this process (the gateway's ApprovalQueue); none in the CLI. */
+  readonly waiters?: ApprovalWaiters;
+}
+
+/** The services over the embedded SQLite state database. */
+export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
+  const { clock, config } = options;
+  const grants = new SqliteGrantStore(db);
+  return {
+    grants: new GrantService(grants, clock, config.serverIds),
+    approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters),
+    audit: new AuditService(new SqliteAuditReader(db)),
+    policy: new PolicyService(grants, () => new SqliteCounterStore(db), clock, config),
+  };
+}
