@@ -1,6 +1,6 @@
 import { ApprovalGate } from './approvals/approval-gate.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
-import { SqliteApprovalStore } from './approvals/approval-store.js';
+import { SqliteApprovalStore, type ApprovalStore } from './approvals/approval-store.js';
 import { startAuditRetention, type AuditRetention } from './audit/audit-retention.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import { JsonlFileSink } from './audit/jsonl-file-sink.js';
@@ -8,7 +8,7 @@ import { DEFAULT_REDACT_KEYS } from './audit/redact.js';
 import { SqliteAuditSink } from './audit/sqlite-audit-sink.js';
 import { TeeAuditSink } from './audit/tee-audit-sink.js';
 import { CatalogService } from './catalog/catalog-service.js';
-import { systemClock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { outlineOf, type GatewayConfig } from './config/load.js';
 import { PolicyFiles } from './config/policy-files.js';
 import { EraBridge } from './downstream/era-bridge.js';
@@ -21,10 +21,11 @@ import { grantPrincipal, localPrincipal } from './grants/principal.js';
 import { isLoopbackHost } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
 import { GatewayMetrics } from './metrics.js';
-import { SqliteCounterStore } from './pipeline/counter-store.js';
+import { SqliteCounterStore, type CounterStore } from './pipeline/counter-store.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { sqliteServices, type Services } from './services/services.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
+import type { TransportFactory } from './upstream/server-connection.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
 
 /**
@@ -61,7 +62,7 @@ export async function startGateway(
           'Create one with `toolgate grants create`, or listen on 127.0.0.1 (the default).',
       );
     }
-    const gateway = compose(config, log, state);
+    const gateway = composeGateway(config, log, state);
     let http: HttpFront;
     try {
       http = await startHttpFront({
@@ -112,7 +113,7 @@ export async function openStdioGateway(
   try {
     const grant = grantLabel === undefined ? undefined : await state.grants.find(grantLabel);
     if (grantLabel !== undefined && !grant) throw new Error(`No active grant labelled "${grantLabel}"`);
-    gateway = compose(config, log, state);
+    gateway = composeGateway(config, log, state);
     const started = gateway;
     void started.deps.upstreams.settled().then(() => logReady(started.deps.upstreams, log));
     const principal = grant ? grantPrincipal(grant) : localPrincipal(config.policy);
@@ -132,7 +133,7 @@ export async function openStdioGateway(
 }
 
 /** Everything a running gateway is made of, wired; started on return. */
-interface ComposedGateway {
+export interface ComposedGateway {
   readonly deps: DownstreamDeps;
   readonly metrics: GatewayMetrics;
   readonly approvalQueue: ApprovalQueue;
@@ -143,12 +144,17 @@ interface ComposedGateway {
  * The composition root: builds each piece once, hands each what it uses, and owns the timers. The config's
  * policy, if it names one, must load: the gateway does not start on a policy it cannot read.
  */
-function compose(config: GatewayConfig, log: Logger, state: OpenState): ComposedGateway {
-  const clock = systemClock;
+export function composeGateway(
+  config: GatewayConfig,
+  log: Logger,
+  state: GatewayStores,
+  options: ComposeOptions = {},
+): ComposedGateway {
+  const clock = options.clock ?? systemClock;
   const redact = [...DEFAULT_REDACT_KEYS, ...config.audit.redact];
   let catalog: CatalogService | undefined;
   const sessions = new SessionRegistry(() => catalog?.invalidate(), log);
-  const upstreams = new UpstreamPool(config, sessions, log);
+  const upstreams = new UpstreamPool(config, sessions, log, options.transportFor);
   catalog = new CatalogService(upstreams, config.namespacing);
   const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
   if (config.policy !== null) policies.require(config.policy);
@@ -211,12 +217,22 @@ function logReady(upstreams: UpstreamPool, log: Logger): void {
   );
 }
 
-/** The state a gateway keeps, and the one order it is closed in. */
-interface OpenState {
-  readonly grants: GrantStore;
-  readonly approvals: SqliteApprovalStore;
-  readonly counters: SqliteCounterStore;
+/** Where a gateway keeps what outlives a call. */
+export interface GatewayStores {
+  readonly approvals: ApprovalStore;
+  readonly counters: CounterStore;
   readonly audit: AuditSink;
+}
+
+/** What tests swap: the clock, and how servers are reached (in-memory transports instead of processes). */
+export interface ComposeOptions {
+  readonly clock?: Clock;
+  readonly transportFor?: TransportFactory;
+}
+
+/** The state a gateway keeps, and the one order it is closed in. */
+interface OpenState extends GatewayStores {
+  readonly grants: GrantStore;
   /** The operator services on this state, waking the gateway's held calls when a verdict is given. */
   services(waiters: ApprovalQueue): Services;
   /** Stops retention, writes every counter event and audit record still buffered, then closes the database. */

@@ -75,6 +75,7 @@ export class ServerConnection {
     hooks: ConnectionHooks,
     log: Logger,
     prior?: PriorDiscovery,
+    transportFor: TransportFactory = createTransport,
   ): Promise<ServerConnection> {
     const client = new Client(
       { name: 'toolgate', version: GATEWAY_VERSION },
@@ -90,7 +91,7 @@ export class ServerConnection {
     client.fallbackNotificationHandler = async (notification) => hooks.onNotification(notification);
     client.fallbackRequestHandler = (request, ctx) => hooks.onServerRequest(request, ctx);
     const stderrTail: string[] = [];
-    const transport = createTransport(server, log, (line) => keepTail(stderrTail, line));
+    const transport = transportFor(server, log, (line) => keepTail(stderrTail, line));
     repairServerMessages(transport);
     const connection = new ServerConnection(client, transport, stderrTail);
     client.onclose = () => {
@@ -114,7 +115,7 @@ export class ServerConnection {
         // The server answered the era probe (a POST without a session) with an HTTP error, as some 2025-era
         // servers do (HTTP 500 "no session"): that is an answer, not an outage, and they speak 2025 only.
         log.debug({ server: server.id, status: httpStatusOf(error) }, 'era probe refused; connecting in the 2025 era');
-        return ServerConnection.open(server, capabilities, hooks, log, { kind: 'legacy' });
+        return ServerConnection.open(server, capabilities, hooks, log, { kind: 'legacy' }, transportFor);
       }
       const why = deadline.aborted
         ? `did not finish starting within ${server.startTimeoutMs} ms (startTimeoutMs)`
@@ -268,6 +269,12 @@ function keepTail(tail: string[], line: string): void {
   tail.push(line.length > STDERR_LINE_MAX ? `${line.slice(0, STDERR_LINE_MAX)}…` : line);
   if (tail.length > STDERR_TAIL_LINES) tail.shift();
 }
+
+/**
+ * Makes the transport to a server from its config. Tests that run the gateway in one process pass their own, an
+ * in-memory pair, so that the pipeline is exercised without spawning anything.
+ */
+export type TransportFactory = (server: ServerConfig, log: Logger, onStderrLine: (line: string) => void) => Transport;
 
 function createTransport(server: ServerConfig, log: Logger, onStderrLine: (line: string) => void): Transport {
   switch (server.transport) {

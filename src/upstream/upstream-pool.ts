@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Principal } from '../grants/principal.js';
 import type { RawResult } from '../raw-result.js';
 import type { Caller, ForwardOptions } from './caller.js';
+import type { TransportFactory } from './server-connection.js';
 import { Upstream, type ServerHealth, type UpstreamListener } from './upstream.js';
 
 /** The most of one server's instructions passed on to clients: a server must not fill every client's context. */
@@ -19,8 +20,10 @@ export class UpstreamPool {
   /** True until every server's first start has come out. */
   #starting = true;
 
-  constructor(config: GatewayConfig, listener: UpstreamListener, log: Logger) {
-    this.#upstreams = new Map(config.servers.map((server) => [server.id, new Upstream(server, listener, log)]));
+  constructor(config: GatewayConfig, listener: UpstreamListener, log: Logger, transportFor?: TransportFactory) {
+    this.#upstreams = new Map(
+      config.servers.map((server) => [server.id, new Upstream(server, listener, log, transportFor)]),
+    );
   }
 
   /**

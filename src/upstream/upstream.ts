@@ -19,7 +19,7 @@ import {
   type ListFailure,
   type ServerCatalog,
 } from './catalog-listing.js';
-import { ServerConnection, StartFailure } from './server-connection.js';
+import { ServerConnection, StartFailure, type TransportFactory } from './server-connection.js';
 
 export type { CatalogItem, ServerCatalog } from './catalog-listing.js';
 
@@ -112,8 +112,11 @@ export class Upstream {
   readonly #firstStart: Promise<void>;
   #firstStartSettled!: () => void;
 
-  constructor(config: ServerConfig, listener: UpstreamListener, log: Logger) {
+  readonly #transportFor: TransportFactory | undefined;
+
+  constructor(config: ServerConfig, listener: UpstreamListener, log: Logger, transportFor?: TransportFactory) {
     this.config = config;
+    this.#transportFor = transportFor;
     this.#listener = listener;
     this.#log = log.child({ server: config.id });
     this.#firstStart = new Promise((settle) => (this.#firstStartSettled = settle));
@@ -412,6 +415,7 @@ export class Upstream {
       },
       this.#log,
       this.config.transport === 'stdio' ? this.#prior : undefined,
+      this.#transportFor,
     );
     if (this.#state === 'closed') {
       await pooled.connection.close();

@@ -1,0 +1,138 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { InMemoryTransport, ProtocolError, Server } from '@modelcontextprotocol/server';
+import pino from 'pino';
+import { composeGateway, type ComposedGateway } from '../app.js';
+import { SqliteApprovalStore } from '../approvals/approval-store.js';
+import type { AuditRecord } from '../audit/audit-record.js';
+import type { AuditSink } from '../audit/audit-sink.js';
+import type { Clock } from '../clock.js';
+import { parseConfig } from '../config/load.js';
+import { createGatewayServer } from '../downstream/gateway-server.js';
+import type { Principal } from '../grants/principal.js';
+import { SqliteCounterStore } from './counter-store.js';
+import { openStateDb } from '../state/state-db.js';
+
+/**
+ * A whole gateway in this process, for fast tests of the pipeline: one server built here (tools `echo`, `fail`
+ * which answers a JSON-RPC error, `flaky` which answers an isError result; prompt `greet`; resource
+ * `mem://readme`), reached over an in-memory transport, and clients connected over in-memory transports too.
+ * Time is a test clock that the test moves; audit records are kept in memory.
+ */
+export interface InProcessGateway {
+  readonly records: AuditRecord[];
+  readonly clock: Clock & { advance(ms: number): void };
+  /** A client connected as `principal` (the local operator by default). */
+  connect(principal?: Principal): Promise<Client>;
+  /** Writes a policy file and returns its path. */
+  policy(document: object): string;
+  close(): Promise<void>;
+}
+
+export async function startInProcessGateway(config: { policy?: object } = {}): Promise<InProcessGateway> {
+  const folder = mkdtempSync(join(tmpdir(), 'toolgate-inproc-'));
+  let files = 0;
+  const policy = (document: object): string => {
+    const file = join(folder, `policy-${++files}.json`);
+    writeFileSync(file, JSON.stringify(document));
+    return file;
+  };
+  const configFile = join(folder, 'toolgate.json');
+  const configText = JSON.stringify({
+    mcpServers: { mem: { command: 'in-memory' } },
+    ...(config.policy ? { policy: policy(config.policy) } : {}),
+  });
+  writeFileSync(configFile, configText);
+  const gatewayConfig = parseConfig(configText, configFile);
+
+  let now = Date.UTC(2026, 11, 1, 12);
+  let elapsed = 0;
+  const clock = {
+    now: () => now,
+    elapsed: () => elapsed,
+    advance(ms: number) {
+      now += ms;
+      elapsed += ms;
+    },
+  };
+  const records: AuditRecord[] = [];
+  const audit: AuditSink = {
+    write: (record) => void records.push(record),
+    flush: async () => undefined,
+    close: async () => undefined,
+    stats: () => ({ written: records.length, pending: 0, dropped: 0, failedBatches: 0 }),
+  };
+  const db = openStateDb(':memory:');
+  const counters = new SqliteCounterStore(db);
+  const log = pino({ level: 'silent' });
+  const gateway: ComposedGateway = composeGateway(
+    gatewayConfig,
+    log,
+    { approvals: new SqliteApprovalStore(db), counters, audit },
+    {
+      clock,
+      transportFor: () => {
+        const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+        void memoryServer().connect(serverSide);
+        return clientSide;
+      },
+    },
+  );
+  await gateway.deps.upstreams.settled();
+  const clients: Client[] = [];
+  return {
+    records,
+    clock,
+    policy,
+    async connect(principal = { via: 'local', id: null, label: null, policy: gatewayConfig.policy, servers: null }) {
+      const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+      await createGatewayServer(gateway.deps, 'legacy', principal).connect(serverSide);
+      const client = new Client({ name: 'test', version: '1' });
+      await client.connect(clientSide);
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((client) => client.close()));
+      await gateway.close();
+      await counters.close();
+      db.close();
+    },
+  };
+}
+
+/** The server behind the in-process gateway. */
+function memoryServer(): Server {
+  const server = new Server(
+    { name: 'mem', version: '1.0.0' },
+    { capabilities: { tools: {}, prompts: {}, resources: {} } },
+  );
+  const tools = ['echo', 'fail', 'flaky'].map((name) => ({
+    name,
+    inputSchema: { type: 'object' as const, properties: { text: { type: 'string' } } },
+  }));
+  server.setRequestHandler('tools/list', () => ({ tools }));
+  server.setRequestHandler('tools/call', (request) => {
+    const text = String((request.params.arguments as { text?: unknown } | undefined)?.text ?? '');
+    switch (request.params.name) {
+      case 'echo':
+        return { content: [{ type: 'text', text: `echo: ${text}` }] };
+      case 'flaky':
+        return { content: [{ type: 'text', text: 'it went wrong' }], isError: true };
+      default:
+        throw new ProtocolError(-32602, `fail: ${text}`);
+    }
+  });
+  server.setRequestHandler('prompts/list', () => ({ prompts: [{ name: 'greet' }] }));
+  server.setRequestHandler('prompts/get', () => ({
+    messages: [{ role: 'user', content: { type: 'text', text: 'hello' } }],
+  }));
+  server.setRequestHandler('resources/list', () => ({ resources: [{ uri: 'mem://readme', name: 'readme' }] }));
+  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: [] }));
+  server.setRequestHandler('resources/read', (request) => ({
+    contents: [{ uri: request.params.uri, text: 'read me' }],
+  }));
+  return server;
+}
