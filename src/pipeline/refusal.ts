@@ -10,7 +10,7 @@ import type { RawResult } from '../raw-result.js';
  * the stable code, the decision id and the rest in `_meta`.
  */
 
-/** The `_meta` key under which every tool result names its decision (and a refusal says what refused it). */
+/** The `_meta` key under which a refusal names its decision and what refused it. */
 export const DECISION_META_KEY = 'toolgate/decision';
 /** The `_meta` key under which a held call's result names its approval. */
 export const APPROVAL_META_KEY = 'toolgate/approval';
@@ -89,11 +89,4 @@ export function refusalResult(error: GatewayError, decisionId: string): RawResul
       ...(approval === undefined ? {} : { [APPROVAL_META_KEY]: approval }),
     },
   };
-}
-
-/** A server's result, with the decision id added to its `_meta` so that what the agent saw joins its record. */
-export function withDecisionId(result: RawResult, decisionId: string): RawResult {
-  const meta = result._meta;
-  const own = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : {};
-  return { ...result, _meta: { ...own, [DECISION_META_KEY]: { decisionId } } };
 }

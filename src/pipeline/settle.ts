@@ -5,7 +5,7 @@ import type { Hold as Reservation } from '../policy/sliding-window.js';
 import type { RawResult } from '../raw-result.js';
 import { toAuditRecord, type CallContext, type CallEnd } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { refusalResult, withDecisionId } from './refusal.js';
+import { refusalResult } from './refusal.js';
 
 /**
  * forward: sends the call to its server, timing it as the server's. A reservation is committed once the call
@@ -35,16 +35,17 @@ export async function forwardCall(
 }
 
 /**
- * The pipeline's one exit: the one place an ending becomes what the agent sees (the server's result with the
- * decision id, a refusal as a tool result, or a JSON-RPC error), and where the audit record and the log line
- * are made, once, whichever way the call ended.
+ * The pipeline's one exit: the one place an ending becomes what the agent sees (the server's result, a refusal
+ * as a tool result with its decision id, or a JSON-RPC error with it), and where the audit record and the log
+ * line are made, once, whichever way the call ended.
  */
 export async function settle(call: CallContext, deps: PipelineDeps, run: Promise<RawResult>): Promise<RawResult> {
   let end: CallEnd = { outcome: 'gateway_error' };
   try {
     const result = await run;
     end = { outcome: result.isError === true ? 'tool_error' : 'ok' };
-    return withDecisionId(result, call.decisionId);
+    // The server's answer goes back untouched; its record is found by the client's request id and session.
+    return result;
   } catch (error) {
     const outcome = outcomeOf(error, call.request.options.signal);
     end = outcome.audit === 'refused' ? { outcome: 'refused' } : { outcome: outcome.audit, error: messageOf(error) };
