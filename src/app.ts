@@ -12,7 +12,7 @@ import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
 import type { Grant } from './grants/grant.js';
 import { isLoopbackHost } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
-import { SqliteCounterStore } from './pipeline/counter-store.js';
+import { SqliteLimitStore } from './limits/sqlite-limit-store.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
 
 /** A started gateway with its HTTP front door. */
@@ -141,19 +141,19 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
     config.audit.retentionDays > 0
       ? startAuditRetention(db, { retentionDays: config.audit.retentionDays, logger: log })
       : undefined;
-  const counters = new SqliteCounterStore(db, { logger: log });
+  const limits = new SqliteLimitStore(db, { logger: log });
   return {
     grants: new SqliteGrantStore(db),
     gateway: () =>
       new Gateway(config, log, {
-        counters,
+        limits,
         approvals: new SqliteApprovalStore(db),
         audit,
       }),
     async close() {
       await retention?.stop();
       // After the gateway has closed, so that the calls it ended are counted and audited too.
-      await counters.close();
+      await limits.close();
       await audit.close();
       db.close();
     },

@@ -4,11 +4,11 @@ import { AggregatedCatalog } from './catalog/aggregate.js';
 import { paginate } from './catalog/cursor.js';
 import { EraBridge } from './downstream/era-bridge.js';
 import { GatewayMetrics } from './metrics.js';
-import type { CounterStore } from './pipeline/counter-store.js';
+import { NOTHING_RESERVED, type LimitStore, type Reservation } from './limits/limit-store.js';
 import { PolicyFiles } from './pipeline/policy-files.js';
-import { approvalResult, limitRaceDecision, refusalResult, serverDidNotRun } from './pipeline/tool-call-outcome.js';
+import { approvalResult, refusalResult, serverDidNotRun } from './pipeline/tool-call-outcome.js';
 import type { CompiledPolicy } from './policy/compile-policy.js';
-import { decide, isVisible, type Decision, type RequireApprovalDecision } from './policy/decide.js';
+import { decide, isVisible, limitDenial, type Decision, type RequireApprovalDecision } from './policy/decide.js';
 import { callFingerprint } from './approvals/approval.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
 import type { ApprovalStore } from './approvals/approval-store.js';
@@ -117,7 +117,7 @@ export class Gateway implements UpstreamListener {
   readonly #listed = new Map<string, Set<ListKind>>();
 
   readonly metrics: GatewayMetrics;
-  readonly #counters: CounterStore;
+  readonly #limits: LimitStore;
   readonly #approvals: ApprovalQueue;
   readonly #audit: AuditSink;
   readonly #auditSettings: AuditSettings;
@@ -131,17 +131,17 @@ export class Gateway implements UpstreamListener {
   #starting = true;
 
   /**
-   * @param stores where rate-limit counters and approvals live.
+   * @param stores where limits' counters, approvals and audit records live.
    * The config's policy, if it names one, must load: the gateway does not start on a policy it cannot read.
    */
   constructor(
     config: GatewayConfig,
     log: Logger,
-    stores: { counters: CounterStore; approvals: ApprovalStore; audit: AuditSink },
+    stores: { limits: LimitStore; approvals: ApprovalStore; audit: AuditSink },
   ) {
     this.config = config;
     this.log = log;
-    this.#counters = stores.counters;
+    this.#limits = stores.limits;
     this.#auditSettings = {
       arguments: config.audit.arguments,
       redact: [...DEFAULT_REDACT_KEYS, ...config.audit.redact],
@@ -167,10 +167,10 @@ export class Gateway implements UpstreamListener {
     this.#started = true;
     void this.settled();
     // Counters older than any window are dead weight; dropping them now and then keeps memory flat.
-    this.#pruneTimer = setInterval(
-      () => this.#counters.prune(Date.now(), Math.max(MIN_COUNTER_KEEP_MS, this.#policies.longestWindowMs())),
-      PRUNE_INTERVAL_MS,
-    );
+    this.#pruneTimer = setInterval(() => {
+      const keepMs = Math.max(MIN_COUNTER_KEEP_MS, this.#policies.longestWindowMs());
+      this.#limits.prune(Date.now(), keepMs).catch((error: unknown) => this.#limitStoreFailed(error, 'prune'));
+    }, PRUNE_INTERVAL_MS);
     this.#pruneTimer.unref();
     this.#expiryTimer = setInterval(() => void this.#approvals.expireDue(), APPROVAL_SWEEP_MS);
     this.#expiryTimer.unref();
@@ -295,16 +295,27 @@ export class Gateway implements UpstreamListener {
       return forward();
     }
 
+    // Decide, then the limit step: an allowed call's charges are taken now (checked and reserved in one step); a
+    // call that needs approval has them looked at first, so nobody approves a call its limits would refuse, and
+    // takes them once approved. A limit's refusal is the call's decision (in shadow mode: let through, uncounted).
     const now = Date.now();
-    const decision = decide(policy, {
+    let decision: Decision = decide(policy, {
       serverId: route.serverId,
       tool: route.name,
       arguments: params.arguments,
       ...(caller.grant ? { grant: { id: caller.grant.id, label: caller.grant.label } } : {}),
       sessionId: caller.sessionId,
       now,
-      counters: this.#counters,
     });
+    let reservation: Reservation = NOTHING_RESERVED;
+    if (decision.effect === 'allow' && !decision.shadow) {
+      const taken = await this.#limits.take(decision.charges, now);
+      if (taken.ok) reservation = taken.reservation;
+      else decision = limitDenial(decision, taken.refusal);
+    } else if (decision.effect === 'require_approval') {
+      const refusal = await this.#limits.peek(decision.charges, now);
+      if (refusal !== null) decision = limitDenial(decision, refusal);
+    }
     audit.decided(decision);
     this.#logDecision(caller, decision);
     // A hidden tool is answered exactly as a tool that does not exist.
@@ -313,25 +324,27 @@ export class Gateway implements UpstreamListener {
 
     let approval: Approval | undefined;
     if (decision.effect === 'require_approval') {
-      const held = await audit.approvalWait(() => this.#holdForApproval(caller, decision, params.arguments, options));
+      const approved = decision;
+      const held = await audit.approvalWait(() => this.#holdForApproval(caller, approved, params.arguments, options));
       if (held.kind === 'refused') {
         audit.approval(held.status, held.approvalId);
         return held.result;
       }
       approval = held.approval;
-    }
-
-    const reserved = this.#counters.reserve(decision.reservations, Date.now());
-    if (!reserved.ok) {
-      const refusal = limitRaceDecision(decision, reserved);
-      audit.decided(refusal);
-      // An approved call refused by a limit keeps its approval: the retry may still run once.
-      return refusalResult(refusal);
+      const taken = await this.#limits.take(decision.charges, Date.now());
+      if (!taken.ok) {
+        const refused = limitDenial(decision, taken.refusal);
+        audit.decided(refused);
+        this.#logDecision(caller, refused);
+        // An approved call refused by a limit keeps its approval: the retry may still run once.
+        return refusalResult(refused);
+      }
+      reservation = taken.reservation;
     }
     if (approval) {
       // Marked used only now that the call will run, so that exactly one call runs per approval.
       if (!(await this.#approvals.claim(approval))) {
-        this.#counters.release(reserved.hold);
+        this.#settle(reservation, 'release');
         audit.approval('pending', approval.id);
         return approvalResult({ kind: 'pending', approval });
       }
@@ -339,15 +352,28 @@ export class Gateway implements UpstreamListener {
     }
     try {
       const result = await forward();
-      this.#counters.commit(reserved.hold);
+      this.#settle(reservation, 'commit');
       return result;
     } catch (error) {
       // Quota is given back only when the server certainly did not run the tool; a timeout may hide a call
       // that ran, so it keeps its charge.
-      if (serverDidNotRun(error)) this.#counters.release(reserved.hold);
-      else this.#counters.commit(reserved.hold);
+      this.#settle(reservation, serverDidNotRun(error) ? 'release' : 'commit');
       throw error;
     }
+  }
+
+  /**
+   * Commits or releases a call's reservation without waiting for the store: the call's answer does not depend
+   * on it, and a store that fails must not fail a call that ran. (An in-memory store's counters change before
+   * this returns; a remote one's soon after.)
+   */
+  #settle(reservation: Reservation, how: 'commit' | 'release'): void {
+    if (reservation.charges.length === 0) return;
+    this.#limits[how](reservation).catch((error: unknown) => this.#limitStoreFailed(error, how));
+  }
+
+  #limitStoreFailed(error: unknown, step: string): void {
+    this.log.error({ err: error, step }, 'limit store failed');
   }
 
   // ---- prompts ----

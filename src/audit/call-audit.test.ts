@@ -35,7 +35,8 @@ const allow: AllowDecision = {
   rule: '/tools/create_issue',
   message: 'Tool create_issue is allowed by policy.',
   policyRevision: 'rev1',
-  reservations: [],
+  charges: [],
+  enforceLimits: true,
 };
 
 describe('CallAudit', () => {
@@ -163,13 +164,19 @@ describe('CallAudit', () => {
   it('records approvals, leaving the wait for a person out of the gateway latency', async () => {
     const { written, start, advance } = setup();
     const audit = start();
-    audit.decided({ ...allow, effect: 'require_approval', rule: '/tools/create_issue', reason: null } as Decision);
+    audit.decided({
+      ...allow,
+      effect: 'require_approval',
+      rule: '/tools/create_issue',
+      reason: null,
+      approver: 'operator',
+    });
     await audit.approvalWait(async () => advance(60_000));
     audit.approval('approved', 'apr_1');
     await audit.forward(async () => advance(10));
     audit.succeeded({ content: [] });
     const pending = start();
-    pending.decided({ ...allow, effect: 'require_approval', reason: null } as Decision);
+    pending.decided({ ...allow, effect: 'require_approval', reason: null, approver: 'operator' });
     pending.approval('pending', 'apr_2');
     pending.succeeded({ content: [], isError: true });
     expect(written.map((record) => [record.decision, record.approvalId, record.outcome])).toEqual([
@@ -183,7 +190,7 @@ describe('CallAudit', () => {
     const { written, start } = setup();
     const audit = start();
     const denied = { ...allow, effect: 'deny', cause: 'deny_if', rule: '/tools/x/deny_if/0' } as const;
-    audit.decided({ ...allow, shadow: true, reservations: [], shadowed: denied });
+    audit.decided({ ...allow, shadow: true, charges: [], shadowed: denied });
     audit.succeeded({ content: [] });
     expect(written[0]).toMatchObject({ decision: 'allow', shadowed: { decision: 'deny', rule: '/tools/x/deny_if/0' } });
   });

@@ -11,11 +11,11 @@ describe('auditDecisionOf', () => {
     const deny = { ...base, effect: 'deny', shadow: false, cause: 'deny_if' } as const;
     const limit = { ...deny, cause: 'limit', counterKey: 'c@global', retryAfterMs: 1000 } as const;
     const cases: [Decision, string][] = [
-      [{ ...base, effect: 'allow', shadow: false, reservations: [] }, 'allow'],
+      [{ ...base, effect: 'allow', shadow: false, charges: [], enforceLimits: true }, 'allow'],
       [deny, 'deny'],
       [limit, 'rate_limited'],
       [{ ...base, effect: 'hide', shadow: false }, 'hide'],
-      [{ ...base, effect: 'allow', shadow: true, reservations: [], shadowed: limit }, 'allow'],
+      [{ ...base, effect: 'allow', shadow: true, charges: [], shadowed: limit }, 'allow'],
     ];
     for (const [decision, word] of cases) expect(auditDecisionOf(decision)).toBe(word);
   });

@@ -3,9 +3,9 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigOutline } from '../config/load.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
-import { SqliteCounterStore } from '../pipeline/counter-store.js';
+import { SqliteLimitStore } from '../limits/sqlite-limit-store.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import { decide } from '../policy/decide.js';
+import { decide, limitDenial, type Decision } from '../policy/decide.js';
 import { explainDecision } from '../policy/explain.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
@@ -16,7 +16,8 @@ import { findTool, type ToolPresence } from './tool-presence.js';
 
 /**
  * Adds `toolgate policy check|explain|test`. `explain` decides with the same `decide()` the gateway runs, on the
- * grant's policy and the live counters in the state database, so it answers "what would happen right now".
+ * grant's policy, then asks the state database's counters about the call's charges only, as the gateway's limit
+ * step would, so it answers "what would happen right now".
  */
 export function addPolicyCommands(
   program: Command,
@@ -87,15 +88,31 @@ export function addPolicyCommands(
             out.log('The config names no policy and no grant was given: a local caller may call every tool.');
           } else {
             const compiled: CompiledPolicy | null = file === null ? null : loadPolicy(file);
-            const decision = decide(compiled, {
+            const now = Date.now();
+            let decision: Decision = decide(compiled, {
               serverId,
               tool,
               arguments: args,
               ...(grant ? { grant: { id: grant.id, label: grant.label } } : {}),
-              now: Date.now(),
-              counters: new SqliteCounterStore(db),
+              now,
             });
-            out.log(explainDecision(decision));
+            const usage = new Map<string, number>();
+            if ((decision.effect === 'allow' && !decision.shadow) || decision.effect === 'require_approval') {
+              // Reads the charged counters alone, never the whole table; never takes or writes anything.
+              const limits = new SqliteLimitStore(db);
+              try {
+                for (const charge of decision.charges) {
+                  for (const { windowMs } of charge.limits) {
+                    usage.set(`${windowMs} ${charge.counterKey}`, await limits.usage(charge.counterKey, windowMs, now));
+                  }
+                }
+                const refusal = await limits.peek(decision.charges, now);
+                if (refusal !== null) decision = limitDenial(decision, refusal);
+              } finally {
+                await limits.close();
+              }
+            }
+            out.log(explainDecision(decision, (counterKey, windowMs) => usage.get(`${windowMs} ${counterKey}`) ?? 0));
             if (decision.effect !== 'allow') process.exitCode = 2;
           }
           if (presence) out.log(presenceNote(serverId, presence));
@@ -111,12 +128,12 @@ export function addPolicyCommands(
     .command('test <file>')
     .description("Run a table of cases against a policy; exit 1 when a decision differs from the case's expect")
     .action((file: string) =>
-      reportingErrors(() => {
+      reportingErrors(async () => {
         const path = resolve(file);
         const suite = parsePolicyTestSuite(readFileSync(path, 'utf8'), path);
         if (suite.policy === undefined) throw new CliError(`${file}: names no "policy" file to test`);
         const compiled = loadPolicy(resolve(dirname(path), suite.policy));
-        const report = runPolicyTests(compiled, suite.cases);
+        const report = await runPolicyTests(compiled, suite.cases);
         for (const result of report.results) {
           out.log(`${result.pass ? 'pass' : 'FAIL'}  ${result.name}`);
           for (const failure of result.failures) out.log(`      ${failure}`);

@@ -1,14 +1,6 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
 import { GatewayError, GatewayErrorCode } from '../errors.js';
-import type {
-  AllowDecision,
-  Decision,
-  LimitDenyDecision,
-  RequireApprovalDecision,
-  ShadowDecision,
-} from '../policy/decide.js';
-import { formatDuration } from '../policy/decide.js';
-import type { HoldRefusal } from '../policy/sliding-window.js';
+import type { AllowDecision, Decision, ShadowDecision } from '../policy/decide.js';
 import type { ApprovalOutcome } from '../approvals/approval-queue.js';
 import type { RawResult } from '../raw-result.js';
 
@@ -61,30 +53,6 @@ export function approvalResult(outcome: Exclude<ApprovalOutcome, { kind: 'approv
     content: [{ type: 'text', text }],
     isError: true,
     _meta: { [APPROVAL_META_KEY]: { id: approval.id, status: outcome.kind, rule: approval.rule } },
-  };
-}
-
-/**
- * The decision for a call that passed decide() but lost its reservation to a concurrent call between the two
- * (the counters are re-checked when reserving).
- */
-export function limitRaceDecision(
-  decision: AllowDecision | ShadowDecision | RequireApprovalDecision,
-  refusal: HoldRefusal,
-): LimitDenyDecision {
-  const retry =
-    refusal.retryAfterMs === null ? 'It cannot fit this limit.' : `Retry in ${formatDuration(refusal.retryAfterMs)}.`;
-  return {
-    effect: 'deny',
-    shadow: false,
-    cause: 'limit',
-    serverId: decision.serverId,
-    tool: decision.tool,
-    rule: refusal.rule,
-    message: `Rate limit reached for tool ${decision.tool} (${refusal.rule}). ${retry}`,
-    policyRevision: decision.policyRevision,
-    counterKey: refusal.counterKey,
-    retryAfterMs: refusal.retryAfterMs,
   };
 }
 
