@@ -344,7 +344,7 @@ export class Gateway implements UpstreamListener {
     if (approval) {
       // Marked used only now that the call will run, so that exactly one call runs per approval.
       if (!(await this.#approvals.claim(approval))) {
-        this.#settle(reservation, 'release');
+        this.#finish(reservation, 'release');
         audit.approval('pending', approval.id);
         return approvalResult({ kind: 'pending', approval });
       }
@@ -352,12 +352,12 @@ export class Gateway implements UpstreamListener {
     }
     try {
       const result = await forward();
-      this.#settle(reservation, 'commit');
+      this.#finish(reservation, 'commit');
       return result;
     } catch (error) {
       // Quota is given back only when the server certainly did not run the tool; a timeout may hide a call
       // that ran, so it keeps its charge.
-      this.#settle(reservation, serverDidNotRun(error) ? 'release' : 'commit');
+      this.#finish(reservation, serverDidNotRun(error) ? 'release' : 'commit');
       throw error;
     }
   }
@@ -367,7 +367,7 @@ export class Gateway implements UpstreamListener {
    * on it, and a store that fails must not fail a call that ran. (An in-memory store's counters change before
    * this returns; a remote one's soon after.)
    */
-  #settle(reservation: Reservation, how: 'commit' | 'release'): void {
+  #finish(reservation: Reservation, how: 'commit' | 'release'): void {
     if (reservation.charges.length === 0) return;
     this.#limits[how](reservation).catch((error: unknown) => this.#limitStoreFailed(error, how));
   }

@@ -95,9 +95,6 @@ export type DenyCause =
   /** A spend cap's argument is missing, not a number, or negative. */
   | 'invalid_amount';
 
-/** Why a call was denied, with the limits': every cause a DenyDecision or LimitDenyDecision gives. */
-export type DenialCause = DenyCause | 'limit';
-
 export interface DenyDecision extends DecisionBase {
   readonly effect: 'deny';
   readonly shadow: false;
