@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import type * as CounterModule from '../src/pipeline/counter-store.js';
+import type * as LimitModule from '../src/limits/sqlite-limit-store.js';
 import type * as GrantModule from '../src/grants/grant-store.js';
 import type * as StateModule from '../src/state/state-db.js';
 import { auditRate } from './lib/audit.js';
@@ -32,7 +32,7 @@ async function load<T>(path: string): Promise<T> {
   return (await import(pathToFileURL(join(ROOT, 'dist/src', path)).href)) as T;
 }
 const { openStateDb } = await load<typeof StateModule>('state/state-db.js');
-const { SqliteCounterStore } = await load<typeof CounterModule>('pipeline/counter-store.js');
+const { SqliteLimitStore } = await load<typeof LimitModule>('limits/sqlite-limit-store.js');
 const { SqliteGrantStore } = await load<typeof GrantModule>('grants/grant-store.js');
 
 /** µs of CPU (user + system) this process spent in `run`, divided by the count it returns. */
@@ -52,13 +52,16 @@ const counter: number[] = [];
 const grant: number[] = [];
 try {
   await auditRate(500); // warm-up
-  const counters = new SqliteCounterStore(db);
+  const counters = new SqliteLimitStore(db);
   const grants = new SqliteGrantStore(db);
   const { token } = await grants.create({ label: 'bench', policy: null, servers: null }, Date.now());
-  const reservation = {
+  const charge = {
     counterKey: 'grant:bench:calls',
     amount: 1,
-    limits: [{ rule: '/r', windowMs: 1_000, max: 1e9 }],
+    limits: [
+      { rule: '/r', windowMs: 1_000, max: 1e9, rank: 0, onDeny: null, reached: 'Rate limit', terms: 'at most 1e9' },
+    ],
+    subject: '"bench"',
   };
   let at = Date.now();
   for (let round = 0; round < rounds; round++) {
@@ -73,8 +76,8 @@ try {
       await cpuPer(async () => {
         const calls = 50_000;
         for (let call = 0; call < calls; call++) {
-          const reserved = counters.reserve([reservation], at++);
-          if (reserved.ok) counters.commit(reserved.hold);
+          const taken = await counters.take([charge], at++);
+          if (taken.ok) await counters.commit(taken.reservation);
           if (call % 100 === 99) await nextTurn();
         }
         await counters.flush();

@@ -20,8 +20,9 @@ import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
 import { grantPrincipal, localPrincipal } from './grants/principal.js';
 import { isLoopbackHost } from './listen-address.js';
 import { createLogger, type Logger } from './log.js';
+import type { LimitStore } from './limits/limit-store.js';
+import { SqliteLimitStore } from './limits/sqlite-limit-store.js';
 import { GatewayMetrics } from './metrics.js';
-import { SqliteCounterStore, type CounterStore } from './pipeline/counter-store.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { sqliteServices, type Services } from './services/services.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
@@ -168,7 +169,7 @@ export function composeGateway(
     catalog,
     policies,
     approvals: new ApprovalGate(approvalQueue, { expireMs: config.approvals.expireMs, redact }, clock, log),
-    limits: state.counters,
+    limits: state.limits,
     upstreams,
     sessions,
     // Metrics are read off the audit records: one per call, on every exit path, so the two always agree.
@@ -181,7 +182,10 @@ export function composeGateway(
   upstreams.start();
   // Counters older than any window are dead weight; dropping them now and then keeps memory flat.
   const pruneTimer = setInterval(
-    () => state.counters.prune(clock.now(), Math.max(MIN_COUNTER_KEEP_MS, policies.longestWindowMs())),
+    () =>
+      void state.limits
+        .prune(clock.now(), Math.max(MIN_COUNTER_KEEP_MS, policies.longestWindowMs()))
+        .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not prune counters')),
     PRUNE_INTERVAL_MS,
   );
   pruneTimer.unref();
@@ -220,7 +224,7 @@ function logReady(upstreams: UpstreamPool, log: Logger): void {
 /** Where a gateway keeps what outlives a call. */
 export interface GatewayStores {
   readonly approvals: ApprovalStore;
-  readonly counters: CounterStore;
+  readonly limits: LimitStore;
   readonly audit: AuditSink;
 }
 
@@ -254,17 +258,17 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
     config.audit.retentionDays > 0
       ? startAuditRetention(db, { retentionDays: config.audit.retentionDays, logger: log })
       : undefined;
-  const counters = new SqliteCounterStore(db, { logger: log });
+  const limits = new SqliteLimitStore(db, { logger: log });
   return {
     grants: new SqliteGrantStore(db),
     approvals: new SqliteApprovalStore(db),
-    counters,
+    limits,
     audit,
     services: (waiters) => sqliteServices(db, { clock: systemClock, config: outlineOf(config), waiters }),
     async close() {
       await retention?.stop();
       // After the gateway has closed, so that the calls it ended are counted and audited too.
-      await counters.close();
+      await limits.close();
       await audit.close();
       db.close();
     },

@@ -1,6 +1,6 @@
 /**
  * The decision function alone: `decide()` of src/policy, as built in dist/, on policies of 10 and of 10,000
- * tool rules, without a store, a clock or any I/O (decide is pure; counters are an empty in-memory view).
+ * tool rules, without a store, a clock or any I/O (decide is pure, and names the charges without reading counters).
  *
  * Each policy has `rules` keys under `tools`: nine in ten exact names (`tool_17`, every tenth of them with a
  * rate limit, every tenth shifted by five with a `require` condition), one in ten globs (`g3_*`, `g3_x*`, …,
@@ -13,7 +13,6 @@ import { pathToFileURL } from 'node:url';
 
 import type * as CompileModule from '../../src/policy/compile-policy.js';
 import type * as DecideModule from '../../src/policy/decide.js';
-import type * as WindowModule from '../../src/policy/sliding-window.js';
 import { ROOT } from './targets.js';
 
 async function load<T>(path: string): Promise<T> {
@@ -40,7 +39,7 @@ export function policyOf(rules: number): Record<string, unknown> {
 }
 
 /** The calls decided, in a cycle: exact hits, glob hits and misses (see the header). */
-function inputsOf(rules: number, counters: WindowModule.CounterView): DecideModule.DecisionInput[] {
+function inputsOf(rules: number): DecideModule.DecisionInput[] {
   const globs = Math.max(1, Math.round(rules / 10));
   const exact = rules - globs;
   const inputs: DecideModule.DecisionInput[] = [];
@@ -50,7 +49,7 @@ function inputsOf(rules: number, counters: WindowModule.CounterView): DecideModu
     if (i % 4 < 2) tool = `tool_${(i * 7919) % exact}`;
     else if (i % 4 === 2) tool = `g${i % globs}_${'x'.repeat((i % globs) % 4)}call`;
     else tool = `unlisted_${i}`;
-    inputs.push({ serverId: 'bench', tool, arguments: { n: i % 2000 }, grant, now: 1_700_000_000_000, counters });
+    inputs.push({ serverId: 'bench', tool, arguments: { n: i % 2000 }, grant, now: 1_700_000_000_000 });
   }
   return inputs;
 }
@@ -68,11 +67,10 @@ export async function decisionRates(
 ): Promise<Map<number, number[]>> {
   const { compilePolicy } = await load<typeof CompileModule>('compile-policy.js');
   const { decide } = await load<typeof DecideModule>('decide.js');
-  const { EMPTY_COUNTERS } = await load<typeof WindowModule>('sliding-window.js');
 
   const cases = sizes.map((rules) => {
     const policy = compilePolicy(policyOf(rules));
-    const inputs = inputsOf(rules, EMPTY_COUNTERS);
+    const inputs = inputsOf(rules);
     const effects = inputs.map((input) => decide(policy, input).effect);
     const allowed = effects.filter((effect) => effect === 'allow').length;
     // Exact and glob hits are allowed (n ≤ 1000 holds for most), misses are denied by default.

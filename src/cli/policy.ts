@@ -11,9 +11,9 @@ import type { CliOutput } from './cli-output.js';
 import { withServices } from './state-services.js';
 
 /**
- * Adds `toolgate policy check|explain|test`. `explain` asks the policy service, which decides with the same
- * `decide()` the gateway runs, on the grant's policy and the live counters in the state database, so it answers
- * "what would happen right now".
+ * Adds `toolgate policy check|explain|test`. `explain` decides with the same `decide()` the gateway runs, on the
+ * grant's policy, then asks the state database's counters about the call's charges only, as the gateway's limit
+ * step would, so it answers "what would happen right now".
  */
 export function addPolicyCommands(
   program: Command,
@@ -70,7 +70,7 @@ export function addPolicyCommands(
           if (explained.kind === 'unrestricted') {
             out.log('The config names no policy and no grant was given: a local caller may call every tool.');
           } else {
-            out.log(explainDecision(explained.decision));
+            out.log(explainDecision(explained.decision, explained.usage));
             if (explained.decision.effect !== 'allow') process.exitCode = 2;
           }
           const { presence } = explained;
@@ -85,12 +85,12 @@ export function addPolicyCommands(
     .command('test <file>')
     .description("Run a table of cases against a policy; exit 1 when a decision differs from the case's expect")
     .action((file: string) =>
-      reportingErrors(out, () => {
+      reportingErrors(out, async () => {
         const path = resolve(file);
         const suite = parsePolicyTestSuite(readFileSync(path, 'utf8'), path);
         if (suite.policy === undefined) throw new CliError(`${file}: names no "policy" file to test`);
         const compiled = loadPolicy(resolve(dirname(path), suite.policy));
-        const report = runPolicyTests(compiled, suite.cases);
+        const report = await runPolicyTests(compiled, suite.cases);
         for (const result of report.results) {
           out.log(`${result.pass ? 'pass' : 'FAIL'}  ${result.name}`);
           for (const failure of result.failures) out.log(`      ${failure}`);

@@ -51,8 +51,6 @@ export class CallContext {
   /** True when no policy is configured for a local caller: the allow-all policy decided. */
   unrestricted = false;
   approval: { readonly status: ApprovalStatus; readonly id: string | null } | undefined;
-  /** The limit that refused the call. */
-  limited: { readonly rule: string; readonly message: string } | undefined;
   /** The time the server took; null until the call is forwarded. */
   serverMs: number | null = null;
   /** Time that is neither the gateway's nor the server's (a person deciding an approval). */
@@ -120,8 +118,8 @@ export function toAuditRecord(call: CallContext, end: CallEnd, settings: AuditSe
     server: call.route?.serverId ?? null,
     tool: call.route?.name ?? request.name,
     decision: recordedDecision(call),
-    rule: call.limited?.rule ?? decision?.rule ?? null,
-    message: end.error ?? call.limited?.message ?? decision?.message ?? null,
+    rule: decision?.rule ?? null,
+    message: end.error ?? decision?.message ?? null,
     policyRevision: decision?.policyRevision ?? null,
     approvalId: call.approval?.id ?? null,
     shadowed,
@@ -143,7 +141,8 @@ const APPROVAL_DECISION = {
 
 /** The decision the record gives: the latest step that decided something wins. */
 function recordedDecision(call: CallContext): AuditDecision {
-  if (call.limited) return 'rate_limited';
+  // A limit has the last word: it may refuse a call a person approved (the approval stays for the retry).
+  if (call.decision?.effect === 'deny' && call.decision.cause === 'limit') return 'rate_limited';
   if (call.approval) return APPROVAL_DECISION[call.approval.status];
   if (call.decision) return call.unrestricted ? 'unrestricted' : auditDecisionOf(call.decision);
   if (call.unknown) return 'unknown_tool';

@@ -1,13 +1,13 @@
 import type { Approval } from '../approvals/approval.js';
 import type { Route } from '../catalog/aggregate.js';
 import { unknownTool } from '../catalog/catalog-service.js';
-import { decide, type Decision } from '../policy/decide.js';
+import { NOTHING_RESERVED, type Reservation } from '../limits/limit-store.js';
+import { decide, limitDenial, type Decision, type RequireApprovalDecision } from '../policy/decide.js';
 import type { RawResult } from '../raw-result.js';
-import type { Hold as Reservation } from '../policy/sliding-window.js';
 import { CallContext, type CallRequest } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { approvalRefused, limitMessage, policyDenied, rateLimited } from './refusal.js';
-import { forwardCall, settle } from './settle.js';
+import { approvalRefused, policyDenied } from './refusal.js';
+import { finishReservation, forwardCall, settle } from './settle.js';
 
 /**
  * One tool call, start to end. The principal comes from authentication, which the front door ran before the
@@ -53,7 +53,6 @@ function decideCall(call: CallContext, route: Route, deps: PipelineDeps): Decisi
     ...(principal.id === null ? {} : { grant: { id: principal.id, label: principal.label ?? principal.id } }),
     sessionId: call.request.caller.sessionId,
     now: deps.clock.now(),
-    counters: deps.limits,
   });
   call.decision = decision;
   if (decision.effect === 'hide') throw unknownTool(call.request.name);
@@ -64,6 +63,7 @@ function decideCall(call: CallContext, route: Route, deps: PipelineDeps): Decisi
 /** approve: where the policy asks for it, a person's approval; the wait is not counted as the gateway's time. */
 async function approve(call: CallContext, decision: Decision, deps: PipelineDeps): Promise<Approval | undefined> {
   if (decision.effect !== 'require_approval') return undefined;
+  await refuseOverLimit(call, decision, deps);
   const { caller, params, options } = call.request;
   const hold = await call.timeApprover(() => deps.approvals.hold(caller, decision, params.arguments, options));
   switch (hold.kind) {
@@ -79,15 +79,33 @@ async function approve(call: CallContext, decision: Decision, deps: PipelineDeps
   }
 }
 
-/** limit: takes the decision's charges, all or none. */
+/** Nobody is asked to approve a call its limits would refuse now. */
+async function refuseOverLimit(
+  call: CallContext,
+  decision: RequireApprovalDecision,
+  deps: PipelineDeps,
+): Promise<void> {
+  const refusal = await deps.limits.peek(decision.charges, deps.clock.now());
+  if (refusal === null) return;
+  const refused = limitDenial(decision, refusal);
+  call.decision = refused;
+  throw policyDenied(refused);
+}
+
+/**
+ * limit: takes the decision's charges, all or none, in one step of the store. Over a limit, the call is refused;
+ * in shadow mode it goes on, uncounted, and the record says what enforcement would have done.
+ */
 async function limit(call: CallContext, decision: Decision, deps: PipelineDeps): Promise<Reservation> {
-  const reservations = decision.effect === 'deny' || decision.effect === 'hide' ? [] : decision.reservations;
-  const taken = deps.limits.reserve(reservations, deps.clock.now());
-  if (taken.ok) return taken.hold;
-  const message = limitMessage(decision.tool, taken.rule, taken.retryAfterMs);
-  call.limited = { rule: taken.rule, message };
+  if (decision.effect === 'deny' || decision.effect === 'hide' || decision.shadow) return NOTHING_RESERVED;
+  if (decision.charges.length === 0) return NOTHING_RESERVED;
+  const taken = await deps.limits.take(decision.charges, deps.clock.now());
+  if (taken.ok) return taken.reservation;
+  const refused = limitDenial(decision, taken.refusal);
+  call.decision = refused;
+  if (refused.effect === 'allow') return NOTHING_RESERVED;
   // An approved call refused by a limit keeps its approval: the retry may still run once.
-  throw rateLimited(decision, { rule: taken.rule, retryAfterMs: taken.retryAfterMs, message });
+  throw policyDenied(refused);
 }
 
 /** Marks the approval used; another identical call that claimed it first leaves this one pending. */
@@ -98,7 +116,7 @@ async function claim(
   deps: PipelineDeps,
 ): Promise<void> {
   if (!approval || (await deps.approvals.claim(approval))) return;
-  deps.limits.release(reservation);
+  finishReservation(deps, reservation, 'release');
   call.approval = { status: 'pending', id: approval.id };
   throw approvalRefused({ kind: 'pending', approval });
 }

@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import { parseConfig } from '../config/load.js';
 import { createGatewayServer } from '../downstream/gateway-server.js';
 import type { Principal } from '../grants/principal.js';
-import { SqliteCounterStore } from './counter-store.js';
+import { SqliteLimitStore } from '../limits/sqlite-limit-store.js';
 import { openStateDb } from '../state/state-db.js';
 
 /**
@@ -65,12 +65,12 @@ export async function startInProcessGateway(config: { policy?: object } = {}): P
     stats: () => ({ written: records.length, pending: 0, dropped: 0, failedBatches: 0 }),
   };
   const db = openStateDb(':memory:');
-  const counters = new SqliteCounterStore(db);
+  const limits = new SqliteLimitStore(db);
   const log = pino({ level: 'silent' });
   const gateway: ComposedGateway = composeGateway(
     gatewayConfig,
     log,
-    { approvals: new SqliteApprovalStore(db), counters, audit },
+    { approvals: new SqliteApprovalStore(db), limits, audit },
     {
       clock,
       transportFor: () => {
@@ -97,7 +97,7 @@ export async function startInProcessGateway(config: { policy?: object } = {}): P
     async close() {
       await Promise.all(clients.map((client) => client.close()));
       await gateway.close();
-      await counters.close();
+      await limits.close();
       db.close();
     },
   };

@@ -4,7 +4,7 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
 import type { PolicyFiles } from '../config/policy-files.js';
 import type { Logger } from '../log.js';
-import type { CounterStore } from './counter-store.js';
+import type { LimitStore } from '../limits/limit-store.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { AuditSettings } from './call-context.js';
@@ -18,7 +18,7 @@ export interface PipelineDeps {
   /** approve: a person's verdict. */
   readonly approvals: ApprovalGate;
   /** limit: counters charged by allowed calls. */
-  readonly limits: CounterStore;
+  readonly limits: LimitStore;
   /** forward: the servers. */
   readonly upstreams: UpstreamPool;
   /** Who has asked for which lists (to tell them when a list changes). */

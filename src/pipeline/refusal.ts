@@ -1,7 +1,7 @@
 import { ERRORS, ErrorCode, GatewayError } from '../errors.js';
 import type { Approval } from '../approvals/approval.js';
 import type { ApprovalOutcome } from '../approvals/approval-queue.js';
-import { formatDuration, type Decision } from '../policy/decide.js';
+import type { Decision } from '../policy/decide.js';
 import type { RawResult } from '../raw-result.js';
 
 /**
@@ -26,27 +26,6 @@ export function policyDenied(decision: Extract<Decision, { effect: 'deny' }>): G
       ...(limited ? { retryAfterMs: decision.retryAfterMs } : {}),
     },
   });
-}
-
-/** A limit refused the call when it came to take its charges. */
-export function rateLimited(
-  decision: Decision,
-  refusal: { readonly rule: string; readonly retryAfterMs: number | null; readonly message: string },
-): GatewayError {
-  return new GatewayError(ErrorCode.RateLimited, refusal.message, {
-    data: {
-      effect: 'deny',
-      rule: refusal.rule,
-      policyRevision: decision.policyRevision,
-      retryAfterMs: refusal.retryAfterMs,
-    },
-  });
-}
-
-/** The default message of a limit refusal that has none of its own. */
-export function limitMessage(tool: string, rule: string, retryAfterMs: number | null): string {
-  const retry = retryAfterMs === null ? 'It cannot fit this limit.' : `Retry in ${formatDuration(retryAfterMs)}.`;
-  return `Rate limit reached for tool ${tool} (${rule}). ${retry}`;
 }
 
 /** A held call that did not run: denied by a person (with their reason), expired, or still waiting. */

@@ -1,7 +1,7 @@
 import type { Route } from '../catalog/aggregate.js';
 import { GatewayError, outcomeOf, toJsonRpcError } from '../errors.js';
 import type { AuditRecord } from '../audit/audit-record.js';
-import type { Hold as Reservation } from '../policy/sliding-window.js';
+import type { Reservation } from '../limits/limit-store.js';
 import type { RawResult } from '../raw-result.js';
 import { toAuditRecord, type CallContext, type CallEnd } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -23,15 +23,24 @@ export async function forwardCall(
   const { caller, options } = call.request;
   try {
     const result = await call.timeServer(() => deps.upstreams.forward(caller, route.serverId, method, params, options));
-    if (reservation) deps.limits.commit(reservation);
+    if (reservation) finishReservation(deps, reservation, 'commit');
     return result;
   } catch (error) {
-    if (reservation) {
-      if (outcomeOf(error, options.signal).quota === 'release') deps.limits.release(reservation);
-      else deps.limits.commit(reservation);
-    }
+    if (reservation)
+      finishReservation(deps, reservation, outcomeOf(error, options.signal).quota === 'release' ? 'release' : 'commit');
     throw error;
   }
+}
+
+/**
+ * Commits or releases a reservation without waiting: the call's answer does not depend on it, and a store that
+ * fails to record it is logged, not made the agent's problem.
+ */
+export function finishReservation(deps: PipelineDeps, reservation: Reservation, how: 'commit' | 'release'): void {
+  if (reservation.charges.length === 0) return;
+  deps.limits[how](reservation).catch((error: unknown) =>
+    deps.log.error({ err: error instanceof Error ? error.message : String(error), how }, 'counter store failed'),
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ChargedLimit } from '../limits/charge.js';
 import { parseArgumentPath, type ArgumentPath } from './argument-path.js';
 import { compileCondition, type CompiledCondition, type ConditionSpec } from './condition.js';
 import { counterKeyBase } from './counter-key.js';
@@ -13,7 +14,6 @@ import {
   type ToolAction,
   type WindowName,
 } from './schema.js';
-import type { LimitCheck } from './sliding-window.js';
 import { parseToolKey, ToolKeyIndex, type ToolKey } from './tool-key.js';
 
 /** A limit ready to check. */
@@ -29,7 +29,15 @@ export interface CompiledLimit {
   /** The argument whose value is counted (a spend cap), or null to count calls. */
   readonly incrementFrom: ArgumentPath | null;
   readonly onDeny: string | null;
+  /**
+   * Where the limit stands among a call's limits, lowest first: a rule's own limits in order, then `all_tools`'
+   * (ALL_TOOLS_RANK on), so that the limit a refusal names does not depend on which counters the limits are on.
+   */
+  readonly rank: number;
 }
+
+/** The rank of the first `all_tools` limit: after every rule's own. */
+const ALL_TOOLS_RANK = 2 ** 30;
 
 /**
  * The limits of a call that count into one counter key: those with the same counter and scope (the key is the
@@ -45,8 +53,8 @@ export interface CompiledCharge {
   readonly first: CompiledLimit;
   /** In the order of the call's limits. */
   readonly limits: readonly CompiledLimit[];
-  /** The limits as a reservation names them; shared by every reservation of this charge (frozen). */
-  readonly checks: readonly LimitCheck[];
+  /** The limits as a charge carries them; shared by every charge made of this one (frozen). */
+  readonly charged: readonly ChargedLimit[];
 }
 
 /** Every limit a call counts against, and the charges they make: one per counter key. */
@@ -55,8 +63,6 @@ export interface ChargePlan {
   readonly limits: readonly CompiledLimit[];
   /** In the order of their first limit. */
   readonly charges: readonly CompiledCharge[];
-  /** For each limit, the index of its charge. */
-  readonly chargeOf: readonly number[];
 }
 
 /** One `deny_if` entry. */
@@ -134,7 +140,7 @@ export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy 
   // Compiled conditions hold parts of the document (their values), so they are compiled from the frozen copy.
   const document = deepFreeze(structuredClone(written));
   const allToolsLimits = (document.all_tools?.limits ?? []).map((limit, i) =>
-    compileLimit(limit, `/all_tools/limits/${i}`),
+    compileLimit(limit, `/all_tools/limits/${i}`, ALL_TOOLS_RANK + i),
   );
   const allToolsCharging = chargePlanOf(allToolsLimits);
   const rules: Array<[ToolKey, CompiledToolRule]> = [];
@@ -143,8 +149,10 @@ export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy 
   for (const [text, rule] of Object.entries(document.tools ?? {})) {
     const key = toolKey(text);
     const pointer = `/tools/${escapePointer(text)}`;
-    const limits = (rule.limits ?? []).map((limit, i) => compileLimit(limit, `${pointer}/limits/${i}`));
-    if (rule.rate_limit !== undefined) limits.push(compileLimit(rule.rate_limit, `${pointer}/rate_limit`, text));
+    const limits = (rule.limits ?? []).map((limit, i) => compileLimit(limit, `${pointer}/limits/${i}`, i));
+    if (rule.rate_limit !== undefined) {
+      limits.push(compileLimit(rule.rate_limit, `${pointer}/rate_limit`, limits.length, text));
+    }
     rules.push([
       key,
       // decide() reads the first six on every call: with the object's header, they span two cache lines, not three.
@@ -207,7 +215,12 @@ export function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
-function compileLimit(limit: LimitDocument | RateLimitDocument, rule: string, rateLimitKey?: string): CompiledLimit {
+function compileLimit(
+  limit: LimitDocument | RateLimitDocument,
+  rule: string,
+  rank: number,
+  rateLimitKey?: string,
+): CompiledLimit {
   const incrementFrom = limit.increment_from === undefined ? null : parseArgumentPath(limit.increment_from);
   if (incrementFrom !== null && 'error' in incrementFrom) throw new Error(incrementFrom.error);
   return freeze({
@@ -219,7 +232,34 @@ function compileLimit(limit: LimitDocument | RateLimitDocument, rule: string, ra
     scope: limit.scope ?? 'grant',
     incrementFrom,
     onDeny: limit.on_deny ?? null,
+    rank,
   });
+}
+
+/** A limit as a charge carries it: its numbers, and a refusal's words (Toolgate's, unless `on_deny` gives them). */
+function chargedLimit(limit: CompiledLimit): ChargedLimit {
+  const unit = limit.incrementFrom === null ? (limit.max === 1 ? 'call' : 'calls') : `of ${limit.incrementFrom.text}`;
+  return freeze({
+    rule: limit.rule,
+    windowMs: limit.windowMs,
+    max: limit.max,
+    rank: limit.rank,
+    onDeny: limit.onDeny,
+    reached: limit.incrementFrom === null ? 'Rate limit' : 'Limit',
+    terms: `at most ${limit.max} ${unit} ${windowText(limit.window)} ${SCOPE_TEXT[limit.scope]} (counter "${limit.counter}")`,
+  });
+}
+
+const SCOPE_TEXT: Record<LimitScope, string> = {
+  grant: 'per grant',
+  session: 'per session',
+  server: 'per server',
+  global: 'in total',
+};
+
+function windowText(window: CompiledLimit['window']): string {
+  if (typeof window === 'string') return `per ${window}`;
+  return window === 1 ? 'per second' : `per ${window} seconds`;
 }
 
 /**
@@ -228,14 +268,12 @@ function compileLimit(limit: LimitDocument | RateLimitDocument, rule: string, ra
  * each, which with thousands of rules is as many more objects for decide() to fetch.
  */
 export function chargePlanOf(limits: readonly CompiledLimit[], shared: readonly CompiledCharge[] = []): ChargePlan {
-  const groups = new Map<string, { limits: CompiledLimit[]; index: number }>();
-  const chargeOf: number[] = [];
+  const groups = new Map<string, { limits: CompiledLimit[] }>();
   for (const limit of limits) {
     const keyBase = counterKeyBase(limit.counter, limit.scope);
     let group = groups.get(keyBase);
-    if (group === undefined) groups.set(keyBase, (group = { limits: [], index: groups.size }));
+    if (group === undefined) groups.set(keyBase, (group = { limits: [] }));
     group.limits.push(limit);
-    chargeOf.push(group.index);
   }
   const sameLimits = (charge: CompiledCharge, group: readonly CompiledLimit[]) =>
     charge.limits.length === group.length && charge.limits.every((limit, i) => limit === group[i]);
@@ -251,11 +289,10 @@ export function chargePlanOf(limits: readonly CompiledLimit[], shared: readonly 
             keyHead: `${keyBase}:`,
             first: group.limits[0] as CompiledLimit,
             limits: freeze(group.limits),
-            checks: freeze(group.limits.map(({ rule, windowMs, max }) => freeze({ rule, windowMs, max }))),
+            charged: freeze(group.limits.map(chargedLimit)),
           }),
       ),
     ),
-    chargeOf: freeze(chargeOf),
   });
 }
 

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MemoryLimitStore } from '../limits/memory-limit-store.js';
+import type { WindowEvent } from '../limits/sliding-window.js';
 import { compilePolicy, type CompiledPolicy } from './compile-policy.js';
-import { counterKey, decide, isVisible, RuleSentinel, type Decision, type DecisionInput } from './decide.js';
+import { counterKey } from './counter-key.js';
+import { decide, isVisible, limitDenial, RuleSentinel, type Decision, type DecisionInput } from './decide.js';
 import { loadPolicy } from './load-policy.js';
-import { counterViewOf, EMPTY_COUNTERS, SlidingWindowCounters, type CounterView } from './sliding-window.js';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -19,27 +21,44 @@ function seed(name: string): { policy: CompiledPolicy; tools: string[] } {
 }
 
 function input(tool: string, more: Partial<DecisionInput> = {}): DecisionInput {
-  return { serverId: 'srv', tool, arguments: {}, grant: ALICE, now: T0, counters: EMPTY_COUNTERS, ...more };
+  return { serverId: 'srv', tool, arguments: {}, grant: ALICE, now: T0, ...more };
 }
 
 function policyOf(document: object): CompiledPolicy {
   return compilePolicy({ version: '1', ...document });
 }
 
-/** Runs a call through decide and, as the gateway does, reserves and commits what an allow charges. */
-function call(
+/**
+ * Runs a call through decide and, as the gateway's limit step does, takes and commits what an allow charges (a
+ * call that needs approval is only looked at); a limit that refuses makes the decision.
+ */
+async function call(
   policy: CompiledPolicy,
-  counters: SlidingWindowCounters,
+  limits: MemoryLimitStore,
   tool: string,
   more: Partial<DecisionInput> = {},
-): Decision {
-  const decision = decide(policy, input(tool, { counters, ...more }));
-  if (decision.effect === 'allow') {
-    const held = counters.reserve(decision.reservations, more.now ?? T0);
-    if (!held.ok) throw new Error('decide allowed a call the counters refuse');
-    counters.commit(held.hold);
+): Promise<Decision> {
+  const now = more.now ?? T0;
+  const decision = decide(policy, input(tool, more));
+  if (decision.effect === 'allow' && !decision.shadow) {
+    const taken = await limits.take(decision.charges, now);
+    if (!taken.ok) return limitDenial(decision, taken.refusal);
+    await limits.commit(taken.reservation);
+  } else if (decision.effect === 'require_approval') {
+    const refusal = await limits.peek(decision.charges, now);
+    if (refusal !== null) return limitDenial(decision, refusal);
   }
   return decision;
+}
+
+/** Counters in which every counter key already holds `events`. */
+function countersHolding(events: readonly WindowEvent[]): MemoryLimitStore {
+  return new MemoryLimitStore({ load: () => events });
+}
+
+/** The charges of a decision as decide() gives them, with the limits' rule, numbers and rank. */
+function chargesOf(decision: Decision) {
+  return 'charges' in decision ? decision.charges : [];
 }
 
 describe('the seed pages’ policies behave as the pages say', () => {
@@ -82,11 +101,23 @@ describe('the seed pages’ policies behave as the pages say', () => {
           rule: '/tools/mqtt_disconnect',
           message: 'Tool "mqtt_disconnect" on server "bambu" is allowed by policy.',
           policyRevision: policy.revision,
-          reservations: [
+          enforceLimits: true,
+          charges: [
             {
               counterKey: 'mqtt_disconnect_rate@grant:alice-laptop',
               amount: 1,
-              limits: [{ rule: '/tools/mqtt_disconnect/limits/0', windowMs: 60_000, max: 60 }],
+              subject: '"mqtt_disconnect" on server "bambu"',
+              limits: [
+                {
+                  rule: '/tools/mqtt_disconnect/limits/0',
+                  windowMs: 60_000,
+                  max: 60,
+                  rank: 0,
+                  onDeny: null,
+                  reached: 'Rate limit',
+                  terms: 'at most 60 calls per minute per grant (counter "mqtt_disconnect_rate")',
+                },
+              ],
             },
           ],
         });
@@ -96,14 +127,16 @@ describe('the seed pages’ policies behave as the pages say', () => {
     }
   });
 
-  it('Bambu: the 61st call within a minute is refused, with when to retry; other grants are not affected', () => {
+  it('Bambu: the 61st call within a minute is refused, with when to retry; other grants are not affected', async () => {
     const { policy } = seed('bambu-mcp');
-    const counters = new SlidingWindowCounters();
+    const counters = new MemoryLimitStore();
     // One call a second from T0: the 60th is at T0 + 59 s.
     for (let i = 0; i < 60; i++) {
-      expect(call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + i * 1000 }).effect).toBe('allow');
+      expect((await call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + i * 1000 })).effect).toBe(
+        'allow',
+      );
     }
-    const refused = call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_500 });
+    const refused = await call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_500 });
     expect(refused).toEqual({
       effect: 'deny',
       shadow: false,
@@ -118,22 +151,26 @@ describe('the seed pages’ policies behave as the pages say', () => {
       policyRevision: policy.revision,
     });
     const bob = { id: 'ci-runner' };
-    expect(call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_500, grant: bob }).effect).toBe(
+    expect(
+      (await call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_500, grant: bob })).effect,
+    ).toBe('allow');
+    // The first call leaves the window exactly one minute after it was made.
+    expect((await call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_999 })).effect).toBe(
+      'deny',
+    );
+    expect((await call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 60_000 })).effect).toBe(
       'allow',
     );
-    // The first call leaves the window exactly one minute after it was made.
-    expect(call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 59_999 }).effect).toBe('deny');
-    expect(call(policy, counters, 'mqtt_disconnect', { serverId: 'bambu', now: T0 + 60_000 }).effect).toBe('allow');
   });
 
-  it('Mcp Agent Proxy: disconnectServer is allowed at 30 a minute per grant; the other 4 tools are refused', () => {
+  it('Mcp Agent Proxy: disconnectServer is allowed at 30 a minute per grant; the other 4 tools are refused', async () => {
     const { policy, tools } = seed('mcp-agent-proxy');
-    const counters = new SlidingWindowCounters();
+    const counters = new MemoryLimitStore();
     for (const tool of tools.filter((name) => name !== 'disconnectServer')) {
       expect(decide(policy, input(tool)).rule, tool).toBe('(default deny)');
     }
-    for (let i = 0; i < 30; i++) expect(call(policy, counters, 'disconnectServer').effect).toBe('allow');
-    const refused = call(policy, counters, 'disconnectServer', { now: T0 + 1000 });
+    for (let i = 0; i < 30; i++) expect((await call(policy, counters, 'disconnectServer')).effect).toBe('allow');
+    const refused = await call(policy, counters, 'disconnectServer', { now: T0 + 1000 });
     expect(refused).toMatchObject({
       effect: 'deny',
       cause: 'limit',
@@ -193,11 +230,11 @@ describe('precedence', () => {
 
   it('only the most specific rule applies: its limits, not a less specific rule’s', () => {
     const decision = decide(policy, input('create_issue', { serverId: 'github' }));
-    expect(decision).toMatchObject({ effect: 'allow', reservations: [] });
+    expect(decision).toMatchObject({ effect: 'allow', charges: [] });
     const listing = decide(policy, input('list_issues', { serverId: 'github' }));
     expect(listing).toMatchObject({
       effect: 'allow',
-      reservations: [
+      charges: [
         { counterKey: 'rate_limit%3Agithub%3A*@grant:alice-laptop', limits: [{ rule: '/tools/github:*/rate_limit' }] },
       ],
     });
@@ -283,9 +320,9 @@ describe('actions', () => {
     expect(isVisible(policy, 'srv', 'purge')).toBe(false);
   });
 
-  it('require_approval holds the call for a person, after conditions and limits', () => {
-    const counters = new SlidingWindowCounters();
-    const decision = call(policy, counters, 'transfer', { arguments: { amount: 10 } });
+  it('require_approval holds the call for a person, after conditions and limits', async () => {
+    const counters = new MemoryLimitStore();
+    const decision = await call(policy, counters, 'transfer', { arguments: { amount: 10 } });
     expect(decision).toEqual({
       effect: 'require_approval',
       shadow: false,
@@ -296,13 +333,22 @@ describe('actions', () => {
       reason: 'Transfers need a person.',
       approver: 'operator',
       policyRevision: policy.revision,
-      reservations: [
+      charges: [
         {
           counterKey: 'transfers@grant:alice-laptop',
           amount: 1,
-          limits: [{ rule: '/tools/transfer/limits/0', windowMs: 86_400_000, max: 1 }],
+          subject: '"transfer" on server "srv"',
+          limits: [expect.objectContaining({ rule: '/tools/transfer/limits/0', windowMs: 86_400_000, max: 1 })],
         },
       ],
+    });
+    // A call its limits refuse is refused, not put to a person (the limit step peeks before asking).
+    const spent = countersHolding([{ at: T0 - 1000, amount: 1 }]);
+    expect(await call(policy, spent, 'transfer', { arguments: { amount: 10 } })).toMatchObject({
+      effect: 'deny',
+      cause: 'limit',
+      rule: '/tools/transfer/limits/0',
+      retryAfterMs: 86_399_000,
     });
     // A call the conditions refuse is refused, not put to a person.
     expect(decide(policy, input('transfer', { arguments: { amount: 5000 } }))).toMatchObject({
@@ -433,7 +479,7 @@ describe('require and deny_if', () => {
 });
 
 describe('limits', () => {
-  it('one counter name shared by several tools counts them together', () => {
+  it('one counter name shared by several tools counts them together', async () => {
     const policy = policyOf({
       default: 'deny',
       tools: {
@@ -441,48 +487,48 @@ describe('limits', () => {
         update_issue: { limits: [{ counter: 'writes', window: 'minute', max: 3 }] },
       },
     });
-    const counters = new SlidingWindowCounters();
-    expect(call(policy, counters, 'create_issue').effect).toBe('allow');
-    expect(call(policy, counters, 'update_issue').effect).toBe('allow');
-    expect(call(policy, counters, 'create_issue').effect).toBe('allow');
-    expect(call(policy, counters, 'update_issue')).toMatchObject({
+    const counters = new MemoryLimitStore();
+    expect((await call(policy, counters, 'create_issue')).effect).toBe('allow');
+    expect((await call(policy, counters, 'update_issue')).effect).toBe('allow');
+    expect((await call(policy, counters, 'create_issue')).effect).toBe('allow');
+    expect(await call(policy, counters, 'update_issue')).toMatchObject({
       effect: 'deny',
       rule: '/tools/update_issue/limits/0',
     });
   });
 
-  it('all_tools limits apply to every call, in addition to the rule’s, listed or not', () => {
+  it('all_tools limits apply to every call, in addition to the rule’s, listed or not', async () => {
     const policy = policyOf({
       default: 'allow',
       all_tools: { limits: [{ counter: 'calls', window: 'minute', max: 3 }] },
       tools: { search: { limits: [{ counter: 'searches', window: 'minute', max: 10 }] } },
     });
-    const counters = new SlidingWindowCounters();
-    expect(call(policy, counters, 'search')).toMatchObject({
+    const counters = new MemoryLimitStore();
+    expect(await call(policy, counters, 'search')).toMatchObject({
       effect: 'allow',
-      reservations: [
+      charges: [
         { counterKey: 'searches@grant:alice-laptop', amount: 1 },
         { counterKey: 'calls@grant:alice-laptop', amount: 1 },
       ],
     });
-    expect(call(policy, counters, 'unlisted')).toMatchObject({
+    expect(await call(policy, counters, 'unlisted')).toMatchObject({
       effect: 'allow',
       rule: '',
-      reservations: [{ counterKey: 'calls@grant:alice-laptop' }],
+      charges: [{ counterKey: 'calls@grant:alice-laptop' }],
     });
-    expect(call(policy, counters, 'search').effect).toBe('allow');
-    expect(call(policy, counters, 'search')).toMatchObject({ effect: 'deny', rule: '/all_tools/limits/0' });
+    expect((await call(policy, counters, 'search')).effect).toBe('allow');
+    expect(await call(policy, counters, 'search')).toMatchObject({ effect: 'deny', rule: '/all_tools/limits/0' });
   });
 
-  it('limits on one counter charge it once and check every window', () => {
+  it('limits on one counter charge it once and check every window', async () => {
     const policy = policyOf({
       default: 'deny',
       all_tools: { limits: [{ counter: 'calls', window: 'hour', max: 5 }] },
       tools: { t: { limits: [{ counter: 'calls', window: 60, max: 2 }] } },
     });
-    const counters = new SlidingWindowCounters();
-    expect(call(policy, counters, 't')).toMatchObject({
-      reservations: [
+    const counters = new MemoryLimitStore();
+    expect(await call(policy, counters, 't')).toMatchObject({
+      charges: [
         {
           counterKey: 'calls@grant:alice-laptop',
           amount: 1,
@@ -493,13 +539,13 @@ describe('limits', () => {
         },
       ],
     });
-    expect(call(policy, counters, 't').effect).toBe('allow');
-    expect(call(policy, counters, 't')).toMatchObject({ rule: '/tools/t/limits/0', retryAfterMs: 60_000 });
-    expect(call(policy, counters, 't', { now: T0 + 60_000 }).effect).toBe('allow');
-    expect(call(policy, counters, 't', { now: T0 + 60_000 }).effect).toBe('allow');
-    expect(call(policy, counters, 't', { now: T0 + 120_000 }).effect).toBe('allow');
+    expect((await call(policy, counters, 't')).effect).toBe('allow');
+    expect(await call(policy, counters, 't')).toMatchObject({ rule: '/tools/t/limits/0', retryAfterMs: 60_000 });
+    expect((await call(policy, counters, 't', { now: T0 + 60_000 })).effect).toBe('allow');
+    expect((await call(policy, counters, 't', { now: T0 + 60_000 })).effect).toBe('allow');
+    expect((await call(policy, counters, 't', { now: T0 + 120_000 })).effect).toBe('allow');
     // A sixth call within the hour would break the hourly limit: refused until the first call leaves it.
-    const refused = call(policy, counters, 't', { now: T0 + 3 * 60_000 });
+    const refused = await call(policy, counters, 't', { now: T0 + 3 * 60_000 });
     expect(refused).toMatchObject({ rule: '/all_tools/limits/0', retryAfterMs: 57 * 60_000 });
     expect(refused.message).toContain('Retry in 57 min.');
   });
@@ -520,15 +566,15 @@ describe('limits', () => {
       },
     });
     const decision = decide(policy, input('t', { serverId: 'git hub', sessionId: 's/1', grant: { id: 'ci@runner' } }));
-    expect(decision.effect === 'allow' && decision.reservations.map((r) => r.counterKey)).toEqual([
+    expect(chargesOf(decision).map((charge) => charge.counterKey)).toEqual([
       'g@grant:ci%40runner',
       's@session:s%2F1',
       'v@server:git%20hub',
       'a@global',
       'd@grant:ci%40runner',
     ]);
-    const anonymous = decide(policy, { serverId: 'x', tool: 't', now: T0, counters: EMPTY_COUNTERS });
-    expect(anonymous.effect === 'allow' && anonymous.reservations.map((r) => r.counterKey)).toEqual([
+    const anonymous = decide(policy, { serverId: 'x', tool: 't', now: T0 });
+    expect(chargesOf(anonymous).map((charge) => charge.counterKey)).toEqual([
       'g@grant',
       's@session',
       'v@server:x',
@@ -562,14 +608,14 @@ describe('limits', () => {
       tools: { t: { limits: [{ counter: 'c', window: 'minute', max: 9 }] } },
     });
     expect(decide(policy, input('t'))).toMatchObject({
-      reservations: [
+      charges: [
         { counterKey: 'c@grant:alice-laptop', limits: [{ rule: '/tools/t/limits/0' }] },
         { counterKey: 'c@global', limits: [{ rule: '/all_tools/limits/0' }] },
       ],
     });
   });
 
-  it('the first limit broken is the first in the rule’s then all_tools’ order, whichever counter it is on', () => {
+  it('the first limit broken is the first in the rule’s then all_tools’ order, whichever counter it is on', async () => {
     const policy = policyOf({
       default: 'deny',
       all_tools: { limits: [{ counter: 'x', window: 'minute', max: 1 }] },
@@ -582,9 +628,9 @@ describe('limits', () => {
         },
       },
     });
-    const counters = counterViewOf(() => [{ at: T0 - 30_000, amount: 1 }]);
+    const counters = countersHolding([{ at: T0 - 30_000, amount: 1 }]);
     // x is charged first, and all_tools' limit on x is broken, but the rule's limit on y comes before it.
-    expect(decide(policy, input('t', { counters }))).toMatchObject({
+    expect(await call(policy, counters, 't')).toMatchObject({
       effect: 'deny',
       cause: 'limit',
       rule: '/tools/t/limits/1',
@@ -593,7 +639,7 @@ describe('limits', () => {
     });
   });
 
-  it('rules share the all_tools charges, and each still names the first limit it breaks in its own order', () => {
+  it('rules share the all_tools charges, and each still names the first limit it breaks in its own order', async () => {
     const policy = policyOf({
       default: 'deny',
       all_tools: { limits: [{ counter: 'calls', window: 'minute', max: 1 }] },
@@ -610,60 +656,60 @@ describe('limits', () => {
     const [t, u] = [policy.rules.find('srv', 't'), policy.rules.find('srv', 'u')];
     expect(t?.charging.charges[1]).toBe(policy.allToolsCharging.charges[0]);
     expect(u?.charging.charges[2]).toBe(policy.allToolsCharging.charges[0]);
-    const counters = counterViewOf(() => [{ at: T0 - 30_000, amount: 1 }]);
+    const counters = countersHolding([{ at: T0 - 30_000, amount: 1 }]);
     // all_tools' limit is first in its own plan, and after the rule's limits in each rule's.
-    expect(decide(policy, input('t', { counters }))).toMatchObject({
+    expect(await call(policy, counters, 't')).toMatchObject({
       rule: '/all_tools/limits/0',
       counterKey: 'calls@grant:alice-laptop',
     });
-    expect(decide(policy, input('u', { counters }))).toMatchObject({
+    expect(await call(policy, counters, 'u')).toMatchObject({
       rule: '/tools/u/limits/1',
       counterKey: 'z@grant:alice-laptop',
     });
   });
 
-  it('an amount the call cannot be charged refuses it, even when a limit before it is broken too', () => {
+  it('an amount the call cannot be charged refuses it, even when a limit before it is broken too', async () => {
     const policy = policyOf({
       default: 'deny',
       all_tools: { limits: [{ counter: 'spend', window: 'day', max: 100, increment_from: 'args.amount' }] },
       tools: { t: { limits: [{ counter: 'calls', window: 'minute', max: 1 }] } },
     });
-    const counters = counterViewOf(() => [{ at: T0 - 1000, amount: 1 }]);
-    expect(decide(policy, input('t', { counters }))).toMatchObject({
+    const counters = countersHolding([{ at: T0 - 1000, amount: 1 }]);
+    expect(await call(policy, counters, 't')).toMatchObject({
       effect: 'deny',
       cause: 'invalid_amount',
       rule: '/all_tools/limits/0',
     });
-    expect(decide(policy, input('t', { counters, arguments: { amount: 5 } }))).toMatchObject({
+    expect(await call(policy, counters, 't', { arguments: { amount: 5 } })).toMatchObject({
       cause: 'limit',
       rule: '/tools/t/limits/0',
     });
   });
 
-  it('a spend cap adds up an argument, refuses calls it cannot read, and says when a call can never fit', () => {
+  it('a spend cap adds up an argument, refuses calls it cannot read, and says when a call can never fit', async () => {
     const policy = policyOf({
       default: 'deny',
       tools: {
         create_charge: { limits: [{ counter: 'spend', window: 'day', max: 1000, increment_from: 'args.amount' }] },
       },
     });
-    const counters = new SlidingWindowCounters();
-    expect(call(policy, counters, 'create_charge', { arguments: { amount: 600 } })).toMatchObject({
+    const counters = new MemoryLimitStore();
+    expect(await call(policy, counters, 'create_charge', { arguments: { amount: 600 } })).toMatchObject({
       effect: 'allow',
-      reservations: [{ counterKey: 'spend@grant:alice-laptop', amount: 600 }],
+      charges: [{ counterKey: 'spend@grant:alice-laptop', amount: 600 }],
     });
-    expect(call(policy, counters, 'create_charge', { arguments: { amount: 400 }, now: T0 + 3_600_000 }).effect).toBe(
-      'allow',
-    );
-    const over = call(policy, counters, 'create_charge', { arguments: { amount: 1 }, now: T0 + 7_200_000 });
+    expect(
+      (await call(policy, counters, 'create_charge', { arguments: { amount: 400 }, now: T0 + 3_600_000 })).effect,
+    ).toBe('allow');
+    const over = await call(policy, counters, 'create_charge', { arguments: { amount: 1 }, now: T0 + 7_200_000 });
     expect(over).toMatchObject({ effect: 'deny', cause: 'limit', retryAfterMs: 86_400_000 - 7_200_000 });
     expect(over.message).toBe(
       'Limit reached for tool "create_charge" on server "srv": at most 1000 of args.amount per day per grant (counter "spend"). Retry in 22 h.',
     );
-    expect(call(policy, counters, 'create_charge', { arguments: { amount: 0 }, now: T0 + 7_200_000 }).effect).toBe(
-      'allow',
-    );
-    const never = call(policy, counters, 'create_charge', { arguments: { amount: 1001 } });
+    expect(
+      (await call(policy, counters, 'create_charge', { arguments: { amount: 0 }, now: T0 + 7_200_000 })).effect,
+    ).toBe('allow');
+    const never = await call(policy, counters, 'create_charge', { arguments: { amount: 1001 } });
     expect(never).toMatchObject({ cause: 'limit', retryAfterMs: null });
     expect(never.message).toContain('This call alone is more than the limit allows, so it cannot succeed.');
     for (const args of [{}, { amount: '5' }, { amount: -5 }, { amount: null }]) {
@@ -675,12 +721,12 @@ describe('limits', () => {
     }
   });
 
-  it('on_deny replaces the limit’s message, and the retry time is still given', () => {
+  it('on_deny replaces the limit’s message, and the retry time is still given', async () => {
     const policy = policyOf({
       default: 'deny',
       tools: { t: { rate_limit: { max: 0, window: 'minute', on_deny: 'Paused for now.' } } },
     });
-    expect(decide(policy, input('t')).message).toBe(
+    expect((await call(policy, new MemoryLimitStore(), 't')).message).toBe(
       'Paused for now. This call alone is more than the limit allows, so it cannot succeed.',
     );
   });
@@ -705,7 +751,7 @@ describe('shadow mode', () => {
       message:
         'Shadow mode: not enforced. Enforced, the policy would deny this call: Tool "unlisted" on server "srv" is not allowed by policy (default deny).',
       policyRevision: policy.revision,
-      reservations: [],
+      charges: [],
       shadowed: expect.objectContaining({ effect: 'deny', cause: 'default_deny', rule: '(default deny)' }),
     });
     expect(decide(policy, input('secret'))).toMatchObject({
@@ -721,21 +767,22 @@ describe('shadow mode', () => {
     expect(isVisible(policy, 'srv', 'secret')).toBe(true);
   });
 
-  it('counts the calls enforcement would let through, and not the ones it would refuse', () => {
-    const counters = new SlidingWindowCounters();
-    expect(call(policy, counters, 't')).toMatchObject({
+  it('counts the calls enforcement would let through, and not the ones it would refuse', async () => {
+    const counters = new MemoryLimitStore();
+    expect(await call(policy, counters, 't')).toMatchObject({
       effect: 'allow',
       shadow: false,
-      reservations: [{ counterKey: 'c@grant:alice-laptop' }],
+      enforceLimits: false,
+      charges: [{ counterKey: 'c@grant:alice-laptop' }],
     });
-    const second = call(policy, counters, 't');
+    const second = await call(policy, counters, 't');
     expect(second).toMatchObject({
       effect: 'allow',
       shadow: true,
-      reservations: [],
+      charges: [],
       shadowed: { cause: 'limit', retryAfterMs: 60_000 },
     });
-    expect(counters.events('c@grant:alice-laptop')).toHaveLength(1);
+    expect(await counters.usage('c@grant:alice-laptop', 60_000, T0)).toBe(1);
   });
 });
 
@@ -744,18 +791,24 @@ describe('decide is pure', () => {
     vi.restoreAllMocks();
   });
 
-  it('gives the same decision for the same input, reading counters only through the view', () => {
+  it('gives the same decision for the same input, and its input and decision are plain data, replayable', () => {
     const policy = policyOf({
       default: 'deny',
-      tools: { t: { limits: [{ counter: 'c', window: 'minute', max: 5 }] } },
+      all_tools: { limits: [{ counter: 'calls', window: 'hour', max: 100 }] },
+      tools: { t: { limits: [{ counter: 'spend', window: 'minute', max: 5, increment_from: 'args.n' }] } },
     });
-    const events = vi.fn<CounterView['events']>(() => [{ at: T0 - 1000, amount: 5 }]);
-    const counters = counterViewOf(events);
-    const first = decide(policy, input('t', { counters }));
-    const second = decide(policy, input('t', { counters }));
-    expect(second).toEqual(first);
-    expect(first).toMatchObject({ effect: 'deny', retryAfterMs: 59_000 });
-    expect(events).toHaveBeenCalledWith('c@grant:alice-laptop');
+    const recorded = input('t', { arguments: { n: 2 }, sessionId: 's1' });
+    const first = decide(policy, recorded);
+    const replayed = decide(policy, JSON.parse(JSON.stringify(recorded)) as DecisionInput);
+    expect(replayed).toEqual(first);
+    expect(JSON.parse(JSON.stringify(first))).toEqual(first);
+    expect(first).toMatchObject({
+      effect: 'allow',
+      charges: [
+        { counterKey: 'spend@grant:alice-laptop', amount: 2 },
+        { counterKey: 'calls@grant:alice-laptop', amount: 1 },
+      ],
+    });
   });
 
   it('an exact name is decided without evaluating a single glob, however many rules the policy has', () => {

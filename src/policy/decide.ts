@@ -10,14 +10,16 @@ import type {
 } from './compile-policy.js';
 import { describeCondition, evaluateCondition, type CompiledCondition } from './condition.js';
 import { counterKeyOf } from './counter-key.js';
-import type { LimitScope } from './schema.js';
-import { retryAfterMs, type CounterView, type Reservation } from './sliding-window.js';
+import type { Charge } from '../limits/charge.js';
+import type { LimitRefusal } from '../limits/limit-refusal.js';
 
 /**
- * The policy decision: pure. decide() reads its two arguments and nothing else (no clock, store or network),
- * so the same input always gives the same decision, in the gateway, in `toolgate policy test` and in
- * `toolgate policy explain`. The gateway does the I/O around it: it reads the counters, reserves what an
- * allow decision charges, forwards, then commits or releases.
+ * The policy decision: pure. decide() reads its two arguments, both plain data, and nothing else (no clock,
+ * counters, store or network), so the same input always gives the same decision, in the gateway, in
+ * `toolgate policy test` and in `toolgate policy explain`, and a recorded input can be replayed. Limits are not
+ * decide's to check: a decision that lets a call go on names the charges it makes, and the limit step takes
+ * them from a LimitStore (check and reserve in one step) before forwarding; a limit that refuses turns the
+ * decision into a LimitDenyDecision (limitDenial).
  */
 
 /** The rule of a decision that no single JSON Pointer names. */
@@ -49,8 +51,6 @@ export interface DecisionInput {
   readonly sessionId?: string;
   /** Epoch milliseconds; the only notion of time decide has. */
   readonly now: number;
-  /** The counters' current state. */
-  readonly counters: CounterView;
 }
 
 interface DecisionBase {
@@ -67,12 +67,17 @@ interface DecisionBase {
   readonly policyRevision: string | null;
 }
 
-/** The call may go through once `reservations` are reserved. */
+/** The call may go through once its `charges` are taken. */
 export interface AllowDecision extends DecisionBase {
   readonly effect: 'allow';
   readonly shadow: false;
-  /** Charges to reserve before forwarding, commit on success, release if the server fails. May be empty. */
-  readonly reservations: readonly Reservation[];
+  /** Charges to take before forwarding, commit when the call ran, release when it did not. May be empty. */
+  readonly charges: readonly Charge[];
+  /**
+   * False in shadow mode: a limit the call would break neither refuses it nor counts it (limitDenial then
+   * makes the ShadowDecision that records what enforcement would have done).
+   */
+  readonly enforceLimits: boolean;
 }
 
 /** Why a call was denied. */
@@ -96,7 +101,7 @@ export interface DenyDecision extends DecisionBase {
   readonly cause: DenyCause;
 }
 
-/** A limit would be exceeded. */
+/** A limit would be exceeded: the limit step's refusal (limitDenial), never decide's. */
 export interface LimitDenyDecision extends DecisionBase {
   readonly effect: 'deny';
   readonly shadow: false;
@@ -113,8 +118,8 @@ export interface HideDecision extends DecisionBase {
 }
 
 /**
- * A person must approve the call. It passed every condition and limit, and `reservations` are what it will
- * charge once approved. Until the gateway takes approvals, it refuses such a call with `message`.
+ * A person must approve the call. It passed every condition; its `charges` are taken once it is approved, and
+ * looked at (peek) before anyone is asked, so that nobody approves a call its limits would refuse.
  */
 export interface RequireApprovalDecision extends DecisionBase {
   readonly effect: 'require_approval';
@@ -123,7 +128,7 @@ export interface RequireApprovalDecision extends DecisionBase {
   readonly reason: string | null;
   /** Who approves: an operator (CLI, admin API) or the person at the client (elicitation). */
   readonly approver: 'operator' | 'client';
-  readonly reservations: readonly Reservation[];
+  readonly charges: readonly Charge[];
 }
 
 /** What the policy decides when it is enforced. */
@@ -132,13 +137,13 @@ export type EnforcedDecision =
 
 /**
  * Shadow mode (`"mode": "shadow"`): the policy would have refused the call, but it goes through. `shadowed` is
- * the decision enforcement would have made, for the log. Nothing is reserved: a call enforcement would refuse
+ * the decision enforcement would have made, for the log. Nothing is charged: a call enforcement would refuse
  * would not have counted either, so counters stay what they would be under enforcement.
  */
 export interface ShadowDecision extends DecisionBase {
   readonly effect: 'allow';
   readonly shadow: true;
-  readonly reservations: readonly [];
+  readonly charges: readonly [];
   readonly shadowed: Exclude<EnforcedDecision, AllowDecision>;
 }
 
@@ -152,9 +157,10 @@ export type Decision = EnforcedDecision | ShadowDecision;
  * 3. no rule lists the tool and the default is "deny": deny `(default deny)`;
  * 4. the rule's action is "hide" or "deny";
  * 5. `require`, then `deny_if`: the first denial wins;
- * 6. limits: the rule's, then `all_tools`' (all_tools limits apply to every call, listed or not);
- * 7. the rule's action is "require_approval";
- * 8. allow, with the limits' charges to reserve.
+ * 6. limits: the rule's, then `all_tools`' (all_tools limits apply to every call, listed or not): a charge on
+ *    each of their counters, or a denial when an amount cannot be charged (the limit step checks the limits);
+ * 7. the rule's action is "require_approval", with the charges to take once approved;
+ * 8. allow, with the charges to take.
  * In shadow mode a decision other than allow becomes a ShadowDecision.
  */
 export function decide(policy: CompiledPolicy | null, input: DecisionInput): Decision {
@@ -176,6 +182,34 @@ export function decide(policy: CompiledPolicy | null, input: DecisionInput): Dec
 }
 
 /**
+ * The decision of a call a limit refuses (the limit step's LimitRefusal, from a store's take or peek): a
+ * LimitDenyDecision, or in shadow mode a ShadowDecision that lets the call through, uncounted, recording it.
+ */
+export function limitDenial(decision: RequireApprovalDecision, refusal: LimitRefusal): LimitDenyDecision;
+export function limitDenial(
+  decision: AllowDecision | RequireApprovalDecision,
+  refusal: LimitRefusal,
+): LimitDenyDecision | ShadowDecision;
+export function limitDenial(
+  decision: AllowDecision | RequireApprovalDecision,
+  refusal: LimitRefusal,
+): LimitDenyDecision | ShadowDecision {
+  const denied: LimitDenyDecision = {
+    serverId: decision.serverId,
+    tool: decision.tool,
+    policyRevision: decision.policyRevision,
+    effect: 'deny',
+    shadow: false,
+    cause: 'limit',
+    rule: refusal.rule,
+    counterKey: refusal.counterKey,
+    retryAfterMs: refusal.retryAfterMs,
+    message: refusal.message,
+  };
+  return decision.effect === 'allow' && !decision.enforceLimits ? shadowOf(denied) : denied;
+}
+
+/**
  * Whether tools/list shows a tool: false exactly when decide() would hide a call to it. Tools that are
  * denied (by default deny, a rule or no policy) stay listed and are refused when called, so the agent can
  * read why. Needs no arguments, grant or counters: hiding depends on the tool alone.
@@ -184,14 +218,6 @@ export function isVisible(policy: CompiledPolicy | null, serverId: string, tool:
   if (policy === null || policy.mode === 'shadow') return true;
   return hidingRule(policy, serverId, tool, policy.rules.find(serverId, tool)) === null;
 }
-
-/**
- * The key of a counter for one call: the counter's name and whose usage it counts. `name@grant:<id>`,
- * `name@session:<id>`, `name@server:<serverId>` or `name@global`; each part is URI-encoded, so no two
- * counters share a key. A call without a grant (or session) counts in `name@grant` (`name@session`), one
- * counter shared by every such call: stricter, never looser.
- */
-export { counterKey } from './counter-key.js';
 
 /** The arguments of a call that gives none: conditions and spend caps read an empty object. */
 const NO_ARGUMENTS: unknown = Object.freeze({});
@@ -236,7 +262,7 @@ function evaluate(policy: CompiledPolicy, input: DecisionInput): EnforcedDecisio
     return denial(input, policyRevision, approval.cause, approval.rule, approval.message);
   }
   if (approval !== undefined) {
-    // Checked after conditions and limits: a person is never asked to approve a call the policy would refuse
+    // Checked after conditions and charges: a person is never asked to approve a call the policy would refuse
     // anyway, and an approved call still counts against its limits.
     return {
       serverId,
@@ -248,7 +274,7 @@ function evaluate(policy: CompiledPolicy, input: DecisionInput): EnforcedDecisio
       message: `${approval.reason === null ? '' : `${approval.reason} `}Tool ${toolRef(input)} needs a person's approval.`,
       reason: approval.reason,
       approver: rule!.approver,
-      reservations: charged,
+      charges: charged,
     };
   }
   return {
@@ -259,7 +285,8 @@ function evaluate(policy: CompiledPolicy, input: DecisionInput): EnforcedDecisio
     shadow: false,
     rule: rule === undefined ? '' : rule.rule,
     message: `Tool ${toolRef(input)} is allowed by policy.`,
-    reservations: charged,
+    charges: charged,
+    enforceLimits: policy.mode === 'enforce',
   };
 }
 
@@ -384,79 +411,35 @@ function conditionError(condition: CompiledCondition, problem: string, call: Too
 }
 
 /**
- * Charges a call: one reservation per counter key (a plan's charge), with every limit on that key, so a call
- * charges a shared counter once, not once per limit. The plan was grouped when the policy was compiled, and
- * the reservations name the charge's frozen limit list, so a call that breaks no limit allocates its counter
- * keys and reservations and nothing else. Returns the reservations, or the refusal: an amount the call cannot
- * be charged (which wins over a broken limit), else the first limit the call would break, in the plan's order.
+ * Charges a call: one charge per counter key (a plan's charge), with every limit on that key, so a call charges
+ * a shared counter once, not once per limit. The plan was grouped when the policy was compiled, and the charges
+ * name the compiled charge's frozen limit list, so charging allocates the counter keys and the charges and
+ * nothing else. Returns the charges, or the denial of an amount the call cannot be charged.
  */
 function chargeCall(
   plan: ChargePlan,
   input: DecisionInput,
   args: unknown,
   policyRevision: string,
-): Reservation[] | DenyDecision | LimitDenyDecision {
-  // One per charge, sized at once: pushing to an empty array would make room for 16.
-  const reservations = new Array<Reservation>(plan.charges.length);
-  // The position, in plan.limits, of the first limit the call would break; -1 while none is.
-  let broken = -1;
+): readonly Charge[] | DenyDecision {
+  if (plan.charges.length === 0) return NO_CHARGES;
+  // One per charge, sized at once.
+  const charges = new Array<Charge>(plan.charges.length);
+  const subject = toolRef(input);
   for (let c = 0; c < plan.charges.length; c++) {
     const charge = plan.charges[c] as CompiledCharge;
     const amount = amountOf(charge.first, args);
     if (typeof amount === 'string') {
-      const message = `Tool ${toolRef(input)} was refused by policy: ${amount}.`;
+      const message = `Tool ${subject} was refused by policy: ${amount}.`;
       return denial(input, policyRevision, 'invalid_amount', charge.first.rule, message);
     }
     const counterKey = counterKeyOf(charge.keyBase, charge.keyHead, charge.scope, input);
-    for (let i = 0; i < charge.limits.length; i++) {
-      const limit = charge.limits[i] as CompiledLimit;
-      if (input.counters.used(counterKey, input.now, limit.windowMs) + amount > limit.max) {
-        // Charges may be shared between plans, so the limit's position in this plan is looked up, on this path only.
-        const position = plan.limits.indexOf(limit);
-        if (broken === -1 || position < broken) broken = position;
-        // A charge's limits are in plan order: the rest of them come after this one.
-        break;
-      }
-    }
-    reservations[c] = { counterKey, amount, limits: charge.checks };
+    charges[c] = { counterKey, amount, limits: charge.charged, subject };
   }
-  if (broken === -1) return reservations;
-  return limitDenial(plan, reservations, broken, input, policyRevision);
+  return charges;
 }
 
-/** The refusal of a call that would break the limit at `broken` (a position in plan.limits). */
-function limitDenial(
-  plan: ChargePlan,
-  reservations: readonly Reservation[],
-  broken: number,
-  input: DecisionInput,
-  policyRevision: string,
-): LimitDenyDecision {
-  // Each limit, once it lets the call through, keeps doing so (events only leave the window), so the call
-  // fits every limit at the latest of their times.
-  let wait: number | null = 0;
-  for (const [c, charge] of plan.charges.entries()) {
-    const { counterKey, amount } = reservations[c] as Reservation;
-    const events = input.counters.events(counterKey);
-    for (const limit of charge.limits) {
-      const each = retryAfterMs(events, input.now, limit, amount);
-      wait = each === null || wait === null ? null : Math.max(wait, each);
-    }
-  }
-  const limit = plan.limits[broken] as CompiledLimit;
-  return {
-    serverId: input.serverId,
-    tool: input.tool,
-    policyRevision,
-    effect: 'deny',
-    shadow: false,
-    cause: 'limit',
-    rule: limit.rule,
-    counterKey: (reservations[plan.chargeOf[broken] as number] as Reservation).counterKey,
-    retryAfterMs: wait,
-    message: limitMessage(limit, toolRef(input), wait),
-  };
-}
+const NO_CHARGES: readonly Charge[] = Object.freeze([]);
 
 /** 1 for a call; the argument's value for a spend cap, or why the call cannot be charged. */
 function amountOf(limit: CompiledLimit, args: unknown): number | string {
@@ -471,42 +454,6 @@ function amountOf(limit: CompiledLimit, args: unknown): number | string {
   return lookup.value;
 }
 
-function limitMessage(limit: CompiledLimit, tool: string, wait: number | null): string {
-  const retry =
-    wait === null
-      ? 'This call alone is more than the limit allows, so it cannot succeed.'
-      : `Retry in ${formatDuration(wait)}.`;
-  if (limit.onDeny !== null) return `${limit.onDeny} ${retry}`;
-  const unit = limit.incrementFrom === null ? (limit.max === 1 ? 'call' : 'calls') : `of ${limit.incrementFrom.text}`;
-  const what = limit.incrementFrom === null ? 'Rate limit' : 'Limit';
-  return `${what} reached for tool ${tool}: at most ${limit.max} ${unit} ${windowText(limit.window)} ${SCOPE_TEXT[limit.scope]} (counter "${limit.counter}"). ${retry}`;
-}
-
-const SCOPE_TEXT: Record<LimitScope, string> = {
-  grant: 'per grant',
-  session: 'per session',
-  server: 'per server',
-  global: 'in total',
-};
-
-function windowText(window: CompiledLimit['window']): string {
-  if (typeof window === 'string') return `per ${window}`;
-  return window === 1 ? 'per second' : `per ${window} seconds`;
-}
-
-/** Milliseconds as a person reads a wait, rounded up to the second: "45 s", "2 min 5 s", "3 h 20 min". */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(1, Math.ceil(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) {
-    const rest = seconds % 60;
-    return rest === 0 ? `${seconds / 60} min` : `${Math.floor(seconds / 60)} min ${rest} s`;
-  }
-  const minutes = Math.ceil(seconds / 60);
-  const rest = minutes % 60;
-  return rest === 0 ? `${minutes / 60} h` : `${Math.floor(minutes / 60)} h ${rest} min`;
-}
-
 function shadowOf(decision: Exclude<EnforcedDecision, AllowDecision>): ShadowDecision {
   return {
     effect: 'allow',
@@ -516,7 +463,7 @@ function shadowOf(decision: Exclude<EnforcedDecision, AllowDecision>): ShadowDec
     rule: decision.rule,
     message: `Shadow mode: not enforced. Enforced, the policy would ${VERB[decision.effect]} this call: ${decision.message}`,
     policyRevision: decision.policyRevision,
-    reservations: [],
+    charges: [],
     shadowed: decision,
   };
 }

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from './compile-policy.js';
-import { decide, type DecisionInput } from './decide.js';
+import { MemoryLimitStore } from '../limits/memory-limit-store.js';
+import { decide, limitDenial, type DecisionInput } from './decide.js';
 import { explainDecision } from './explain.js';
-import { counterViewOf, EMPTY_COUNTERS } from './sliding-window.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 
 function input(tool: string, more: Partial<DecisionInput> = {}): DecisionInput {
-  return { serverId: 'stripe', tool, grant: { id: 'ci' }, now: NOW, counters: EMPTY_COUNTERS, ...more };
+  return { serverId: 'stripe', tool, grant: { id: 'ci' }, now: NOW, ...more };
 }
 
 const policy = compilePolicy({
@@ -25,17 +25,23 @@ const policy = compilePolicy({
 });
 
 describe('explainDecision', () => {
-  it('explains an allowed call and what it reserves', () => {
-    expect(explainDecision(decide(policy, input('create_charge', { arguments: { amount: 20 } })))).toBe(
+  it('explains an allowed call and what it charges, with each counter’s usage when given', () => {
+    const allowed = decide(policy, input('create_charge', { arguments: { amount: 20 } }));
+    expect(explainDecision(allowed)).toBe(
       [
         'Tool:     "create_charge" on server "stripe"',
         'Effect:   allow',
         'Rule:     /tools/create_charge',
-        'Reserves:',
+        'Charges:',
         '  20 on spend@grant:ci: at most 1000 per 86400 s (/tools/create_charge/limits/0)',
         '  1 on calls@grant:ci: at most 100 per 3600 s (/all_tools/limits/0)',
         `Policy:   revision ${policy.revision}`,
       ].join('\n'),
+    );
+    const used = (counterKey: string, windowMs: number) => (counterKey === 'spend@grant:ci' ? 980 : windowMs / 1000);
+    expect(explainDecision(allowed, used)).toContain(
+      '  20 on spend@grant:ci: at most 1000 per 86400 s, 980 used now (/tools/create_charge/limits/0)\n' +
+        '  1 on calls@grant:ci: at most 100 per 3600 s, 3600 used now (/all_tools/limits/0)',
     );
   });
 
@@ -55,9 +61,12 @@ describe('explainDecision', () => {
     expect(explainDecision(decide(null, input('refund')))).toContain('Policy:   revision (none)');
   });
 
-  it('explains a limit with its counter and when to retry', () => {
-    const counters = counterViewOf(() => [{ at: NOW - 1000, amount: 1000 }]);
-    const text = explainDecision(decide(policy, input('create_charge', { arguments: { amount: 1 }, counters })));
+  it('explains a limit with its counter and when to retry', async () => {
+    const limits = new MemoryLimitStore({ load: () => [{ at: NOW - 1000, amount: 1000 }] });
+    const allowed = decide(policy, input('create_charge', { arguments: { amount: 1 } }));
+    if (allowed.effect !== 'allow' || allowed.shadow) throw new Error('expected an allow');
+    const refusal = await limits.peek(allowed.charges, NOW);
+    const text = explainDecision(limitDenial(allowed, refusal!));
     expect(text).toContain('Effect:   deny (a limit is reached)');
     expect(text).toContain('Counter:  spend@grant:ci');
     expect(text).toContain('Retry:    in 24 h (86399000 ms)');
@@ -86,6 +95,6 @@ describe('explainDecision', () => {
     expect(explainDecision(decide(ask, input('read')))).toContain(
       'Rule:     (none: no rule lists this tool, and "default" is "allow")',
     );
-    expect(explainDecision(decide(ask, input('read')))).toContain('Reserves: nothing (no limit applies)');
+    expect(explainDecision(decide(ask, input('read')))).toContain('Charges:  nothing (no limit applies)');
   });
 });

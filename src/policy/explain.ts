@@ -1,4 +1,5 @@
-import { formatDuration, RuleSentinel, type Decision, type EnforcedDecision } from './decide.js';
+import { formatDuration } from '../limits/limit-refusal.js';
+import { RuleSentinel, type Decision, type EnforcedDecision } from './decide.js';
 
 const SENTINEL_MEANING: Record<string, string> = {
   [RuleSentinel.NoPolicy]: 'no policy applies to this client, so every call is refused',
@@ -17,26 +18,30 @@ const CAUSE_TEXT: Record<string, string> = {
   limit: 'a limit is reached',
 };
 
+/** How much a counter has counted now, in a window so long: what a limit store's usage() answered. */
+export type UsageOf = (counterKey: string, windowMs: number) => number;
+
 /**
  * A decision in words, several lines, for people (`toolgate policy explain`, the admin UI): what happens to
- * the call, which rule decided and what that rule is, what the agent is told, and what the gateway reserves.
+ * the call, which rule decided and what that rule is, what the agent is told, and what the call charges (with
+ * each limit's usage now, when `usage` is given).
  */
-export function explainDecision(decision: Decision): string {
+export function explainDecision(decision: Decision, usage?: UsageOf): string {
   const lines = [
     `Tool:     ${JSON.stringify(decision.tool)}${decision.serverId === '' ? '' : ` on server ${JSON.stringify(decision.serverId)}`}`,
   ];
   if (decision.shadow) {
     lines.push(`Effect:   allow (shadow mode: the policy is not enforced)`);
     lines.push(`Enforced, the policy would decide:`);
-    lines.push(...explainEnforced(decision.shadowed).map((line) => `  ${line}`));
+    lines.push(...explainEnforced(decision.shadowed, usage).map((line) => `  ${line}`));
   } else {
-    lines.push(...explainEnforced(decision));
+    lines.push(...explainEnforced(decision, usage));
   }
   lines.push(`Policy:   revision ${decision.policyRevision ?? '(none)'}`);
   return lines.join('\n');
 }
 
-function explainEnforced(decision: EnforcedDecision): string[] {
+function explainEnforced(decision: EnforcedDecision, usage: UsageOf | undefined): string[] {
   const lines: string[] = [];
   switch (decision.effect) {
     case 'allow':
@@ -61,15 +66,16 @@ function explainEnforced(decision: EnforcedDecision): string[] {
     );
   }
   if (decision.effect === 'allow' || decision.effect === 'require_approval') {
-    if (decision.reservations.length === 0) {
-      lines.push('Reserves: nothing (no limit applies)');
+    if (decision.charges.length === 0) {
+      lines.push('Charges:  nothing (no limit applies)');
     } else {
-      lines.push('Reserves:');
-      for (const reservation of decision.reservations) {
-        const limits = reservation.limits.map(
-          (limit) => `at most ${limit.max} per ${limit.windowMs / 1000} s (${limit.rule})`,
-        );
-        lines.push(`  ${reservation.amount} on ${reservation.counterKey}: ${limits.join('; ')}`);
+      lines.push('Charges:');
+      for (const charge of decision.charges) {
+        const limits = charge.limits.map((limit) => {
+          const used = usage === undefined ? '' : `, ${usage(charge.counterKey, limit.windowMs)} used now`;
+          return `at most ${limit.max} per ${limit.windowMs / 1000} s${used} (${limit.rule})`;
+        });
+        lines.push(`  ${charge.amount} on ${charge.counterKey}: ${limits.join('; ')}`);
       }
     }
   }

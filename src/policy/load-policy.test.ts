@@ -55,6 +55,7 @@ describe('the seed pages’ policies', () => {
         scope: 'grant',
         incrementFrom: null,
         onDeny: null,
+        rank: 0,
       },
     ]);
     expect(policy.longestWindowMs).toBe(60_000);

@@ -12,7 +12,7 @@ const TESTDATA = path.join(HERE, 'testdata');
 const DOCS = path.join(HERE, '..', '..', 'docs', 'policy.md');
 
 /** Loads a test table and its policy, as `toolgate policy test FILE` does. */
-function runTable(file: string) {
+async function runTable(file: string) {
   const full = path.join(TESTDATA, file);
   const suite = parsePolicyTestSuite(readFileSync(full, 'utf8'), full);
   const policy = suite.policy === undefined ? null : loadPolicy(path.join(path.dirname(full), suite.policy));
@@ -20,14 +20,14 @@ function runTable(file: string) {
 }
 
 describe('runPolicyTests', () => {
-  it.each(['bambu-mcp.cases.json', 'pmcp.cases.json'])('%s passes', (file) => {
-    const report = runTable(file);
+  it.each(['bambu-mcp.cases.json', 'pmcp.cases.json'])('%s passes', async (file) => {
+    const report = await runTable(file);
     expect(report.results.filter((result) => !result.pass)).toEqual([]);
     expect(report.failed).toBe(0);
     expect(report.passed).toBe(report.results.length);
   });
 
-  it('reports what differs, and the run of a repeated case that failed', () => {
+  it('reports what differs, and the run of a repeated case that failed', async () => {
     const policy = compilePolicy({
       version: '1',
       default: 'deny',
@@ -39,7 +39,7 @@ describe('runPolicyTests', () => {
       { tool: 't', at_seconds: 59.999, expect: { effect: 'deny' } },
       { tool: 't', at_seconds: 60, expect: { effect: 'allow' } },
     ];
-    const report = runPolicyTests(policy, cases);
+    const report = await runPolicyTests(policy, cases);
     expect(report).toMatchObject({ passed: 2, failed: 2 });
     expect(report.results[0]).toMatchObject({
       index: 0,
@@ -56,25 +56,54 @@ describe('runPolicyTests', () => {
     expect(report.results[3]).toMatchObject({ pass: true });
   });
 
-  it('checks what enforcement would decide when the policy is in shadow mode', () => {
-    const policy = compilePolicy({ version: '1', default: 'deny', mode: 'shadow' });
-    const report = runPolicyTests(policy, [{ tool: 'x', expect: { effect: 'deny', rule: '(default deny)' } }]);
+  it('checks what enforcement would decide when the policy is in shadow mode, limits too', async () => {
+    const policy = compilePolicy({
+      version: '1',
+      default: 'deny',
+      mode: 'shadow',
+      tools: { t: { rate_limit: { max: 1, window: 'minute' } } },
+    });
+    const report = await runPolicyTests(policy, [
+      { tool: 'x', expect: { effect: 'deny', rule: '(default deny)' } },
+      { tool: 't', expect: { effect: 'allow' } },
+      { tool: 't', expect: { effect: 'deny', rule: '/tools/t/rate_limit', message: 'Retry in 1 min.' } },
+    ]);
     expect(report.failed).toBe(0);
     expect(report.results[0]?.decision).toMatchObject({ effect: 'allow', shadow: true });
+    expect(report.results[2]?.decision).toMatchObject({ effect: 'allow', shadow: true, shadowed: { cause: 'limit' } });
   });
 
-  it('the table in docs/policy.md passes against the Bambu policy it tests', () => {
+  it('refuses a call that needs approval when its limits would refuse it, as the gateway does', async () => {
+    const policy = compilePolicy({
+      version: '1',
+      default: 'deny',
+      tools: {
+        pay: { action: 'require_approval', limits: [{ counter: 'pays', window: 'minute', max: 1 }] },
+        count: { limits: [{ counter: 'pays', window: 'minute', max: 5 }] },
+      },
+    });
+    const report = await runPolicyTests(policy, [
+      { tool: 'pay', expect: { effect: 'require_approval' } },
+      { tool: 'count', expect: { effect: 'allow' } },
+      { tool: 'pay', expect: { effect: 'deny', rule: '/tools/pay/limits/0' } },
+    ]);
+    expect(report.results.filter((result) => !result.pass)).toEqual([]);
+  });
+
+  it('the table in docs/policy.md passes against the Bambu policy it tests', async () => {
     const table = /```json\n(\{\n  "policy": "policy.json",[\s\S]*?)```/.exec(readFileSync(DOCS, 'utf8'))?.[1];
     expect(table).toBeDefined();
-    const report = runPolicyTests(
+    const report = await runPolicyTests(
       loadPolicy(path.join(TESTDATA, 'bambu-mcp.policy.json')),
       parsePolicyTestSuite(table ?? '', DOCS).cases,
     );
     expect(report.results.filter((result) => !result.pass)).toEqual([]);
   });
 
-  it('runs a table against no policy', () => {
-    expect(runPolicyTests(null, [{ tool: 'x', expect: { effect: 'deny', rule: '(no policy)' } }]).failed).toBe(0);
+  it('runs a table against no policy', async () => {
+    expect((await runPolicyTests(null, [{ tool: 'x', expect: { effect: 'deny', rule: '(no policy)' } }])).failed).toBe(
+      0,
+    );
   });
 });
 

@@ -2,16 +2,16 @@ import { z } from 'zod';
 import type { PathIssue } from '../config/config-error.js';
 import { pathIssuesFromZod, plainMessage } from '../config/schema-issues.js';
 import type { CompiledPolicy } from './compile-policy.js';
-import { decide, type Decision, type EnforcedDecision } from './decide.js';
+import { MemoryLimitStore } from '../limits/memory-limit-store.js';
+import { decide, limitDenial, type Decision, type EnforcedDecision } from './decide.js';
 import { parseValidated } from './load-policy.js';
 import { TOOL_ACTIONS } from './schema.js';
-import { SlidingWindowCounters } from './sliding-window.js';
 
 /**
  * `toolgate policy test FILE`: a table of calls and the decision each must get, run against a policy. Cases
- * run in order against one set of counters, at a simulated time, and every allowed call counts as if it
- * had succeeded, so a table can walk through a rate limit: sixty calls, the sixty-first refused, and one
- * allowed again a minute later.
+ * run in order against one set of counters (an in-memory limit store, checked as the gateway's limit step
+ * checks it), at a simulated time, and every allowed call counts as if it had succeeded, so a table can walk
+ * through a rate limit: sixty calls, the sixty-first refused, and one allowed again a minute later.
  *
  * A case checks what the policy decides when enforced: in shadow mode, the decision it would have made. A
  * table written while a policy runs in shadow mode keeps passing when the policy is switched to enforce.
@@ -132,39 +132,47 @@ export interface PolicyTestReport {
 export const POLICY_TEST_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /**
- * Runs a table of cases against a policy (null: a client with no policy). Pure: time is simulated from
- * POLICY_TEST_EPOCH_MS and counters start empty.
+ * Runs a table of cases against a policy (null: a client with no policy). No I/O: time is simulated from
+ * POLICY_TEST_EPOCH_MS, and counters start empty and live in memory.
  */
-export function runPolicyTests(policy: CompiledPolicy | null, cases: readonly PolicyTestCase[]): PolicyTestReport {
-  const counters = new SlidingWindowCounters();
+export async function runPolicyTests(
+  policy: CompiledPolicy | null,
+  cases: readonly PolicyTestCase[],
+): Promise<PolicyTestReport> {
+  const limits = new MemoryLimitStore();
   let seconds = 0;
-  const results = cases.map((each, index): PolicyTestResult => {
+  const results: PolicyTestResult[] = [];
+  for (const [index, each] of cases.entries()) {
     seconds = each.at_seconds ?? seconds;
     const now = POLICY_TEST_EPOCH_MS + Math.round(seconds * 1000);
     const name = each.name ?? `#${index + 1} ${each.tool}`;
     const repeat = each.repeat ?? 1;
     let result: PolicyTestResult | undefined;
     for (let run = 1; run <= repeat; run++) {
-      const decision = decide(policy, {
+      let decision: Decision = decide(policy, {
         serverId: each.server ?? '',
         tool: each.tool,
         arguments: each.args ?? {},
         ...(each.grant === undefined ? {} : { grant: { id: each.grant } }),
         ...(each.session === undefined ? {} : { sessionId: each.session }),
         now,
-        counters,
       });
-      if (decision.effect === 'allow') {
+      if (decision.effect === 'allow' && !decision.shadow) {
+        const taken = await limits.take(decision.charges, now);
         // The call is taken to have succeeded: its charges stay counted.
-        const held = counters.reserve(decision.reservations, now);
-        if (held.ok) counters.commit(held.hold);
+        if (taken.ok) await limits.commit(taken.reservation);
+        else decision = limitDenial(decision, taken.refusal);
+      } else if (decision.effect === 'require_approval') {
+        // As the gateway does: a call its limits refuse is refused, not put to a person.
+        const refusal = await limits.peek(decision.charges, now);
+        if (refusal !== null) decision = limitDenial(decision, refusal);
       }
       const failures = compare(decision.shadow ? decision.shadowed : decision, each.expect);
       result = { index, name, pass: failures.length === 0, failures, decision, run };
       if (failures.length > 0) break;
     }
-    return result as PolicyTestResult;
-  });
+    results.push(result as PolicyTestResult);
+  }
   const passed = results.filter((result) => result.pass).length;
   return { passed, failed: results.length - passed, results };
 }

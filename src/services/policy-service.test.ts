@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
-import { EMPTY_COUNTERS } from '../policy/sliding-window.js';
+import { MemoryLimitStore } from '../limits/memory-limit-store.js';
 import { openStateDb } from '../state/state-db.js';
 import { PolicyService } from './policy-service.js';
 import { ServiceError } from './service-error.js';
@@ -22,7 +22,7 @@ async function setUp(configPolicy: string | null = null) {
   const grants = new SqliteGrantStore(openStateDb(':memory:'));
   await grants.create({ label: 'ci-runner', policy, servers: ['github'] }, 1);
   const config = { file: join(folder, 'toolgate.json'), policy: configPolicy, serverIds: ['github', 'stripe'] };
-  return new PolicyService(grants, () => EMPTY_COUNTERS, clock, config);
+  return new PolicyService(grants, () => new MemoryLimitStore(), clock, config);
 }
 
 const call = { serverId: 'github', tool: 'create_issue', arguments: {}, checkServer: false } as const;

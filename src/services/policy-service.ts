@@ -1,7 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
 import type { GrantStore } from '../grants/grant-store.js';
-import { decide, type Decision, type DecisionInput } from '../policy/decide.js';
+import type { LimitStore } from '../limits/limit-store.js';
+import { decide, limitDenial, type Decision } from '../policy/decide.js';
+import type { UsageOf } from '../policy/explain.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 import { ServiceError } from './service-error.js';
@@ -25,27 +27,35 @@ export type Explanation =
   | { readonly kind: 'unknown_tool'; readonly why: string; readonly presence?: ToolPresence }
   /** No grant and no policy in the config: a local caller may call every tool. */
   | { readonly kind: 'unrestricted'; readonly presence?: ToolPresence }
-  | { readonly kind: 'decided'; readonly decision: Decision; readonly presence?: ToolPresence };
+  | {
+      readonly kind: 'decided';
+      /** The decision, with the limit step's refusal when a limit would refuse the call now. */
+      readonly decision: Decision;
+      /** How much of each charged counter's window is used now. */
+      readonly usage: UsageOf;
+      readonly presence?: ToolPresence;
+    };
 
 /**
- * Explains calls with the same `decide()` the gateway runs, on the grant's policy (or the config's) and the
- * counters in the state database: "what would happen right now".
+ * Explains calls with the same `decide()` the gateway runs, on the grant's policy (or the config's), then asks
+ * the state database's counters about the call's charges only, as the gateway's limit step would: "what would
+ * happen right now".
  */
 export class PolicyService {
   readonly #grants: GrantStore;
-  readonly #counters: () => DecisionInput['counters'];
+  readonly #limits: () => LimitStore;
   readonly #clock: Clock;
   readonly #config: Pick<ConfigOutline, 'file' | 'policy' | 'serverIds'>;
 
-  /** @param counters read only when a policy decides: reading them loads every counter event stored. */
+  /** @param limits opened when a decision charges counters, to read those counters only; closed after. */
   constructor(
     grants: GrantStore,
-    counters: () => DecisionInput['counters'],
+    limits: () => LimitStore,
     clock: Clock,
     config: Pick<ConfigOutline, 'file' | 'policy' | 'serverIds'>,
   ) {
     this.#grants = grants;
-    this.#counters = counters;
+    this.#limits = limits;
     this.#clock = clock;
     this.#config = config;
   }
@@ -75,15 +85,33 @@ export class PolicyService {
     }
     const file = grant ? grant.policy : this.#config.policy;
     if (file === null && !grant) return { kind: 'unrestricted', ...checked };
+    const now = this.#clock.now();
     const decision = decide(file === null ? null : loadable(file), {
       serverId,
       tool,
       arguments: request.arguments,
       ...(grant ? { grant: { id: grant.id, label: grant.label } } : {}),
-      now: this.#clock.now(),
-      counters: this.#counters(),
+      now,
     });
-    return { kind: 'decided', decision, ...checked };
+    const usage = new Map<string, number>();
+    const usageOf: UsageOf = (counterKey, windowMs) => usage.get(`${windowMs} ${counterKey}`) ?? 0;
+    if (!((decision.effect === 'allow' && !decision.shadow) || decision.effect === 'require_approval')) {
+      return { kind: 'decided', decision, usage: usageOf, ...checked };
+    }
+    // Reads the charged counters alone, never the whole table; never takes or writes anything.
+    const limits = this.#limits();
+    try {
+      for (const charge of decision.charges) {
+        for (const { windowMs } of charge.limits) {
+          usage.set(`${windowMs} ${charge.counterKey}`, await limits.usage(charge.counterKey, windowMs, now));
+        }
+      }
+      const refusal = await limits.peek(decision.charges, now);
+      const decided = refusal === null ? decision : limitDenial(decision, refusal);
+      return { kind: 'decided', decision: decided, usage: usageOf, ...checked };
+    } finally {
+      await limits.close();
+    }
   }
 }
 

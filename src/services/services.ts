@@ -4,7 +4,7 @@ import { SqliteAuditReader } from '../audit/sqlite-audit-reader.js';
 import type { Clock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
-import { SqliteCounterStore } from '../pipeline/counter-store.js';
+import { SqliteLimitStore } from '../limits/sqlite-limit-store.js';
 import type { StateDb } from '../state/state-db.js';
 import { ApprovalService } from './approval-service.js';
 import { AuditService } from './audit-service.js';
@@ -35,6 +35,6 @@ export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
     grants: new GrantService(grants, clock, config.serverIds),
     approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters),
     audit: new AuditService(new SqliteAuditReader(db)),
-    policy: new PolicyService(grants, () => new SqliteCounterStore(db), clock, config),
+    policy: new PolicyService(grants, () => new SqliteLimitStore(db), clock, config),
   };
 }

@@ -1,38 +1,21 @@
-import type { CounterView, Reservation, WindowEvent } from '../policy/sliding-window.js';
-import { SlidingWindowCounters, type Hold, type HoldRefusal } from '../policy/sliding-window.js';
+import { FlushTimer } from '../flush-timer.js';
 import { BatchInsert } from '../state/batch-insert.js';
 import type { StateDb } from '../state/state-db.js';
-import { FlushTimer } from '../flush-timer.js';
+import type { Charge } from './charge.js';
+import type { LimitRefusal } from './limit-refusal.js';
+import type { LimitStore, Reservation, ReservedCharge, Taken } from './limit-store.js';
+import { MemoryLimitStore } from './memory-limit-store.js';
+import type { WindowEvent } from './sliding-window.js';
 
-/**
- * Rate-limit counters: decide() reads them, the call pipeline reserves, commits and releases. Implementations:
- * SQLite (embedded, survives a restart); Redis later, for several replicas. Every implementation passes the
- * contract suite in test/contract/counter-store.contract.ts.
- */
-export interface CounterStore extends CounterView {
-  reserve(reservations: readonly Reservation[], now: number): { readonly ok: true; readonly hold: Hold } | HoldRefusal;
-  commit(hold: Hold): void;
-  release(hold: Hold): void;
-  /** Forgets what no window up to `keepMs` long can count any more. */
-  prune(now: number, keepMs: number): void;
-  /**
-   * Stores every event committed before the call. Rejects if the store fails; the events are then kept for the
-   * next attempt. Counting never waits for it: the counters in memory are exact whatever the store's state.
-   */
-  flush(): Promise<void>;
-  /** Stores what is still queued, then stops storing: after a clean shutdown no event is lost. Never rejects. */
-  close(): Promise<void>;
-}
-
-/** Where a counter store reports its troubles; the gateway's pino logger fits. */
-export interface CounterLogger {
+/** Where a limit store reports its troubles; the gateway's pino logger fits. */
+export interface LimitStoreLogger {
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
 }
 
-export interface CounterStoreOptions {
+export interface SqliteLimitStoreOptions {
   /** Default: the console (the CLI, which only reads counters). */
-  readonly logger?: CounterLogger;
+  readonly logger?: LimitStoreLogger;
   /** Store committed events at most this long after the first of a batch. Default 100 ms. */
   readonly flushMs?: number;
   /** Store at once when this many events are queued. Default 1,000. */
@@ -45,19 +28,17 @@ export const DEFAULT_COUNTER_BATCH_SIZE = 1_000;
 /** The longest wait between two attempts while the store keeps failing. */
 const MAX_RETRY_DELAY_MS = 30_000;
 
-interface CounterEvent {
-  readonly counterKey: string;
-  readonly at: number;
-  readonly amount: number;
-}
+/** A committed charge, as a row of counter_events. */
+type CounterEvent = Pick<ReservedCharge, 'counterKey' | 'at' | 'amount'>;
 
 /**
- * Counters kept in memory, where every decision and reservation is made, exactly, and stored in SQLite so that a
- * restart (or a policy reload, which never touches counters) cannot be used to escape a limit.
+ * Counters kept in memory, where every check and reservation is made, exactly (a MemoryLimitStore), and stored
+ * in SQLite so that a restart (or a policy reload, which never touches counters) cannot be used to escape a
+ * limit. A counter is read from the database the first time a call (or a question, such as `policy explain`'s)
+ * touches it, with one query on its key; from then on memory is its truth.
  *
  * Committed events are queued and stored in batches, one transaction each, off the call path: at most `flushMs`
- * after the first event of a batch, at once when `batchSize` are queued, and on close. One INSERT transaction
- * per call was the pipeline's largest cost; a batch costs about what one of them did. The price: a crash (not a
+ * after the first event of a batch, at once when `batchSize` are queued, and on close. The price: a crash (not a
  * clean shutdown, which flushes) forgets the events of the last unflushed batch, at most `flushMs` of committed
  * calls, so after a crash those calls no longer count against their limits. Reservations of calls in flight live
  * in memory only: a crash forgets them too. Either way a crash can only give quota back, never take it.
@@ -66,17 +47,16 @@ interface CounterEvent {
  * crash meanwhile loses all of it; it only holds events the counters in memory hold too, and pruning drops from
  * both, so it needs no bound of its own.
  *
+ * One process's counters: two gateways on one database would each count only their own calls after starting.
  * The database belongs to its opener: close() stores what is queued and leaves it open; close this store first.
  */
-export class SqliteCounterStore implements CounterStore {
-  readonly #memory = new SlidingWindowCounters();
+export class SqliteLimitStore implements LimitStore {
+  readonly #memory: MemoryLimitStore;
   readonly #insertAll: (events: readonly CounterEvent[]) => void;
   readonly #prune;
-  readonly #logger: CounterLogger;
+  readonly #logger: LimitStoreLogger;
   readonly #flushMs: number;
   readonly #batchSize: number;
-  /** What each hold will store if committed: its events, noted when reserved. */
-  readonly #reserved = new WeakMap<Hold, CounterEvent[]>();
   #queue: CounterEvent[] = [];
   readonly #timer = new FlushTimer(() => {
     try {
@@ -90,7 +70,7 @@ export class SqliteCounterStore implements CounterStore {
   #retryAt = 0;
   #closed = false;
 
-  constructor(db: StateDb, options: CounterStoreOptions = {}) {
+  constructor(db: StateDb, options: SqliteLimitStoreOptions = {}) {
     this.#logger = options.logger ?? CONSOLE_LOGGER;
     this.#flushMs = Math.max(0, options.flushMs ?? DEFAULT_COUNTER_FLUSH_MS);
     this.#batchSize = Math.max(1, options.batchSize ?? DEFAULT_COUNTER_BATCH_SIZE);
@@ -107,63 +87,49 @@ export class SqliteCounterStore implements CounterStore {
     );
     this.#insertAll = db.transaction((events: readonly CounterEvent[]) => insert.run(events));
     this.#prune = db.prepare('DELETE FROM counter_events WHERE at <= ?');
-    // Every stored event is read back, oldest first: the store cannot know how long a window a policy loaded later
-    // may have, and the gateway's pruning keeps the table to the longest one (at least a day).
-    const rows = db
-      .prepare<[], CounterEvent>('SELECT counter_key AS counterKey, at, amount FROM counter_events ORDER BY at, rowid')
-      .all();
-    for (const row of rows) this.#memory.restore(row.counterKey, row.at, row.amount);
+    // Every stored event of the key: the store cannot know how long a window a policy loaded later may have, and
+    // the gateway's pruning keeps the table to the longest one (at least a day).
+    const eventsOf = db.prepare<[string], WindowEvent>(
+      'SELECT at, amount FROM counter_events WHERE counter_key = ? ORDER BY at, rowid',
+    );
+    this.#memory = new MemoryLimitStore({
+      load: (counterKey) => eventsOf.all(counterKey),
+      committed: (charges) => this.#queueCommitted(charges),
+    });
   }
 
-  events(counterKey: string): readonly WindowEvent[] {
-    return this.#memory.events(counterKey);
+  take(charges: readonly Charge[], now: number): Promise<Taken> {
+    return this.#memory.take(charges, now);
   }
 
-  used(counterKey: string, now: number, windowMs: number): number {
-    return this.#memory.used(counterKey, now, windowMs);
+  peek(charges: readonly Charge[], now: number): Promise<LimitRefusal | null> {
+    return this.#memory.peek(charges, now);
   }
 
-  reserve(reservations: readonly Reservation[], now: number): { readonly ok: true; readonly hold: Hold } | HoldRefusal {
-    const reserved = this.#memory.reserve(reservations, now);
-    if (reserved.ok && reserved.hold.length > 0) {
-      // A reservation is appended to its counter, so right now it is the newest event there: noting it here spares
-      // commit a search through the counter's events for it.
-      const events: CounterEvent[] = [];
-      for (const { counterKey } of reserved.hold) {
-        const event = this.#memory.events(counterKey).at(-1);
-        if (event) events.push({ counterKey, at: event.at, amount: event.amount });
-      }
-      this.#reserved.set(reserved.hold, events);
-    }
-    return reserved;
+  commit(reservation: Reservation): Promise<void> {
+    return this.#memory.commit(reservation);
   }
 
-  commit(hold: Hold): void {
-    this.#memory.commit(hold);
-    const events = this.#reserved.get(hold);
-    if (events === undefined) return;
-    this.#reserved.delete(hold);
-    if (this.#closed) {
-      this.#report('error', { events: events.length }, 'counter events committed after the store closed: not stored');
-      return;
-    }
-    for (const event of events) this.#queue.push(event);
-    this.#timer.schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs, this.#retryAt);
+  release(reservation: Reservation): Promise<void> {
+    return this.#memory.release(reservation);
   }
 
-  release(hold: Hold): void {
-    this.#reserved.delete(hold);
-    this.#memory.release(hold);
+  usage(counterKey: string, windowMs: number, now: number): Promise<number> {
+    return this.#memory.usage(counterKey, windowMs, now);
   }
 
-  prune(now: number, keepMs: number): void {
+  async prune(now: number, keepMs: number): Promise<void> {
     const horizon = now - keepMs;
-    this.#memory.prune(now, keepMs);
+    await this.#memory.prune(now, keepMs);
     // Queued events the table would prune anyway need not be stored.
     this.#queue = this.#queue.filter((event) => event.at > horizon);
     this.#prune.run(horizon);
   }
 
+  /**
+   * Stores every event committed before the call. Rejects if the database fails; the events are then kept for
+   * the next attempt. Counting never waits for it: the counters in memory are exact whatever the database's state.
+   */
   async flush(): Promise<void> {
     this.#store();
   }
@@ -181,6 +147,15 @@ export class SqliteCounterStore implements CounterStore {
       );
       this.#queue = [];
     }
+  }
+
+  #queueCommitted(charges: readonly ReservedCharge[]): void {
+    if (this.#closed) {
+      this.#report('error', { events: charges.length }, 'counter events committed after the store closed: not stored');
+      return;
+    }
+    for (const { counterKey, at, amount } of charges) this.#queue.push({ counterKey, at, amount });
+    this.#timer.schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs, this.#retryAt);
   }
 
   /**
@@ -223,7 +198,7 @@ export class SqliteCounterStore implements CounterStore {
   }
 }
 
-const CONSOLE_LOGGER: CounterLogger = {
+const CONSOLE_LOGGER: LimitStoreLogger = {
   warn: (fields, message) => console.warn(message, fields),
   error: (fields, message) => console.error(message, fields),
 };
