@@ -52,12 +52,12 @@ export class GatewayMetrics {
         toolCalls.inc({
           decision: record.decision,
           outcome: record.outcome,
-          server: record.server ?? '',
-          tool: record.server === null ? '' : record.tool,
+          server: record.serverId ?? '',
+          tool: record.serverId === null ? '' : record.tool,
         });
         gatewayOverhead.observe(record.gatewayLatencyMs / 1000);
-        if (record.server !== null && record.serverLatencyMs !== null) {
-          serverTime.observe({ server: record.server }, record.serverLatencyMs / 1000);
+        if (record.serverId !== null && record.serverLatencyMs !== null) {
+          serverTime.observe({ server: record.serverId }, record.serverLatencyMs / 1000);
         }
       },
       flush: async () => undefined,

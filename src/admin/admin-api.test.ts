@@ -40,7 +40,9 @@ async function setUp() {
   await services.grants.revoke('ops');
   const sink = new SqliteAuditSink(db, { logger: recordingLogger() });
   for (const [index, server] of ['github', 'stripe', 'github', 'stripe'].entries()) {
-    sink.write(sampleRecord({ time: T0 + index * MINUTE, requestId: String(index), server, decision: 'allow' }));
+    sink.write(
+      sampleRecord({ time: T0 + index * MINUTE, requestId: String(index), serverId: server, decision: 'allow' }),
+    );
   }
   await sink.close();
   const api = createAdminApi(services, TOKEN, clock);

@@ -90,7 +90,7 @@ export class ApprovalQueue implements ApprovalWaiters {
   async expireDue(): Promise<void> {
     try {
       for (const approval of await this.#store.expire(this.#clock.now())) {
-        this.#log.info({ approval: approval.id, tool: approval.tool, server: approval.serverId }, 'approval expired');
+        this.#log.info({ approval: approval.id, tool: approval.tool, serverId: approval.serverId }, 'approval expired');
         this.wake(approval.id);
       }
     } catch (error) {

@@ -83,13 +83,13 @@ export interface AuditRecord {
   /** The id of the grant the call was made with; null for a local caller. */
   readonly grantId: string | null;
   /** That grant's label. Labels are freed on revocation and may be reused: `grantId` is the lasting identity. */
-  readonly grant: string | null;
+  readonly grantLabel: string | null;
   /** The client session's id. */
   readonly session: string;
   /** The request: a tool call, or a prompt, resource read or completion (which policies do not decide yet). */
   readonly method: CallMethod;
   /** The id of the server that owns the tool; null when the tool is unknown. */
-  readonly server: string | null;
+  readonly serverId: string | null;
   /**
    * What the request named, as its server knows it: the tool's name (as the policy names it), the prompt's, the
    * resource's URI, the completion's prompt or template. The name the client sent when it is unknown.

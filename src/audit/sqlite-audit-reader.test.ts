@@ -23,8 +23,8 @@ function trail(): AuditRecord[] {
       time: T0 + index * MINUTE,
       requestId: String(index),
       grantId: index % 2 === 0 ? 'id-ci' : 'id-ops',
-      grant: index % 2 === 0 ? 'ci-runner' : 'ops',
-      server: index < 5 ? 'github' : 'stripe',
+      grantLabel: index % 2 === 0 ? 'ci-runner' : 'ops',
+      serverId: index < 5 ? 'github' : 'stripe',
       tool: index < 5 ? 'create_issue' : 'create_charge',
       decision: index % 3 === 0 ? 'deny' : 'allow',
       outcome: index % 3 === 0 ? 'refused' : index === 7 ? 'timeout' : 'ok',
@@ -118,7 +118,7 @@ describe('SqliteAuditReader', () => {
     // Nothing new for this filter, but the reader moved past what it has seen.
     expect(none.position).toBeGreaterThanOrEqual(start.position);
 
-    await store(db, [records[9]!, records[6]!, sampleRecord({ requestId: 'x', server: 'github' })]);
+    await store(db, [records[9]!, records[6]!, sampleRecord({ requestId: 'x', serverId: 'github' })]);
     const next = await reader.tail({}, { after: start.position, limit: 2 });
     expect(next.records.map((record) => record.requestId)).toEqual(['9', '6']);
     const rest = await reader.tail({}, { after: next.position, limit: 2 });

@@ -149,8 +149,8 @@ function printer(out: CliOutput, json: boolean): (records: readonly AuditRecord[
 
 const COLUMNS: readonly (readonly [string, (record: AuditRecord) => string])[] = [
   ['TIME', (record) => readableTime(record.time)],
-  ['GRANT', (record) => record.grant ?? '(local)'],
-  ['SERVER', (record) => record.server ?? '-'],
+  ['GRANT', (record) => record.grantLabel ?? '(local)'],
+  ['SERVER', (record) => record.serverId ?? '-'],
   ['TOOL', (record) => record.tool],
   ['DECISION', (record) => record.decision],
   ['OUTCOME', (record) => record.outcome],

@@ -32,11 +32,11 @@ describe('the tool-call pipeline, in one process', () => {
     expect(gateway.records[0]).toMatchObject({
       requestId: expect.stringMatching(/^\d+$/),
       method: 'tools/call',
-      server: 'mem',
+      serverId: 'mem',
       tool: 'echo',
       decision: 'unrestricted',
       outcome: 'ok',
-      grant: null,
+      grantLabel: null,
     });
   });
 
@@ -50,7 +50,7 @@ describe('the tool-call pipeline, in one process', () => {
     expect(decisionOf(refused)).toMatchObject({ code: 'GW_POLICY_DENIED', effect: 'deny', rule: '(default deny)' });
     expect(gateway.records.at(-1)).toMatchObject({
       decisionId: decisionOf(refused).decisionId,
-      grant: 'ci',
+      grantLabel: 'ci',
       decision: 'deny',
       outcome: 'refused',
       serverLatencyMs: null,

@@ -74,10 +74,10 @@ function logCall(deps: PipelineDeps, record: AuditRecord): void {
   deps.log.info(
     {
       decisionId: record.decisionId,
-      grant: record.grant,
+      grantLabel: record.grantLabel,
       session: record.session,
       method: record.method,
-      server: record.server,
+      serverId: record.serverId,
       tool: record.tool,
       decision: record.decision,
       rule: record.rule,

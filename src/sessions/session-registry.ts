@@ -87,7 +87,7 @@ export class SessionRegistry implements UpstreamListener {
   }
 
   catalogChanged(upstream: Upstream, kinds: ReadonlySet<CatalogKind>): void {
-    this.#log.debug({ server: upstream.id, kinds: [...kinds] }, 'catalog changed');
+    this.#log.debug({ serverId: upstream.id, kinds: [...kinds] }, 'catalog changed');
     this.#onCatalogChange();
     for (const session of this.#sessions.values()) {
       const listed = this.#listed.get(session.sessionId);

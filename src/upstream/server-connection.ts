@@ -99,7 +99,7 @@ export class ServerConnection {
       connection.#closed = true;
       hooks.onClose();
     };
-    client.onerror = (error) => log.debug({ server: server.id, err: error.message }, 'server connection error');
+    client.onerror = (error) => log.debug({ serverId: server.id, err: error.message }, 'server connection error');
     // One deadline for the whole start: the probe and the handshake would otherwise each get the full timeout.
     const deadline = AbortSignal.timeout(server.startTimeoutMs);
     try {
@@ -114,7 +114,10 @@ export class ServerConnection {
       if (!prior && !deadline.aborted && server.transport === 'http' && httpStatusOf(error) !== undefined) {
         // The server answered the era probe (a POST without a session) with an HTTP error, as some 2025-era
         // servers do (HTTP 500 "no session"): that is an answer, not an outage, and they speak 2025 only.
-        log.debug({ server: server.id, status: httpStatusOf(error) }, 'era probe refused; connecting in the 2025 era');
+        log.debug(
+          { serverId: server.id, status: httpStatusOf(error) },
+          'era probe refused; connecting in the 2025 era',
+        );
         return ServerConnection.open(server, capabilities, hooks, log, { kind: 'legacy' }, transportFor);
       }
       const why = deadline.aborted
@@ -122,7 +125,7 @@ export class ServerConnection {
         : startFailureText(error, server);
       throw new StartFailure(why, [...stderrTail], { cause: error });
     }
-    await connection.#listenForListChanges(log.child({ server: server.id }));
+    await connection.#listenForListChanges(log.child({ serverId: server.id }));
     return connection;
   }
 

@@ -118,7 +118,7 @@ export class Upstream {
     this.config = config;
     this.#transportFor = transportFor;
     this.#listener = listener;
-    this.#log = log.child({ server: config.id });
+    this.#log = log.child({ serverId: config.id });
     this.#firstStart = new Promise((settle) => (this.#firstStartSettled = settle));
   }
 

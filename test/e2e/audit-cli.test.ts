@@ -58,9 +58,9 @@ describe('toolgate audit', () => {
       sampleRecord({
         time: now - 3 * 60 * MINUTE,
         requestId: 'r3',
-        grant: 'ops',
+        grantLabel: 'ops',
         grantId: 'id-ops',
-        server: 'stripe',
+        serverId: 'stripe',
         tool: 'create_charge',
         decision: 'rate_limited',
         outcome: 'refused',
@@ -68,13 +68,19 @@ describe('toolgate audit', () => {
       sampleRecord({
         time: now - 60 * MINUTE,
         requestId: 'r4',
-        grant: 'ops',
+        grantLabel: 'ops',
         grantId: 'id-ops',
-        server: 'stripe',
+        serverId: 'stripe',
         tool: 'create_charge',
         outcome: 'timeout',
       }),
-      sampleRecord({ time: now - 30 * MINUTE, requestId: 'r5', grant: null, grantId: null, decision: 'unrestricted' }),
+      sampleRecord({
+        time: now - 30 * MINUTE,
+        requestId: 'r5',
+        grantLabel: null,
+        grantId: null,
+        decision: 'unrestricted',
+      }),
       sampleRecord({ time: now - 10 * MINUTE, requestId: 'r6', decision: 'deny', outcome: 'refused' }),
     ]);
   });
@@ -141,7 +147,11 @@ describe('toolgate audit', () => {
     await store(
       big,
       Array.from({ length: 2500 }, (_, index) =>
-        sampleRecord({ time: start + index, requestId: String(index), server: index % 5 === 0 ? 'stripe' : 'github' }),
+        sampleRecord({
+          time: start + index,
+          requestId: String(index),
+          serverId: index % 5 === 0 ? 'stripe' : 'github',
+        }),
       ),
     );
     const all = toolgate('audit', 'export', '-c', big);
@@ -154,7 +164,7 @@ describe('toolgate audit', () => {
     expect(new Set(records.map((record) => record.decisionId)).size).toBe(2500);
     const stripe = jsonLines(toolgate('audit', 'export', '--server', 'stripe', '-c', big).stdout);
     expect(stripe).toHaveLength(500);
-    expect(stripe.every((record) => record.server === 'stripe')).toBe(true);
+    expect(stripe.every((record) => record.serverId === 'stripe')).toBe(true);
   });
 
   it('tail: the last records; --follow prints new ones as they are stored, until interrupted', async () => {
@@ -186,7 +196,7 @@ describe('toolgate audit', () => {
       expect(seen).toEqual(['r6']);
       await store(config, [
         sampleRecord({ time: Date.now(), requestId: 'n1' }),
-        sampleRecord({ time: Date.now(), requestId: 'other', grant: 'ops', grantId: 'id-ops' }),
+        sampleRecord({ time: Date.now(), requestId: 'other', grantLabel: 'ops', grantId: 'id-ops' }),
         sampleRecord({ time: Date.now(), requestId: 'n2' }),
       ]);
       await until(3);

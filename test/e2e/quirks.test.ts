@@ -57,7 +57,7 @@ function logsAbout(gateway: GatewayProcess, server: string): Record<string, unkn
   return gateway.log.flatMap((line) => {
     try {
       const entry = JSON.parse(line) as Record<string, unknown>;
-      return entry.server === server ? [entry] : [];
+      return entry.serverId === server ? [entry] : [];
     } catch {
       return [];
     }
@@ -68,7 +68,7 @@ function warningsAbout(gateway: GatewayProcess, server: string): Record<string, 
   return gateway.log.flatMap((line) => {
     try {
       const entry = JSON.parse(line) as Record<string, unknown>;
-      return entry.level === 40 && entry.server === server ? [entry] : [];
+      return entry.level === 40 && entry.serverId === server ? [entry] : [];
     } catch {
       return [];
     }

@@ -55,9 +55,9 @@ describe('a server that crashes', () => {
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('fragile__whoami');
     await eventually(async () => expect((await health(gateway)).fragile).toBe('up'));
     expect(textOf(await client.callTool({ name: 'fragile__whoami', arguments: {} }))).toBe('fragile');
-    expect(gateway.log.some((line) => line.includes('"server":"fragile"') && line.includes('"stream":"stderr"'))).toBe(
-      true,
-    );
+    expect(
+      gateway.log.some((line) => line.includes('"serverId":"fragile"') && line.includes('"stream":"stderr"')),
+    ).toBe(true);
   });
 });
 

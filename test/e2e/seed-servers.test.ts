@@ -110,11 +110,11 @@ describe('the seed pages’ servers behind the gateway', () => {
     await eventually(() => {
       const warnings = gateway.log.filter((line) => line.includes('"level":40'));
       for (const id of ['bambu', 'pmcp', 'pmcp-http']) {
-        const about = warnings.filter((line) => line.includes(`"server":"${id}"`));
+        const about = warnings.filter((line) => line.includes(`"serverId":"${id}"`));
         expect(about).toHaveLength(1);
         expect(about[0]).toContain('resources/templates/list');
       }
-      expect(warnings.filter((line) => line.includes('"server":"agentproxy'))).toEqual([]);
+      expect(warnings.filter((line) => line.includes('"serverId":"agentproxy'))).toEqual([]);
     });
   });
 });
