@@ -155,7 +155,7 @@ export function composeGateway(
   const redact = [...DEFAULT_REDACT_KEYS, ...config.audit.redact];
   let catalog: CatalogService | undefined;
   const sessions = new SessionRegistry(() => catalog?.invalidate(), log);
-  const upstreams = new UpstreamPool(config, sessions, log, options.transportFor);
+  const upstreams = new UpstreamPool(config, sessions, log, { clock, transportFor: options.transportFor });
   catalog = new CatalogService(upstreams, config.namespacing);
   const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
   if (config.policy !== null) policies.require(config.policy);

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { Principal } from '../grants/principal.js';
 import type { RawResult } from '../raw-result.js';
 import type { Caller, ForwardOptions } from './caller.js';
+import type { Clock } from '../clock.js';
 import type { TransportFactory } from './server-connection.js';
 import { Upstream, type ServerHealth, type UpstreamListener } from './upstream.js';
 
@@ -20,9 +21,14 @@ export class UpstreamPool {
   /** True until every server's first start has come out. */
   #starting = true;
 
-  constructor(config: GatewayConfig, listener: UpstreamListener, log: Logger, transportFor?: TransportFactory) {
+  constructor(
+    config: GatewayConfig,
+    listener: UpstreamListener,
+    log: Logger,
+    options: { readonly clock?: Clock; readonly transportFor?: TransportFactory } = {},
+  ) {
     this.#upstreams = new Map(
-      config.servers.map((server) => [server.id, new Upstream(server, listener, log, transportFor)]),
+      config.servers.map((server) => [server.id, new Upstream(server, listener, log, options)]),
     );
   }
 

@@ -19,6 +19,7 @@ import {
   type ListFailure,
   type ServerCatalog,
 } from './catalog-listing.js';
+import { systemClock, type Clock } from '../clock.js';
 import { ServerConnection, StartFailure, type TransportFactory } from './server-connection.js';
 
 export type { CatalogItem, ServerCatalog } from './catalog-listing.js';
@@ -93,7 +94,7 @@ export class Upstream {
   readonly #listener: UpstreamListener;
   readonly #pool = new Map<string, PooledConnection>();
   #state: UpstreamState = 'starting';
-  #since = Date.now();
+  #since: number;
   #failure: { step: FailureStep; error: string; stderr?: readonly string[] } | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelayMs = INITIAL_RETRY_DELAY_MS;
@@ -113,10 +114,18 @@ export class Upstream {
   #firstStartSettled!: () => void;
 
   readonly #transportFor: TransportFactory | undefined;
+  readonly #clock: Clock;
 
-  constructor(config: ServerConfig, listener: UpstreamListener, log: Logger, transportFor?: TransportFactory) {
+  constructor(
+    config: ServerConfig,
+    listener: UpstreamListener,
+    log: Logger,
+    options: { readonly clock?: Clock; readonly transportFor?: TransportFactory } = {},
+  ) {
     this.config = config;
-    this.#transportFor = transportFor;
+    this.#transportFor = options.transportFor;
+    this.#clock = options.clock ?? systemClock;
+    this.#since = this.#clock.now();
     this.#listener = listener;
     this.#log = log.child({ serverId: config.id });
     this.#firstStart = new Promise((settle) => (this.#firstStartSettled = settle));
@@ -349,7 +358,7 @@ export class Upstream {
    * joined, never replaced: a second launch would kill a slow first one (a cold `npx` install) halfway.
    */
   #mayAttemptNow(): boolean {
-    return this.#state === 'down' && Date.now() - this.#lastAttemptAt >= MIN_ATTEMPT_INTERVAL_MS;
+    return this.#state === 'down' && this.#clock.now() - this.#lastAttemptAt >= MIN_ATTEMPT_INTERVAL_MS;
   }
 
   async #openPrimaryNow(): Promise<PooledConnection> {
@@ -366,7 +375,7 @@ export class Upstream {
     if (this.#primaryOpening) return this.#primaryOpening;
     // A retry leaves the state as it is: a server that keeps failing stays "down" (with its reason) rather than
     // flickering between starting and down with every attempt.
-    this.#lastAttemptAt = Date.now();
+    this.#lastAttemptAt = this.#clock.now();
     this.#primaryOpening = this.#open(PRIMARY_KEY, {}, undefined)
       .then((pooled) => {
         this.#setState('up');
@@ -460,7 +469,7 @@ export class Upstream {
   #setState(state: UpstreamState): void {
     if (this.#state === state) return;
     this.#state = state;
-    this.#since = Date.now();
+    this.#since = this.#clock.now();
   }
 
   #markDown(step: FailureStep, error: unknown): void {
