@@ -156,7 +156,9 @@ describe('grants', () => {
     const laptop = await connectWithToken(gateway.url, everything);
     expect(textOf(await laptop.callTool({ name: 'alpha__whoami', arguments: {} }))).toBe('alpha');
     await laptop.close();
-    expect(toolgate('grants', 'list', '--config', config)).toMatch(/^ci-runner\s+[0-9a-f]{16}\s+revoked (?:now|\S+ ago)\s/m);
+    expect(toolgate('grants', 'list', '--config', config)).toMatch(
+      /^ci-runner\s+[0-9a-f]{16}\s+revoked (?:now|\S+ ago)\s/m,
+    );
   });
 
   it('warns on creating the first grant, and only then, that tokenless clients now get 401', () => {
