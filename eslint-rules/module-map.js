@@ -23,7 +23,19 @@ export const moduleMap = {
   // Entry points and composition.
   'main.ts': { uses: ['cli'] },
   cli: {
-    uses: ['app.ts', 'log.ts', 'approvals', 'audit', 'config', 'grants', 'pipeline', 'policy', 'state', 'upstream'],
+    uses: [
+      'app.ts',
+      'log.ts',
+      'approvals',
+      'audit',
+      'config',
+      'grants',
+      'json-file',
+      'pipeline',
+      'policy',
+      'state',
+      'upstream',
+    ],
   },
   'app.ts': {
     uses: [

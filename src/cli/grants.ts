@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ConfigOutline } from '../config/load.js';
 import { GrantError, SqliteGrantStore, type GrantChanges, type GrantStore } from '../grants/grant-store.js';
 import type { Grant } from '../grants/grant.js';
-import { loadPolicy } from '../policy/load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 import { openStateDb } from '../state/state-db.js';
 import { openExistingStateDb } from './existing-state-db.js';

@@ -7,7 +7,7 @@ import { SqliteCounterStore } from '../pipeline/counter-store.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { decide } from '../policy/decide.js';
 import { explainDecision } from '../policy/explain.js';
-import { loadPolicy } from '../policy/load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 import { parsePolicyTestSuite, runPolicyTests } from '../policy/policy-test.js';
 import { openExistingStateDb } from './existing-state-db.js';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { compilePolicy, type CompiledPolicy } from './compile-policy.js';
 import { counterKey, decide, isVisible, RuleSentinel, type Decision, type DecisionInput } from './decide.js';
-import { loadPolicy } from './load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { counterViewOf, EMPTY_COUNTERS, SlidingWindowCounters, type CounterView } from './sliding-window.js';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from './compile-policy.js';
-import { loadPolicy } from './load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { PolicyError } from './policy-error.js';
 import { parsePolicyTestSuite, runPolicyTests, type PolicyTestCase } from './policy-test.js';
 

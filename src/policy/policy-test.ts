@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { PathIssue } from '../config/config-error.js';
-import { pathIssuesFromZod, plainMessage } from '../config/schema-issues.js';
+import type { PathIssue } from '../json-file/file-issue.js';
+import { pathIssuesFromZod, plainMessage } from '../json-file/schema-issues.js';
 import type { CompiledPolicy } from './compile-policy.js';
 import { decide, type Decision, type EnforcedDecision } from './decide.js';
-import { parseValidated } from './load-policy.js';
+import { parseValidated } from './parse-policy.js';
 import { TOOL_ACTIONS } from './schema.js';
 import { SlidingWindowCounters } from './sliding-window.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { PathIssue } from '../config/config-error.js';
-import type { JsonPath } from '../config/json-path.js';
-import { pathIssuesFromZod, plainMessage } from '../config/schema-issues.js';
+import type { PathIssue } from '../json-file/file-issue.js';
+import type { JsonPath } from '../json-file/json-path.js';
+import { pathIssuesFromZod, plainMessage } from '../json-file/schema-issues.js';
 import { parseArgumentPath } from './argument-path.js';
 import { CONDITION_OPS, conditionIssues } from './condition.js';
 import { parseToolKey } from './tool-key.js';
@@ -200,17 +200,15 @@ export function validatePolicy(
 }
 
 /**
- * zod issues in plain words, by the config module's mapping. It reads every union as a server entry, so the
- * unions of this schema (only `window`) are mapped here, with the message the schema gives them.
+ * zod issues in plain words. A failed union (only `window`) keeps the message the schema gives it, but given
+ * undefined, like an enum, it is a key that is not there: JSON has no undefined.
  */
 function policyPathIssues(issues: readonly z.core.$ZodIssue[]): PathIssue[] {
   return issues.flatMap((issue): PathIssue[] => {
-    const path = issue.path.map((key) => (typeof key === 'number' ? key : String(key)));
-    // JSON has no undefined: an enum or union given undefined is a key that is not there.
     if ((issue.code === 'invalid_value' || issue.code === 'invalid_union') && issue.input === undefined) {
+      const path = issue.path.map((key) => (typeof key === 'number' ? key : String(key)));
       return [{ path, message: `missing required key "${String(path.at(-1))}"` }];
     }
-    if (issue.code === 'invalid_union') return [{ path, message: issue.message }];
     return pathIssuesFromZod([issue]);
   });
 }
