@@ -20,7 +20,7 @@ import type { Grant } from '../grants/grant.js';
 import { isLoopbackHost } from '../listen-address.js';
 import { bearerMatches, createAdminApi } from './admin-api.js';
 import { createGatewayServer } from './gateway-server.js';
-import { HttpSessionTransport } from './http-session-transport.js';
+import { HttpSessionTransport } from '../sdk-forks/http-session-transport.js';
 
 /** A running HTTP front door. */
 export interface HttpFront {

@@ -1,7 +1,7 @@
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Gateway } from '../gateway.js';
 import type { Grant } from '../grants/grant.js';
-import { batchWrites } from '../stdio-write-batch.js';
+import { batchStdioWrites } from '../sdk-forks/stdio-write-batch.js';
 import { createGatewayServer } from './gateway-server.js';
 
 /**
@@ -15,7 +15,7 @@ export async function serveGatewayOnStdio(gateway: Gateway, grant: Grant | undef
     process.stdin.once('close', resolve);
   });
   const transport = new StdioServerTransport();
-  batchWrites(transport, () => process.stdout);
+  batchStdioWrites(transport, process.stdout);
   const handle = serveStdio(({ era }) => createGatewayServer(gateway, era, grant), { transport });
   await ended;
   await handle.close();
