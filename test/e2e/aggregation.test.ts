@@ -164,8 +164,12 @@ describe('notifications reach the clients they concern', () => {
       await subscriber.unsubscribeResource({ uri: 'fixture://alpha/counter' });
       const before = seen.length;
       await bystander.callTool({ name: 'alpha__bump', arguments: {} });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(seen.length).toBe(before);
+      // The server notifies before it answers the bump, so an update wrongly forwarded would be on the
+      // subscriber's stream before anything that follows: subscribe again, bump again, and exactly one arrives.
+      await subscriber.subscribeResource({ uri: 'fixture://alpha/counter' });
+      await bystander.callTool({ name: 'alpha__bump', arguments: {} });
+      await eventually(() => expect(seen.length).toBeGreaterThan(before));
+      expect(seen.length).toBe(before + 1);
     } finally {
       await subscriber.close();
       await bystander.close();
