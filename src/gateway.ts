@@ -220,6 +220,11 @@ export class Gateway implements UpstreamListener {
     this.#sessions.set(session.sessionId, session);
   }
 
+  /** A client's roots changed: the servers on the connections its session uses are told (upstream.rootsChanged). */
+  rootsChanged(sessionId: string): void {
+    for (const upstream of this.#upstreams.values()) upstream.rootsChanged(sessionId);
+  }
+
   closeSession(sessionId: string): void {
     const session = this.#sessions.get(sessionId);
     this.#sessions.delete(sessionId);

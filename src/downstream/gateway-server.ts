@@ -39,6 +39,7 @@ export function createGatewayServer(gateway: Gateway, era: Era, sessionGrant?: G
   const session = new FrontSession(server, era, sessionGrant);
   if (era === 'legacy') server.oninitialized = () => gateway.openSession(session);
   server.onclose = () => gateway.closeSession(session.sessionId);
+  server.setNotificationHandler('notifications/roots/list_changed', () => gateway.rootsChanged(session.sessionId));
 
   const callerOf = (ctx: ServerContext): Caller => session.callerFor(ctx);
   const forwardOptions = (

@@ -193,6 +193,41 @@ describe('notifications reach the clients they concern', () => {
   });
 });
 
+describe('a client’s roots change', () => {
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    // 2025-era servers are told with notifications/roots/list_changed; a 2026-07-28 server is given the roots
+    // with each request that needs them, so there is nothing to tell it.
+    gateway = await startGatewayProcess(
+      writeConfig({ mcpServers: { old: fixtureCommand('fixture-server.ts', ['--name', 'old', '--era', 'legacy']) } }),
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('is told to the servers that client uses, and not on other clients’ connections', async () => {
+    const rooted = await connectHttp(gateway.url, { capabilities: { roots: { listChanged: true } } });
+    const plain = await connectHttp(gateway.url);
+    rooted.setRequestHandler('roots/list', () => ({ roots: [{ uri: 'file:///work/project', name: 'project' }] }));
+    const changesSeenBy = async (client: Client) =>
+      textOf(await client.callTool({ name: 'old__roots_changes', arguments: {} }));
+    try {
+      // Each client reaches the server on a connection of its own: one declares roots, the other nothing.
+      expect(await changesSeenBy(rooted)).toBe('0');
+      expect(await changesSeenBy(plain)).toBe('0');
+      await rooted.sendRootsListChanged();
+      await eventually(async () => expect(await changesSeenBy(rooted)).toBe('1'));
+      expect(await changesSeenBy(plain)).toBe('0');
+    } finally {
+      await rooted.close();
+      await plain.close();
+    }
+  });
+});
+
 describe('namespacing in conflicts mode', () => {
   let gateway: GatewayProcess;
 
