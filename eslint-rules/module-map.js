@@ -91,7 +91,7 @@ export const moduleMap = {
   },
   approvals: { uses: ['state', 'canonical-json.ts', 'log.ts'] },
   'metrics.ts': { uses: ['audit'] },
-  audit: { uses: ['policy', 'state', 'errors.ts', 'flush-timer.ts', 'raw-result.ts'] },
+  audit: { uses: ['policy', 'state', 'clock.ts', 'errors.ts', 'flush-timer.ts', 'raw-result.ts'] },
   grants: { uses: ['state'] },
 
   // The operator's files: the gateway config and the policy files it names.

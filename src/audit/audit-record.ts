@@ -61,7 +61,7 @@ export const AUDIT_OUTCOMES = [
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 /** The decision enforcement would have made, on a call that shadow mode let through. */
-export interface ShadowedDecision {
+interface ShadowedDecision {
   readonly decision: AuditDecision;
   readonly rule: string;
 }

@@ -156,7 +156,12 @@ describe('audit retention', () => {
       const now = T0 + 40 * day;
       const logger = { ...recordingLogger(), info: () => undefined };
       const reader = new SqliteAuditReader(db);
-      const retention = startAuditRetention(db, { retentionDays: 30, logger, now: () => now, intervalMs: 60_000 });
+      const retention = startAuditRetention(db, {
+        retentionDays: 30,
+        logger,
+        clock: { now: () => now, elapsed: () => 0 },
+        intervalMs: 60_000,
+      });
       await vi.advanceTimersByTimeAsync(0);
       await store(db, [
         sampleRecord({ time: now - 31 * day, requestId: 'expired' }),

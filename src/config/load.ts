@@ -12,14 +12,7 @@ import { expandServerVariables } from './variables.js';
 
 export { ConfigError } from './config-error.js';
 export { formatConfigIssue, type ConfigIssue } from '../json-file/file-issue.js';
-export type {
-  ConfigOutline,
-  GatewayConfig,
-  HttpServerConfig,
-  ListenConfig,
-  ServerConfig,
-  StdioServerConfig,
-} from './gateway-config.js';
+export type { ConfigOutline, GatewayConfig, HttpServerConfig, ServerConfig } from './gateway-config.js';
 import { readFailure } from '../json-file/read-failure.js';
 
 /** Looked for in the working directory when no file is named. */

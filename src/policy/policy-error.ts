@@ -11,7 +11,7 @@ export type PolicyIssue = ConfigIssue;
  * `file:line:column: $.path: message`; for a problem known only by its path (a policy given as a value, not
  * text), `file: $.path: message`.
  */
-export function formatPolicyIssue(issue: PolicyIssue): string {
+function formatPolicyIssue(issue: PolicyIssue): string {
   if (issue.line === undefined && issue.path !== '$') return `${issue.file}: ${issue.path}: ${issue.message}`;
   return formatConfigIssue(issue);
 }

@@ -64,7 +64,7 @@ describe('runPolicyTests', () => {
   });
 
   it('the table in docs/policy.md passes against the Bambu policy it tests', () => {
-    const table = /```json\n(\{\n  "policy": "policy.json",[\s\S]*?)```/.exec(readFileSync(DOCS, 'utf8'))?.[1];
+    const table = /```json\n(\{\n {2}"policy": "policy.json",[\s\S]*?)```/.exec(readFileSync(DOCS, 'utf8'))?.[1];
     expect(table).toBeDefined();
     const report = runPolicyTests(
       loadPolicy(path.join(TESTDATA, 'bambu-mcp.policy.json')),

@@ -276,7 +276,7 @@ export class HttpSessionTransport implements Transport {
 }
 
 /** Answers an HTTP request with a JSON-RPC error, in one write. */
-export function writeJsonRpcError(
+function writeJsonRpcError(
   res: ServerResponse,
   status: number,
   code: number,
