@@ -67,10 +67,13 @@ function positiveInt(text: string | undefined, name: string, fallback: number): 
   return value;
 }
 
-if (flags.client !== 'raw' && flags.client !== 'sdk') throw new Error(`--client must be raw or sdk`);
+function clientKind(value: string | undefined): ClientKind {
+  if (value === 'raw' || value === 'sdk') return value;
+  throw new Error(`--client must be raw or sdk`);
+}
 const quick = flags.quick;
 const settings = {
-  client: flags.client as ClientKind,
+  client: clientKind(flags.client),
   rounds: positiveInt(flags.rounds, '--rounds', quick ? 1 : 5),
   roundMs: positiveInt(flags['round-ms'], '--round-ms', quick ? 150 : 1500),
   /** Each cell starts with one warm-up turn per target. */

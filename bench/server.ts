@@ -72,7 +72,7 @@ function buildServer(): Server {
     const args = request.params.arguments ?? {};
     switch (request.params.name) {
       case 'echo':
-        return { content: [{ type: 'text', text: String(args.text ?? '') }] };
+        return { content: [{ type: 'text', text: typeof args.text === 'string' ? args.text : '' }] };
       case 'big': {
         const kb = Number(args.kb ?? 100);
         if (!Number.isInteger(kb) || kb < 0 || kb > 10_240) {

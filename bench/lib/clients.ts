@@ -20,7 +20,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 export type ClientKind = 'raw' | 'sdk';
 
 /** The latest 2025-era protocol revision; every target answers it (or names the one it speaks instead). */
-export const PROTOCOL_VERSION = '2025-11-25';
+const PROTOCOL_VERSION = '2025-11-25';
 
 const CLIENT_INFO = { name: 'toolgate-bench', version: '1.0.0' };
 
@@ -31,7 +31,7 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export class RpcError extends Error {
+class RpcError extends Error {
   constructor(readonly error: unknown) {
     super(`JSON-RPC error: ${JSON.stringify(error)}`);
   }
@@ -122,7 +122,7 @@ function messagesOf(answer: HttpAnswer): JsonRpcMessage[] {
 }
 
 /** A 2025-era Streamable HTTP session, spoken directly. */
-export class RawHttpSession implements Session {
+class RawHttpSession implements Session {
   #nextId = 1;
   #listen: IncomingMessage | undefined;
   #closed = false;
@@ -278,7 +278,7 @@ async function listAllTools(page: (cursor: string | undefined) => Promise<unknow
 // ---------------------------------------------------------------------------------------------- raw stdio
 
 /** A 2025-era stdio connection to a server process the client starts itself; calls may overlap. */
-export class RawStdioSession implements Session {
+class RawStdioSession implements Session {
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #partial: Buffer[] = [];

@@ -20,7 +20,7 @@ async function load<T>(path: string): Promise<T> {
 }
 
 /** A policy document with `rules` tool rules, a tenth of them globs. */
-export function policyOf(rules: number): Record<string, unknown> {
+function policyOf(rules: number): Record<string, unknown> {
   const globs = Math.max(1, Math.round(rules / 10));
   const tools: Record<string, unknown> = {};
   for (let i = 0; i < rules - globs; i++) {

@@ -157,7 +157,7 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Every process whose parent chain leads to `root`, read from /proc (Linux). */
-export function descendants(root: number): number[] {
+function descendants(root: number): number[] {
   const parentOf = new Map<number, number>();
   let entries: string[];
   try {

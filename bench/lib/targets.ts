@@ -37,8 +37,8 @@ export const ROOT = (() => {
   return up.endsWith('/dist') ? resolve(up, '..') : up;
 })();
 
-export const SERVER_JS = join(ROOT, 'dist/bench/server.js');
-export const GATEWAY_MAIN = join(ROOT, 'dist/src/main.js');
+const SERVER_JS = join(ROOT, 'dist/bench/server.js');
+const GATEWAY_MAIN = join(ROOT, 'dist/src/main.js');
 const LOOPBACK_ONLY = join(ROOT, 'test/support/loopback-only.mjs');
 const MCP_PROXY_BIN = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 const SUPERGATEWAY_BIN = join(ROOT, 'node_modules/supergateway/dist/index.js');
@@ -192,7 +192,7 @@ function directStdio(client: ClientKind, serverArgs: string[]): Target {
  * counted against a per-grant limit it never reaches. The window is one second so that the counter holds about a
  * second of calls, as a busy gateway's per-second limit would.
  */
-export const PIPELINE_POLICY = {
+const PIPELINE_POLICY = {
   version: '1',
   default: 'deny',
   all_tools: { limits: [{ counter: 'bench_calls', window: 1, max: 1_000_000_000, scope: 'grant' }] },

@@ -64,7 +64,7 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 export type CallMethod = 'tools/call' | 'prompts/get' | 'resources/read' | 'completion/complete';
 
 /** The decision enforcement would have made, on a call that shadow mode let through. */
-export interface ShadowedDecision {
+interface ShadowedDecision {
   readonly decision: AuditDecision;
   readonly rule: string;
 }

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import type { StateDb } from '../state/state-db.js';
 import type { AuditLogger } from './audit-sink.js';
 
@@ -5,7 +6,7 @@ import type { AuditLogger } from './audit-sink.js';
 const PRUNE_CHUNK = 1000;
 const DAY_MS = 24 * 60 * 60_000;
 /** How often the retention schedule prunes, by default. */
-export const DEFAULT_AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
+const DEFAULT_AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /**
  * Deletes the audit records whose time is before `before` (epoch ms) and returns how many. Deletes in chunks and
@@ -32,8 +33,8 @@ export interface AuditRetentionOptions {
   readonly logger: AuditLogger & { info(fields: object, message: string): void };
   /** How often to prune. Default one hour. */
   readonly intervalMs?: number;
-  /** The clock, for tests. */
-  readonly now?: () => number;
+  /** Whose `now` decides what is old; the system clock by default. */
+  readonly clock?: Clock;
 }
 
 /** A running retention schedule. */
@@ -47,7 +48,7 @@ export interface AuditRetention {
  * a failed prune is logged and tried again at the next interval.
  */
 export function startAuditRetention(db: StateDb, options: AuditRetentionOptions): AuditRetention {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const keepMs = options.retentionDays * DAY_MS;
   let running: Promise<void> = Promise.resolve();
   const stopped = new AbortController();
@@ -55,7 +56,7 @@ export function startAuditRetention(db: StateDb, options: AuditRetentionOptions)
     if (stopped.signal.aborted) return;
     running = running.then(async () => {
       try {
-        const deleted = await pruneAuditRecords(db, now() - keepMs, stopped.signal);
+        const deleted = await pruneAuditRecords(db, clock.now() - keepMs, stopped.signal);
         if (deleted > 0) options.logger.info({ deleted, retentionDays: options.retentionDays }, 'audit records pruned');
       } catch (error) {
         options.logger.error({ err: error }, 'audit retention failed to prune; it will try again');

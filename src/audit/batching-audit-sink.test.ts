@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { recordingLogger, sampleRecord } from '../../test/contract/audit-sink.contract.js';
 import type { AuditRecord } from './audit-record.js';
 import type { AuditSinkOptions } from './audit-sink.js';
@@ -34,6 +34,10 @@ class ArraySink extends BatchingAuditSink<string> {
 const record = (requestId: string) => sampleRecord({ requestId });
 
 describe('BatchingAuditSink', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('stores in batches of at most batchSize', async () => {
     const sink = new ArraySink({ logger: recordingLogger(), batchSize: 3, flushMs: 60_000 });
     for (let index = 0; index < 8; index++) sink.write(record(String(index)));
@@ -43,6 +47,7 @@ describe('BatchingAuditSink', () => {
   });
 
   it('keeps records while the store fails, retries with backoff, and stores them in order once it recovers', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const logger = recordingLogger();
     const sink = new ArraySink({ logger, batchSize: 2, flushMs: 5 });
     sink.failing = true;
@@ -50,12 +55,16 @@ describe('BatchingAuditSink', () => {
     sink.write(record('b'));
     await expect(sink.flush()).rejects.toThrow('store down');
     sink.write(record('c'));
-    await new Promise((resume) => setTimeout(resume, 30));
-    expect(sink.stats().failedBatches).toBeGreaterThanOrEqual(2);
-    // Backoff: 10, 20, 40 ms… so a few attempts in 30 ms, not one per 5 ms.
-    expect(sink.stats().failedBatches).toBeLessThan(6);
+    // Failed twice at 0 ms (the flush, then the full batch's timer), then the delay doubles from 2 × flushMs: the
+    // third attempt waits 20 ms (at 20), the fourth 40 (at 60), the fifth 80 (at 140).
+    await vi.advanceTimersByTimeAsync(59);
+    expect(sink.stats().failedBatches).toBe(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sink.stats().failedBatches).toBe(4);
     sink.failing = false;
-    await new Promise((resume) => setTimeout(resume, 100));
+    await vi.advanceTimersByTimeAsync(79);
+    expect(sink.stored).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(sink.stored).toEqual(['a', 'b', 'c']);
     expect(sink.stats()).toMatchObject({ written: 3, pending: 0, dropped: 0 });
     expect(logger.lines.at(-1)).toEqual({ level: 'warn', message: 'audit store recovered' });

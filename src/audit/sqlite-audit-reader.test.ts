@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { recordingLogger, sampleRecord } from '../../test/contract/audit-sink.contract.js';
 import { openStateDb, type StateDb } from '../state/state-db.js';
 import type { AuditRecord } from './audit-record.js';
@@ -149,17 +149,32 @@ describe('audit retention', () => {
   });
 
   it('runs on a schedule, keeping retentionDays days, and stops', async () => {
-    const db = openStateDb(':memory:');
-    const day = 86_400_000;
-    const now = T0 + 40 * day;
-    await store(db, [
-      sampleRecord({ time: now - 31 * day, requestId: 'expired' }),
-      sampleRecord({ time: now - 29 * day, requestId: 'kept' }),
-    ]);
-    const logger = { ...recordingLogger(), info: () => undefined };
-    const retention = startAuditRetention(db, { retentionDays: 30, logger, now: () => now, intervalMs: 10 });
-    await new Promise((resume) => setTimeout(resume, 30));
-    await retention.stop();
-    expect(await ids(new SqliteAuditReader(db), {})).toEqual(['kept']);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const db = openStateDb(':memory:');
+      const day = 86_400_000;
+      const now = T0 + 40 * day;
+      const logger = { ...recordingLogger(), info: () => undefined };
+      const reader = new SqliteAuditReader(db);
+      const retention = startAuditRetention(db, {
+        retentionDays: 30,
+        logger,
+        clock: { now: () => now, elapsed: () => 0 },
+        intervalMs: 60_000,
+      });
+      await vi.advanceTimersByTimeAsync(0);
+      await store(db, [
+        sampleRecord({ time: now - 31 * day, requestId: 'expired' }),
+        sampleRecord({ time: now - 29 * day, requestId: 'kept' }),
+      ]);
+      // The prune at start is over; the next one is the schedule's.
+      await vi.advanceTimersByTimeAsync(59_999);
+      expect(await ids(reader, {})).toEqual(['expired', 'kept']);
+      await vi.advanceTimersByTimeAsync(1);
+      await retention.stop();
+      expect(await ids(reader, {})).toEqual(['kept']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { ConfigError, DEFAULT_CONFIG_FILE, formatConfigIssue, loadConfig, resolveConfigPath } from '../config/load.js';
-import { loadPolicy } from '../policy/load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 
 /** Where the command writes: `log` for the verdict, `error` for each problem. */

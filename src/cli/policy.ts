@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigOutline } from '../config/load.js';
 import { explainDecision } from '../policy/explain.js';
-import { loadPolicy } from '../policy/load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { parsePolicyTestSuite, runPolicyTests } from '../policy/policy-test.js';
 import type { ToolPresence } from '../services/tool-presence.js';
 import { CliError, reportingErrors } from './cli-error.js';

@@ -40,7 +40,7 @@ export interface ConfigOutline {
   readonly serverIds: readonly string[];
 }
 
-export interface AuditConfig {
+interface AuditConfig {
   arguments: 'keys' | 'values';
   /** Added to the default secret keys, which always apply. */
   redact: string[];
@@ -52,13 +52,13 @@ export interface AuditConfig {
   maxPending: number;
 }
 
-export interface ApprovalsConfig {
+interface ApprovalsConfig {
   waitMs: number;
   expireMs: number;
   webhook: { url: string; secret: string; headers: Record<string, string> } | null;
 }
 
-export interface ListenConfig {
+interface ListenConfig {
   host: string;
   /** 0 means any free port. */
   port: number;
@@ -79,7 +79,7 @@ interface ServerCommon {
   startTimeoutMs: number;
 }
 
-export interface StdioServerConfig extends ServerCommon {
+interface StdioServerConfig extends ServerCommon {
   transport: 'stdio';
   command: string;
   args: string[];

@@ -1,23 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type ConfigIssue, type PathIssue } from './config-error.js';
+import type { ConfigIssue, PathIssue } from '../json-file/file-issue.js';
+import { ConfigError } from './config-error.js';
 import { normaliseConfig, type ConfigOutline, type GatewayConfig } from './gateway-config.js';
-import { JsonDocument, type TextIssue } from './json-document.js';
-import { formatJsonPath } from './json-path.js';
+import { JsonDocument, type TextIssue } from '../json-file/json-document.js';
+import { formatJsonPath } from '../json-file/json-path.js';
 import { configSchema, type ValidatedConfigFile } from './schema.js';
-import { pathIssuesFromZod, plainMessage } from './schema-issues.js';
+import { plainMessage } from '../json-file/schema-issues.js';
+import { configPathIssues } from './schema-issues.js';
 import { expandServerVariables } from './variables.js';
 
-export { ConfigError, formatConfigIssue, type ConfigIssue } from './config-error.js';
-export type {
-  ConfigOutline,
-  GatewayConfig,
-  HttpServerConfig,
-  ListenConfig,
-  ServerConfig,
-  StdioServerConfig,
-} from './gateway-config.js';
-import { readFailure } from './read-failure.js';
+export { ConfigError } from './config-error.js';
+export { formatConfigIssue, type ConfigIssue } from '../json-file/file-issue.js';
+export type { ConfigOutline, GatewayConfig, HttpServerConfig, ServerConfig } from './gateway-config.js';
+import { readFailure } from '../json-file/read-failure.js';
 
 /** Looked for in the working directory when no file is named. */
 export const DEFAULT_CONFIG_FILE = 'toolgate.json';
@@ -115,7 +111,7 @@ function validateConfig(
   const unexpanded = new Set(expanded.issues.map((issue) => formatJsonPath(issue.path)));
   const schemaIssues = result.success
     ? []
-    : pathIssuesFromZod(result.error.issues).filter((issue) => !unexpanded.has(formatJsonPath(issue.path)));
+    : configPathIssues(result.error.issues).filter((issue) => !unexpanded.has(formatJsonPath(issue.path)));
   const located = (issue: PathIssue): TextIssue => ({ ...issue, offset: document.offsetOf(issue.path, issue.at) });
   const variableIssues = env === null ? [] : expanded.issues;
   const issues = [...document.duplicateKeys(), ...variableIssues.map(located), ...schemaIssues.map(located)];

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Principal } from '../grants/principal.js';
 import { ALLOW_ALL } from '../policy/allow-all.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import { loadPolicy } from '../policy/load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 
 /** How long file events are gathered before a reload: editors write a file in several steps. */

@@ -1,80 +1,12 @@
 import type { z } from 'zod';
-import type { PathIssue } from './config-error.js';
-import type { JsonPath } from './json-path.js';
+import type { PathIssue } from '../json-file/file-issue.js';
+import type { JsonPath } from '../json-file/json-path.js';
+import { pathIssuesFromZod } from '../json-file/schema-issues.js';
 import { SERVER_TRANSPORTS, SERVER_TYPES, serverTransportOf } from './schema.js';
 
-/**
- * Turns the issues zod reports against configSchema into PathIssues in plain words, one per
- * problem. Parse with `{ error: plainMessage, reportInput: true }`: the messages come from
- * plainMessage unless the schema gives its own, and `input` tells a missing key from a wrong
- * value. No message repeats an input value, since values may hold secrets.
- */
-export function pathIssuesFromZod(issues: readonly z.core.$ZodIssue[], base: JsonPath = []): PathIssue[] {
-  return issues.flatMap((issue) => fromZodIssue(issue, [...base, ...issue.path.map(toSegment)]));
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  string: 'a string',
-  number: 'a number',
-  int: 'an integer',
-  boolean: 'true or false',
-  object: 'an object',
-  record: 'an object',
-  array: 'an array',
-};
-
-/** zod error map: what was expected, for the issues whose schema gives no message of its own. */
-export const plainMessage: z.core.$ZodErrorMap = (issue) => {
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
-    case 'invalid_value':
-      return issue.values.length === 1
-        ? `expected ${JSON.stringify(issue.values[0])}`
-        : `expected one of: ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
-    case 'too_small':
-      if (issue.origin === 'string') {
-        return issue.minimum === 1 ? 'expected a non-empty string' : `expected at least ${issue.minimum} characters`;
-      }
-      if (issue.origin === 'array') return `expected at least ${issue.minimum} items`;
-      return `expected a number ${issue.inclusive ? 'of at least' : 'greater than'} ${issue.minimum}`;
-    case 'too_big':
-      if (issue.origin === 'string') return `expected at most ${issue.maximum} characters`;
-      if (issue.origin === 'array') return `expected at most ${issue.maximum} items`;
-      return `expected a number ${issue.inclusive ? 'of at most' : 'less than'} ${issue.maximum}`;
-    case 'invalid_format':
-      return issue.format === 'regex'
-        ? `expected a string matching ${issue.pattern}`
-        : `expected a valid ${issue.format}`;
-    case 'unrecognized_keys':
-      // Completed per key by fromZodIssue; the object schema that raised it knows which keys it has.
-      return `expected one of: ${Object.keys(shapeOf(issue.inst)).join(', ')}`;
-    default:
-      return undefined;
-  }
-};
-
-function fromZodIssue(issue: z.core.$ZodIssue, path: JsonPath): PathIssue[] {
-  switch (issue.code) {
-    case 'invalid_union':
-      return fromServerUnion(issue, path);
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => ({
-        path: [...path, key],
-        at: 'key',
-        message: `unknown key "${key}"; ${issue.message}`,
-      }));
-    case 'invalid_key':
-      return [{ path, at: 'key', message: issue.issues[0]?.message ?? issue.message }];
-    case 'invalid_type':
-      // JSON has no undefined, so an undefined input is a key that is not there.
-      if (issue.input === undefined) return [{ path, message: `missing required key "${String(path.at(-1))}"` }];
-      break;
-    case 'custom':
-      if (issue.params?.at === 'key') return [{ path, at: 'key', message: issue.message }];
-      break;
-  }
-  return [{ path, message: issue.message }];
+/** pathIssuesFromZod for configSchema, whose one union is a server entry. */
+export function configPathIssues(issues: readonly z.core.$ZodIssue[]): PathIssue[] {
+  return pathIssuesFromZod(issues, [], fromServerUnion);
 }
 
 /**
@@ -89,7 +21,7 @@ function fromServerUnion(issue: z.core.$ZodIssueInvalidUnion, path: JsonPath): P
       { path: [...path, 'type'], message: `expected one of: ${SERVER_TYPES.map((type) => `"${type}"`).join(', ')}` },
     ];
   }
-  const issues = pathIssuesFromZod(issue.errors[SERVER_TRANSPORTS.indexOf(transport)] ?? [], path);
+  const issues = pathIssuesFromZod(issue.errors[SERVER_TRANSPORTS.indexOf(transport)] ?? [], path, fromServerUnion);
   // Only when several options match, which their exclusive keys rule out; never fail with no reason.
   if (issues.length === 0) return [{ path, message: issue.message }];
   const entry = issue.input;
@@ -103,13 +35,4 @@ function fromServerUnion(issue: z.core.$ZodIssueInvalidUnion, path: JsonPath): P
     );
   }
   return issues;
-}
-
-function shapeOf(inst: unknown): object {
-  const shape = (inst as { _zod?: { def?: { shape?: unknown } } } | undefined)?._zod?.def?.shape;
-  return typeof shape === 'object' && shape !== null ? shape : {};
-}
-
-function toSegment(key: PropertyKey): string | number {
-  return typeof key === 'number' ? key : String(key);
 }

@@ -25,10 +25,10 @@ const HTTP_TYPES = ['http', 'streamable-http', 'streamableHttp'] as const;
 /** Every value a server's `type` accepts. */
 export const SERVER_TYPES = ['stdio', ...HTTP_TYPES, 'sse'] as const;
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const NAMESPACING_MODES = ['prefix', 'conflicts'] as const;
+const NAMESPACING_MODES = ['prefix', 'conflicts'] as const;
 export type NamespacingMode = (typeof NAMESPACING_MODES)[number];
 
 const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -404,9 +404,6 @@ export const configSchema = z
     description:
       'toolgate.json: the MCP servers Toolgate fronts and how it serves them. See the Configuration section of the README.',
   });
-
-/** toolgate.json as written: what the file may contain. */
-export type ToolgateConfigFile = z.input<typeof configSchema>;
 
 /** toolgate.json once validated: defaults filled in, variable references expanded. */
 export type ValidatedConfigFile = z.output<typeof configSchema>;

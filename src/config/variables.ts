@@ -1,5 +1,5 @@
-import type { PathIssue } from './config-error.js';
-import type { JsonPath } from './json-path.js';
+import type { PathIssue } from '../json-file/file-issue.js';
+import type { JsonPath } from '../json-file/json-path.js';
 
 /**
  * Variable references in configuration strings: `${env:NAME}`, and `${NAME}` as Claude Code
@@ -14,14 +14,14 @@ const REFERENCE_BODY = /^(?:env:)?([A-Za-z_][A-Za-z0-9_]*)$/;
 const MALFORMED =
   'malformed variable reference; expected ${env:NAME} or ${NAME}, NAME being letters, digits and "_" (write $${ for a literal ${)';
 
-export interface Expansion {
+interface Expansion {
   readonly value: string;
   /** Empty when every reference could be expanded. */
   readonly problems: readonly string[];
 }
 
 /** Expands the references in one string, reporting each unset variable once. */
-export function expandVariables(text: string, env: NodeJS.ProcessEnv): Expansion {
+function expandVariables(text: string, env: NodeJS.ProcessEnv): Expansion {
   let value = '';
   const problems = new Set<string>();
   for (let i = 0; i < text.length;) {

@@ -57,6 +57,10 @@ export function createGatewayServer(deps: DownstreamDeps, era: Era, principal?: 
     deps.sessions.close(session.sessionId);
     for (const upstream of deps.upstreams.all()) upstream.detach(session.sessionId);
   };
+  // A client's roots changed: the servers on the connections its session uses are told.
+  server.setNotificationHandler('notifications/roots/list_changed', () => {
+    for (const upstream of deps.upstreams.all()) upstream.rootsChanged(session.sessionId);
+  });
 
   const callerOf = (ctx: ServerContext): Caller => session.callerFor(ctx);
   const params = (request: { params?: unknown }): Record<string, unknown> =>

@@ -24,7 +24,7 @@ import { isLoopbackHost } from '../listen-address.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Services } from '../services/services.js';
 import { createGatewayServer, type DownstreamDeps } from './gateway-server.js';
-import { HttpSessionTransport } from './http-session-transport.js';
+import { HttpSessionTransport } from '../sdk-forks/http-session-transport.js';
 
 /** A running HTTP front door. */
 export interface HttpFront {

@@ -1,6 +1,6 @@
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Principal } from '../grants/principal.js';
-import { batchWrites } from '../stdio-write-batch.js';
+import { batchStdioWrites } from '../sdk-forks/stdio-write-batch.js';
 import { createGatewayServer, type DownstreamDeps } from './gateway-server.js';
 
 /**
@@ -15,7 +15,7 @@ export async function serveGatewayOnStdio(deps: DownstreamDeps, principal: Princ
     process.stdin.once('close', resolve);
   });
   const transport = new StdioServerTransport();
-  batchWrites(transport, () => process.stdout);
+  batchStdioWrites(transport, process.stdout);
   const handle = serveStdio(({ era }) => createGatewayServer(deps, era, principal), { transport });
   await ended;
   await handle.close();

@@ -14,7 +14,7 @@ export const CONDITION_OPS = [
   'contains',
   'exists',
 ] as const;
-export type ConditionOp = (typeof CONDITION_OPS)[number];
+type ConditionOp = (typeof CONDITION_OPS)[number];
 
 const NUMERIC_OPS: ReadonlySet<ConditionOp> = new Set(['lt', 'lte', 'gt', 'gte']);
 

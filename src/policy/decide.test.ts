@@ -7,7 +7,7 @@ import type { WindowEvent } from '../limits/sliding-window.js';
 import { compilePolicy, type CompiledPolicy } from './compile-policy.js';
 import { counterKey } from './counter-key.js';
 import { decide, isVisible, limitDenial, RuleSentinel, type Decision, type DecisionInput } from './decide.js';
-import { loadPolicy } from './load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 
 const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);

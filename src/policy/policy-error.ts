@@ -1,5 +1,5 @@
-import { formatConfigIssue, type ConfigIssue, type PathIssue } from '../config/config-error.js';
-import { formatJsonPath } from '../config/json-path.js';
+import { formatConfigIssue, type ConfigIssue, type PathIssue } from '../json-file/file-issue.js';
+import { formatJsonPath } from '../json-file/json-path.js';
 
 /**
  * One problem found in a policy file (or a policy test file): the config module's issue shape, so that both
@@ -11,7 +11,7 @@ export type PolicyIssue = ConfigIssue;
  * `file:line:column: $.path: message`; for a problem known only by its path (a policy given as a value, not
  * text), `file: $.path: message`.
  */
-export function formatPolicyIssue(issue: PolicyIssue): string {
+function formatPolicyIssue(issue: PolicyIssue): string {
   if (issue.line === undefined && issue.path !== '$') return `${issue.file}: ${issue.path}: ${issue.message}`;
   return formatConfigIssue(issue);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from './compile-policy.js';
-import { loadPolicy } from './load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { PolicyError } from './policy-error.js';
 import { parsePolicyTestSuite, runPolicyTests, type PolicyTestCase } from './policy-test.js';
 
@@ -91,7 +91,7 @@ describe('runPolicyTests', () => {
   });
 
   it('the table in docs/policy.md passes against the Bambu policy it tests', async () => {
-    const table = /```json\n(\{\n  "policy": "policy.json",[\s\S]*?)```/.exec(readFileSync(DOCS, 'utf8'))?.[1];
+    const table = /```json\n(\{\n {2}"policy": "policy.json",[\s\S]*?)```/.exec(readFileSync(DOCS, 'utf8'))?.[1];
     expect(table).toBeDefined();
     const report = await runPolicyTests(
       loadPolicy(path.join(TESTDATA, 'bambu-mcp.policy.json')),

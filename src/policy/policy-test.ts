@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { PathIssue } from '../config/config-error.js';
-import { pathIssuesFromZod, plainMessage } from '../config/schema-issues.js';
+import type { PathIssue } from '../json-file/file-issue.js';
+import { pathIssuesFromZod, plainMessage } from '../json-file/schema-issues.js';
 import type { CompiledPolicy } from './compile-policy.js';
 import { MemoryLimitStore } from '../limits/memory-limit-store.js';
 import { decide, limitDenial, type Decision, type EnforcedDecision } from './decide.js';
-import { parseValidated } from './load-policy.js';
+import { parseValidated } from './parse-policy.js';
 import { TOOL_ACTIONS } from './schema.js';
 
 /**

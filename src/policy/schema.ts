@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { PathIssue } from '../config/config-error.js';
-import type { JsonPath } from '../config/json-path.js';
-import { pathIssuesFromZod, plainMessage } from '../config/schema-issues.js';
+import type { PathIssue } from '../json-file/file-issue.js';
+import type { JsonPath } from '../json-file/json-path.js';
+import { pathIssuesFromZod, plainMessage } from '../json-file/schema-issues.js';
 import { parseArgumentPath } from './argument-path.js';
 import { CONDITION_OPS, conditionIssues } from './condition.js';
 import { parseToolKey } from './tool-key.js';
@@ -20,19 +20,19 @@ import { parseToolKey } from './tool-key.js';
  * document is the document as written, which is what the revision hash is taken of.
  */
 
-export const WINDOW_NAMES = ['minute', 'hour', 'day'] as const;
+const WINDOW_NAMES = ['minute', 'hour', 'day'] as const;
 export type WindowName = (typeof WINDOW_NAMES)[number];
 
 /** One year: longer windows would keep events for longer than any store should. */
-export const MAX_WINDOW_SECONDS = 366 * 24 * 3600;
+const MAX_WINDOW_SECONDS = 366 * 24 * 3600;
 
-export const LIMIT_SCOPES = ['grant', 'session', 'server', 'global'] as const;
+const LIMIT_SCOPES = ['grant', 'session', 'server', 'global'] as const;
 export type LimitScope = (typeof LIMIT_SCOPES)[number];
 
 export const TOOL_ACTIONS = ['allow', 'deny', 'hide', 'require_approval'] as const;
 
 /** Who approves a call held for approval. */
-export const APPROVERS = ['operator', 'client'] as const;
+const APPROVERS = ['operator', 'client'] as const;
 export type ToolAction = (typeof TOOL_ACTIONS)[number];
 
 const WINDOW_MESSAGE = `expected "minute", "hour", "day" or a whole number of seconds from 1 to ${MAX_WINDOW_SECONDS}`;
@@ -151,7 +151,7 @@ const toolKeySchema = z.string().superRefine((text, ctx) => {
   if ('error' in key) ctx.addIssue({ code: 'custom', message: key.error });
 });
 
-export const policySchema = z
+const policySchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema of this file, for editors. Toolgate ignores it.'),
     version: z.literal('1').describe('The format version; only "1" exists.'),
@@ -178,10 +178,8 @@ export const policySchema = z
 
 /** A policy document as written and validated. */
 export type PolicyDocument = z.output<typeof policySchema>;
-export type ToolRuleDocument = NonNullable<PolicyDocument['tools']>[string];
 export type LimitDocument = z.output<typeof limitSchema>;
 export type RateLimitDocument = z.output<typeof rateLimitSchema>;
-export type ConditionDocument = z.output<typeof conditionSchema>;
 
 /**
  * Validates a parsed JSON value as a policy document.
@@ -200,17 +198,15 @@ export function validatePolicy(
 }
 
 /**
- * zod issues in plain words, by the config module's mapping. It reads every union as a server entry, so the
- * unions of this schema (only `window`) are mapped here, with the message the schema gives them.
+ * zod issues in plain words. A failed union (only `window`) keeps the message the schema gives it, but given
+ * undefined, like an enum, it is a key that is not there: JSON has no undefined.
  */
 function policyPathIssues(issues: readonly z.core.$ZodIssue[]): PathIssue[] {
   return issues.flatMap((issue): PathIssue[] => {
-    const path = issue.path.map((key) => (typeof key === 'number' ? key : String(key)));
-    // JSON has no undefined: an enum or union given undefined is a key that is not there.
     if ((issue.code === 'invalid_value' || issue.code === 'invalid_union') && issue.input === undefined) {
+      const path = issue.path.map((key) => (typeof key === 'number' ? key : String(key)));
       return [{ path, message: `missing required key "${String(path.at(-1))}"` }];
     }
-    if (issue.code === 'invalid_union') return [{ path, message: issue.message }];
     return pathIssuesFromZod([issue]);
   });
 }

@@ -307,7 +307,7 @@ function better<T>(a: GlobEntry<T>, b: GlobEntry<T>): boolean {
 
 function mapFor<T>(maps: Map<string, Map<string, T>>, serverId: string): Map<string, T> {
   let map = maps.get(serverId);
-  if (map === undefined) maps.set(serverId, (map = new Map()));
+  if (map === undefined) maps.set(serverId, (map = new Map<string, T>()));
   return map;
 }
 

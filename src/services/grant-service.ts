@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { GrantError, type GrantChanges, type GrantStore, type GrantWithToken } from '../grants/grant-store.js';
 import type { Grant } from '../grants/grant.js';
-import { loadPolicy } from '../policy/load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 import { ServiceError } from './service-error.js';
 

@@ -4,7 +4,7 @@ import type { GrantStore } from '../grants/grant-store.js';
 import type { LimitStore } from '../limits/limit-store.js';
 import { decide, limitDenial, type Decision } from '../policy/decide.js';
 import type { UsageOf } from '../policy/explain.js';
-import { loadPolicy } from '../policy/load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
 import { PolicyError } from '../policy/policy-error.js';
 import { ServiceError } from './service-error.js';
 import { findTool, type ToolPresence } from './tool-presence.js';

@@ -34,12 +34,14 @@ export function nodeSqlite(): NodeSqlite | undefined {
   if (major < 22 || (major === 22 && minor < 13)) return undefined;
   // Node 22 warns on loading that node:sqlite is experimental, on the stderr of every `toolgate` command; the part
   // used here is pinned by the StateDb tests, which CI runs on node:sqlite, so that one warning is left out.
+  // Unbound on purpose: it is put back as it was, and called with process as `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const emitWarning = process.emitWarning;
   process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
     const text = typeof warning === 'string' ? warning : warning.message;
     if (text.startsWith('SQLite is an experimental feature')) return;
     return (emitWarning as (this: NodeJS.Process, ...args: unknown[]) => void).call(this, warning, ...rest);
-  } as typeof process.emitWarning;
+  };
   try {
     return process.getBuiltinModule?.('node:sqlite') as NodeSqlite | undefined;
   } finally {

@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateDb as openWithBinding, sqliteBindings, type SqliteBinding, type StateDb } from './state-db.js';
 
@@ -184,34 +182,6 @@ describe.each<SqliteBinding>(['node:sqlite', 'libsql'])('StateDb through %s', (b
 });
 
 describe('the binding openStateDb picks', () => {
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  /** Opens a database in a Node process of its own and tells which SQLite modules it loaded. */
-  function loadedIn(env: Record<string, string>): string {
-    const script = `
-      import { createRequire } from 'node:module';
-      import { openStateDb } from './src/state/state-db.ts';
-      openStateDb(':memory:').close();
-      const libsql = Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('/libsql/'));
-      process.stdout.write(libsql ? 'libsql' : 'no libsql');`;
-    return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-    });
-  }
-
-  it.runIf(available.includes('node:sqlite'))('is node:sqlite where Node has it, without loading libsql', () => {
-    expect(available[0]).toBe('node:sqlite');
-    expect(loadedIn({ TOOLGATE_SQLITE_BINDING: '' })).toBe('no libsql');
-    expect(loadedIn({ TOOLGATE_SQLITE_BINDING: 'libsql' })).toBe('libsql');
-  });
-
-  it.runIf(!available.includes('node:sqlite'))('is libsql where Node has no node:sqlite', () => {
-    expect(available).toEqual(['libsql']);
-    expect(loadedIn({ TOOLGATE_SQLITE_BINDING: '' })).toBe('libsql');
-    expect(() => openWithBinding(':memory:', 'node:sqlite')).toThrow(/node:sqlite needs Node 22\.13 or later/);
-  });
-
   it('refuses a TOOLGATE_SQLITE_BINDING it does not know, naming the variable and what it takes', () => {
     const before = process.env.TOOLGATE_SQLITE_BINDING;
     process.env.TOOLGATE_SQLITE_BINDING = 'sqlite3';

@@ -18,8 +18,8 @@ import type { Readable } from 'node:stream';
 import type { ServerConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { rawResult, type RawResult } from '../raw-result.js';
-import { createNodeFetch } from './node-fetch.js';
-import { batchWrites, stdinOf } from '../stdio-write-batch.js';
+import { createNodeFetch } from '../sdk-forks/node-fetch.js';
+import { batchStdioWrites } from '../sdk-forks/stdio-write-batch.js';
 import { repairServerMessages } from './server-quirks.js';
 
 /** What a connection reports to its owner. */
@@ -211,7 +211,7 @@ export class ServerConnection {
 
   /** Sends a notification to the server. */
   notify(method: string, params?: Record<string, unknown>): Promise<void> {
-    return this.#client.notification({ method, params } as Notification);
+    return this.#client.notification({ method, params });
   }
 
   /** Ends the session: an HTTP session is terminated; a stdio process gets stdin closed, SIGTERM, then SIGKILL. */
@@ -289,7 +289,7 @@ function createTransport(server: ServerConfig, log: Logger, onStderrLine: (line:
         ...(server.cwd === undefined ? {} : { cwd: server.cwd }),
         stderr: 'pipe',
       });
-      batchWrites(transport, () => stdinOf(transport));
+      batchStdioWrites(transport);
       const stderr = transport.stderr;
       if (stderr) {
         // A server's stderr is its log: one gateway log line per line, tagged with the server, never dropped.

@@ -34,7 +34,7 @@ function repaired(message: JSONRPCMessage): JSONRPCMessage {
   const result = message.result as RawResult;
   const serverInfo = result.serverInfo as RawResult | undefined;
   if (typeof serverInfo !== 'object' || serverInfo === null || typeof serverInfo.version === 'string') return message;
-  return { ...message, result: { ...result, serverInfo: { ...serverInfo, version: '' } } } as JSONRPCMessage;
+  return { ...message, result: { ...result, serverInfo: { ...serverInfo, version: '' } } };
 }
 
 /**

@@ -273,10 +273,20 @@ export class Upstream {
     void pooled.connection.close();
   }
 
-  /** Sends a notification to the server on the connection `caller` uses (e.g. roots/list_changed). */
-  async notify(caller: Caller | undefined, method: string, params?: Record<string, unknown>): Promise<void> {
-    const pooled = await this.#connectionFor(caller);
-    await pooled.connection.notify(method, params);
+  /**
+   * A client's roots changed: tells the server on each 2025-era connection that session uses and that declared
+   * `roots.listChanged` to it, so the server asks for the roots again. A server the session has not used yet
+   * has nothing to refresh, and a 2026-07-28 server is given the roots with each request that needs them.
+   */
+  rootsChanged(sessionId: string): void {
+    for (const pooled of this.#pool.values()) {
+      const { connection } = pooled;
+      if (!pooled.attached.has(sessionId) || !pooled.capabilities.roots?.listChanged) continue;
+      if (connection.closed || connection.era !== 'legacy') continue;
+      connection.notify('notifications/roots/list_changed').catch((error: unknown) => {
+        this.#log.debug({ err: (error as Error).message }, 'could not forward roots/list_changed');
+      });
+    }
   }
 
   /** Subscribes `caller` to updates of a resource; one server subscription serves every session on a connection. */
@@ -413,7 +423,7 @@ export class Upstream {
   }
 
   async #open(key: string, capabilities: ClientCapabilities, owner: string | undefined): Promise<PooledConnection> {
-    const pooled = new PooledConnection(owner);
+    const pooled = new PooledConnection(capabilities, owner);
     pooled.connection = await ServerConnection.open(
       this.config,
       capabilities,
@@ -583,9 +593,12 @@ class PooledConnection {
   /** Resource URIs subscribed on this connection, and the client sessions that want their updates. */
   readonly subscribers = new Map<string, Set<string>>();
   readonly #inFlight = new Map<Caller, number>();
+  /** What the gateway declared to the server as the client's capabilities on this connection. */
+  readonly capabilities: ClientCapabilities;
   readonly owner: string | undefined;
 
-  constructor(owner: string | undefined) {
+  constructor(capabilities: ClientCapabilities, owner: string | undefined) {
+    this.capabilities = capabilities;
     this.owner = owner;
   }
 

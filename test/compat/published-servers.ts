@@ -7,7 +7,7 @@
  * bundle their own SDK copy, fastmcp). Where a server also serves HTTP itself, `http` says how to start it so.
  */
 import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, stopProcess } from '../e2e/harness.js';
@@ -236,12 +236,6 @@ const UNREACHABLE_API = 'http://127.0.0.1:9';
 
 const PLAYWRIGHT_ARGS = ['--headless', '--isolated', '--executable-path', '/nonexistent/chrome'];
 
-/** The version of a package as installed under node_modules. */
-export function installedVersion(pkg: string): string {
-  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
-    .version;
-}
-
 /** Makes the files the servers work on, in `folder`. */
 export function makeWorkspace(folder: string): Workspace {
   const files = join(folder, 'files');
@@ -324,8 +318,8 @@ export async function startHttpServer(launch: HttpLaunch): Promise<RunningHttpSe
           resolve(url);
         }
       };
-      createInterface({ input: child.stdout! }).on('line', onLine);
-      createInterface({ input: child.stderr! }).on('line', onLine);
+      createInterface({ input: child.stdout }).on('line', onLine);
+      createInterface({ input: child.stderr }).on('line', onLine);
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`${launch.script} exited with ${code}:\n${output.join('\n')}`));

@@ -540,7 +540,9 @@ function registerMultiRoundTripTools(server: McpServer): void {
         });
       }
       const color = acceptedContent<{ color: string }>(ctx.mcpReq.inputResponses, 'step2')?.color ?? 'unknown';
-      return text(`Multi-round complete: ${String(state?.['name'] ?? 'unknown')} likes ${color}`);
+      return text(
+        `Multi-round complete: ${typeof state?.['name'] === 'string' ? state['name'] : 'unknown'} likes ${color}`,
+      );
     },
   );
 
@@ -774,10 +776,7 @@ function registerPrompts(server: McpServer): void {
     { title: 'Multi-round-trip Prompt', description: 'Asks for context with an elicitation before rendering' },
     async (ctx): Promise<GetPromptResult | InputRequiredResult> => {
       // Without argsSchema the callback's only argument is the context, which the overloads leave untyped.
-      const context = acceptedContent<{ context: string }>(
-        (ctx as ServerContext).mcpReq.inputResponses,
-        'user_context',
-      )?.context;
+      const context = acceptedContent<{ context: string }>(ctx.mcpReq.inputResponses, 'user_context')?.context;
       if (typeof context !== 'string') {
         return inputRequired({
           inputRequests: {

@@ -164,8 +164,12 @@ describe('notifications reach the clients they concern', () => {
       await subscriber.unsubscribeResource({ uri: 'fixture://alpha/counter' });
       const before = seen.length;
       await bystander.callTool({ name: 'alpha__bump', arguments: {} });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(seen.length).toBe(before);
+      // The server notifies before it answers the bump, so an update wrongly forwarded would be on the
+      // subscriber's stream before anything that follows: subscribe again, bump again, and exactly one arrives.
+      await subscriber.subscribeResource({ uri: 'fixture://alpha/counter' });
+      await bystander.callTool({ name: 'alpha__bump', arguments: {} });
+      await eventually(() => expect(seen.length).toBeGreaterThan(before));
+      expect(seen.length).toBe(before + 1);
     } finally {
       await subscriber.close();
       await bystander.close();
@@ -185,6 +189,41 @@ describe('notifications reach the clients they concern', () => {
       expect(logs.find((log) => JSON.stringify(log.data) === '"loud enough"')?.logger).toMatch(/^alpha/);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('a client’s roots change', () => {
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    // 2025-era servers are told with notifications/roots/list_changed; a 2026-07-28 server is given the roots
+    // with each request that needs them, so there is nothing to tell it.
+    gateway = await startGatewayProcess(
+      writeConfig({ mcpServers: { old: fixtureCommand('fixture-server.ts', ['--name', 'old', '--era', 'legacy']) } }),
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('is told to the servers that client uses, and not on other clients’ connections', async () => {
+    const rooted = await connectHttp(gateway.url, { capabilities: { roots: { listChanged: true } } });
+    const plain = await connectHttp(gateway.url);
+    rooted.setRequestHandler('roots/list', () => ({ roots: [{ uri: 'file:///work/project', name: 'project' }] }));
+    const changesSeenBy = async (client: Client) =>
+      textOf(await client.callTool({ name: 'old__roots_changes', arguments: {} }));
+    try {
+      // Each client reaches the server on a connection of its own: one declares roots, the other nothing.
+      expect(await changesSeenBy(rooted)).toBe('0');
+      expect(await changesSeenBy(plain)).toBe('0');
+      await rooted.sendRootsListChanged();
+      await eventually(async () => expect(await changesSeenBy(rooted)).toBe('1'));
+      expect(await changesSeenBy(plain)).toBe('0');
+    } finally {
+      await rooted.close();
+      await plain.close();
     }
   });
 });

@@ -146,7 +146,7 @@ describe('toolgate start on a port that is taken', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
       const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
       expect(status).toBe(1);

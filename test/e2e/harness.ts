@@ -61,7 +61,7 @@ export async function startGatewayProcess(
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start in time:\n${log.join('\n')}`)), 60_000);
     let listening: string | undefined;
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       log.push(line);
       listening ??= /listening on (http:\/\/\S+)/.exec(line)?.[1];
       if (listening !== undefined && (!waitForServers || line.startsWith('Toolgate is ready on '))) {
@@ -155,7 +155,7 @@ export async function startEverythingHttp(mode: 'streamableHttp' | 'sse'): Promi
   );
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error('server-everything did not start in time')), 20_000);
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       const match = /loopback-only listening (\d+)/.exec(line);
       if (match) {
         clearTimeout(timer);

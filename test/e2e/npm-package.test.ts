@@ -88,7 +88,7 @@ describe('the npm package', () => {
     try {
       const log: string[] = [];
       const url = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stderr! }).on('line', (line) => {
+        createInterface({ input: child.stderr }).on('line', (line) => {
           log.push(line);
           const match = /^Toolgate is listening on (http:\/\/\S+)$/.exec(line);
           if (match) resolve(match[1]!);

@@ -19,8 +19,7 @@ interface Recording {
 }
 type RecordedCall = { request: { name: string; arguments?: Record<string, unknown> }; result: Record<string, unknown> };
 
-const SEEDS = ['bambu-mcp', 'mcp-agent-proxy', 'pmcp'] as const;
-type Seed = (typeof SEEDS)[number];
+type Seed = 'bambu-mcp' | 'mcp-agent-proxy' | 'pmcp';
 
 const recordingOf = (seed: Seed) =>
   JSON.parse(readFileSync(fixturePath(`seed-servers/${seed}.json`), 'utf8')) as Recording;

@@ -24,29 +24,49 @@ import zlib from 'node:zlib';
  * `staticHeaders` (a server's configured headers) go on every request; the caller's headers win over them, so a
  * configured header cannot break the protocol's.
  */
-export function createNodeFetch(staticHeaders: Readonly<Record<string, string>> = {}): typeof fetch {
+export function createNodeFetch(
+  staticHeaders: Readonly<Record<string, string>> = {},
+  options: NodeFetchOptions = {},
+): typeof fetch {
   const defaults: Record<string, string> = { accept: '*/*', 'user-agent': 'node' };
   for (const [name, value] of Object.entries(staticHeaders)) defaults[name.toLowerCase()] = value;
+  const agents = options.freeSocketTimeoutMs === undefined ? sharedAgents : createAgents(options.freeSocketTimeoutMs);
   return (input, init) => {
     try {
-      return send(requestUrl(input), init ?? {}, defaults);
+      return send(requestUrl(input), init ?? {}, defaults, agents);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
   };
 }
 
-/** One agent per scheme for every server: sockets are kept per host and port, and reused most-recent first. */
-const agentOptions: http.AgentOptions = {
-  keepAlive: true,
-  scheduling: 'lifo',
-  noDelay: true,
-  // A free socket is closed after this long, or sooner when the server announces a shorter keep-alive timeout,
-  // so a request does not go out on a socket the server is closing. Sockets in use are not affected.
-  timeout: 5_000,
-};
-const httpAgent = new http.Agent(agentOptions);
-const httpsAgent = new https.Agent(agentOptions);
+export interface NodeFetchOptions {
+  /**
+   * How long a free keep-alive socket is kept: 5 s, or less when the server announces a shorter keep-alive
+   * timeout, so a request does not go out on a socket the server is closing. Sockets in use are not affected.
+   * Given, the fetch gets agents of its own (tests shorten it); otherwise it shares one agent per scheme.
+   */
+  readonly freeSocketTimeoutMs?: number;
+}
+
+interface Agents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+}
+
+/** Sockets are kept per host and port, and reused most-recent first. */
+function createAgents(freeSocketTimeoutMs: number): Agents {
+  const options: http.AgentOptions = {
+    keepAlive: true,
+    scheduling: 'lifo',
+    noDelay: true,
+    timeout: freeSocketTimeoutMs,
+  };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
+}
+
+/** One agent per scheme for every server. */
+const sharedAgents = createAgents(5_000);
 
 function requestUrl(input: string | URL | Request): URL {
   if (typeof input === 'string') return new URL(input);
@@ -62,7 +82,12 @@ const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Bytes of a response body read ahead of its reader. */
 const BODY_HIGH_WATER_MARK = 64 * 1024;
 
-function send(url: URL, init: RequestInit, defaults: Readonly<Record<string, string>>): Promise<Response> {
+function send(
+  url: URL,
+  init: RequestInit,
+  defaults: Readonly<Record<string, string>>,
+  agents: Agents,
+): Promise<Response> {
   const transport = url.protocol === 'http:' ? http : url.protocol === 'https:' ? https : undefined;
   if (!transport) throw new TypeError(`fetch failed: ${url.protocol} URLs are not supported`);
   const method = (init.method ?? 'GET').toUpperCase();
@@ -75,6 +100,7 @@ function send(url: URL, init: RequestInit, defaults: Readonly<Record<string, str
     headers['content-type'] ??= 'application/x-www-form-urlencoded;charset=UTF-8';
   }
   const signal = init.signal ?? undefined;
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- fetch rejects with the signal's reason, whatever it is
   if (signal?.aborted) return Promise.reject(signal.reason);
   const followsRedirects = init.redirect !== 'manual';
 
@@ -86,6 +112,7 @@ function send(url: URL, init: RequestInit, defaults: Readonly<Record<string, str
     let unwatch: (() => void) | undefined;
     const end = (error?: unknown): void => {
       if (phase === 'over') return;
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the signal's reason, as fetch does
       if (phase === 'head') reject(error);
       else if (error === undefined) stream?.close();
       else stream?.error(error);
@@ -95,7 +122,7 @@ function send(url: URL, init: RequestInit, defaults: Readonly<Record<string, str
 
     let request: http.ClientRequest;
     try {
-      request = transport.request(url, { method, headers, agent: transport === http ? httpAgent : httpsAgent });
+      request = transport.request(url, { method, headers, agent: transport === http ? agents.http : agents.https });
     } catch (error) {
       // An invalid header name or value: fetch refuses it before sending too.
       throw new TypeError(`fetch failed: ${(error as Error).message}`, { cause: error });

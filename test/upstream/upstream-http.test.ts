@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../../test/fixtures/spawn-fixture.js';
-import type { HttpServerConfig } from '../config/load.js';
-import { ErrorCode } from '../errors.js';
-import { createLogger } from '../log.js';
-import type { RawResult } from '../raw-result.js';
-import { Upstream, type CatalogKind } from './upstream.js';
+import { startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
+import type { HttpServerConfig } from '../../src/config/load.js';
+import { ErrorCode } from '../../src/errors.js';
+import { createLogger } from '../../src/log.js';
+import type { RawResult } from '../../src/raw-result.js';
+import { Upstream, type CatalogKind } from '../../src/upstream/upstream.js';
 
 /**
  * An `Upstream` against a Streamable HTTP server of each era, through the HTTP client stack the gateway uses (the
@@ -41,8 +41,11 @@ describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, 
     await fixture?.close();
   });
 
-  const call = (name: string, args: Record<string, unknown> = {}, options: { signal?: AbortSignal } = {}) =>
-    upstream.request(undefined, 'tools/call', { name, arguments: args }, options);
+  const call = (
+    name: string,
+    args: Record<string, unknown> = {},
+    options: { signal?: AbortSignal; onprogress?: () => void } = {},
+  ) => upstream.request(undefined, 'tools/call', { name, arguments: args }, options);
   const textOf = (result: RawResult) => (result.content as { text: string }[])[0]!.text;
 
   it('sends the configured headers, under the protocol’s own', async () => {
@@ -67,8 +70,11 @@ describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, 
   it('cancels the call on the server when the caller aborts', async () => {
     const before = Number(textOf(await call('cancellations')));
     const controller = new AbortController();
-    const pending = call('slow', { ms: 5000, steps: 50 }, { signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Aborted once the server reports progress: the call is running there, so there is something to cancel.
+    let running!: () => void;
+    const started = new Promise<void>((resolve) => (running = resolve));
+    const pending = call('slow', { ms: 5000, steps: 50 }, { signal: controller.signal, onprogress: () => running() });
+    await started;
     controller.abort();
     await expect(pending).rejects.toThrow();
     await expect.poll(async () => Number(textOf(await call('cancellations'))), { timeout: 5000 }).toBe(before + 1);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from './compile-policy.js';
-import { loadPolicy, parsePolicy } from './load-policy.js';
+import { loadPolicy } from '../config/load-policy.js';
+import { parsePolicy } from './parse-policy.js';
 import { PolicyError, type PolicyIssue } from './policy-error.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

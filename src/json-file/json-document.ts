@@ -79,7 +79,7 @@ export class JsonDocument {
    * prototype, so a `"__proto__"` key is an ordinary key.
    */
   get value(): unknown {
-    return this.root === undefined ? undefined : getNodeValue(this.root);
+    return this.root === undefined ? undefined : (getNodeValue(this.root) as unknown);
   }
 
   /**
@@ -116,7 +116,7 @@ export class JsonDocument {
   keysOf(path: JsonPath): string[] {
     const node = this.root === undefined ? undefined : findNodeAtLocation(this.root, [...path]);
     if (node?.type !== 'object') return [];
-    const keys = (node.children ?? []).map((property) => property.children?.[0]?.value);
+    const keys = (node.children ?? []).map((property): unknown => property.children?.[0]?.value);
     return [...new Set(keys.filter((key): key is string => typeof key === 'string'))];
   }
 

@@ -104,7 +104,7 @@ export class HttpSessionTransport implements Transport {
     }
     const parsed = JSONRPCMessageSchema.safeParse(body);
     if (!parsed.success) return this.#refuse(res, 400, PARSE_ERROR, 'Parse error: Invalid JSON-RPC message');
-    const message = parsed.data as JSONRPCMessage;
+    const message = parsed.data;
     if (this.#closed) return this.#refuse(res, 404, SESSION_NOT_FOUND, 'Session not found');
 
     // The message is valid JSON-RPC now: its kind shows in its keys. (The SDK's type guards each run a schema,
@@ -276,7 +276,7 @@ export class HttpSessionTransport implements Transport {
 }
 
 /** Answers an HTTP request with a JSON-RPC error, in one write. */
-export function writeJsonRpcError(
+function writeJsonRpcError(
   res: ServerResponse,
   status: number,
   code: number,

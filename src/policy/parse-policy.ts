@@ -1,25 +1,9 @@
-import { readFileSync } from 'node:fs';
-import type { PathIssue } from '../config/config-error.js';
-import { JsonDocument, type TextIssue } from '../config/json-document.js';
-import { formatJsonPath } from '../config/json-path.js';
+import type { PathIssue } from '../json-file/file-issue.js';
+import { JsonDocument, type TextIssue } from '../json-file/json-document.js';
+import { formatJsonPath } from '../json-file/json-path.js';
 import { compileValidatedPolicy, type CompiledPolicy } from './compile-policy.js';
 import { PolicyError, type PolicyIssue } from './policy-error.js';
 import { validatePolicy } from './schema.js';
-import { readFailure } from '../config/read-failure.js';
-
-/**
- * Reads, validates and compiles a policy file.
- * @throws PolicyError listing every problem found, or naming the file when it cannot be read.
- */
-export function loadPolicy(file: string): CompiledPolicy {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new PolicyError([{ file, path: '$', message: `cannot read the policy file: ${readFailure(error)}` }]);
-  }
-  return parsePolicy(text, file);
-}
 
 /**
  * Validates and compiles the text of a policy file; `file` names it in issues and is not read.
