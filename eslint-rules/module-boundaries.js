@@ -90,9 +90,12 @@ export default {
     const check = (node, specifier, typeOnly) => {
       if (!specifier.startsWith('.')) {
         if (!pure || typeOnly) return;
-        if (specifier.startsWith('node:')) {
+        if (specifier.startsWith('node:') && !purePackages.includes(specifier)) {
           context.report({ node, messageId: 'impureNode', data: { from, to: specifier } });
-        } else if (!purePackages.some((name) => specifier === name || specifier.startsWith(`${name}/`))) {
+        } else if (
+          !specifier.startsWith('node:') &&
+          !purePackages.some((name) => specifier === name || specifier.startsWith(`${name}/`))
+        ) {
           context.report({ node, messageId: 'impurePackage', data: { from, packages: purePackages.join(', ') } });
         }
         return;

@@ -15,103 +15,130 @@
  * Read top to bottom, this is also the architecture: entry points first, leaves last.
  */
 
-/** npm packages a pure module may import: they compute, they never read, write or listen. */
-export const purePackages = ['zod', 'jsonc-parser'];
+/**
+ * Packages a pure module may import: they compute, they never read, write or listen. `node:crypto` is here for
+ * its hashes (a policy's revision is the hash of its document); a pure module must not draw random bytes.
+ */
+export const purePackages = ['zod', 'jsonc-parser', 'node:crypto'];
 
 /** @type {Record<string, { uses: string[], pure?: boolean, impureFiles?: string[] }>} */
 export const moduleMap = {
-  // Entry points and composition.
+  // Entry points and composition: the only places that know every part.
   'main.ts': { uses: ['cli'] },
   cli: {
     uses: [
       'app.ts',
-      'log.ts',
+      'services',
       'approvals',
       'audit',
       'config',
       'grants',
-      'json-file',
-      'pipeline',
       'policy',
       'state',
       'upstream',
+      'json',
+      'clock.ts',
     ],
   },
   'app.ts': {
     uses: [
-      'gateway.ts',
       'downstream',
+      'services',
+      'sessions',
+      'catalog',
       'approvals',
       'audit',
       'config',
       'grants',
-      'pipeline',
+      'limits',
       'state',
-      'listen-address.ts',
-      'log.ts',
+      'upstream',
+      'observability',
+      'clock.ts',
     ],
   },
 
-  // The client side: the MCP endpoint, HTTP and stdio fronts. They call the gateway; it never calls them.
+  // The operator's side: the admin HTTP API, on the services the CLI uses too.
+  admin: { uses: ['services', 'approvals', 'audit', 'grants', 'clock.ts'] },
+  services: {
+    uses: [
+      'approvals',
+      'audit',
+      'config',
+      'grants',
+      'limits',
+      'policy',
+      'state',
+      'upstream',
+      'observability',
+      'clock.ts',
+    ],
+  },
+
+  // The client side: the MCP endpoint over HTTP and stdio. It hands every request to the pipeline.
   downstream: {
     uses: [
-      'gateway.ts',
-      'approvals',
+      'admin',
+      'services',
+      'pipeline',
+      'sessions',
+      'audit',
+      'config',
       'grants',
       'upstream',
+      'observability',
       'sdk-forks',
+      'clock.ts',
       'errors.ts',
-      'listen-address.ts',
       'raw-result.ts',
     ],
   },
 
-  // The call pipeline and what it runs.
-  'gateway.ts': {
+  // The call pipeline and the pieces its steps use, in the order they run.
+  pipeline: {
     uses: [
-      'pipeline',
-      'policy',
-      'approvals',
-      'audit',
       'catalog',
-      'upstream',
       'config',
-      'metrics.ts',
+      'approvals',
+      'limits',
+      'policy',
+      'sessions',
+      'upstream',
+      'audit',
+      'grants',
+      'observability',
+      'clock.ts',
       'errors.ts',
-      'log.ts',
       'raw-result.ts',
     ],
   },
-  pipeline: {
-    uses: ['policy', 'approvals', 'config', 'state', 'errors.ts', 'flush-timer.ts', 'log.ts', 'raw-result.ts'],
+  sessions: { uses: ['upstream', 'observability'] },
+  catalog: { uses: ['upstream', 'errors.ts', 'raw-result.ts'] },
+  approvals: {
+    uses: ['upstream', 'audit', 'grants', 'policy', 'state', 'json', 'observability', 'clock.ts', 'errors.ts'],
   },
-  catalog: { uses: ['upstream'] },
   upstream: {
-    uses: ['config', 'grants', 'sdk-forks', 'canonical-json.ts', 'errors.ts', 'log.ts', 'raw-result.ts'],
+    uses: ['config', 'grants', 'sdk-forks', 'json', 'observability', 'clock.ts', 'errors.ts', 'raw-result.ts'],
   },
-  approvals: { uses: ['state', 'canonical-json.ts', 'log.ts'] },
-  'metrics.ts': { uses: ['audit'] },
-  audit: { uses: ['policy', 'state', 'clock.ts', 'errors.ts', 'flush-timer.ts', 'raw-result.ts'] },
+
+  // The operator's files: the gateway config and the policy files it names (read and watched).
+  config: { uses: ['audit', 'grants', 'policy', 'json', 'observability'] },
+
+  // Logs and metrics; metrics are read off the audit records.
+  observability: { uses: ['audit'] },
+  audit: { uses: ['policy', 'state', 'clock.ts'] },
   grants: { uses: ['state'] },
 
-  // The operator's files: the gateway config and the policy files it names.
-  config: { uses: ['audit', 'policy', 'json-file'] },
-
-  // Rate limits: pure counting rules; only the SQLite store (sqlite-*.ts) touches the state database.
-  limits: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['policy', 'state', 'clock.ts', 'flush-timer.ts'] },
-
   // The decision: a pure function of the policy and the call.
-  policy: { pure: true, uses: ['json-file'] },
+  policy: { pure: true, uses: ['limits', 'json'] },
+  // Rate limits: pure counting; only the SQLite store (sqlite-*.ts) touches the state database.
+  limits: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['state'] },
 
   // Leaves.
-  'json-file': { pure: true, uses: [] },
+  json: { pure: true, uses: [] },
   state: { uses: [] },
   'sdk-forks': { uses: [] },
-  'canonical-json.ts': { uses: [] },
   'clock.ts': { uses: [] },
   'errors.ts': { uses: [] },
-  'flush-timer.ts': { uses: [] },
-  'listen-address.ts': { uses: [] },
-  'log.ts': { uses: [] },
   'raw-result.ts': { uses: [] },
 };

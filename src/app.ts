@@ -12,17 +12,17 @@ import { systemClock, type Clock } from './clock.js';
 import { outlineOf, type GatewayConfig } from './config/load.js';
 import { PolicyFiles } from './config/policy-files.js';
 import { EraBridge } from './downstream/era-bridge.js';
-import type { DownstreamDeps } from './downstream/gateway-server.js';
-import { startHttpFront, type HttpFront } from './downstream/http-front.js';
-import { serveGatewayOnStdio } from './downstream/stdio-front.js';
+import type { DownstreamDeps } from './downstream/mcp-endpoint.js';
+import { startHttpEndpoint, type HttpEndpoint } from './downstream/http-endpoint.js';
+import { serveStdioEndpoint } from './downstream/stdio-endpoint.js';
 import { Authenticator } from './grants/authenticate.js';
 import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
 import { grantPrincipal, localPrincipal } from './grants/principal.js';
-import { isLoopbackHost } from './listen-address.js';
-import { createLogger, type Logger } from './log.js';
+import { isLoopbackHost } from './downstream/listen-address.js';
+import { createLogger, type Logger } from './observability/log.js';
 import type { LimitStore } from './limits/limit-store.js';
 import { SqliteLimitStore } from './limits/sqlite-limit-store.js';
-import { GatewayMetrics } from './metrics.js';
+import { GatewayMetrics } from './observability/metrics.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { sqliteServices, type Services } from './services/services.js';
 import { openStateDb, type StateDb } from './state/state-db.js';
@@ -40,15 +40,15 @@ const APPROVAL_SWEEP_MS = 5_000;
 /** How long a bridged call waits for its client to come back with an answer. */
 const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
 
-/** A started gateway with its HTTP front door. */
+/** A started gateway with its HTTP endpoint. */
 export interface RunningGateway {
   readonly upstreams: UpstreamPool;
-  readonly http: HttpFront;
+  readonly http: HttpEndpoint;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the gateway behind an HTTP front door. Beyond loopback every caller must prove a grant, so the gateway
+ * Starts the gateway behind an HTTP endpoint. Beyond loopback every caller must prove a grant, so the gateway
  * refuses to listen there while no grant exists.
  */
 export async function startGateway(
@@ -64,9 +64,9 @@ export async function startGateway(
       );
     }
     const gateway = composeGateway(config, log, state);
-    let http: HttpFront;
+    let http: HttpEndpoint;
     try {
-      http = await startHttpFront({
+      http = await startHttpEndpoint({
         config,
         downstream: gateway.deps,
         authenticator: new Authenticator(state.grants, {
@@ -120,7 +120,7 @@ export async function openStdioGateway(
     const principal = grant ? grantPrincipal(grant) : localPrincipal(config.policy);
     return async () => {
       try {
-        await serveGatewayOnStdio(started.deps, principal);
+        await serveStdioEndpoint(started.deps, principal);
       } finally {
         await started.close();
         await state.close();
@@ -153,10 +153,10 @@ export function composeGateway(
 ): ComposedGateway {
   const clock = options.clock ?? systemClock;
   const redact = [...DEFAULT_REDACT_KEYS, ...config.audit.redact];
-  let catalog: CatalogService | undefined;
-  const sessions = new SessionRegistry(() => catalog?.invalidate(), log);
+  // Told of catalog changes once the servers run, after the catalog below exists.
+  const sessions = new SessionRegistry(() => catalog.invalidate(), log);
   const upstreams = new UpstreamPool(config, sessions, log, { clock, transportFor: options.transportFor });
-  catalog = new CatalogService(upstreams, config.namespacing);
+  const catalog = new CatalogService(upstreams, config.namespacing);
   const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
   if (config.policy !== null) policies.require(config.policy);
   const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log, clock);

@@ -3,12 +3,12 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 /**
  * The catalogue of what can go wrong, and the one place that says what each failure becomes: what the agent
  * sees (a tool result it can read, a JSON-RPC error, or an HTTP refusal before any MCP), the HTTP status, the
- * word the audit trail records and whether a call's reserved quota is kept or given back. The front doors, the
+ * word the audit trail records and whether a call's reserved quota is kept or given back. The endpoints, the
  * call pipeline, the audit record and the limits all read it through `outcomeOf`; none of them switches on codes.
  * Every code is documented in docs/errors.md (a test checks it, and that each one is raised somewhere).
  */
 export const ErrorCode = {
-  // ---- the front door: refused before any MCP request is read ----
+  // ---- the endpoint: refused before any MCP request is read ----
   /** No bearer token, or one that proves no active grant. */
   Unauthenticated: 'GW_UNAUTHENTICATED',
   /** The Host or Origin header names a site the gateway does not serve (DNS rebinding). */
@@ -63,12 +63,12 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Where the agent meets a failure. */
-export type Surface =
+type Surface =
   /** A tool result with `isError: true`: the model reads it and can adapt (wait, ask, do something else). */
   | 'tool-result'
   /** A JSON-RPC error response. */
   | 'json-rpc'
-  /** An HTTP response from the front door, before any MCP request was read. */
+  /** An HTTP response from the endpoint, before any MCP request was read. */
   | 'http';
 
 /** The audit trail's words for how a call ended (the same closed set as AuditRecord's `outcome`). */
@@ -84,7 +84,7 @@ export type EndOutcome =
   | 'gateway_error';
 
 /** What a call's reserved quota becomes when it ends this way. */
-export type QuotaFate =
+type QuotaFate =
   /** Given back: the server certainly never ran the call. */
   | 'release'
   /** Kept: the call ran, or may have. */
@@ -96,7 +96,7 @@ export interface ErrorSpec {
   readonly jsonRpcCode: number | null;
   /** The HTTP status of an http-surface refusal; 200 where the answer is an MCP message. */
   readonly httpStatus: number;
-  /** How the audit record says the call ended; null for front-door refusals, which are logged and counted. */
+  /** How the audit record says the call ended; null for HTTP endpoint refusals, which are logged and counted. */
   readonly audit: EndOutcome | null;
   readonly quota: QuotaFate;
   /** The text that starts a tool-result refusal, for the model (the code is in `_meta` for programs). */
@@ -104,7 +104,7 @@ export interface ErrorSpec {
 }
 
 const { ParseError, InvalidRequest, InvalidParams, InternalError, ResourceNotFound } = ProtocolErrorCode;
-/** The JSON-RPC server-error range codes the HTTP front door answers with. */
+/** The JSON-RPC server-error range codes the HTTP endpoint answers with. */
 const SERVER_REFUSED = -32000;
 const SESSION_OR_AUTH = -32001;
 
@@ -292,14 +292,14 @@ export function toJsonRpcError(error: unknown, decisionId?: string): unknown {
   return new ProtocolError(ERRORS[code].jsonRpcCode ?? InternalError, message, data);
 }
 
-/** The HTTP response of a front-door refusal: its status, and a JSON-RPC error body naming the code. */
+/** The HTTP response of an HTTP endpoint refusal: its status, and a JSON-RPC error body naming the code. */
 export function toHttpResponse(code: ErrorCode, message: string, headers?: Record<string, string>): Response {
   const spec = ERRORS[code];
   const body = { jsonrpc: '2.0', error: { code: spec.jsonRpcCode, message, data: { code } }, id: null };
   return Response.json(body, { status: spec.httpStatus, ...(headers ? { headers } : {}) });
 }
 
-export function isAbort(error: unknown): boolean {
+function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || /abort/i.test(error.name));
 }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { ErrorCode, GatewayError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import type { Principal } from '../grants/principal.js';
 import type { RequireApprovalDecision } from '../policy/decide.js';
 import { redactArguments } from '../audit/redact.js';

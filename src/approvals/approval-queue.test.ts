@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../clock.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../observability/log.js';
 import { ApprovalService } from '../services/approval-service.js';
 import { openStateDb } from '../state/state-db.js';
 import { callFingerprint, type Approval } from './approval.js';

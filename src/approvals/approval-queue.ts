@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import type { Approval } from './approval.js';
 import type { ApprovalStore, NewApproval } from './approval-store.js';
 import { announceApproval, type ApprovalWebhookConfig } from './approval-webhook.js';

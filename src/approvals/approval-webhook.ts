@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import type { Approval } from './approval.js';
 
 /** Where and how approvals are announced (config key `approvals.webhook`). */
@@ -11,15 +11,15 @@ export interface ApprovalWebhookConfig {
 }
 
 /** The header carrying the delivery's signature: `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`. */
-export const SIGNATURE_HEADER = 'x-toolgate-signature';
+const SIGNATURE_HEADER = 'x-toolgate-signature';
 /** The header carrying the delivery's time in Unix seconds; it is part of what is signed, against replays. */
-export const TIMESTAMP_HEADER = 'x-toolgate-timestamp';
+const TIMESTAMP_HEADER = 'x-toolgate-timestamp';
 
 /** Delays before each retry of a delivery the receiver did not accept (2xx). */
 const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
 
 /** The JSON a receiver gets for a new approval. */
-export interface ApprovalWebhookPayload {
+interface ApprovalWebhookPayload {
   readonly type: 'approval.requested';
   readonly approval: {
     readonly id: string;
@@ -35,7 +35,7 @@ export interface ApprovalWebhookPayload {
 }
 
 /** The signature a receiver recomputes to check a delivery: HMAC-SHA256 over `<timestamp>.<body>`. */
-export function signDelivery(secret: string, timestamp: string, body: string): string {
+function signDelivery(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson } from '../json/canonical-json.js';
 
 /** Where an approval is in its life. */
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';

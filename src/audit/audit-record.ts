@@ -76,7 +76,7 @@ interface ShadowedDecision {
 export interface AuditRecord {
   /** When the call reached the gateway: epoch milliseconds. */
   readonly time: number;
-  /** The client's JSON-RPC request id, as text; null when the front door did not pass one on. */
+  /** The client's JSON-RPC request id, as text; null when the endpoint did not pass one on. */
   readonly requestId: string | null;
   /** This record's id: unique, and sorting as the calls' start times do (see newDecisionId). */
   readonly decisionId: string;

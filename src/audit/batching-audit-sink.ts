@@ -8,7 +8,7 @@ import {
   type AuditSinkOptions,
   type AuditSinkStats,
 } from './audit-sink.js';
-import { FlushTimer } from '../flush-timer.js';
+import { FlushTimer } from '../state/flush-timer.js';
 
 /** The longest wait between two attempts while the store keeps failing. */
 const MAX_RETRY_DELAY_MS = 30_000;

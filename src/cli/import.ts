@@ -9,8 +9,8 @@ import {
   type ConfigIssue,
   type ConfigOutline,
 } from '../config/load.js';
-import { readFailure } from '../json-file/read-failure.js';
-import { formatJsonPath } from '../json-file/json-path.js';
+import { readFailure } from '../json/read-failure.js';
+import { formatJsonPath } from '../json/json-path.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
 import { openStateDb } from '../state/state-db.js';
 import {

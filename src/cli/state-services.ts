@@ -18,7 +18,7 @@ export async function withServices(
   opening: 'create' | 'existing' = 'existing',
 ): Promise<void> {
   const file = config.state.sqlite;
-  const db = opening === 'create' ? openStateDb(file) : openExistingStateDb(file, out.error);
+  const db = opening === 'create' ? openStateDb(file) : openExistingStateDb(file, (message) => out.error(message));
   try {
     await run(sqliteServices(db, { clock: systemClock, config }));
   } finally {

@@ -1,4 +1,4 @@
-import { formatConfigIssue, type ConfigIssue } from '../json-file/file-issue.js';
+import { formatConfigIssue, type ConfigIssue } from '../json/file-issue.js';
 
 /** The configuration could not be loaded; `issues` lists every problem found, in file order. */
 export class ConfigError extends Error {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readFailure } from '../json-file/read-failure.js';
+import { readFailure } from '../json/read-failure.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { parsePolicy } from '../policy/parse-policy.js';
 import { PolicyError } from '../policy/policy-error.js';

@@ -1,19 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ConfigIssue, PathIssue } from '../json-file/file-issue.js';
+import type { ConfigIssue, PathIssue } from '../json/file-issue.js';
 import { ConfigError } from './config-error.js';
 import { normaliseConfig, type ConfigOutline, type GatewayConfig } from './gateway-config.js';
-import { JsonDocument, type TextIssue } from '../json-file/json-document.js';
-import { formatJsonPath } from '../json-file/json-path.js';
+import { JsonDocument, type TextIssue } from '../json/json-document.js';
+import { formatJsonPath } from '../json/json-path.js';
 import { configSchema, type ValidatedConfigFile } from './schema.js';
-import { plainMessage } from '../json-file/schema-issues.js';
+import { plainMessage } from '../json/schema-issues.js';
 import { configPathIssues } from './schema-issues.js';
 import { expandServerVariables } from './variables.js';
 
 export { ConfigError } from './config-error.js';
-export { formatConfigIssue, type ConfigIssue } from '../json-file/file-issue.js';
+export { formatConfigIssue, type ConfigIssue } from '../json/file-issue.js';
 export type { ConfigOutline, GatewayConfig, HttpServerConfig, ServerConfig } from './gateway-config.js';
-import { readFailure } from '../json-file/read-failure.js';
+import { readFailure } from '../json/read-failure.js';
 
 /** Looked for in the working directory when no file is named. */
 export const DEFAULT_CONFIG_FILE = 'toolgate.json';

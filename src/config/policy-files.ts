@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import type { Principal } from '../grants/principal.js';
 import { ALLOW_ALL } from '../policy/allow-all.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';

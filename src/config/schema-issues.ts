@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { PathIssue } from '../json-file/file-issue.js';
-import type { JsonPath } from '../json-file/json-path.js';
-import { pathIssuesFromZod } from '../json-file/schema-issues.js';
+import type { PathIssue } from '../json/file-issue.js';
+import type { JsonPath } from '../json/json-path.js';
+import { pathIssuesFromZod } from '../json/schema-issues.js';
 import { SERVER_TRANSPORTS, SERVER_TYPES, serverTransportOf } from './schema.js';
 
 /** pathIssuesFromZod for configSchema, whose one union is a server entry. */

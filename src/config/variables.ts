@@ -1,5 +1,5 @@
-import type { PathIssue } from '../json-file/file-issue.js';
-import type { JsonPath } from '../json-file/json-path.js';
+import type { PathIssue } from '../json/file-issue.js';
+import type { JsonPath } from '../json/json-path.js';
 
 /**
  * Variable references in configuration strings: `${env:NAME}`, and `${NAME}` as Claude Code

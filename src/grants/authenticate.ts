@@ -2,7 +2,7 @@ import { localPrincipal, grantPrincipal, type Principal } from './principal.js';
 import type { GrantStore } from './grant-store.js';
 
 /** Why a request proved no one. */
-export type AuthenticationFailure =
+type AuthenticationFailure =
   /** No `Authorization: Bearer` header, where one is needed. */
   | 'missing_token'
   /** A token that is malformed, unknown, rotated away or revoked. */

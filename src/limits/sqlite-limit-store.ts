@@ -1,4 +1,4 @@
-import { FlushTimer } from '../flush-timer.js';
+import { FlushTimer } from '../state/flush-timer.js';
 import { BatchInsert } from '../state/batch-insert.js';
 import type { StateDb } from '../state/state-db.js';
 import type { Charge } from './charge.js';

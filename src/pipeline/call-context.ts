@@ -16,7 +16,7 @@ export interface AuditSettings {
   readonly redact: readonly string[];
 }
 
-/** A request as the front door hands it to the pipeline, after authentication. */
+/** A request as the endpoint hands it to the pipeline, after authentication. */
 export interface CallRequest {
   readonly method: CallMethod;
   /** What the request names, as the client sent it: a tool's or prompt's name, a resource's URI. */

@@ -10,7 +10,7 @@ import { approvalRefused, policyDenied } from './refusal.js';
 import { finishReservation, forwardCall, settle } from './settle.js';
 
 /**
- * One tool call, start to end. The principal comes from authentication, which the front door ran before the
+ * One tool call, start to end. The principal comes from authentication, which the endpoint ran before the
  * request was read. Each step either fills in its part of the call's context or throws the refusal that ends
  * the call; `settle` turns the ending (result, refusal or error) into what the agent sees, and writes the one
  * audit record and log line.

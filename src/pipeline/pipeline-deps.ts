@@ -3,7 +3,7 @@ import type { AuditSink } from '../audit/audit-sink.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { Clock } from '../clock.js';
 import type { PolicyFiles } from '../config/policy-files.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import type { LimitStore } from '../limits/limit-store.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';

@@ -11,9 +11,9 @@ import type { RawResult } from '../raw-result.js';
  */
 
 /** The `_meta` key under which a refusal names its decision and what refused it. */
-export const DECISION_META_KEY = 'toolgate/decision';
+const DECISION_META_KEY = 'toolgate/decision';
 /** The `_meta` key under which a held call's result names its approval. */
-export const APPROVAL_META_KEY = 'toolgate/approval';
+const APPROVAL_META_KEY = 'toolgate/approval';
 
 /** The policy refused the call: a rule, a condition, the default, or no policy at all. */
 export function policyDenied(decision: Extract<Decision, { effect: 'deny' }>): GatewayError {

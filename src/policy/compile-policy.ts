@@ -206,12 +206,12 @@ export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy 
  * The revision of a document: a short SHA-256 of its canonical JSON (keys sorted, no whitespace), so the
  * same rules written with other spacing or key order have the same revision.
  */
-export function policyRevision(document: PolicyDocument): string {
+function policyRevision(document: PolicyDocument): string {
   return createHash('sha256').update(canonicalJson(document)).digest('hex').slice(0, REVISION_LENGTH);
 }
 
 /** RFC 6901: a key as one JSON Pointer segment. */
-export function escapePointer(segment: string): string {
+function escapePointer(segment: string): string {
   return segment.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
@@ -267,7 +267,7 @@ function windowText(window: CompiledLimit['window']): string {
  * is that charge: every rule with limits of its own shares the policy's `all_tools` charges rather than a copy
  * each, which with thousands of rules is as many more objects for decide() to fetch.
  */
-export function chargePlanOf(limits: readonly CompiledLimit[], shared: readonly CompiledCharge[] = []): ChargePlan {
+function chargePlanOf(limits: readonly CompiledLimit[], shared: readonly CompiledCharge[] = []): ChargePlan {
   const groups = new Map<string, { limits: CompiledLimit[] }>();
   for (const limit of limits) {
     const keyBase = counterKeyBase(limit.counter, limit.scope);

@@ -33,7 +33,7 @@ export const RuleSentinel = {
 } as const;
 
 /** The grant (a labelled bearer token) a call was made with. */
-export interface GrantRef {
+interface GrantRef {
   readonly id: string;
   readonly label?: string;
 }
@@ -81,7 +81,7 @@ export interface AllowDecision extends DecisionBase {
 }
 
 /** Why a call was denied. */
-export type DenyCause =
+type DenyCause =
   | 'no_policy'
   | 'default_deny'
   /** `"action": "deny"`. */
@@ -95,7 +95,7 @@ export type DenyCause =
   /** A spend cap's argument is missing, not a number, or negative. */
   | 'invalid_amount';
 
-export interface DenyDecision extends DecisionBase {
+interface DenyDecision extends DecisionBase {
   readonly effect: 'deny';
   readonly shadow: false;
   readonly cause: DenyCause;
@@ -112,7 +112,7 @@ export interface LimitDenyDecision extends DecisionBase {
 }
 
 /** The tool is hidden: absent from tools/list, and a call is answered as for a tool that does not exist. */
-export interface HideDecision extends DecisionBase {
+interface HideDecision extends DecisionBase {
   readonly effect: 'hide';
   readonly shadow: false;
 }

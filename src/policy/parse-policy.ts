@@ -1,6 +1,6 @@
-import type { PathIssue } from '../json-file/file-issue.js';
-import { JsonDocument, type TextIssue } from '../json-file/json-document.js';
-import { formatJsonPath } from '../json-file/json-path.js';
+import type { PathIssue } from '../json/file-issue.js';
+import { JsonDocument, type TextIssue } from '../json/json-document.js';
+import { formatJsonPath } from '../json/json-path.js';
 import { compileValidatedPolicy, type CompiledPolicy } from './compile-policy.js';
 import { PolicyError, type PolicyIssue } from './policy-error.js';
 import { validatePolicy } from './schema.js';

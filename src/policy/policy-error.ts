@@ -1,5 +1,5 @@
-import { formatConfigIssue, type ConfigIssue, type PathIssue } from '../json-file/file-issue.js';
-import { formatJsonPath } from '../json-file/json-path.js';
+import { formatConfigIssue, type ConfigIssue, type PathIssue } from '../json/file-issue.js';
+import { formatJsonPath } from '../json/json-path.js';
 
 /**
  * One problem found in a policy file (or a policy test file): the config module's issue shape, so that both

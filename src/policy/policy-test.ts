@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { PathIssue } from '../json-file/file-issue.js';
-import { pathIssuesFromZod, plainMessage } from '../json-file/schema-issues.js';
+import type { PathIssue } from '../json/file-issue.js';
+import { pathIssuesFromZod, plainMessage } from '../json/schema-issues.js';
 import type { CompiledPolicy } from './compile-policy.js';
 import { MemoryLimitStore } from '../limits/memory-limit-store.js';
 import { decide, limitDenial, type Decision, type EnforcedDecision } from './decide.js';
@@ -89,7 +89,7 @@ function checkTimeOrder(suite: unknown, ctx: z.core.$RefinementCtx<unknown>): vo
  * Validates a parsed policy test table.
  * @returns the table, or every problem found, each at its path.
  */
-export function validatePolicyTestSuite(
+function validatePolicyTestSuite(
   value: unknown,
 ):
   | { readonly success: true; readonly data: PolicyTestSuite }
@@ -109,7 +109,7 @@ export function parsePolicyTestSuite(text: string, file: string): PolicyTestSuit
 }
 
 /** The outcome of one case. */
-export interface PolicyTestResult {
+interface PolicyTestResult {
   /** 0-based position in `cases`. */
   readonly index: number;
   readonly name: string;
@@ -129,7 +129,7 @@ export interface PolicyTestReport {
 }
 
 /** Time 0 of a table: a fixed instant, so that a table's results never depend on when it is run. */
-export const POLICY_TEST_EPOCH_MS = Date.UTC(2026, 0, 1);
+const POLICY_TEST_EPOCH_MS = Date.UTC(2026, 0, 1);
 
 /**
  * Runs a table of cases against a policy (null: a client with no policy). No I/O: time is simulated from

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { PathIssue } from '../json-file/file-issue.js';
-import type { JsonPath } from '../json-file/json-path.js';
-import { pathIssuesFromZod, plainMessage } from '../json-file/schema-issues.js';
+import type { PathIssue } from '../json/file-issue.js';
+import type { JsonPath } from '../json/json-path.js';
+import { pathIssuesFromZod, plainMessage } from '../json/schema-issues.js';
 import { parseArgumentPath } from './argument-path.js';
 import { CONDITION_OPS, conditionIssues } from './condition.js';
 import { parseToolKey } from './tool-key.js';

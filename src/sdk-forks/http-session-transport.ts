@@ -56,7 +56,7 @@ interface Exchange {
  * interval. The SDK's transport opens a stream for every request: a web `Request` and `ReadableStream`, a
  * keep-alive timer and several writes per call were a quarter of the gateway's CPU per call.
  *
- * The front door authenticates, checks Host and Origin, reads and parses the body and refuses batches before a
+ * The endpoint authenticates, checks Host and Origin, reads and parses the body and refuses batches before a
  * request reaches a session; the checks here are the transport's own (Accept, Content-Type, message shape,
  * session, protocol version), with the SDK transport's status codes and messages.
  */

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/load.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../observability/log.js';
 import { Upstream, type ServerHealth } from '../upstream/upstream.js';
 
 /** Whether a server lists a tool, as the gateway would find out by starting it. */

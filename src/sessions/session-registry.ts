@@ -1,5 +1,5 @@
 import type { LoggingLevel, Notification } from '@modelcontextprotocol/server';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import type { Caller } from '../upstream/caller.js';
 import type { CatalogKind, Upstream, UpstreamListener } from '../upstream/upstream.js';
 

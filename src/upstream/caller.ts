@@ -7,7 +7,7 @@ import type {
 } from '@modelcontextprotocol/client';
 import type { Principal } from '../grants/principal.js';
 import type { RawResult } from '../raw-result.js';
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson } from '../json/canonical-json.js';
 
 /**
  * The client side of one call, as the upstream layer sees it: who asked, what that client can do, and how to

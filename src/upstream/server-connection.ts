@@ -16,7 +16,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ServerConfig } from '../config/load.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import { rawResult, type RawResult } from '../raw-result.js';
 import { createNodeFetch } from '../sdk-forks/node-fetch.js';
 import { batchStdioWrites } from '../sdk-forks/stdio-write-batch.js';

@@ -1,6 +1,6 @@
 import type { GatewayConfig } from '../config/load.js';
 import { ErrorCode, GatewayError } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import type { Principal } from '../grants/principal.js';
 import type { RawResult } from '../raw-result.js';
 import type { Caller, ForwardOptions } from './caller.js';

@@ -9,7 +9,7 @@ import type {
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/load.js';
 import { GatewayError, ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../observability/log.js';
 import type { RawResult } from '../raw-result.js';
 import { capabilityKey, serverFacingCapabilities, type Caller } from './caller.js';
 import {

@@ -15,7 +15,7 @@ const MINUTE = 60_000;
 const T0 = 1_000_000;
 
 /** A limit of at most `max` in any `windowMs`, worded as Toolgate words a call limit. */
-export function limitOf(max: number, more: Partial<ChargedLimit> = {}): ChargedLimit {
+function limitOf(max: number, more: Partial<ChargedLimit> = {}): ChargedLimit {
   const windowMs = more.windowMs ?? MINUTE;
   return {
     rule: `/limit/${max}/${windowMs}`,

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
 import type { HttpServerConfig } from '../../src/config/load.js';
 import { ErrorCode } from '../../src/errors.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/observability/log.js';
 import type { RawResult } from '../../src/raw-result.js';
 import { Upstream, type CatalogKind } from '../../src/upstream/upstream.js';
 
 /**
  * An `Upstream` against a Streamable HTTP server of each era, through the HTTP client stack the gateway uses (the
- * SDK's transport on `createNodeFetch`): what the gateway relies on per call, beyond the front door's e2e tests,
+ * SDK's transport on `createNodeFetch`): what the gateway relies on per call, beyond the endpoint's e2e tests,
  * which reach timeouts and cancellation only on stdio servers.
  */
 describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, %s server', (era) => {

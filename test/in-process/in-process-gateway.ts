@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport, ProtocolError, Server } from '@modelcontextprotocol/server';
 import pino from 'pino';
-import { composeGateway, type ComposedGateway } from '../app.js';
-import { SqliteApprovalStore } from '../approvals/approval-store.js';
-import type { AuditRecord } from '../audit/audit-record.js';
-import type { AuditSink } from '../audit/audit-sink.js';
-import type { Clock } from '../clock.js';
-import { parseConfig } from '../config/load.js';
-import { createGatewayServer } from '../downstream/gateway-server.js';
-import type { Principal } from '../grants/principal.js';
-import { SqliteLimitStore } from '../limits/sqlite-limit-store.js';
-import { openStateDb } from '../state/state-db.js';
+import { composeGateway, type ComposedGateway } from '../../src/app.js';
+import { SqliteApprovalStore } from '../../src/approvals/approval-store.js';
+import type { AuditRecord } from '../../src/audit/audit-record.js';
+import type { AuditSink } from '../../src/audit/audit-sink.js';
+import type { Clock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createMcpEndpoint } from '../../src/downstream/mcp-endpoint.js';
+import type { Principal } from '../../src/grants/principal.js';
+import { SqliteLimitStore } from '../../src/limits/sqlite-limit-store.js';
+import { openStateDb } from '../../src/state/state-db.js';
 
 /**
  * A whole gateway in this process, for fast tests of the pipeline: one server built here (tools `echo`, `fail`
@@ -88,7 +88,7 @@ export async function startInProcessGateway(config: { policy?: object } = {}): P
     policy,
     async connect(principal = { via: 'local', id: null, label: null, policy: gatewayConfig.policy, servers: null }) {
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-      await createGatewayServer(gateway.deps, 'legacy', principal).connect(serverSide);
+      await createMcpEndpoint(gateway.deps, 'legacy', principal).connect(serverSide);
       const client = new Client({ name: 'test', version: '1' });
       await client.connect(clientSide);
       clients.push(client);
@@ -115,7 +115,8 @@ function memoryServer(): Server {
   }));
   server.setRequestHandler('tools/list', () => ({ tools }));
   server.setRequestHandler('tools/call', (request) => {
-    const text = String((request.params.arguments as { text?: unknown } | undefined)?.text ?? '');
+    const given = (request.params.arguments as { text?: unknown } | undefined)?.text;
+    const text = typeof given === 'string' ? given : '';
     switch (request.params.name) {
       case 'echo':
         return { content: [{ type: 'text', text: `echo: ${text}` }] };

@@ -36,7 +36,7 @@ export interface DownstreamDeps extends PipelineDeps {
  * serves `principal`; a modern-era instance serves one request, whose principal comes with it (HTTP) or is
  * given (stdio).
  */
-export function createGatewayServer(deps: DownstreamDeps, era: Era, principal?: Principal): Server {
+export function createMcpEndpoint(deps: DownstreamDeps, era: Era, principal?: Principal): Server {
   const instructions = principal === undefined ? undefined : deps.upstreams.instructions(principal);
   const server = new Server(
     { name: 'toolgate', version: GATEWAY_VERSION },
@@ -51,7 +51,7 @@ export function createGatewayServer(deps: DownstreamDeps, era: Era, principal?: 
       ...(instructions === undefined ? {} : { instructions }),
     },
   );
-  const session = new DownstreamSession(server, era, principal);
+  const session = new EndpointSession(server, era, principal);
   if (era === 'legacy') server.oninitialized = () => deps.sessions.open(session);
   server.onclose = () => {
     deps.sessions.close(session.sessionId);
@@ -70,7 +70,8 @@ export function createGatewayServer(deps: DownstreamDeps, era: Era, principal?: 
   const piped =
     (method: CallMethod, name: (p: Record<string, unknown>) => unknown) =>
     (caller: Caller, p: Record<string, unknown>, options: ForwardOptions): Promise<RawResult> => {
-      const request = { method, name: String(name(p) ?? ''), params: p, caller, options };
+      const named = name(p);
+      const request = { method, name: typeof named === 'string' ? named : '', params: p, caller, options };
       return method === 'tools/call' ? handleToolCall(request, deps) : handleRequest(request, deps);
     };
   const callTool = piped('tools/call', (p) => p.name);
@@ -179,7 +180,7 @@ function forwardOptions(ctx: ServerContext, params: { _meta?: { progressToken?: 
 }
 
 /** The client session behind a legacy-era server instance (or one modern request). */
-class DownstreamSession implements ClientSession {
+class EndpointSession implements ClientSession {
   readonly sessionId = randomUUID();
   logLevel: LoggingLevel | undefined;
   readonly subscriptions = new Set<string>();

@@ -20,28 +20,31 @@ import type { GatewayConfig } from '../config/load.js';
 import { ErrorCode, toHttpResponse } from '../errors.js';
 import type { Authenticator } from '../grants/authenticate.js';
 import type { Principal } from '../grants/principal.js';
-import { isLoopbackHost } from '../listen-address.js';
-import type { GatewayMetrics } from '../metrics.js';
+import { isLoopbackHost } from './listen-address.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Services } from '../services/services.js';
-import { createGatewayServer, type DownstreamDeps } from './gateway-server.js';
+import { createMcpEndpoint, type DownstreamDeps } from './mcp-endpoint.js';
 import { HttpSessionTransport } from '../sdk-forks/http-session-transport.js';
 
-/** A running HTTP front door. */
-export interface HttpFront {
+/** A running HTTP endpoint. */
+export interface HttpEndpoint {
   /** The MCP endpoint's URL, e.g. `http://127.0.0.1:8787/mcp`. */
   readonly url: string;
   close(): Promise<void>;
 }
 
-/** How long an idle HTTP connection stays open for the client's next request (see startHttpFront). */
-export /** How long responses still in flight at shutdown may take to finish before their connections are cut. */
+/** How long responses still in flight at shutdown may take to finish before their connections are cut. */
 const CLOSE_GRACE_MS = 2_000;
+/** How long an idle HTTP connection stays open for the client's next request (see startHttpEndpoint). */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
-type FrontEnv = { Bindings: HttpBindings; Variables: { principal: Principal } };
+/** What a refusal's log line names of the request it refuses. */
+type RefusedRequest = Pick<Context<EndpointEnv>, 'req' | 'env'>;
 
-/** What the HTTP front door serves besides MCP, and what it needs to serve it. */
-export interface HttpFrontDeps {
+type EndpointEnv = { Bindings: HttpBindings; Variables: { principal: Principal } };
+
+/** What the HTTP endpoint serves besides MCP, and what it needs to serve it. */
+export interface HttpEndpointDeps {
   readonly config: GatewayConfig;
   readonly downstream: DownstreamDeps;
   readonly authenticator: Authenticator;
@@ -57,21 +60,21 @@ export interface HttpFrontDeps {
  * statelessly), plus `/healthz`. Every request passes the Host and Origin checks first (DNS rebinding), then
  * the body limit; batched JSON-RPC is refused. With `admin.token` set, `/admin` serves the admin API on `services`.
  */
-export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
-  const { config, downstream, authenticator, metrics } = front;
+export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<HttpEndpoint> {
+  const { config, downstream, authenticator, metrics } = endpoint;
   const { listen } = config;
   const { log, upstreams } = downstream;
   const loopbackOnly = isLoopbackHost(listen.host);
   /** A request refused before any MCP was read: logged with its reason, counted, answered per the catalogue. */
-  const refuse = (c: Context<FrontEnv>, code: ErrorCode, message: string, headers?: Record<string, string>) => {
-    metrics.frontDoorRefusals.inc({ code });
+  const refuse = (c: RefusedRequest, code: ErrorCode, message: string, headers?: Record<string, string>) => {
+    metrics.httpRefusals.inc({ code });
     log.info({ code, path: c.req.path, method: c.req.method, remote: c.env.incoming.socket.remoteAddress }, message);
     return toHttpResponse(code, message, headers);
   };
   // A session belongs to the grant that opened it: another grant's requests cannot reach it.
   const sessions = new Map<string, { transport: HttpSessionTransport; grantId: string | null }>();
   const sseSessions = new Map<string, { transport: SSEServerTransport; grantId: string | null }>();
-  const modern = createMcpHandler(({ era }) => createGatewayServer(downstream, era), {
+  const modern = createMcpHandler(({ era }) => createMcpEndpoint(downstream, era), {
     legacy: 'reject',
     maxRequestBodySize: listen.maxBodyBytes,
     onerror: (error) => log.debug({ err: error.message }, 'modern request failed'),
@@ -89,8 +92,8 @@ export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
   const allowedOrigins = [...localhostAllowedHostnames(), ...listen.allowedOrigins.map(originHostname)];
 
   // Headers are read from Node's request, not from `c.req`: building a web Request per call costs more than the
-  // rest of the front door together, and the 2025-era session path never needs one.
-  const app = new Hono<FrontEnv>();
+  // rest of the endpoint together, and the 2025-era session path never needs one.
+  const app = new Hono<EndpointEnv>();
   app.use('*', async (c, next) => {
     const { headers } = c.env.incoming;
     const host = validateHostHeader(headers.host, allowedHosts);
@@ -113,7 +116,7 @@ export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
     }
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
-  if (admin) app.route('/admin', createAdminApi(front.services, admin.token, front.clock));
+  if (admin) app.route('/admin', createAdminApi(endpoint.services, admin.token, endpoint.clock));
 
   // Every MCP route needs a grant's bearer token once any grant exists. Without grants, a gateway that listens on
   // loopback serves its local callers; one that listens beyond loopback never serves anyone without a token,
@@ -121,24 +124,24 @@ export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
   app.use('/mcp', authenticate);
   app.use('/sse', authenticate);
   app.use('/messages', authenticate);
-  async function authenticate(c: Context<FrontEnv>, next: Next) {
+  async function authenticate(c: Context<EndpointEnv>, next: Next) {
     const authentication = await authenticator.authenticate(c.env.incoming.headers.authorization);
     if (!authentication.ok) return unauthorized(c, authentication.failure === 'invalid_token');
     c.set('principal', authentication.principal);
     return next();
   }
   /** 401 with the challenge that tells an HTTP client to send a bearer token. */
-  function unauthorized(c: Context<FrontEnv>, tokenGiven: boolean): Response {
+  function unauthorized(c: Context<EndpointEnv>, tokenGiven: boolean): Response {
     const challenge = tokenGiven ? 'Bearer realm="toolgate", error="invalid_token"' : 'Bearer realm="toolgate"';
     const message = tokenGiven
       ? 'Unauthorized: the bearer token is not valid'
       : 'Unauthorized: send Authorization: Bearer <token>';
     return refuse(c, ErrorCode.Unauthenticated, message, { 'WWW-Authenticate': challenge });
   }
-  const unknownSession = (c: Context<FrontEnv>) => refuse(c, ErrorCode.UnknownSession, 'Session not found');
-  const badRequest = (c: Context<FrontEnv>, message: string) => refuse(c, ErrorCode.BadRequest, message);
+  const unknownSession = (c: Context<EndpointEnv>) => refuse(c, ErrorCode.UnknownSession, 'Session not found');
+  const badRequest = (c: Context<EndpointEnv>, message: string) => refuse(c, ErrorCode.BadRequest, message);
   /** Reads a POST body as one JSON-RPC message, or the refusal (413, 400) that answers it. */
-  async function readBody(c: Context<FrontEnv>): Promise<unknown> {
+  async function readBody(c: Context<EndpointEnv>): Promise<unknown> {
     const body = await readOneMessage(c.env.incoming, listen.maxBodyBytes);
     if (body instanceof BodyRefusal) return refuse(c, body.code, body.message);
     return body;
@@ -173,7 +176,7 @@ export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await createGatewayServer(downstream, 'legacy', principal).connect(transport);
+    await createMcpEndpoint(downstream, 'legacy', principal).connect(transport);
     transport.handlePost(incoming, outgoing, body, authInfoOf(principal));
     return RESPONSE_ALREADY_SENT;
   });
@@ -195,7 +198,7 @@ export async function startHttpFront(front: HttpFrontDeps): Promise<HttpFront> {
     const transport = new SSEServerTransport('/messages', c.env.outgoing);
     sseSessions.set(transport.sessionId, { transport, grantId: principal.id });
     transport.onclose = () => void sseSessions.delete(transport.sessionId);
-    await createGatewayServer(downstream, 'legacy', principal).connect(transport);
+    await createMcpEndpoint(downstream, 'legacy', principal).connect(transport);
     return RESPONSE_ALREADY_SENT;
   });
   app.post('/messages', async (c) => {

@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../grants/principal.js';
-import { startInProcessGateway, type InProcessGateway } from './in-process-gateway.test-support.js';
+import type { Principal } from '../../src/grants/principal.js';
+import { startInProcessGateway, type InProcessGateway } from './in-process-gateway.js';
 
 let gateway: InProcessGateway | undefined;
 afterEach(async () => {

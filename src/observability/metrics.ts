@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AuditSink } from './audit/audit-sink.js';
+import type { AuditSink } from '../audit/audit-sink.js';
 
 /**
  * The gateway's Prometheus metrics, served on `/metrics`. One registry per gateway, so that tests and several
@@ -27,8 +27,8 @@ export class GatewayMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
     registers: [this.registry],
   });
-  readonly frontDoorRefusals = new Counter({
-    name: 'toolgate_front_door_refusals_total',
+  readonly httpRefusals = new Counter({
+    name: 'toolgate_http_refusals_total',
     help: 'HTTP requests refused before any MCP was read, by error code (GW_UNAUTHENTICATED, GW_FORBIDDEN_ORIGIN, GW_PAYLOAD_TOO_LARGE, GW_BAD_REQUEST, GW_UNKNOWN_SESSION).',
     labelNames: ['code'] as const,
     registers: [this.registry],

@@ -1,5 +1,5 @@
 /**
- * The gateway's HTTP front door as a hostile or careless caller meets it: foreign Host and Origin headers,
+ * The gateway's HTTP endpoint as a hostile or careless caller meets it: foreign Host and Origin headers,
  * oversized and malformed bodies, batches, unknown sessions; and the legacy HTTP+SSE transport for old clients.
  */
 import { spawn } from 'node:child_process';
@@ -48,7 +48,7 @@ const initialize = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 
-describe('the HTTP front door', () => {
+describe('the HTTP endpoint', () => {
   let gateway: GatewayProcess;
 
   beforeAll(async () => {
