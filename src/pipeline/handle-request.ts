@@ -2,7 +2,8 @@ import type { Route } from '../catalog/aggregate.js';
 import type { RawResult } from '../raw-result.js';
 import { CallContext, type CallRequest } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { forwardCall, settle } from './settle.js';
+import { endCall } from './end-call.js';
+import { forwardCall } from './forward.js';
 
 /**
  * `prompts/get`, `resources/read` and `completion/complete`: the steps of a tool call that apply to them.
@@ -11,7 +12,7 @@ import { forwardCall, settle } from './settle.js';
  */
 export function handleRequest(request: CallRequest, deps: PipelineDeps): Promise<RawResult> {
   const call = new CallContext(request, deps.clock);
-  return settle(call, deps, runRequest(call, deps));
+  return endCall(call, deps, runRequest(call, deps));
 }
 
 async function runRequest(call: CallContext, deps: PipelineDeps): Promise<RawResult> {

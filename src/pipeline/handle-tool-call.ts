@@ -7,17 +7,18 @@ import type { RawResult } from '../raw-result.js';
 import { CallContext, type CallRequest } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { approvalRefused, policyDenied } from './refusal.js';
-import { finishReservation, forwardCall, settle } from './settle.js';
+import { endCall } from './end-call.js';
+import { closeReservation, forwardCall } from './forward.js';
 
 /**
  * One tool call, start to end. The principal comes from authentication, which the endpoint ran before the
  * request was read. Each step either fills in its part of the call's context or throws the refusal that ends
- * the call; `settle` turns the ending (result, refusal or error) into what the agent sees, and writes the one
+ * the call; `endCall` turns the ending (result, refusal or error) into what the agent sees, and writes the one
  * audit record and log line.
  */
 export function handleToolCall(request: CallRequest, deps: PipelineDeps): Promise<RawResult> {
   const call = new CallContext(request, deps.clock);
-  return settle(call, deps, runToolCall(call, deps));
+  return endCall(call, deps, runToolCall(call, deps));
 }
 
 async function runToolCall(call: CallContext, deps: PipelineDeps): Promise<RawResult> {
@@ -116,7 +117,7 @@ async function claim(
   deps: PipelineDeps,
 ): Promise<void> {
   if (!approval || (await deps.approvals.claim(approval))) return;
-  finishReservation(deps, reservation, 'release');
+  closeReservation(deps, reservation, 'release');
   call.approval = { status: 'pending', id: approval.id };
   throw approvalRefused({ kind: 'pending', approval });
 }
