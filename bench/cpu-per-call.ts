@@ -4,6 +4,10 @@
  *
  *     node --import tsx bench/cpu-per-call.ts [--target toolgate|toolgate+pipeline|mcp-proxy|supergateway]
  *         [--kind stdio|http] [--clients 16] [--seconds 5] [--tool echo|big] [--cpu-prof DIR]
+ *     node --import tsx bench/cpu-per-call.ts --target baseline|baseline+pipeline --baseline DIR [...]
+ *
+ * `--baseline DIR` is another build (bench/baseline.sh), started as `toolgate` and `toolgate+pipeline` are: run
+ * this build and the baseline alternately, several times each, and compare the medians.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,8 +22,15 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     tool: { type: 'string', default: 'echo' },
     'cpu-prof': { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
+if (values.target?.startsWith('baseline') && values.baseline === undefined) {
+  console.error(
+    `--target ${values.target} needs --baseline DIR, a built checkout of another commit (bench/baseline.sh)`,
+  );
+  process.exit(2);
+}
 if (values.target === 'toolgate stdio') {
   // A process per client session, started by each client: there is no one process in the middle to read.
   console.error('--target "toolgate stdio" cannot be measured here: each client starts its own gateway process');
@@ -32,6 +43,7 @@ const target = await startTarget(values.target as TargetName, {
   kind,
   client: 'raw',
   ...(server ? { serverUrl: server.url } : {}),
+  ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
   ...(values['cpu-prof'] ? { gatewayNodeArgs: ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] } : {}),
 });
 const args = values.tool === 'big' ? { kb: 100 } : { text: 'hello' };

@@ -15,6 +15,8 @@
  *   --out DIR          where the results file goes (default bench/results)
  *   --cpu-prof DIR     run the Toolgate process under `node --cpu-prof`, profiles written to DIR on exit
  *   --wait-quiet S     first wait up to S seconds for the machine to be quiet (under a quarter of a core busy)
+ *   --baseline DIR     also run the build in DIR (another commit, built: bench/baseline.sh) as `baseline` and
+ *                      `baseline+pipeline`, in the same rounds, and compare this build with it
  *
  * Prints the results table on stdout (progress on stderr) and writes it, with the machine and the versions, to
  * DIR/<date>-<quick|full>.md. Exits 0 when every cell ran (n/a cells are not failures), 1 otherwise.
@@ -30,9 +32,11 @@ import { decisionRates } from './lib/decisions.js';
 import { auditRate } from './lib/audit.js';
 import { PIPELINE_GAPS } from './lib/pending.js';
 import { cpuSnapshot, killAllNow, rssOf, sleep, stopAll, treeRss } from './lib/procs.js';
-import { memoryTable, type Row, targetsCheck, timingTable } from './lib/report.js';
+import { baselineCheck, baselineTable, memoryTable, type Row, targetsCheck, timingTable } from './lib/report.js';
 import { median, quantile } from './lib/stats.js';
 import {
+  BASELINE_PAIRS,
+  baselineBuild,
   ROOT,
   type ServerKind,
   startHttpServer,
@@ -40,6 +44,7 @@ import {
   type Target,
   TARGET_NAMES,
   type TargetName,
+  targetNames,
   type TargetOptions,
   unsupported,
 } from './lib/targets.js';
@@ -56,6 +61,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'wait-quiet': { type: 'string' },
+    baseline: { type: 'string' },
   },
   strict: true,
 });
@@ -97,6 +103,11 @@ const only = flags.only
   .filter(Boolean);
 const selected = (cell: string) => !only || only.some((prefix) => cell.startsWith(prefix));
 const gatewayNodeArgs = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
+/** The other build (`--baseline DIR`), checked before anything starts. */
+const baseline = flags.baseline === undefined ? undefined : baselineBuild(flags.baseline);
+const TARGETS = targetNames(baseline !== undefined);
+/** What every target gets started with, whatever the cell. */
+const common = { client: settings.client, gatewayNodeArgs, ...(baseline ? { baseline: baseline.dir } : {}) };
 
 const SIZES = {
   small: { tool: 'echo', args: { text: 'hello' } },
@@ -164,18 +175,25 @@ async function driveSessions(target: Target, ms: number): Promise<Sample> {
   return { count: latencies.length, seconds: Number(process.hrtime.bigint() - start) / 1e9, latencies };
 }
 
-/** Rows from alternating rounds: medians of the rounds, and ratios to direct taken round by round. */
+/** The median over rounds of f(mine, theirs) in the same round. */
+function paired(mine: number[], theirs: number[], f: (a: number, b: number) => number): number {
+  return median(mine.map((value, i) => (i < theirs.length ? f(value, theirs[i]!) : Number.NaN)));
+}
+
+/**
+ * Rows from alternating rounds: medians of the rounds, ratios to direct taken round by round, and for this build's
+ * targets, ratios to the baseline build's counterpart taken round by round in the same way.
+ */
 function summarise(cell: string, unit: string, samples: Map<TargetName, Sample[]>): Row[] {
-  const direct = samples.get('direct');
   const figures = (list: Sample[]) => ({
     rates: list.map((sample) => sample.count / sample.seconds),
     p50s: list.map((sample) => quantile(sample.latencies, 0.5)),
     p99s: list.map((sample) => quantile(sample.latencies, 0.99)),
   });
-  const base = direct && figures(direct);
+  const all = new Map([...samples].map(([target, list]) => [target, figures(list)]));
+  const base = all.get('direct');
   const result: Row[] = [];
-  for (const [target, list] of samples) {
-    const own = figures(list);
+  for (const [target, own] of all) {
     const row: Row = {
       cell,
       target,
@@ -185,12 +203,20 @@ function summarise(cell: string, unit: string, samples: Map<TargetName, Sample[]
       p99: median(own.p99s),
     };
     if (base && target !== 'direct') {
-      const paired = (mine: number[], theirs: number[], f: (a: number, b: number) => number) =>
-        median(mine.map((value, i) => (i < theirs.length ? f(value, theirs[i]!) : Number.NaN)));
       row.rateRatio = paired(own.rates, base.rates, (a, b) => a / b);
       row.p50Ratio = paired(own.p50s, base.p50s, (a, b) => a / b);
       row.p50Added = paired(own.p50s, base.p50s, (a, b) => a - b);
       row.p99Ratio = paired(own.p99s, base.p99s, (a, b) => a / b);
+    }
+    const counterpart = BASELINE_PAIRS.find(([ours]) => ours === target)?.[1];
+    const theirs = counterpart && all.get(counterpart);
+    if (theirs) {
+      row.againstBaseline = {
+        baseline: counterpart,
+        rate: paired(own.rates, theirs.rates, (a, b) => a / b),
+        p50: paired(own.p50s, theirs.p50s, (a, b) => a / b),
+        p99: paired(own.p99s, theirs.p99s, (a, b) => a / b),
+      };
     }
     result.push(row);
   }
@@ -247,7 +273,7 @@ function callCell(kind: ServerKind, size: Size, concurrency: number): string {
 /** Starts every target that can front a server of this kind; the others get n/a rows in each cell. */
 async function startTargets(kind: ServerKind, options: TargetOptions): Promise<Map<TargetName, Target | string>> {
   const started = new Map<TargetName, Target | string>();
-  for (const name of TARGET_NAMES) {
+  for (const name of TARGETS) {
     const why = unsupported(name, kind);
     if (why) {
       started.set(name, `n/a: ${why}`);
@@ -308,12 +334,7 @@ async function runKind(kind: ServerKind): Promise<void> {
 
   log(`starting the ${kind} targets`);
   const server = kind === 'http' ? await startHttpServer() : undefined;
-  const started = await startTargets(kind, {
-    kind,
-    client: settings.client,
-    serverUrl: server?.url,
-    gatewayNodeArgs,
-  });
+  const started = await startTargets(kind, { ...common, kind, serverUrl: server?.url });
   try {
     for (const entry of started.values()) {
       if (typeof entry !== 'object') continue;
@@ -413,17 +434,22 @@ async function decisionCells(): Promise<void> {
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 
+/** The memory cells' targets: these, and the baseline build right after this one's when there is one. */
+function memoryTargets(names: TargetName[]): TargetName[] {
+  return baseline ? names.flatMap((name) => (name === 'toolgate' ? [name, 'baseline' as const] : [name])) : names;
+}
+
 /** Memory of the process between client and server (and its children) per idle client session. */
 async function idleSessionsCell(): Promise<void> {
   const cell = 'memory.sessions';
   if (!selected(cell)) return;
   rows.push({ cell, target: 'direct', na: 'no process between client and server' });
-  for (const name of ['toolgate', 'mcp-proxy', 'supergateway'] as const) {
+  for (const name of memoryTargets(['toolgate', 'mcp-proxy', 'supergateway'])) {
     const count = name === 'supergateway' ? settings.idleSessionsSupergateway : settings.idleSessions;
     let target: Target | undefined;
     const sessions: Session[] = [];
     try {
-      target = await startTarget(name, { kind: 'stdio', client: settings.client, gatewayNodeArgs });
+      target = await startTarget(name, { ...common, kind: 'stdio' });
       const warm = await target.openSession();
       for (let i = 0; i < 50; i++) await warm.call(target.tool('echo'), { text: 'warm' });
       await warm.close();
@@ -442,6 +468,7 @@ async function idleSessionsCell(): Promise<void> {
         cell,
         target: name,
         value: `${(perSession / 1024).toFixed(1)} KB/session`,
+        bytes: perSession,
         note:
           `${count.toLocaleString('en-US')} idle sessions (initialized, GET stream open): ${mb(before)} → ${mb(after)}, ` +
           `RSS of the process and its children` +
@@ -463,14 +490,13 @@ async function manyToolsCell(): Promise<void> {
   if (!selected(cell)) return;
   rows.push({ cell, target: 'direct', na: 'no process between client and server' });
   rows.push({ cell, target: 'supergateway', na: 'holds no catalog: each session has its own server process' });
-  for (const name of ['toolgate', 'mcp-proxy'] as const) {
+  for (const name of memoryTargets(['toolgate', 'mcp-proxy'])) {
     try {
       const measure = async (tools: number): Promise<number> => {
         const target = await startTarget(name, {
+          ...common,
           kind: 'stdio',
-          client: settings.client,
           serverArgs: tools > 0 ? ['--tools', String(tools)] : [],
-          gatewayNodeArgs,
         });
         try {
           const session = await target.openSession();
@@ -483,15 +509,16 @@ async function manyToolsCell(): Promise<void> {
           await target.stop();
         }
       };
-      const baseline = await measure(0);
+      const few = await measure(0);
       const many = await measure(settings.tools);
       rows.push({
         cell,
         target: name,
-        value: `${mb(many)} (+${mb(many - baseline)})`,
-        note: `RSS of the ${name} process after a client listed all ${(settings.tools + 2).toLocaleString('en-US')} tools; in brackets, beyond the same with 2 tools (${mb(baseline)})`,
+        value: `${mb(many)} (+${mb(many - few)})`,
+        bytes: many,
+        note: `RSS of the ${name} process after a client listed all ${(settings.tools + 2).toLocaleString('en-US')} tools; in brackets, beyond the same with 2 tools (${mb(few)})`,
       });
-      log(`${cell}: ${name} ${mb(many)} with ${settings.tools} tools, ${mb(baseline)} with 2`);
+      log(`${cell}: ${name} ${mb(many)} with ${settings.tools} tools, ${mb(few)} with 2`);
     } catch (error) {
       fail({ cell, target: name }, error);
     }
@@ -517,21 +544,35 @@ function describeRun(started: Date, seconds: number): string[] {
   const foreign = (cpuAtEnd.machineMs - cpuAtStart.machineMs - (cpuAtEnd.ownMs - cpuAtStart.ownMs)) / (seconds * 1000);
   const cpus = os.cpus();
   const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout
-  }
-  return [
+  const lines = [
     `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${quick ? 'quick' : 'full'} run${only ? ` of ${only.join(', ')}` : ''}, ${Math.round(seconds)} s`,
     `- machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`,
-    `- versions: toolgate ${own.version} (${commit}), mcp-proxy ${version('mcp-proxy')}, supergateway ${version('supergateway')}, ` +
+    `- versions: toolgate ${own.version} (${commitOf(ROOT)}), mcp-proxy ${version('mcp-proxy')}, supergateway ${version('supergateway')}, ` +
       `@modelcontextprotocol/client ${version('@modelcontextprotocol/client')}, @modelcontextprotocol/server ${version('@modelcontextprotocol/server')}`,
     `- other processes on the machine used ${Number.isFinite(foreign) ? Math.max(0, foreign).toFixed(2) : 'unknown'} cores on average during the run (the bench's own processes excluded)`,
     `- method: ${settings.rounds} alternating round(s) of ${settings.roundMs} ms per target after a ${settings.warmupMs} ms warm-up; ` +
       `figures are medians of rounds, ratios are to direct in the same round; ${settings.client} client (bench/README.md)`,
   ];
+  if (baseline) {
+    const theirs = JSON.parse(readFileSync(join(baseline.dir, 'package.json'), 'utf8')) as { version: string };
+    lines.push(
+      `- baseline: toolgate ${theirs.version} (${commitOf(baseline.dir)}) in ${baseline.dir}, started exactly as this build ` +
+        `(\`baseline\` as \`toolgate\`, \`baseline+pipeline\` as \`toolgate+pipeline\`, its own CLI making the grant), ` +
+        `each right after its counterpart in every round; its ratios are taken round by round too`,
+    );
+  }
+  return lines;
+}
+
+/** The short commit of a checkout, with "+changes" when its tracked files differ from it. */
+function commitOf(dir: string): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+    return git('rev-parse', '--short', 'HEAD') + (dirty ? '+changes' : '');
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Rows in the order their cells ran, and within a cell in the order direct, toolgate, mcp-proxy, supergateway. */
@@ -553,7 +594,9 @@ function render(started: Date, seconds: number): string {
   const parts = [`# Toolgate benchmark, ${started.toISOString().slice(0, 10)}`, '', ...describeRun(started, seconds)];
   if (timing.length > 0) parts.push('', '## Calls, sessions, decisions', '', timingTable(timing));
   if (memory.length > 0) parts.push('', '## Memory', '', memoryTable(memory));
+  if (baseline) parts.push('', '## Against the baseline', '', baselineTable(ordered(rows)));
   parts.push('', '## Targets (issue: ratios in the same run on this machine)', '', ...targetsCheck(rows));
+  if (baseline) parts.push(...baselineCheck(rows));
   if (notes.length > 0) parts.push('', '## Notes', '', ...notes.map((note) => `- ${note}`));
   return parts.join('\n') + '\n';
 }

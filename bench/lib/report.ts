@@ -1,4 +1,5 @@
 /** The bench's results: rows, the markdown tables printed and written to bench/results/, the targets check. */
+import { BASELINE_PAIRS } from './targets.js';
 
 /** One target's figures in one cell. */
 export interface Row {
@@ -17,8 +18,15 @@ export interface Row {
   p50Added?: number;
   p99?: number;
   p99Ratio?: number;
+  /**
+   * For this build's targets when a baseline build ran (`--baseline`): medians over rounds of this target's figure
+   * divided by the baseline counterpart's in the same round.
+   */
+  againstBaseline?: { baseline: string; rate: number; p50: number; p99: number };
   /** A figure that is not a rate (memory cells), already formatted. */
   value?: string;
+  /** The memory figure of `value`, in bytes, to compare builds by. */
+  bytes?: number;
   note?: string;
   /** Why this cell cannot be measured (yet). */
   na?: string;
@@ -164,4 +172,151 @@ export function targetsCheck(rows: readonly Row[]): string[] {
     );
   }
   return lines;
+}
+
+/** "No cell more than 5% worse" (issue 11): a figure past this fraction of the baseline's, the wrong way, is flagged. */
+export const BASELINE_TOLERANCE = 0.05;
+
+type Better = 'higher' | 'lower';
+
+/** One figure of this build against the baseline's: its ratio, and whether it is more than 5% worse. */
+interface Compared {
+  what: string;
+  ratio: number;
+  better: Better;
+}
+
+function worse({ ratio, better }: Compared): boolean {
+  return better === 'higher' ? ratio < 1 - BASELINE_TOLERANCE : ratio > 1 + BASELINE_TOLERANCE;
+}
+
+/** The ratio as a change in percent; one decimal near the 5% line, so that a flagged +5.2% does not read "+5%". */
+function change(ratio: number): string {
+  const percent = (ratio - 1) * 100;
+  const near = Math.abs(percent).toFixed(1);
+  const text = Number(near) < 10 ? near : Math.abs(percent).toFixed(0);
+  const sign = Number(text) === 0 ? '±' : percent > 0 ? '+' : '−';
+  return `${sign}${text}%`;
+}
+
+function shown(figure: Compared | undefined): string {
+  if (figure === undefined || !Number.isFinite(figure.ratio)) return '';
+  const text = `${figure.ratio.toFixed(2)}× (${change(figure.ratio)})`;
+  return worse(figure) ? `**${text}**` : text;
+}
+
+/** One line of the baseline table: a cell, a pair of targets, their figures compared or why they are not. */
+interface Comparison {
+  cell: string;
+  pair: string;
+  figures: Compared[];
+  /** Why this pair is not compared in this cell. */
+  missing?: string;
+}
+
+/** Every cell in which both builds ran, pair by pair, in the rows' order. */
+function comparisons(rows: readonly Row[]): Comparison[] {
+  const result: Comparison[] = [];
+  const find = (cell: string, target: string) => rows.find((row) => row.cell === cell && row.target === target);
+  for (const cell of new Set(rows.map((row) => row.cell))) {
+    for (const [ours, theirs] of BASELINE_PAIRS) {
+      const mine = find(cell, ours);
+      const base = find(cell, theirs);
+      // A cell the baseline does not take part in (the in-process ones, decide and audit).
+      if (base === undefined) continue;
+      const pair = `${ours} ÷ ${theirs}`;
+      const broken = [mine, base].find((row) => row === undefined || row.na !== undefined || row.error !== undefined);
+      if (broken !== undefined || mine === undefined) {
+        const why =
+          broken?.na !== undefined
+            ? `n/a: ${broken.na}`
+            : broken?.error !== undefined
+              ? `error: ${broken.error}`
+              : 'did not run';
+        result.push({ cell, pair, figures: [], missing: `${broken?.target ?? ours}: ${why}` });
+        continue;
+      }
+      const figures: Compared[] = [];
+      if (mine.againstBaseline !== undefined) {
+        const unit = mine.unit ?? 'per second';
+        figures.push(
+          { what: unit, ratio: mine.againstBaseline.rate, better: 'higher' },
+          { what: 'p50', ratio: mine.againstBaseline.p50, better: 'lower' },
+          { what: 'p99', ratio: mine.againstBaseline.p99, better: 'lower' },
+        );
+      } else if (mine.bytes !== undefined && base.bytes !== undefined) {
+        figures.push({ what: 'memory', ratio: mine.bytes / base.bytes, better: 'lower' });
+      }
+      if (figures.length === 0) result.push({ cell, pair, figures, missing: 'no figures to compare' });
+      else result.push({ cell, pair, figures });
+    }
+  }
+  return result;
+}
+
+function verdict(comparison: Comparison): string {
+  if (comparison.missing !== undefined) return `not compared: ${comparison.missing}`;
+  const bad = comparison.figures.filter((figure) => Number.isFinite(figure.ratio) && worse(figure));
+  if (bad.length > 0) return `**worse**: ${bad.map((figure) => `${figure.what} ${change(figure.ratio)}`).join(', ')}`;
+  return comparison.figures.some((figure) => !Number.isFinite(figure.ratio)) ? 'no figure worse; some missing' : 'no';
+}
+
+/**
+ * This build against the baseline build, cell by cell: a preamble saying how to read it, then the markdown table.
+ * Every figure more than 5% worse than the baseline's is in bold and named in the last column.
+ */
+export function baselineTable(rows: readonly Row[]): string {
+  const list = comparisons(rows);
+  const preamble = [
+    "Each figure is this build's divided by the baseline build's: for rates, the median over rounds of the ratio",
+    'of the two turns in the same round (the baseline runs right after its counterpart); for memory, one',
+    'measurement of each. **Per second: higher is better. p50, p99 and memory: lower is better.** A figure more',
+    `than ${BASELINE_TOLERANCE * 100}% worse is in bold and named in the last column. decide and audit run this build's modules`,
+    'in-process and are not compared.',
+  ].join(' ');
+  if (list.length === 0) return `${preamble}\n\nNo cell ran both builds.`;
+  const header = [
+    'cell',
+    'compared',
+    'per second ÷ baseline (higher is better)',
+    'p50 ÷ baseline (lower is better)',
+    'p99 ÷ baseline (lower is better)',
+    'memory ÷ baseline (lower is better)',
+    `more than ${BASELINE_TOLERANCE * 100}% worse`,
+  ];
+  const lines = [cells(header), cells(header.map((_, i) => (i < 2 || i === 6 ? '---' : '---:')))];
+  for (const comparison of list) {
+    const get = (what: string) =>
+      comparison.figures.find((figure) => (what === 'rate' ? figure.better === 'higher' : figure.what === what));
+    lines.push(
+      cells([
+        comparison.cell,
+        comparison.pair,
+        shown(get('rate')),
+        shown(get('p50')),
+        shown(get('p99')),
+        shown(get('memory')),
+        verdict(comparison),
+      ]),
+    );
+  }
+  return `${preamble}\n\n${lines.join('\n')}`;
+}
+
+/** The issue's "no cell more than 5% worse than before", met or missed in this run (for the targets section). */
+export function baselineCheck(rows: readonly Row[]): string[] {
+  const list = comparisons(rows);
+  const compared = list.filter((comparison) => comparison.missing === undefined);
+  const bad = compared.filter((comparison) => verdict(comparison).startsWith('**worse**'));
+  const what = `no cell more than ${BASELINE_TOLERANCE * 100}% worse than the baseline build`;
+  if (compared.length === 0) return [`- ${what}: not measured in this run`];
+  const skipped = list.length - compared.length;
+  const tail = skipped > 0 ? ` (${skipped} not compared: see "Against the baseline")` : '';
+  if (bad.length === 0) return [`- ${what}: **met** in all ${compared.length} comparisons${tail}`];
+  return [
+    `- ${what}: **missed** in ${bad.length} of ${compared.length} comparisons${tail}:`,
+    ...bad.map(
+      (comparison) => `  - ${comparison.cell}, ${comparison.pair}: ${verdict(comparison).replace('**worse**: ', '')}`,
+    ),
+  ];
 }

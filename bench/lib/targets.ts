@@ -12,11 +12,14 @@
  *   servers only; one connection with N calls in flight, like direct).
  * - `mcp-proxy`: `mcp-proxy` (stdio → Streamable HTTP, all sessions multiplexed on one server process).
  * - `supergateway`: `supergateway --outputTransport streamableHttp --stateful` (one server process per session).
+ * - `baseline`, `baseline+pipeline`: another build of Toolgate (`--baseline DIR`, a checkout of another commit,
+ *   built), started exactly as `toolgate` and `toolgate+pipeline`, its own CLI making the grant: the same rounds
+ *   then compare two builds under the same machine noise.
  *
  * Both proxies only front stdio servers, so for an HTTP server they are "n/a".
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,15 +47,51 @@ const MCP_PROXY_BIN = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs'
 const SUPERGATEWAY_BIN = join(ROOT, 'node_modules/supergateway/dist/index.js');
 
 export type ServerKind = 'stdio' | 'http';
+/** Every target, in the order a round runs them: each baseline right after its counterpart, in the same noise. */
 export const TARGET_NAMES = [
   'direct',
   'toolgate',
+  'baseline',
   'toolgate+pipeline',
+  'baseline+pipeline',
   'toolgate stdio',
   'mcp-proxy',
   'supergateway',
 ] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
+
+/** Each target of this build that a baseline build stands beside, and the baseline target. */
+export const BASELINE_PAIRS = [
+  ['toolgate', 'baseline'],
+  ['toolgate+pipeline', 'baseline+pipeline'],
+] as const satisfies readonly (readonly [TargetName, TargetName])[];
+
+const BASELINE_TARGETS: readonly TargetName[] = BASELINE_PAIRS.map(([, baseline]) => baseline);
+
+/** The targets a run has: the baseline ones only when it was given a baseline build. */
+export function targetNames(withBaseline: boolean): TargetName[] {
+  return TARGET_NAMES.filter((name) => withBaseline || !BASELINE_TARGETS.includes(name));
+}
+
+/** A built Toolgate: its checkout and its entry point. */
+interface Build {
+  dir: string;
+  main: string;
+}
+
+const CURRENT: Build = { dir: ROOT, main: GATEWAY_MAIN };
+
+/**
+ * The build in DIR, checked: a checkout of another commit with its own node_modules and dist/ (bench/baseline.sh
+ * makes one). Its gateway runs with its own dependencies, as it would have been shipped.
+ */
+export function baselineBuild(dir: string): Build {
+  const root = resolve(dir);
+  const main = join(root, 'dist/src/main.js');
+  if (!existsSync(main)) throw new Error(`--baseline ${dir}: no ${main} (build it: bench/baseline.sh COMMIT ${dir})`);
+  if (!existsSync(join(root, 'node_modules'))) throw new Error(`--baseline ${dir}: no node_modules (npm ci there)`);
+  return { dir: root, main };
+}
 
 /** A started target. */
 export interface Target {
@@ -79,6 +118,8 @@ export interface TargetOptions {
   serverArgs?: string[];
   /** Extra node flags for the gateway process (e.g. --cpu-prof). */
   gatewayNodeArgs?: string[];
+  /** The checkout of the build the `baseline` targets run (`--baseline DIR`). */
+  baseline?: string;
 }
 
 /** Why a target cannot front a server of this kind, or undefined if it can. */
@@ -113,9 +154,13 @@ export async function startTarget(name: TargetName, options: TargetOptions): Pro
     case 'direct':
       return options.kind === 'stdio' ? directStdio(options.client, serverArgs) : directHttp(options);
     case 'toolgate':
-      return toolgate(options, false);
+      return toolgate(name, options, CURRENT, false);
     case 'toolgate+pipeline':
-      return toolgate(options, true);
+      return toolgate(name, options, CURRENT, true);
+    case 'baseline':
+    case 'baseline+pipeline':
+      if (options.baseline === undefined) throw new Error(`${name} needs --baseline DIR`);
+      return toolgate(name, options, baselineBuild(options.baseline), name === 'baseline+pipeline');
     case 'toolgate stdio':
       return toolgateStdio(options);
     case 'mcp-proxy':
@@ -251,11 +296,11 @@ async function openMany(client: ClientKind, url: string, n: number, session: Htt
 async function httpTarget(
   name: TargetName,
   client: ClientKind,
-  start: { name: string; command: string; args: string[]; ready: RegExp },
+  start: { name: string; command: string; args: string[]; ready: RegExp; cwd?: string },
   toolName: (tool: string) => string = (tool) => tool,
   extra: { token?: string; note?: string } = {},
 ): Promise<Target> {
-  const { child, match } = await startChild({ ...start, cwd: ROOT });
+  const { child, match } = await startChild({ cwd: ROOT, ...start });
   const url = /^\d+$/.test(match!) ? `http://127.0.0.1:${match}/mcp` : match!;
   const auth = extra.token === undefined ? {} : { token: extra.token };
   return {
@@ -269,7 +314,8 @@ async function httpTarget(
   };
 }
 
-async function toolgate(options: TargetOptions, pipeline: boolean): Promise<Target> {
+/** `toolgate start`, of this build or of the baseline (`build`), with the pipeline off or on. */
+async function toolgate(name: TargetName, options: TargetOptions, build: Build, pipeline: boolean): Promise<Target> {
   const folder = mkdtempSync(join(tmpdir(), 'toolgate-bench-'));
   const config = join(folder, 'toolgate.json');
   const server =
@@ -286,23 +332,24 @@ async function toolgate(options: TargetOptions, pipeline: boolean): Promise<Targ
   if (pipeline) {
     const policy = join(folder, 'policy.json');
     writeFileSync(policy, JSON.stringify(PIPELINE_POLICY, null, 2));
+    // The build's own CLI makes the grant: another build may store grants differently.
     const created = execFileSync(
       process.execPath,
-      [GATEWAY_MAIN, 'grants', 'create', '--label', 'bench', '--policy', policy, '--config', config],
-      { cwd: ROOT, encoding: 'utf8', timeout: 30_000 },
+      [build.main, 'grants', 'create', '--label', 'bench', '--policy', policy, '--config', config],
+      { cwd: build.dir, encoding: 'utf8', timeout: 30_000 },
     );
     // "Created grant ... Its token, shown this once:" then the token alone on the next line.
     token = created.trim().split('\n').at(-1)!.trim();
     if (token === '' || /\s/.test(token)) throw new Error(`could not read the grant's token from: ${created}`);
   }
-  const name = pipeline ? 'toolgate+pipeline' : 'toolgate';
   return httpTarget(
     name,
     options.client,
     {
       name,
       command: process.execPath,
-      args: [...(options.gatewayNodeArgs ?? []), GATEWAY_MAIN, 'start', '--config', config, '--port', '0'],
+      args: [...(options.gatewayNodeArgs ?? []), build.main, 'start', '--config', config, '--port', '0'],
+      cwd: build.dir,
       // Once its server is up, not merely listening: the gateway takes clients before its servers have started.
       ready: /Toolgate is ready on (http:\/\/\S+): \d+ of/,
     },
