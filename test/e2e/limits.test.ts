@@ -93,7 +93,11 @@ describe('shadow mode', () => {
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('alpha__whoami');
       expect(textOf(await client.callTool({ name: 'alpha__add', arguments: { a: 2, b: 3 } }))).toBe('5');
-      const line = gateway.log.find((entry) => entry.includes('"msg":"call"') && entry.includes('"tool":"add"'));
+      // The log reaches the test through the gateway's stderr, after the result: wait for the line.
+      const logged = () =>
+        gateway.log.find((entry) => entry.includes('"msg":"call"') && entry.includes('"tool":"add"'));
+      await eventually(() => expect(logged()).toBeDefined());
+      const line = logged();
       expect(line).toMatch(/"decision":"allow"/);
       expect(line).toMatch(/"shadowed":\{"decision":"deny","rule":"\(default deny\)"\}/);
     } finally {
