@@ -124,9 +124,9 @@ done
 node -e '
   const record = JSON.parse(process.argv[1] || "null");
   // No policy in this config: every call is "unrestricted", and audited all the same.
-  if (!record || record.server !== "everything" || record.tool !== "echo" || record.decision !== "unrestricted" || record.outcome !== "ok")
+  if (!record || record.serverId !== "everything" || record.tool !== "echo" || record.decision !== "unrestricted" || record.outcome !== "ok")
     throw new Error("unexpected audit record: " + process.argv[1]);
-  console.error("[smoke] audit: " + [record.server, record.tool, record.decision, record.outcome].join(" "));
+  console.error("[smoke] audit: " + [record.serverId, record.tool, record.decision, record.outcome].join(" "));
 ' "$record"
 
 step "passed on Node $version"
