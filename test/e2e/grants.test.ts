@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand, startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
 import {
+  eventually,
   connectStdio,
   startGatewayProcess,
   textOf,
@@ -76,6 +77,17 @@ describe('grants', () => {
     });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(((await wrong.json()) as { error: unknown }).error).toMatchObject({
+      code: -32001,
+      data: { code: 'GW_UNAUTHENTICATED' },
+    });
+    // A refused token is counted (a brute force shows on /metrics) and logged with why, never with the token.
+    const metrics = await (await fetch(gateway.url.replace(/\/mcp$/, '/metrics'))).text();
+    expect(metrics).toMatch(/^toolgate_http_refusals_total\{code="GW_UNAUTHENTICATED"\} 2$/m);
+    await eventually(() =>
+      expect(gateway.log.filter((line) => line.includes('"code":"GW_UNAUTHENTICATED"'))).toHaveLength(2),
+    );
+    expect(gateway.log.join('\n')).not.toContain(everything.slice(0, -2));
   });
 
   it('serves a grant its servers, and only those', async () => {

@@ -121,6 +121,24 @@ describe('the HTTP endpoint', () => {
     expect(response.status).toBe(404);
   });
 
+  it('logs each refusal with its code and counts it in /metrics, by code', async () => {
+    const metrics = await send(gateway.url.replace(/\/mcp$/, '/metrics'), { method: 'GET' });
+    const count = (code: string) =>
+      Number(new RegExp(`^toolgate_http_refusals_total\\{code="${code}"\\} (\\d+)$`, 'm').exec(metrics.body)?.[1]);
+    // The tests above sent two foreign Host/Origin headers, one oversized body, a batch, a body that is not JSON
+    // and a request for an unknown session.
+    expect(count('GW_FORBIDDEN_ORIGIN')).toBe(2);
+    expect(count('GW_PAYLOAD_TOO_LARGE')).toBe(1);
+    expect(count('GW_BAD_REQUEST')).toBe(1);
+    expect(count('GW_PARSE_ERROR')).toBe(1);
+    expect(count('GW_UNKNOWN_SESSION')).toBe(1);
+    await eventually(() =>
+      expect(
+        gateway.log.filter((line) => line.includes('"code":"GW_UNKNOWN_SESSION"') && line.includes('"path":"/mcp"')),
+      ).toHaveLength(1),
+    );
+  });
+
   it('reports each server on /healthz', async () => {
     const response = await send(gateway.url.replace(/\/mcp$/, '/healthz'), { method: 'GET' });
     expect(response.status).toBe(200);
