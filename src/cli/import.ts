@@ -234,7 +234,7 @@ async function rewriteAdvice(kind: ClientKind, configText: string, outline: Conf
   if (outline.state.sqlite !== ':memory:' && existsSync(outline.state.sqlite)) {
     const db = openStateDb(outline.state.sqlite);
     try {
-      if (await new SqliteGrantStore(db).hasActiveGrants()) {
+      if (await new SqliteGrantStore(db).hasGrants()) {
         advice.push(
           'Grants exist, so the client needs a token: create a grant for it and add',
           '"headers": { "Authorization": "Bearer <token>" } to its "toolgate" entry.',

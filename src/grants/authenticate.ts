@@ -14,8 +14,8 @@ export type Authentication =
 
 export interface AuthenticatorOptions {
   /**
-   * True when the gateway listens on loopback only: then, while no grant exists, a caller without a token is the
-   * local operator. Beyond loopback every caller needs a grant.
+   * True when the gateway listens on loopback only: then, until the first grant is created, a caller without a
+   * token is the local operator. Beyond loopback every caller needs a grant.
    */
   readonly loopbackOnly: boolean;
   /** The config's policy file, which decides the local operator's calls; null: none configured. */
@@ -37,13 +37,16 @@ export class Authenticator {
 
   async authenticate(authorization: string | undefined): Promise<Authentication> {
     const token = bearerToken(authorization);
-    // A valid token first: the common request then asks the grant store one question, not two.
-    const grant = token === undefined ? undefined : await this.#grants.authenticate(token);
-    if (grant) return { ok: true, principal: grantPrincipal(grant) };
-    if (this.#options.loopbackOnly && !(await this.#grants.hasActiveGrants())) {
+    if (token !== undefined) {
+      // A token that proves nothing is refused, whatever else holds: it never makes its bearer the operator.
+      const grant = await this.#grants.authenticate(token);
+      return grant ? { ok: true, principal: grantPrincipal(grant) } : { ok: false, failure: 'invalid_token' };
+    }
+    // Tokenless callers are the local operator only until the first grant is made, revoked grants included.
+    if (this.#options.loopbackOnly && !(await this.#grants.hasGrants())) {
       return { ok: true, principal: localPrincipal(this.#options.localPolicy) };
     }
-    return { ok: false, failure: token === undefined ? 'missing_token' : 'invalid_token' };
+    return { ok: false, failure: 'missing_token' };
   }
 }
 

@@ -61,7 +61,7 @@ export class GrantService {
   async create(draft: GrantDraft): Promise<CreatedGrant> {
     const policy = draft.policy === undefined ? null : loadable(draft.policy);
     const servers = draft.servers === undefined ? null : this.#known(draft.servers);
-    const first = !(await this.#store.hasActiveGrants());
+    const first = !(await this.#store.hasGrants());
     const created = await storeCall(() =>
       this.#store.create({ label: draft.label, policy, servers }, this.#clock.now()),
     );

@@ -277,3 +277,35 @@ describe('a grant without a policy', () => {
     }
   });
 });
+
+describe('revoking every grant', () => {
+  let gateway: GatewayProcess;
+  let config: string;
+  let token: string;
+
+  beforeAll(async () => {
+    // No policy in the config: a tokenless local caller would be unrestricted, so reopening would be wide open.
+    config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
+    token = tokenFrom(toolgate('grants', 'create', '--label', 'only', '--config', config));
+    gateway = await startGatewayProcess(config);
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('stops every client: no token, the revoked token and a made-up one all get 401', async () => {
+    const client = await connectWithToken(gateway.url, token);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('alpha__whoami');
+    await client.close();
+    toolgate('grants', 'revoke', 'only', '--config', config);
+    for (const authorization of [undefined, `Bearer ${token}`, 'Bearer garbage']) {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, ...(authorization ? { authorization } : {}) },
+        body: initialize,
+      });
+      expect(response.status, authorization ?? 'no token').toBe(401);
+    }
+  });
+});
