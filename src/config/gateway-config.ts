@@ -19,7 +19,7 @@ export interface GatewayConfig {
   audit: AuditConfig;
   /** The admin HTTP API's bearer token; null: the admin API is off. */
   admin: { token: string } | null;
-  /** Absolute path of the policy for local callers while no grant exists; null: they may call every tool. */
+  /** Absolute path of the policy for local callers (tokenless HTTP callers until the first grant, stdio without --grant); null: they may call every tool. */
   policy: string | null;
   /** The enabled servers, in file order. */
   servers: ServerConfig[];

@@ -382,7 +382,7 @@ export const configSchema = z
       .min(1, 'expected the path of a policy file')
       .optional()
       .describe(
-        "The policy file for local callers while no grant exists (each grant names its own). Relative to this file's folder. Without it, local callers may call every tool.",
+        "The policy file for local callers: tokenless HTTP callers until the first grant is created, and toolgate stdio without --grant (each grant names its own). Relative to this file's folder. Without it, local callers may call every tool.",
       ),
     mcpServers: z
       .record(
