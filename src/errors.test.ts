@@ -60,11 +60,11 @@ describe('outcomeOf', () => {
     });
   });
 
-  it('gives quota back for a server’s JSON-RPC error, and keeps it for a cancellation and for the unexpected', () => {
+  it('keeps quota for a server’s JSON-RPC error, a cancellation and the unexpected', () => {
     expect(outcomeOf(new ProtocolError(-32602, 'bad arguments'))).toMatchObject({
       code: null,
       audit: 'server_error',
-      quota: 'release',
+      quota: 'keep',
     });
     expect(outcomeOf({ code: -32000, message: 'plain JSON-RPC error' })).toMatchObject({ audit: 'server_error' });
     const abort = Object.assign(new Error('aborted'), { name: 'AbortError' });

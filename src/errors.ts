@@ -261,8 +261,10 @@ export interface Outcome {
 
 /**
  * The one mapping from a failure to what it comes to. Besides the catalogue's own errors there are two kinds a
- * call can end with: the client cancelling (the server may have started: quota kept), and a JSON-RPC error the
- * server answered with (it failed the request without running it: quota given back).
+ * call can end with: the client cancelling (the server may have started), and a JSON-RPC error the server
+ * answered with (it received the call, and may have acted before failing; a tool that answers wrong guesses with
+ * errors must stay limited). Both keep their quota: it comes back only when the server certainly never received
+ * the call.
  */
 export function outcomeOf(error: unknown, signal?: AbortSignal): Outcome {
   if (signal?.aborted || isAbort(error)) return { code: null, surface: 'json-rpc', audit: 'cancelled', quota: 'keep' };
@@ -270,7 +272,7 @@ export function outcomeOf(error: unknown, signal?: AbortSignal): Outcome {
     const spec = ERRORS[error.code];
     return { code: error.code, surface: spec.surface, audit: spec.audit ?? 'gateway_error', quota: spec.quota };
   }
-  if (isJsonRpcError(error)) return { code: null, surface: 'json-rpc', audit: 'server_error', quota: 'release' };
+  if (isJsonRpcError(error)) return { code: null, surface: 'json-rpc', audit: 'server_error', quota: 'keep' };
   return { code: ErrorCode.Internal, surface: 'json-rpc', audit: 'gateway_error', quota: 'keep' };
 }
 

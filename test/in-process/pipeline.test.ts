@@ -76,14 +76,15 @@ describe('the tool-call pipeline, in one process', () => {
     expect((await echo()).isError).toBeFalsy();
   });
 
-  it('gives quota back when the server answers with a JSON-RPC error, and keeps it for a tool error', async () => {
+  it('keeps quota when the server answers with a JSON-RPC error: the server received the call', async () => {
     gateway = await startInProcessGateway();
     const file = gateway.policy({
       version: '1',
       default: 'allow',
-      all_tools: { limits: [{ counter: 'calls', max: 1, window: 'minute', scope: 'grant' }] },
+      all_tools: { limits: [{ counter: 'calls', max: 2, window: 'minute', scope: 'grant' }] },
     });
     const client = await gateway.connect(grant(file));
+    // Both the JSON-RPC error and the tool error count: the third call is one too many.
     await expect(client.callTool({ name: 'mem__fail', arguments: { text: 'no' } })).rejects.toMatchObject({
       code: -32602,
       message: expect.stringContaining('fail: no'),
