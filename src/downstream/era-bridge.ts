@@ -48,22 +48,27 @@ export class EraBridge {
 
   /**
    * Starts a call. `start` receives the function through which the server's requests to the client are made,
-   * and the signal that cancels the call on the server.
+   * and the signal that cancels the call on the server. `owner` names who asked and for what: only a retry with
+   * the same owner resumes the call.
    */
-  start(start: StartCall, legSignal: AbortSignal): Promise<RawResult> {
-    const held = new HeldCall(`${STATE_PREFIX}${randomUUID()}`);
+  start(start: StartCall, owner: string, legSignal: AbortSignal): Promise<RawResult> {
+    const held = new HeldCall(`${STATE_PREFIX}${randomUUID()}`, owner);
     held.run(start);
     return this.#next(held, legSignal);
   }
 
-  /** Continues a held call with the client's answers. */
+  /**
+   * Continues a held call with the client's answers. `owner` must be the one the call was started with (who asked,
+   * and for what): anyone else is answered as for a state that does not exist, and the call stays held.
+   */
   resume(
     requestState: string,
+    owner: string,
     inputResponses: Record<string, unknown> | undefined,
     legSignal: AbortSignal,
   ): Promise<RawResult> {
     const held = this.#held.get(requestState);
-    if (!held) {
+    if (!held || held.owner !== owner) {
       return Promise.reject(
         new GatewayError(
           ErrorCode.InvalidParams,
@@ -127,6 +132,8 @@ export class EraBridge {
 /** One server call held open across the client's legs. */
 class HeldCall {
   readonly state: string;
+  /** Who started the call, and with what request: the only one who may resume it. */
+  readonly owner: string;
   waiting: ServerAsk | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   readonly #abort = new AbortController();
@@ -134,8 +141,9 @@ class HeldCall {
   #wake: (() => void) | undefined;
   #asks = 0;
 
-  constructor(state: string) {
+  constructor(state: string, owner: string) {
     this.state = state;
+    this.owner = owner;
   }
 
   run(start: StartCall): void {

@@ -89,23 +89,28 @@ export function createMcpEndpoint(deps: DownstreamDeps, era: Era, principal?: Pr
    */
   const interactive = (
     ctx: ServerContext,
-    request: { params?: unknown },
+    request: { method: string; params?: unknown },
     operation: (caller: Caller, p: Record<string, unknown>, options: ForwardOptions) => Promise<RawResult>,
   ): Promise<never> => {
     const options = forwardOptions(ctx, params(request));
-    if (era === 'legacy') return answer(operation(callerOf(ctx), params(request), options));
+    const caller = callerOf(ctx);
+    if (era === 'legacy') return answer(operation(caller, params(request), options));
     const bridge = deps.eraBridge;
     const requestState = ctx.mcpReq.requestState();
+    // A held call resumes only for the principal that started it, and for the same request: a request state is
+    // not a bearer capability.
+    const owner = JSON.stringify([caller.principal.via, caller.principal.id, request.method, params(request).name]);
     if (bridge.owns(requestState)) {
-      return answer(bridge.resume(requestState, ctx.mcpReq.inputResponses, ctx.mcpReq.signal));
+      return answer(bridge.resume(requestState, owner, ctx.mcpReq.inputResponses, ctx.mcpReq.signal));
     }
     return answer(
       bridge.start(
         (ask, signal) =>
-          operation({ ...callerOf(ctx), request: (serverRequest) => ask(serverRequest) }, params(request), {
+          operation({ ...caller, request: (serverRequest) => ask(serverRequest) }, params(request), {
             ...options,
             signal,
           }),
+        owner,
         ctx.mcpReq.signal,
       ),
     );
