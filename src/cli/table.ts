@@ -16,8 +16,9 @@ export class Table {
   }
 
   /** The lines that print `rows`, after the header when this is the first block; none for no rows. */
-  lines(rows: readonly (readonly string[])[]): string[] {
-    if (rows.length === 0) return [];
+  lines(given: readonly (readonly string[])[]): string[] {
+    if (given.length === 0) return [];
+    const rows = given.map((row) => row.map(printable));
     for (const row of rows) {
       row.forEach((cell, index) => (this.#widths[index] = Math.max(this.#widths[index] ?? 0, cell.length)));
     }
@@ -46,3 +47,15 @@ export class Table {
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   return new Table(header).lines(rows);
 }
+
+/**
+ * Control characters (a newline, a terminal escape sequence) and invisible or direction-changing ones, written
+ * as `\uXXXX`. Cells hold what agents and servers chose (tool names, messages, labels): printed raw, a newline
+ * could forge a row of another grant, and an escape sequence would reach the operator's terminal.
+ */
+function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
