@@ -230,6 +230,7 @@ class EndpointSession implements ClientSession {
       sessionId: this.sessionId,
       capabilities: this.capabilities,
       principal,
+      stateless: era === 'modern',
       logLevel: era === 'modern' ? (requested as LoggingLevel | undefined) : this.logLevel,
       request: (request, options) =>
         era === 'modern'

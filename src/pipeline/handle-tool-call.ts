@@ -52,13 +52,22 @@ function decideCall(call: CallContext, route: Route, deps: PipelineDeps): Decisi
     tool: route.name,
     arguments: call.request.params.arguments,
     ...(principal.id === null ? {} : { grant: { id: principal.id, label: principal.label ?? principal.id } }),
-    sessionId: call.request.caller.sessionId,
+    sessionId: limitSession(call),
     now: deps.clock.now(),
   });
   call.decision = decision;
   if (decision.effect === 'hide') throw unknownTool(call.request.name);
   if (decision.effect === 'deny') throw policyDenied(decision);
   return decision;
+}
+
+/**
+ * The session a limit with scope "session" counts in. A 2026-07-28 request has none (each would count alone, and
+ * such a limit would never bind): its principal's calls count together instead.
+ */
+function limitSession(call: CallContext): string {
+  const { caller } = call.request;
+  return caller.stateless ? `stateless:${call.principal.id ?? 'local'}` : caller.sessionId;
 }
 
 /** approve: where the policy asks for it, a person's approval; the wait is not counted as the gateway's time. */

@@ -22,6 +22,11 @@ export interface Caller {
   readonly capabilities: ClientCapabilities;
   /** Who the client proved to be (authentication's answer). */
   readonly principal: Principal;
+  /**
+   * True for a 2026-07-28 request: it belongs to no client session (its `sessionId` names this request alone),
+   * so what counts per session counts per principal instead.
+   */
+  readonly stateless?: boolean;
   /** The lowest level of server log messages the client wants, if it said. */
   readonly logLevel?: LoggingLevel | undefined;
   /** Sends a request to the client in the context of the current call. */

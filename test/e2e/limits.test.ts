@@ -73,6 +73,17 @@ describe('limits through the gateway', () => {
     expect((await first.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBe(true);
     expect((await second.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBeFalsy();
   });
+
+  it('counts a session-scoped limit per grant for 2026-07-28 requests, which have no session', async () => {
+    const modern = await connectHttp(gateway.url, { era: 'modern' });
+    try {
+      for (let i = 0; i < 3; i++)
+        expect((await modern.callTool({ name: 'alpha__whoami', arguments: {} })).isError).toBeFalsy();
+      expect(textOf(await modern.callTool({ name: 'alpha__whoami', arguments: {} }))).toMatch(/^\[RATE LIMITED\] /);
+    } finally {
+      await modern.close();
+    }
+  });
 });
 
 describe('shadow mode', () => {
