@@ -50,7 +50,8 @@ export class CallContext {
   decision: Decision | undefined;
   /** True when no policy is configured for a local caller: the allow-all policy decided. */
   unrestricted = false;
-  approval: { readonly status: ApprovalStatus; readonly id: string | null } | undefined;
+  /** What became of the approval the call was held for; `by` names who approved it. */
+  approval: { readonly status: ApprovalStatus; readonly id: string | null; readonly by?: string } | undefined;
   /** The time the server took; null until the call is forwarded. */
   serverMs: number | null = null;
   /** Time that is neither the gateway's nor the server's (a person deciding an approval). */
@@ -119,7 +120,7 @@ export function toAuditRecord(call: CallContext, end: CallEnd, settings: AuditSe
     tool: call.route?.name ?? request.name,
     decision: recordedDecision(call),
     rule: decision?.rule ?? null,
-    message: end.error ?? decision?.message ?? null,
+    message: end.error ?? approvedBy(call) ?? decision?.message ?? null,
     policyRevision: decision?.policyRevision ?? null,
     approvalId: call.approval?.id ?? null,
     shadowed,
@@ -149,6 +150,15 @@ function recordedDecision(call: CallContext): AuditDecision {
   if (call.route === undefined) return 'undecided';
   // Routed without a policy decision: a prompt, resource or completion, which policies do not cover yet.
   return call.request.method === 'tools/call' ? 'undecided' : 'allow';
+}
+
+/** Who let a held call run, for the record: an operator by name, or the person at the client. */
+function approvedBy(call: CallContext): string | undefined {
+  const { approval } = call;
+  // A limit may still have refused the approved call: then its message is the one that counts.
+  if (approval?.status !== 'approved' || approval.by === undefined) return undefined;
+  if (call.decision?.effect !== 'require_approval') return undefined;
+  return `Approved by ${approval.by}.`;
 }
 
 /** Latencies to the microsecond: finer is noise. */

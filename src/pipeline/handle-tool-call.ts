@@ -78,7 +78,11 @@ async function approve(call: CallContext, decision: Decision, deps: PipelineDeps
   const hold = await call.timeApprover(() => deps.approvals.hold(caller, decision, params.arguments, options));
   switch (hold.kind) {
     case 'approved':
-      call.approval = { status: 'approved', id: hold.approval?.id ?? null };
+      call.approval = {
+        status: 'approved',
+        id: hold.approval?.id ?? null,
+        by: hold.approval ? (hold.approval.decidedBy ?? 'an operator') : 'the person at the client',
+      };
       return hold.approval;
     case 'refused':
       call.approval = { status: hold.outcome.kind, id: hold.outcome.approval.id };

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/client';
+import { Client, type ClientCapabilities } from '@modelcontextprotocol/client';
 import { InMemoryTransport, ProtocolError, Server } from '@modelcontextprotocol/server';
 import pino from 'pino';
 import { composeGateway, type ComposedGateway } from '../../src/app.js';
@@ -24,8 +24,8 @@ import { openStateDb } from '../../src/state/state-db.js';
 export interface InProcessGateway {
   readonly records: AuditRecord[];
   readonly clock: Clock & { advance(ms: number): void };
-  /** A client connected as `principal` (the local operator by default). */
-  connect(principal?: Principal): Promise<Client>;
+  /** A client connected as `principal` (the local operator by default), declaring `capabilities`. */
+  connect(principal?: Principal, capabilities?: ClientCapabilities): Promise<Client>;
   /** Writes a policy file and returns its path. */
   policy(document: object): string;
   close(): Promise<void>;
@@ -86,10 +86,13 @@ export async function startInProcessGateway(config: { policy?: object } = {}): P
     records,
     clock,
     policy,
-    async connect(principal = { via: 'local', id: null, label: null, policy: gatewayConfig.policy, servers: null }) {
+    async connect(
+      principal = { via: 'local', id: null, label: null, policy: gatewayConfig.policy, servers: null },
+      capabilities = {},
+    ) {
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       await createMcpEndpoint(gateway.deps, 'legacy', principal).connect(serverSide);
-      const client = new Client({ name: 'test', version: '1' });
+      const client = new Client({ name: 'test', version: '1' }, { capabilities });
       await client.connect(clientSide);
       clients.push(client);
       return client;

@@ -127,6 +127,28 @@ describe('the tool-call pipeline, in one process', () => {
     ]);
   });
 
+  it('records who approved a held call: the person at the client, through elicitation', async () => {
+    gateway = await startInProcessGateway();
+    const file = gateway.policy({
+      version: '1',
+      default: 'allow',
+      tools: { echo: { action: 'require_approval', approver: 'client' } },
+    });
+    const client = await gateway.connect(grant(file), { elicitation: { form: {} } });
+    let asked = 0;
+    client.setRequestHandler('elicitation/create', async () => {
+      asked++;
+      return { action: 'accept', content: {} };
+    });
+    expect(textOf(await client.callTool({ name: 'mem__echo', arguments: { text: 'ok' } }))).toBe('echo: ok');
+    expect(asked).toBe(1);
+    expect(gateway.records.at(-1)).toMatchObject({
+      decision: 'approved',
+      message: 'Approved by the person at the client.',
+      outcome: 'ok',
+    });
+  });
+
   it('denies everything to a grant without a policy', async () => {
     gateway = await startInProcessGateway();
     const client = await gateway.connect(grant(null));
