@@ -110,6 +110,11 @@ describe('evaluateCondition: arguments of a type the operator cannot check', () 
         'args.v is a number, and the policy matches it against a pattern',
       ],
       [
+        { path: 'args.v', op: 'regex', value: '^a' },
+        'a'.repeat(10_001),
+        'args.v is longer than the 10000 characters the policy matches against a pattern',
+      ],
+      [
         { path: 'args.v', op: 'contains', value: 'x' },
         { x: 1 },
         'args.v is an object, and "contains" looks in a string or an array',
@@ -137,6 +142,13 @@ describe('conditionIssues', () => {
     expect(conditionIssues({ path: 'args.a', op: 'regex', value: '(unclosed' })).toEqual([
       { key: 'value', message: expect.stringMatching(/^invalid regular expression: /) },
     ]);
+    // A pattern that backtracks exponentially would let one argument stall the gateway.
+    for (const explosive of ['^(a+)+$', '(\\w+\\s?)*$']) {
+      expect(conditionIssues({ path: 'args.a', op: 'regex', value: explosive })[0]?.message, explosive).toMatch(
+        /matching time can explode/,
+      );
+    }
+    expect(conditionIssues({ path: 'args.a', op: 'regex', value: '^[a-z0-9._%+-]+@example\\.com$' })).toEqual([]);
     expect(conditionIssues({ path: 'args.a', op: 'regex', value: 5 })[0]?.message).toMatch(
       /expected a regular expression/,
     );

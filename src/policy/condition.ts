@@ -1,4 +1,8 @@
+import safeRegex from 'safe-regex2';
 import { parseArgumentPath, readArgumentPath, type ArgumentPath } from './argument-path.js';
+
+/** The longest string argument matched against a `regex` condition; a longer one is refused (fail closed). */
+const MAX_MATCHED_LENGTH = 10_000;
 
 /** The operators of a condition, with the earlier proxy's names. */
 export const CONDITION_OPS = [
@@ -77,6 +81,13 @@ export function conditionIssues(spec: ConditionSpec): ConditionIssue[] {
     } else {
       const error = regexError(spec.value);
       if (error !== undefined) issues.push({ key: 'value', message: `invalid regular expression: ${error}` });
+      else if (!safeRegex(spec.value)) {
+        issues.push({
+          key: 'value',
+          message:
+            'a pattern whose matching time can explode on some arguments (repetition inside repetition, such as (a+)+): one argument could stall the gateway; write it without nested repetition',
+        });
+      }
     }
   }
   return issues;
@@ -130,6 +141,12 @@ export function evaluateCondition(condition: CompiledCondition, args: unknown): 
     case 'regex':
       if (typeof actual !== 'string') {
         return error(`${condition.path.text} is ${kindOf(actual)}, and the policy matches it against a pattern`);
+      }
+      // Matching time grows with the argument even for safe patterns: a longer one is refused, not matched.
+      if (actual.length > MAX_MATCHED_LENGTH) {
+        return error(
+          `${condition.path.text} is longer than the ${MAX_MATCHED_LENGTH} characters the policy matches against a pattern`,
+        );
       }
       return outcome(condition.regex?.test(actual) ?? false);
     case 'contains':
