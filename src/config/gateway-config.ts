@@ -67,6 +67,8 @@ interface ListenConfig {
   /** Serialised as browsers send them in the Origin header: lower-case host, default port omitted. */
   allowedOrigins: string[];
   maxBodyBytes: number;
+  sessionIdleMs: number;
+  maxSessionsPerGrant: number;
 }
 
 interface ServerCommon {
@@ -152,6 +154,8 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       allowedHosts: listen.allowedHosts.map((host) => host.toLowerCase()),
       allowedOrigins: listen.allowedOrigins.map((origin) => new URL(origin).origin),
       maxBodyBytes: listen.maxBodyBytes,
+      sessionIdleMs: listen.sessionIdleMs,
+      maxSessionsPerGrant: listen.maxSessionsPerGrant,
     },
     // ":memory:" is SQLite's name for a database that lives in memory, not a file name.
     state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite) },

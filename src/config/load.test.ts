@@ -69,6 +69,8 @@ describe('parseConfig: valid files', () => {
         allowedHosts: ['gw.example.com:8787'],
         allowedOrigins: [],
         maxBodyBytes: 1024,
+        sessionIdleMs: 1_800_000,
+        maxSessionsPerGrant: 64,
       },
       state: { sqlite: path.join(DIR, 'data', 'state.db') },
       log: { level: 'debug' },
@@ -141,6 +143,8 @@ describe('parseConfig: valid files', () => {
       allowedHosts: [],
       allowedOrigins: [],
       maxBodyBytes: 4 * 1024 * 1024,
+      sessionIdleMs: 1_800_000,
+      maxSessionsPerGrant: 64,
     });
     expect(config.state.sqlite).toBe(path.join(DIR, 'toolgate.db'));
     expect(config.log.level).toBe('info');
@@ -306,7 +310,7 @@ describe('parseConfig: invalid files', () => {
     expect(brief(issuesOf(text))).toEqual([
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
-      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, maxBodyBytes',
+      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, maxBodyBytes, sessionIdleMs, maxSessionsPerGrant',
       '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, audit, admin, policy, mcpServers',
     ]);
   });
@@ -544,7 +548,15 @@ describe('defaultConfig', () => {
   it('has no file, no servers and every default, with state in the working directory', () => {
     expect(defaultConfig()).toEqual({
       file: null,
-      listen: { host: '127.0.0.1', port: 8787, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 4194304 },
+      listen: {
+        host: '127.0.0.1',
+        port: 8787,
+        allowedHosts: [],
+        allowedOrigins: [],
+        maxBodyBytes: 4194304,
+        sessionIdleMs: 1_800_000,
+        maxSessionsPerGrant: 64,
+      },
       state: { sqlite: path.resolve('toolgate.db') },
       log: { level: 'info' },
       namespacing: { mode: 'prefix', separator: '__' },

@@ -95,6 +95,20 @@ const listenSchema = z
       .min(1024, 'expected an integer of at least 1024 (bytes)')
       .default(4 * 1024 * 1024)
       .describe('Largest request body accepted, in bytes; larger requests get 413. At least 1024.'),
+    sessionIdleMs: z
+      .int('expected an integer of at least 1000 (milliseconds)')
+      .min(1000, 'expected an integer of at least 1000 (milliseconds)')
+      .default(30 * 60_000)
+      .describe(
+        'A 2025-era HTTP session with no request and no open stream for this long is ended; its client starts a new one when it comes back. Default 30 minutes.',
+      ),
+    maxSessionsPerGrant: z
+      .int('expected an integer of at least 1')
+      .min(1, 'expected an integer of at least 1')
+      .default(64)
+      .describe(
+        'Most HTTP sessions one grant (or the local operator) may hold at once, each transport counted apart; opening one more ends its least recently used. Default 64.',
+      ),
   })
   .describe('Where Toolgate accepts MCP clients.');
 

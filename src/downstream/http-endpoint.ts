@@ -25,6 +25,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Services } from '../services/services.js';
 import { createMcpEndpoint, type DownstreamDeps } from './mcp-endpoint.js';
 import { HttpSessionTransport } from '../sdk-forks/http-session-transport.js';
+import { SessionTable } from './session-table.js';
 
 /** A running HTTP endpoint. */
 export interface HttpEndpoint {
@@ -72,8 +73,18 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     return toHttpResponse(code, message, headers);
   };
   // A session belongs to the grant that opened it: another grant's requests cannot reach it.
-  const sessions = new Map<string, { transport: HttpSessionTransport; grantId: string | null }>();
-  const sseSessions = new Map<string, { transport: SSEServerTransport; grantId: string | null }>();
+  // Bounded: idle sessions end, and one grant holds at most its share (see SessionTable).
+  const limits = { idleMs: listen.sessionIdleMs, perGrant: listen.maxSessionsPerGrant };
+  const sessions = new SessionTable<HttpSessionTransport>(limits, endpoint.clock);
+  const sseSessions = new SessionTable<SSEServerTransport>(limits, endpoint.clock);
+  const sweep = setInterval(
+    () => {
+      const ended = sessions.sweep() + sseSessions.sweep();
+      if (ended > 0) log.info({ ended }, 'idle HTTP sessions ended');
+    },
+    Math.min(60_000, listen.sessionIdleMs / 2),
+  );
+  sweep.unref();
   const modern = createMcpHandler(({ era }) => createMcpEndpoint(downstream, era), {
     legacy: 'reject',
     maxRequestBodySize: listen.maxBodyBytes,
@@ -153,11 +164,11 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     if (body instanceof Response) return body;
     const principal = c.get('principal');
     const sessionId = sessionIdOf(incoming);
-    const session = sessionId === undefined ? undefined : sessions.get(sessionId);
+    // Another grant's session is answered as one that does not exist.
+    const session = sessionId === undefined ? undefined : sessions.use(sessionId, principal.id);
     if (session) {
-      if (session.grantId !== principal.id) return unknownSession(c);
       // The principal as it is now, not as it was when the session opened: `grants update` applies to the next call.
-      session.transport.handlePost(incoming, outgoing, body, authInfoOf(principal));
+      session.handlePost(incoming, outgoing, body, authInfoOf(principal));
       return RESPONSE_ALREADY_SENT;
     }
     const request = c.req.raw;
@@ -170,7 +181,7 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     }
     const transport = new HttpSessionTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => void sessions.set(id, { transport, grantId: principal.id }),
+      onsessioninitialized: (id) => sessions.add(id, transport, principal.id),
       onsessionclosed: (id) => void sessions.delete(id),
     });
     transport.onclose = () => {
@@ -185,10 +196,13 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     const { incoming, outgoing } = c.env;
     const sessionId = sessionIdOf(incoming);
     if (!sessionId) return badRequest(c, 'Bad Request: Mcp-Session-Id header is required');
-    const session = sessions.get(sessionId);
-    if (!session || session.grantId !== c.get('principal').id) return unknownSession(c);
-    if (incoming.method === 'GET') session.transport.handleGet(incoming, outgoing);
-    else session.transport.handleDelete(incoming, outgoing);
+    const session = sessions.use(sessionId, c.get('principal').id);
+    if (!session) return unknownSession(c);
+    if (incoming.method === 'GET') {
+      // An open listen stream is a session in use, however long no request comes.
+      outgoing.once('close', sessions.streaming(sessionId));
+      session.handleGet(incoming, outgoing);
+    } else session.handleDelete(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   });
 
@@ -196,19 +210,21 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
   app.get('/sse', async (c) => {
     const principal = c.get('principal');
     const transport = new SSEServerTransport('/messages', c.env.outgoing);
-    sseSessions.set(transport.sessionId, { transport, grantId: principal.id });
-    transport.onclose = () => void sseSessions.delete(transport.sessionId);
+    sseSessions.add(transport.sessionId, transport, principal.id);
+    // The session lives as long as its stream: it is never idle while the client listens.
+    c.env.outgoing.once('close', sseSessions.streaming(transport.sessionId));
+    transport.onclose = () => sseSessions.delete(transport.sessionId);
     await createMcpEndpoint(downstream, 'legacy', principal).connect(transport);
     return RESPONSE_ALREADY_SENT;
   });
   app.post('/messages', async (c) => {
-    const session = sseSessions.get(c.req.query('sessionId') ?? '');
-    if (!session || session.grantId !== c.get('principal').id) return unknownSession(c);
+    const session = sseSessions.use(c.req.query('sessionId') ?? '', c.get('principal').id);
+    if (!session) return unknownSession(c);
     const body = await readBody(c);
     if (body instanceof Response) return body;
     // Where the SSE transport looks for the request's authentication: the principal as it is now (see above).
     (c.env.incoming as IncomingMessage & { auth?: AuthInfo }).auth = authInfoOf(c.get('principal'));
-    await session.transport.handlePostMessage(c.env.incoming, c.env.outgoing, body);
+    await session.handlePostMessage(c.env.incoming, c.env.outgoing, body);
     return RESPONSE_ALREADY_SENT;
   });
 
@@ -230,7 +246,8 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     url: `http://${host}:${address.port}/mcp`,
     async close() {
       stopListening();
-      const open = [...sessions.values(), ...sseSessions.values()].map((session) => session.transport);
+      clearInterval(sweep);
+      const open = [...sessions.transports(), ...sseSessions.transports()];
       await Promise.all(open.map((transport) => transport.close().catch(() => undefined)));
       await modern.close();
       // Idle keep-alive connections would hold close() for up to KEEP_ALIVE_TIMEOUT_MS, and a response still

@@ -319,3 +319,57 @@ describe('listening', () => {
     expect(stderr).toMatch(/Refusing to listen on 0\.0\.0\.0/);
   });
 });
+
+describe('bounded sessions', () => {
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    gateway = await startGatewayProcess(
+      writeConfig({
+        listen: { sessionIdleMs: 1000, maxSessionsPerGrant: 2 },
+        mcpServers: { everything: { command: process.execPath, args: [EVERYTHING_MAIN, 'stdio'] } },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  const open = async (): Promise<string> => {
+    const response = await send(gateway.url, { headers: JSON_HEADERS, body: initialize });
+    expect(response.status).toBe(200);
+    return response.headers['mcp-session-id'] as string;
+  };
+  const ping = async (session: string): Promise<number> => {
+    const response = await send(gateway.url, {
+      headers: { ...JSON_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }),
+    });
+    return response.status;
+  };
+
+  it('ends the least recently used session of a grant that opens one more than its share', async () => {
+    const first = await open();
+    const second = await open();
+    expect(await ping(first)).toBe(200);
+    const third = await open();
+    // The second was used least recently: it is the one ended; its client would start a new session.
+    expect(await ping(second)).toBe(404);
+    expect(await ping(first)).toBe(200);
+    expect(await ping(third)).toBe(200);
+  });
+
+  it('ends a session nobody uses for longer than sessionIdleMs', async () => {
+    const session = await open();
+    expect(await ping(session)).toBe(200);
+    // Asking would be using it: wait instead for the sweeps to have ended both sessions left open here (this one,
+    // and the one of the test above that opening this one did not end, the grant's share being two), then ask once.
+    const ended = () =>
+      gateway.log
+        .filter((line) => line.includes('idle HTTP sessions ended'))
+        .reduce((sum, line) => sum + (JSON.parse(line) as { ended: number }).ended, 0);
+    await eventually(() => expect(ended()).toBe(2));
+    expect(await ping(session)).toBe(404);
+  });
+});
