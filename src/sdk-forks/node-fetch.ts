@@ -31,9 +31,10 @@ export function createNodeFetch(
   const defaults: Record<string, string> = { accept: '*/*', 'user-agent': 'node' };
   for (const [name, value] of Object.entries(staticHeaders)) defaults[name.toLowerCase()] = value;
   const agents = options.freeSocketTimeoutMs === undefined ? sharedAgents : createAgents(options.freeSocketTimeoutMs);
+  const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
   return (input, init) => {
     try {
-      return send(requestUrl(input), init ?? {}, defaults, agents);
+      return send(requestUrl(input), init ?? {}, defaults, agents, maxMessageBytes);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
@@ -47,6 +48,26 @@ export interface NodeFetchOptions {
    * Given, the fetch gets agents of its own (tests shorten it); otherwise it shares one agent per scheme.
    */
   readonly freeSocketTimeoutMs?: number;
+  /** The largest message a response may carry (a JSON body, or one SSE event). Default 10 MiB. */
+  readonly maxMessageBytes?: number;
+}
+
+/**
+ * The largest message a server may send over HTTP, as the SDK's stdio transport bounds a stdio line: one huge
+ * result would otherwise be buffered whole, in the gateway's memory, and then in every client's.
+ */
+const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/** How an SSE event ends, in each of the line endings SSE allows. */
+const EVENT_ENDS = ['\n\n', '\r\n\r\n', '\r\r'].map((end) => Buffer.from(end));
+
+/** Where the last SSE event in a chunk ends (the index after its blank line), or -1. */
+function lastEventEnd(chunk: Buffer): number {
+  let last = -1;
+  for (const end of EVENT_ENDS) {
+    const at = chunk.lastIndexOf(end);
+    if (at !== -1) last = Math.max(last, at + end.length);
+  }
+  return last;
 }
 
 interface Agents {
@@ -87,6 +108,7 @@ function send(
   init: RequestInit,
   defaults: Readonly<Record<string, string>>,
   agents: Agents,
+  maxMessageBytes: number,
 ): Promise<Response> {
   const transport = url.protocol === 'http:' ? http : url.protocol === 'https:' ? https : undefined;
   if (!transport) throw new TypeError(`fetch failed: ${url.protocol} URLs are not supported`);
@@ -177,12 +199,22 @@ function send(
     /** The response body as a web stream that reads from the socket only as fast as it is consumed. */
     function bodyStream(res: http.IncomingMessage): ReadableStream<Uint8Array> {
       const source = decoded(res);
+      let messageBytes = 0;
       return new ReadableStream<Uint8Array>(
         {
           start(controller) {
             stream = controller;
             source.on('data', (chunk: Buffer) => {
               if (phase !== 'body') return;
+              // Bytes since the last SSE event ended (a JSON body is one message): a message over the bound fails
+              // the response rather than being held in memory.
+              const boundary = lastEventEnd(chunk);
+              messageBytes = boundary === -1 ? messageBytes + chunk.length : chunk.length - boundary;
+              if (messageBytes > maxMessageBytes) {
+                end(new TypeError(`terminated: the server sent a message larger than ${maxMessageBytes} bytes`));
+                res.destroy();
+                return;
+              }
               controller.enqueue(chunk);
               if ((controller.desiredSize ?? 0) <= 0) source.pause();
             });

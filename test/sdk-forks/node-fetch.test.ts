@@ -199,6 +199,27 @@ describe('createNodeFetch', () => {
     await expect(response.text()).rejects.toMatchObject({ name: 'TypeError', message: 'terminated' });
   });
 
+  it('fails a response whose one message is larger than the bound, and passes many small SSE events', async () => {
+    const bounded = createNodeFetch({}, { maxMessageBytes: 1024 });
+    const big = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ text: 'x'.repeat(2048) }));
+    });
+    const response = await bounded(big.url);
+    await expect(response.text()).rejects.toMatchObject({
+      name: 'TypeError',
+      message: 'terminated: the server sent a message larger than 1024 bytes',
+    });
+    const events = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 20; i++)
+        res.write(`event: message\ndata: ${JSON.stringify({ i, pad: 'y'.repeat(200) })}\n\n`);
+      res.end();
+    });
+    const stream = await (await bounded(events.url)).text();
+    expect(stream.match(/event: message/g)).toHaveLength(20);
+  });
+
   it('gives no body for 204 and an empty one for an empty 202', async () => {
     const s = await serve((req, res) => res.writeHead(req.method === 'DELETE' ? 204 : 202).end());
     const deleted = await nodeFetch(s.url, { method: 'DELETE' });
