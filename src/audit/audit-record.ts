@@ -5,7 +5,7 @@ import { randomFillSync } from 'node:crypto';
  * words are the ones the log, the CLI's `--decision` filter and a SIEM see.
  *
  * - `allow`: the policy let the call through (in shadow mode too: then `shadowed` says what enforcement would do);
- * - `unrestricted`: a local caller while the config names no policy; no policy was consulted;
+ * - `unrestricted`: a local caller while the config names no policy (the built-in allow-all policy decided);
  * - `deny`: the policy refused the call (a rule, a condition, `"default": "deny"`, or no policy for the grant);
  * - `hide`: the tool is hidden; the caller was answered as for a tool that does not exist;
  * - `rate_limited`: a limit refused the call (when deciding, or when its reservation lost a race);

@@ -48,8 +48,6 @@ export class CallContext {
   /** True when no server the caller may use offers what the call names (or the policy hides it). */
   unknown = false;
   decision: Decision | undefined;
-  /** True when no policy is configured for a local caller: the allow-all policy decided. */
-  unrestricted = false;
   /** What became of the approval the call was held for; `by` names who approved it. */
   approval: { readonly status: ApprovalStatus; readonly id: string | null; readonly by?: string } | undefined;
   /** The time the server took; null until the call is forwarded. */
@@ -145,7 +143,9 @@ function recordedDecision(call: CallContext): AuditDecision {
   // A limit has the last word: it may refuse a call a person approved (the approval stays for the retry).
   if (call.decision?.effect === 'deny' && call.decision.cause === 'limit') return 'rate_limited';
   if (call.approval) return APPROVAL_DECISION[call.approval.status];
-  if (call.decision) return call.unrestricted ? 'unrestricted' : auditDecisionOf(call.decision);
+  // A local caller under a config that names no policy: the allow-all policy decided, and the record says so.
+  const unrestricted = call.principal.via === 'local' && call.principal.policy === null;
+  if (call.decision) return unrestricted ? 'unrestricted' : auditDecisionOf(call.decision);
   if (call.unknown) return 'unknown_tool';
   if (call.route === undefined) return 'undecided';
   // Routed without a policy decision: a prompt, resource or completion, which policies do not cover yet.

@@ -4,15 +4,8 @@ import type { Caller } from '../upstream/caller.js';
 import type { CatalogKind } from '../upstream/upstream.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
-/** The list methods clients page through, and the field each result holds its items in. */
-const FIELDS = {
-  tools: 'tools',
-  prompts: 'prompts',
-  resources: 'resources',
-  resourceTemplates: 'resourceTemplates',
-} as const;
-
-export type ListName = keyof typeof FIELDS;
+/** The lists clients page through; each result holds its items under the same name. */
+export type ListName = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
 /**
  * One page of a list, as the caller may see it: the servers its principal may use, and for tools, what its
@@ -27,11 +20,11 @@ export async function handleList(
 ): Promise<RawResult> {
   const catalog = await deps.catalog.of(caller);
   if (list !== 'resourceTemplates') deps.sessions.listed(caller, list satisfies CatalogKind);
-  if (list !== 'tools') return deps.catalog.page(catalog[list], cursor, FIELDS[list]);
+  if (list !== 'tools') return deps.catalog.page(catalog[list], cursor, list);
   const policy = deps.policies.policyFor(caller.principal);
   const tools = catalog.tools.filter((tool) => {
     const route = catalog.routeTool(tool.name as string);
     return route !== undefined && isVisible(policy, route.serverId, route.name);
   });
-  return deps.catalog.page(tools, cursor, FIELDS.tools);
+  return deps.catalog.page(tools, cursor, 'tools');
 }

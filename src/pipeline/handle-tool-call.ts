@@ -45,7 +45,6 @@ async function resolve(call: CallContext, deps: PipelineDeps): Promise<Route> {
 /** decide: the principal's policy, as of now, on this call. A hidden tool is answered as one that does not exist. */
 function decideCall(call: CallContext, route: Route, deps: PipelineDeps): Decision {
   const policy = deps.policies.policyFor(call.principal);
-  call.unrestricted = call.principal.via === 'local' && call.principal.policy === null;
   const { principal } = call;
   const decision = decide(policy, {
     serverId: route.serverId,
