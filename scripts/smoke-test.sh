@@ -47,6 +47,7 @@ npm install --no-audit --no-fund --prefer-offline --loglevel=error \
   "$work/$tarball" "@modelcontextprotocol/server-everything@$everything" >&2
 cat >toolgate.json <<'JSON'
 {
+  "listen": { "allowTokenless": true },
   "mcpServers": {
     "everything": { "command": "node", "args": ["node_modules/@modelcontextprotocol/server-everything/dist/index.js", "stdio"] }
   },

@@ -18,7 +18,7 @@ import { serveStdioEndpoint } from './downstream/stdio-endpoint.js';
 import { Authenticator } from './grants/authenticate.js';
 import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
 import { grantPrincipal, localPrincipal } from './grants/principal.js';
-import { isLoopbackHost } from './downstream/listen-address.js';
+import { isLoopbackHost } from './config/listen-address.js';
 import { createLogger, type Logger } from './observability/log.js';
 import type { LimitStore } from './limits/limit-store.js';
 import { SqliteLimitStore } from './limits/sqlite-limit-store.js';
@@ -48,19 +48,24 @@ export interface RunningGateway {
 }
 
 /**
- * Starts the gateway behind an HTTP endpoint. Beyond loopback every caller must prove a grant, so the gateway
- * refuses to listen there while no grant exists.
+ * Starts the gateway behind an HTTP endpoint. Tokenless callers are served only where the operator said so and
+ * only on loopback (checked here too, as `--host` overrides the file after it was validated).
  */
 export async function startGateway(
   config: GatewayConfig,
   log: Logger = createLogger(config.log.level),
 ): Promise<RunningGateway> {
+  if (config.listen.allowTokenless && !isLoopbackHost(config.listen.host)) {
+    throw new Error(
+      `Refusing to listen on ${config.listen.host} with listen.allowTokenless: tokenless callers are served only on ` +
+        'loopback. Give each client a grant (toolgate grants create), or listen on 127.0.0.1 (the default).',
+    );
+  }
   const state = openState(config, log);
   try {
-    if (!isLoopbackHost(config.listen.host) && !(await state.grants.hasActiveGrants())) {
-      throw new Error(
-        `Refusing to listen on ${config.listen.host}: no grant exists, so anyone who can reach it could use every server. ` +
-          'Create one with `toolgate grants create`, or listen on 127.0.0.1 (the default).',
+    if (!config.listen.allowTokenless && !(await state.grants.hasActiveGrants())) {
+      log.warn(
+        'no active grant, and listen.allowTokenless is off: every HTTP client is refused (401) until one is created with `toolgate grants create`',
       );
     }
     const gateway = composeGateway(config, log, state);
@@ -70,7 +75,7 @@ export async function startGateway(
         config,
         downstream: gateway.deps,
         authenticator: new Authenticator(state.grants, {
-          loopbackOnly: isLoopbackHost(config.listen.host),
+          allowTokenless: config.listen.allowTokenless,
           localPolicy: config.policy,
         }),
         metrics: gateway.metrics,

@@ -250,7 +250,16 @@ function toolgateStdio(options: TargetOptions): Target {
   const server = { command: process.execPath, args: [SERVER_JS, ...(options.serverArgs ?? [])] };
   writeFileSync(
     config,
-    JSON.stringify({ mcpServers: { bench: server }, state: { sqlite: ':memory:' }, log: { level: 'warn' } }, null, 2),
+    JSON.stringify(
+      {
+        listen: { allowTokenless: true },
+        mcpServers: { bench: server },
+        state: { sqlite: ':memory:' },
+        log: { level: 'warn' },
+      },
+      null,
+      2,
+    ),
   );
   const args = [...(options.gatewayNodeArgs ?? []), GATEWAY_MAIN, 'stdio', '--config', config];
   const open = () => openStdioSession(options.client, process.execPath, args, ROOT);
@@ -326,7 +335,11 @@ async function toolgate(name: TargetName, options: TargetOptions, build: Build, 
   const sqlite = pipeline ? join(folder, 'state.db') : ':memory:';
   writeFileSync(
     config,
-    JSON.stringify({ mcpServers: { bench: server }, state: { sqlite }, log: { level: 'warn' } }, null, 2),
+    JSON.stringify(
+      { listen: { allowTokenless: true }, mcpServers: { bench: server }, state: { sqlite }, log: { level: 'warn' } },
+      null,
+      2,
+    ),
   );
   let token: string | undefined;
   if (pipeline) {

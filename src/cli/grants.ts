@@ -34,7 +34,7 @@ export function addGrantCommands(
           readConfig(options.config),
           out,
           async ({ grants }) => {
-            const { grant, token, first } = await grants.create({
+            const { grant, token } = await grants.create({
               label: options.label,
               ...(options.policy === undefined ? {} : { policy: resolve(options.policy) }),
               ...(options.servers === undefined ? {} : { servers: serverList(options.servers) }),
@@ -45,7 +45,7 @@ export function addGrantCommands(
               out.log('It has no policy, so every call it makes is denied until it gets one.');
             }
             // On stderr, so that a script reading the token from stdout is not confused by it.
-            if (first) for (const line of FIRST_GRANT_WARNING) out.error(line);
+            out.error('Its client sends it in the header "Authorization: Bearer <token>".');
           },
           'create',
         ),
@@ -146,18 +146,6 @@ export function addGrantCommands(
       ),
     );
 }
-
-/**
- * Until the first grant exists, a gateway on loopback serves HTTP clients without a token; from then on it asks
- * every one for a grant's token, so the clients set up without one stop working at once.
- */
-const FIRST_GRANT_WARNING = [
-  'This is the first grant. From now on every HTTP client must send a grant’s token: those set up without one',
-  '(a Cursor or VS Code entry with only a "url", curl, the MCP Inspector) now get 401 Unauthorized. Give each',
-  'its own grant (toolgate grants create --label NAME --policy FILE) and put its token in the client’s entry:',
-  '  "headers": { "Authorization": "Bearer <token>" }',
-  'Clients that launch `toolgate stdio` are not affected: they run as the local user, under the config’s policy.',
-];
 
 /** The ids of `--servers`; whether the config names them is for the grant service to say. */
 function serverList(text: string): string[] {

@@ -11,8 +11,6 @@ import {
 } from '../config/load.js';
 import { readFailure } from '../json/read-failure.js';
 import { formatJsonPath } from '../json/json-path.js';
-import { SqliteGrantStore } from '../grants/grant-store.js';
-import { openStateDb } from '../state/state-db.js';
 import {
   CLIENT_KINDS,
   ClientConfigError,
@@ -104,7 +102,7 @@ async function runImport(file: string, options: ImportOptions, out: CliOutput): 
   const moved = [...plan.present, ...plan.imported.map(({ sourceId }) => sourceId)];
   writeFileSync(file, pointAtToolgate(client, moved, entry));
   out.log(`Pointed ${file} at Toolgate (the original is in ${backup}); restart the client to use it.`);
-  for (const line of await rewriteAdvice(kind, text, outline)) out.log(line);
+  for (const line of rewriteAdvice(kind, text, outline)) out.log(line);
 }
 
 /**
@@ -220,7 +218,7 @@ function urlEntry(kind: ClientKind, listen: ConfigOutline['listen']): Record<str
 }
 
 /** What the person must still do for the rewritten client to work. */
-async function rewriteAdvice(kind: ClientKind, configText: string, outline: ConfigOutline): Promise<string[]> {
+function rewriteAdvice(kind: ClientKind, configText: string, outline: ConfigOutline): string[] {
   if (kind === 'claude-desktop') {
     const names = new Set<string>();
     for (const match of configText.matchAll(/(?<!\$)\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}/g)) names.add(match[1]!);
@@ -231,18 +229,12 @@ async function rewriteAdvice(kind: ClientKind, configText: string, outline: Conf
     ];
   }
   const advice = ['Start the gateway (toolgate start) before the client connects.'];
-  if (outline.state.sqlite !== ':memory:' && existsSync(outline.state.sqlite)) {
-    const db = openStateDb(outline.state.sqlite);
-    try {
-      if (await new SqliteGrantStore(db).hasGrants()) {
-        advice.push(
-          'Grants exist, so the client needs a token: create a grant for it and add',
-          '"headers": { "Authorization": "Bearer <token>" } to its "toolgate" entry.',
-        );
-      }
-    } finally {
-      db.close();
-    }
+  if (!outline.listen.allowTokenless) {
+    advice.push(
+      'The client needs a grant’s token: create one (toolgate grants create --label NAME --policy FILE) and add',
+      '"headers": { "Authorization": "Bearer <token>" } to its "toolgate" entry; or, to serve this machine’s',
+      'clients without a token under the config’s policy, set "listen": { "allowTokenless": true } in the config.',
+    );
   }
   return advice;
 }

@@ -19,7 +19,7 @@ export interface GatewayConfig {
   audit: AuditConfig;
   /** The admin HTTP API's bearer token; null: the admin API is off. */
   admin: { token: string } | null;
-  /** Absolute path of the policy for local callers (tokenless HTTP callers until the first grant, stdio without --grant); null: they may call every tool. */
+  /** Absolute path of the policy for local callers (tokenless HTTP callers with listen.allowTokenless, stdio without --grant); null: they may call every tool. */
   policy: string | null;
   /** The enabled servers, in file order. */
   servers: ServerConfig[];
@@ -66,6 +66,8 @@ interface ListenConfig {
   allowedHosts: string[];
   /** Serialised as browsers send them in the Origin header: lower-case host, default port omitted. */
   allowedOrigins: string[];
+  /** Tokenless HTTP requests are served as the local operator; only ever on a loopback host. */
+  allowTokenless: boolean;
   maxBodyBytes: number;
   sessionIdleMs: number;
   maxSessionsPerGrant: number;
@@ -153,6 +155,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       port: listen.port,
       allowedHosts: listen.allowedHosts.map((host) => host.toLowerCase()),
       allowedOrigins: listen.allowedOrigins.map((origin) => new URL(origin).origin),
+      allowTokenless: listen.allowTokenless,
       maxBodyBytes: listen.maxBodyBytes,
       sessionIdleMs: listen.sessionIdleMs,
       maxSessionsPerGrant: listen.maxSessionsPerGrant,

@@ -68,6 +68,7 @@ describe('parseConfig: valid files', () => {
         port: 0,
         allowedHosts: ['gw.example.com:8787'],
         allowedOrigins: [],
+        allowTokenless: false,
         maxBodyBytes: 1024,
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
@@ -142,6 +143,7 @@ describe('parseConfig: valid files', () => {
       port: 8787,
       allowedHosts: [],
       allowedOrigins: [],
+      allowTokenless: false,
       maxBodyBytes: 4 * 1024 * 1024,
       sessionIdleMs: 1_800_000,
       maxSessionsPerGrant: 64,
@@ -310,7 +312,7 @@ describe('parseConfig: invalid files', () => {
     expect(brief(issuesOf(text))).toEqual([
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
-      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, maxBodyBytes, sessionIdleMs, maxSessionsPerGrant',
+      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, allowTokenless, maxBodyBytes, sessionIdleMs, maxSessionsPerGrant',
       '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, audit, admin, policy, mcpServers',
     ]);
   });
@@ -387,6 +389,18 @@ describe('parseConfig: invalid files', () => {
     expect(brief(issuesOf('{"mcpServers":{"w":{"type":"websocket","url":"ws://x","x":1}}}'))).toEqual([
       '1:28 $.mcpServers.w.type expected one of: "stdio", "http", "streamable-http", "streamableHttp", "sse"',
     ]);
+  });
+
+  it('refuses tokenless callers on a listener beyond loopback, at the setting', () => {
+    const text = JSON.stringify({ listen: { host: '0.0.0.0', allowTokenless: true }, mcpServers: {} });
+    expect(issuesOf(text).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
+      '$.listen.allowTokenless expected false when "host" is not a loopback address (0.0.0.0): beyond loopback every client needs a grant\'s token',
+    ]);
+    const onLoopback = parseConfig(
+      JSON.stringify({ listen: { host: '::1', allowTokenless: true }, mcpServers: {} }),
+      FILE,
+    );
+    expect(onLoopback.listen.allowTokenless).toBe(true);
   });
 
   it('reports wrong types in plain words', () => {
@@ -553,6 +567,7 @@ describe('defaultConfig', () => {
         port: 8787,
         allowedHosts: [],
         allowedOrigins: [],
+        allowTokenless: false,
         maxBodyBytes: 4194304,
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,

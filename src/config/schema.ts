@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { redactKeyProblems } from '../audit/redact.js';
+import { isLoopbackHost } from './listen-address.js';
 
 /**
  * The schema of toolgate.json: the single source of truth for what the file may contain, its
@@ -90,6 +91,12 @@ const listenSchema = z
       .describe(
         'Browser origins allowed to call Toolgate, e.g. "https://app.example.com". Requests that carry any other Origin header are refused.',
       ),
+    allowTokenless: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Serve HTTP requests that carry no token as the local operator, under this file\'s "policy". Only on a loopback "host": Toolgate refuses to start otherwise. Off by default: every HTTP client needs a grant\'s token (toolgate grants create), whatever the grant table holds. A request whose token proves no grant is refused either way.',
+      ),
     maxBodyBytes: z
       .int('expected an integer of at least 1024 (bytes)')
       .min(1024, 'expected an integer of at least 1024 (bytes)')
@@ -109,6 +116,15 @@ const listenSchema = z
       .describe(
         'Most HTTP sessions one grant (or the local operator) may hold at once, each transport counted apart; opening one more ends its least recently used. Default 64.',
       ),
+  })
+  .superRefine((listen, ctx) => {
+    if (listen.allowTokenless && !isLoopbackHost(listen.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowTokenless'],
+        message: `expected false when "host" is not a loopback address (${listen.host}): beyond loopback every client needs a grant's token`,
+      });
+    }
   })
   .describe('Where Toolgate accepts MCP clients.');
 
@@ -396,7 +412,7 @@ export const configSchema = z
       .min(1, 'expected the path of a policy file')
       .optional()
       .describe(
-        "The policy file for local callers: tokenless HTTP callers until the first grant is created, and toolgate stdio without --grant (each grant names its own). Relative to this file's folder. Without it, local callers may call every tool.",
+        "The policy file for local callers: tokenless HTTP callers (with listen.allowTokenless) and toolgate stdio without --grant (each grant names its own). Relative to this file's folder. Without it, local callers may call every tool.",
       ),
     mcpServers: z
       .record(

@@ -20,7 +20,7 @@ import type { GatewayConfig } from '../config/load.js';
 import { ErrorCode, toHttpResponse } from '../errors.js';
 import type { Authenticator } from '../grants/authenticate.js';
 import type { Principal } from '../grants/principal.js';
-import { isLoopbackHost } from './listen-address.js';
+import { isLoopbackHost } from '../config/listen-address.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Services } from '../services/services.js';
 import { createMcpEndpoint, type DownstreamDeps } from './mcp-endpoint.js';
@@ -129,9 +129,8 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
   });
   if (admin) app.route('/admin', createAdminApi(endpoint.services, admin.token, endpoint.clock));
 
-  // Every MCP route needs a grant's bearer token once any grant exists. Without grants, a gateway that listens on
-  // loopback serves its local callers; one that listens beyond loopback never serves anyone without a token,
-  // even if the last grant is revoked while it runs (fail closed).
+  // Every MCP route needs a grant's bearer token, unless the operator chose to serve tokenless local callers
+  // (listen.allowTokenless, loopback only): never inferred from the grant table (fail closed).
   app.use('/mcp', authenticate);
   app.use('/sse', authenticate);
   app.use('/messages', authenticate);
@@ -146,7 +145,7 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     const challenge = tokenGiven ? 'Bearer realm="toolgate", error="invalid_token"' : 'Bearer realm="toolgate"';
     const message = tokenGiven
       ? 'Unauthorized: the bearer token is not valid'
-      : 'Unauthorized: send Authorization: Bearer <token>';
+      : "Unauthorized: send Authorization: Bearer <token>, with a grant's token (toolgate grants create)";
     return refuse(c, ErrorCode.Unauthenticated, message, { 'WWW-Authenticate': challenge });
   }
   const unknownSession = (c: Context<EndpointEnv>) => refuse(c, ErrorCode.UnknownSession, 'Session not found');

@@ -14,10 +14,10 @@ export type Authentication =
 
 export interface AuthenticatorOptions {
   /**
-   * True when the gateway listens on loopback only: then, until the first grant is created, a caller without a
-   * token is the local operator. Beyond loopback every caller needs a grant.
+   * The operator's explicit choice (listen.allowTokenless, loopback only): a caller without a token is the local
+   * operator. Never inferred from the grant table, so revoking every grant cannot open the gateway.
    */
-  readonly loopbackOnly: boolean;
+  readonly allowTokenless: boolean;
   /** The config's policy file, which decides the local operator's calls; null: none configured. */
   readonly localPolicy: string | null;
 }
@@ -42,8 +42,7 @@ export class Authenticator {
       const grant = await this.#grants.authenticate(token);
       return grant ? { ok: true, principal: grantPrincipal(grant) } : { ok: false, failure: 'invalid_token' };
     }
-    // Tokenless callers are the local operator only until the first grant is made, revoked grants included.
-    if (this.#options.loopbackOnly && !(await this.#grants.hasGrants())) {
+    if (this.#options.allowTokenless) {
       return { ok: true, principal: localPrincipal(this.#options.localPolicy) };
     }
     return { ok: false, failure: 'missing_token' };

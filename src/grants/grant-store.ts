@@ -55,13 +55,8 @@ export interface GrantStore {
   revoke(labelOrId: string, now: number): Promise<Grant>;
   /** The active grant a bearer token proves, if any. */
   authenticate(token: string): Promise<Grant | undefined>;
-  /** True when at least one grant is active (the gateway listens beyond loopback only then). */
+  /** True when at least one grant is active (else the gateway warns that it serves no HTTP client). */
   hasActiveGrants(): Promise<boolean>;
-  /**
-   * True once any grant has been created, revoked ones included. From then on every HTTP caller must present a
-   * valid token: revoking every grant is an emergency brake, and must not open the gateway to tokenless callers.
-   */
-  hasGrants(): Promise<boolean>;
 }
 
 interface GrantRow {
@@ -88,8 +83,6 @@ interface ActiveGrants {
   /** This connection's own grant writes when they were read (see LOCAL_WRITES). */
   readonly localWrites: number;
   readonly byId: ReadonlyMap<string, ActiveGrant>;
-  /** Whether any grant, active or revoked, exists. */
-  readonly any: boolean;
 }
 
 /**
@@ -115,7 +108,6 @@ export class SqliteGrantStore implements GrantStore {
   // Prepared once, not per call: the gateway runs them on every request.
   readonly #dataVersion;
   readonly #allActive;
-  readonly #anyGrant;
   #active: ActiveGrants | undefined;
   /** Whether `#active` was checked against the database in this turn of the event loop. */
   #checkedThisTurn = false;
@@ -124,7 +116,6 @@ export class SqliteGrantStore implements GrantStore {
     this.#db = db;
     this.#dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
     this.#allActive = db.prepare<[], GrantRow>('SELECT * FROM grants WHERE revoked_at IS NULL');
-    this.#anyGrant = db.prepare<[], { any: number }>('SELECT EXISTS (SELECT 1 FROM grants) AS any');
   }
 
   async create(grant: NewGrant, now: number): Promise<GrantWithToken> {
@@ -194,11 +185,6 @@ export class SqliteGrantStore implements GrantStore {
     return this.#activeGrants().size > 0;
   }
 
-  async hasGrants(): Promise<boolean> {
-    this.#activeGrants();
-    return this.#active!.any;
-  }
-
   /** The active grants, read again when anything may have changed them since the last read. */
   #activeGrants(): ReadonlyMap<string, ActiveGrant> {
     const localWrites = LOCAL_WRITES.get(this.#db) ?? 0;
@@ -214,7 +200,7 @@ export class SqliteGrantStore implements GrantStore {
     if (cached && cached.dataVersion === dataVersion && cached.localWrites === localWrites) return cached.byId;
     const byId = new Map<string, ActiveGrant>();
     for (const row of this.#allActive.all()) byId.set(row.id, { grant: toGrant(row), secretHash: row.secret_hash });
-    this.#active = { dataVersion, localWrites, byId, any: this.#anyGrant.get()!.any === 1 };
+    this.#active = { dataVersion, localWrites, byId };
     return byId;
   }
 

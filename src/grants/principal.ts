@@ -3,8 +3,8 @@ import type { Grant } from './grant.js';
 /**
  * Who is calling, as every step after authentication sees it: the pipeline, the audit record, approvals and
  * limits use this, never a store's row. Today a principal is a grant (a bearer token) or the local operator (a
- * tokenless caller on loopback until the first grant is created, or a stdio client started without `--grant`); OAuth will add a third
- * way to become one without changing anything downstream.
+ * tokenless caller on loopback where listen.allowTokenless says so, or a stdio client started without `--grant`); OAuth
+ * will add a third way to become one without changing anything downstream.
  */
 export interface Principal {
   /** How the caller proved who it is. */

@@ -12,15 +12,6 @@ function setUp(): GrantService {
 }
 
 describe('GrantService', () => {
-  it('tells whether a grant is the first ever made: revoking every grant does not start over', async () => {
-    const grants = setUp();
-    expect((await grants.create({ label: 'a' })).first).toBe(true);
-    expect((await grants.create({ label: 'b' })).first).toBe(false);
-    await grants.revoke('a');
-    await grants.revoke('b');
-    expect((await grants.create({ label: 'c' })).first).toBe(false);
-  });
-
   it('refuses, by code, what the gateway could not use or the store would not take', async () => {
     const grants = setUp();
     await grants.create({ label: 'a', servers: ['github'] });

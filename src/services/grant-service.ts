@@ -22,12 +22,6 @@ export interface GrantEdit {
   readonly servers?: readonly string[] | null;
 }
 
-/** A new grant, the one copy of its token that will be shown, and whether it is the first active grant. */
-export interface CreatedGrant extends GrantWithToken {
-  /** True when no other grant was active: from now on every HTTP client must send a token. */
-  readonly first: boolean;
-}
-
 /** A grant as people and tools read it (`grants list --json`, the admin API): never a token or a hash. */
 export interface GrantView {
   readonly id: string;
@@ -58,14 +52,13 @@ export class GrantService {
     this.#serverIds = serverIds;
   }
 
-  async create(draft: GrantDraft): Promise<CreatedGrant> {
+  async create(draft: GrantDraft): Promise<GrantWithToken> {
     const policy = draft.policy === undefined ? null : loadable(draft.policy);
     const servers = draft.servers === undefined ? null : this.#known(draft.servers);
-    const first = !(await this.#store.hasGrants());
     const created = await storeCall(() =>
       this.#store.create({ label: draft.label, policy, servers }, this.#clock.now()),
     );
-    return { ...created, first };
+    return created;
   }
 
   /** Every grant, revoked ones included, oldest first. */

@@ -16,6 +16,7 @@ import {
   toolgate,
   tokenFrom,
   connectWithToken,
+  connectHttp,
   runToolgate,
   type CliRun,
 } from './harness.js';
@@ -43,6 +44,7 @@ describe('grants', () => {
   beforeAll(async () => {
     beta = await startHttpFixture('fixture-server.ts', ['--name', 'beta']);
     config = writeConfig({
+      listen: { allowTokenless: false },
       mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']), beta: { url: beta.url } },
     });
     allowAll = join(dirname(config), 'allow-all.json');
@@ -172,14 +174,12 @@ describe('grants', () => {
     );
   });
 
-  it('warns on creating the first grant, and only then, that tokenless clients now get 401', () => {
-    expect(firstCreate.stderr).toContain('This is the first grant');
-    expect(firstCreate.stderr).toContain('401 Unauthorized');
-    expect(firstCreate.stderr).toContain('"headers": { "Authorization": "Bearer <token>" }');
-    // The token alone on stdout, for scripts.
-    expect(firstCreate.stdout).not.toContain('401');
-    expect(secondCreate.status).toBe(0);
-    expect(secondCreate.stderr).toBe('');
+  it('prints the token alone on stdout, and on stderr how a client sends it', () => {
+    for (const create of [firstCreate, secondCreate]) {
+      expect(create.status).toBe(0);
+      expect(create.stdout.trim().split('\n').at(-1)).toMatch(/^tg_/);
+      expect(create.stderr).toContain('"Authorization: Bearer <token>"');
+    }
   });
 
   it('refuses a policy that does not load, with the problems policy check reports, and creates nothing', () => {
@@ -285,7 +285,10 @@ describe('revoking every grant', () => {
 
   beforeAll(async () => {
     // No policy in the config: a tokenless local caller would be unrestricted, so reopening would be wide open.
-    config = writeConfig({ mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) } });
+    config = writeConfig({
+      listen: { allowTokenless: false },
+      mcpServers: { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) },
+    });
     token = tokenFrom(toolgate('grants', 'create', '--label', 'only', '--config', config));
     gateway = await startGatewayProcess(config);
   });
@@ -307,5 +310,55 @@ describe('revoking every grant', () => {
       });
       expect(response.status, authorization ?? 'no token').toBe(401);
     }
+  });
+});
+
+describe('tokenless callers', () => {
+  let alpha: { command: string; args: string[] };
+  beforeAll(() => {
+    alpha = fixtureCommand('fixture-server.ts', ['--name', 'alpha']);
+  });
+
+  it('are refused by default, even before any grant exists, with a 401 that says what to send', async () => {
+    const config = writeConfig({ listen: { allowTokenless: false }, mcpServers: { alpha } });
+    const gateway = await startGatewayProcess(config);
+    try {
+      const response = await fetch(gateway.url, { method: 'POST', headers: JSON_HEADERS, body: initialize });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="toolgate"');
+      expect(await response.text()).toContain('toolgate grants create');
+      await eventually(() => expect(gateway.log.join('\n')).toContain('listen.allowTokenless is off'));
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('with listen.allowTokenless, are the local operator under the config policy, whatever grants exist', async () => {
+    const config = writeConfig(
+      { listen: { allowTokenless: true }, mcpServers: { alpha } },
+      { version: '1', default: 'deny', tools: { whoami: {} } },
+    );
+    const created = tokenFrom(toolgate('grants', 'create', '--label', 'agent', '--config', config));
+    toolgate('grants', 'revoke', 'agent', '--config', config);
+    const gateway = await startGatewayProcess(config);
+    try {
+      const local = await connectHttp(gateway.url);
+      expect(textOf(await local.callTool({ name: 'alpha__whoami', arguments: {} }))).toBe('alpha');
+      const denied = await local.callTool({ name: 'alpha__echo', arguments: { text: 'x' } });
+      expect(textOf(denied)).toMatch(/^\[POLICY DENIED\] /);
+      await local.close();
+      // A token that proves no grant is refused, never taken as the operator.
+      await expect(connectWithToken(gateway.url, created)).rejects.toThrow();
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('are never served beyond loopback: the config check refuses the combination', () => {
+    const inFile = writeConfig({ listen: { host: '0.0.0.0', allowTokenless: true }, mcpServers: { alpha } });
+    const check = runToolgate('config', 'check', inFile);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain('listen.allowTokenless');
+    expect(check.stderr).toContain('not a loopback address (0.0.0.0)');
   });
 });

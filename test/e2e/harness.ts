@@ -24,7 +24,9 @@ export function writeConfig(config: Record<string, unknown>, policy?: Record<str
   const file = join(folder, 'toolgate.json');
   if (policy !== undefined) writeFileSync(join(folder, 'policy.json'), JSON.stringify(policy));
   const withPolicy = policy === undefined ? config : { ...config, policy: 'policy.json' };
-  writeFileSync(file, JSON.stringify({ state: { sqlite: join(folder, 'state.db') }, ...withPolicy }, null, 2));
+  // Most tests are a local client without a token; those about tokens set listen.allowTokenless to false.
+  const listen = { allowTokenless: true, ...(config.listen as Record<string, unknown> | undefined) };
+  writeFileSync(file, JSON.stringify({ state: { sqlite: join(folder, 'state.db') }, ...withPolicy, listen }, null, 2));
   return file;
 }
 

@@ -302,8 +302,8 @@ describe('a 2025-era session over HTTP', () => {
 });
 
 describe('listening', () => {
-  it('refuses to listen beyond loopback while grants do not exist', async () => {
-    const config = writeConfig({ mcpServers: {} });
+  it('refuses to serve tokenless callers beyond loopback, when --host overrides a loopback config', async () => {
+    const config = writeConfig({ listen: { allowTokenless: true }, mcpServers: {} });
     const child = spawn(
       process.execPath,
       [GATEWAY_MAIN, 'start', '--config', config, '--host', '0.0.0.0', '--port', '0'],
@@ -316,7 +316,7 @@ describe('listening', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/Refusing to listen on 0\.0\.0\.0/);
+    expect(stderr).toContain('Refusing to listen on 0.0.0.0 with listen.allowTokenless');
   });
 });
 

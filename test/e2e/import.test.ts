@@ -10,7 +10,15 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { parse } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
 import { fixtureCommand } from '../fixtures/spawn-fixture.js';
-import { connectHttp, eventually, ROOT, runToolgate, startGatewayProcess } from './harness.js';
+import {
+  connectWithToken,
+  eventually,
+  ROOT,
+  runToolgate,
+  startGatewayProcess,
+  tokenFrom,
+  toolgate,
+} from './harness.js';
 
 function folder(): string {
   return mkdtempSync(join(tmpdir(), 'toolgate-import-'));
@@ -86,9 +94,11 @@ describe('toolgate import', () => {
     expect(readFileSync(claude, 'utf8')).toBe(
       JSON.stringify({ mcpServers: { alpha: fixtureCommand('fixture-server.ts') } }),
     );
+    // The imported config serves no tokenless caller: the client is a grant.
+    const token = tokenFrom(toolgate('grants', 'create', '--label', 'desktop', '--config', config));
     const gateway = await startGatewayProcess(config);
     try {
-      const client = await connectHttp(gateway.url);
+      const client = await connectWithToken(gateway.url, token);
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('alpha__whoami');
       await client.close();
     } finally {
@@ -127,6 +137,9 @@ describe('toolgate import', () => {
     });
     expect(merged.mcpServers.tool.args).toEqual([join(dir, 'server.js'), join(homedir(), 'notes')]);
     expect(json(cursor)).toEqual({ mcpServers: { toolgate: { url: 'http://127.0.0.1:9999/mcp' } } });
+    // The config does not serve tokenless callers, so the client needs a token or the config a change.
+    expect(run.stdout).toContain('The client needs a grant’s token');
+    expect(run.stdout).toContain('"allowTokenless": true');
   });
 
   it('VS Code: reports what Toolgate cannot take and leaves it in VS Code’s file, with its inputs and comments', () => {
