@@ -269,7 +269,7 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
     approvals: new SqliteApprovalStore(db),
     limits,
     audit,
-    services: (waiters) => sqliteServices(db, { clock: systemClock, config: outlineOf(config), waiters }),
+    services: (waiters) => sqliteServices(db, { clock: systemClock, config: outlineOf(config), waiters, log }),
     async close() {
       await retention?.stop();
       // After the gateway has closed, so that the calls it ended are counted and audited too.

@@ -45,6 +45,8 @@ export const ErrorCode = {
   ApprovalExpired: 'GW_APPROVAL_EXPIRED',
   /** The policy asks the person at the client to approve, and the client cannot be asked (no elicitation). */
   ApprovalUnavailable: 'GW_APPROVAL_UNAVAILABLE',
+  /** The call needs an approval, and its grant already has `approvals.maxPendingPerGrant` pending: not held. */
+  TooManyPendingApprovals: 'GW_TOO_MANY_PENDING_APPROVALS',
 
   // ---- forward: the server's side ----
   /** The server is not connected (down, starting, unreachable): the call never left the gateway. */
@@ -196,6 +198,14 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
     audit: 'refused',
     quota: 'release',
     label: '[POLICY DENIED]',
+  },
+  GW_TOO_MANY_PENDING_APPROVALS: {
+    surface: 'tool-result',
+    jsonRpcCode: null,
+    httpStatus: 200,
+    audit: 'refused',
+    quota: 'release',
+    label: '[TOO MANY PENDING APPROVALS]',
   },
   GW_SERVER_UNAVAILABLE: {
     surface: 'json-rpc',

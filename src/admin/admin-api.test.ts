@@ -21,20 +21,25 @@ async function setUp() {
     config: { file: null, policy: null, serverIds: ['github', 'stripe'] },
     waiters: { wake: (id) => woken.push(id) },
   });
-  const approval = await new SqliteApprovalStore(db).create(
+  const created = await new SqliteApprovalStore(db).create(
     {
       grantId: null,
       grantLabel: null,
       serverId: 'stripe',
       tool: 'create_charge',
       arguments: {},
+      hidden: [],
+      secrets: [],
       fingerprint: 'f',
       rule: '/tools/create_charge',
       reason: null,
       expiresAt: T0 + 120 * MINUTE,
     },
     T0,
+    20,
   );
+  if (created.kind !== 'created') throw new Error('expected an approval');
+  const { approval } = created;
   const { token } = await services.grants.create({ label: 'ci-runner', servers: ['github'] });
   await services.grants.create({ label: 'ops' });
   await services.grants.revoke('ops');

@@ -6,13 +6,16 @@ import { MAX_AUDIT_PAGE_SIZE } from '../audit/audit-reader.js';
 import { APPROVAL_STATUSES, type ApprovalStatus } from '../approvals/approval.js';
 import type { Clock } from '../clock.js';
 import { parseAuditFilter } from '../services/audit-service.js';
-import { unresolvedReason } from '../services/approval-service.js';
+import { approvalView, droppedReason, unresolvedReason } from '../services/approval-service.js';
 import { grantView } from '../services/grant-service.js';
 import { ServiceError, type ServiceErrorCode } from '../services/service-error.js';
 import type { Services } from '../services/services.js';
 import { bearerToken } from '../grants/authenticate.js';
 
 const STATUS_OF: Record<ServiceErrorCode, ContentfulStatusCode> = { not_found: 404, conflict: 409, invalid: 400 };
+
+/** What the admin API sends in place of a value that looks like a secret, unless asked for it. */
+const HIDDEN_MARKER = '[hidden secret — show with ?reveal=secrets]';
 
 /** Records a page of `GET /admin/audit` holds unless `limit` says otherwise: as many as `toolgate audit query` prints. */
 const DEFAULT_AUDIT_LIMIT = 50;
@@ -43,11 +46,33 @@ export function createAdminApi(services: Services, adminToken: string, clock: Cl
     if (status !== undefined && !APPROVAL_STATUSES.includes(status as ApprovalStatus)) {
       return c.json({ error: `status: expected one of ${APPROVAL_STATUSES.join(', ')}` }, 400);
     }
-    return c.json({ approvals: await services.approvals.list(status as ApprovalStatus | undefined) });
+    if (c.req.query('reveal') !== undefined) {
+      return c.json({ error: 'reveal: one approval at a time, GET /admin/approvals/ID?reveal=secrets' }, 400);
+    }
+    const approvals = await services.approvals.list(status as ApprovalStatus | undefined);
+    return c.json({ approvals: approvals.map((approval) => approvalView(approval, HIDDEN_MARKER)) });
   });
   app.get('/approvals/:id', async (c) => {
-    const approval = await services.approvals.get(c.req.param('id'));
-    return approval ? c.json(approval) : c.json({ error: 'no such approval' }, 404);
+    const id = c.req.param('id');
+    const reveal = c.req.query('reveal');
+    if (reveal === undefined) {
+      const approval = await services.approvals.get(id);
+      return approval ? c.json(approvalView(approval, HIDDEN_MARKER)) : c.json({ error: 'no such approval' }, 404);
+    }
+    if (reveal !== 'secrets') return c.json({ error: 'reveal: expected "secrets"' }, 400);
+    const by = c.req.query('by');
+    const revealed = await services.approvals.reveal(
+      id,
+      by === undefined || by === '' ? 'admin-api' : `admin-api:${by}`,
+    );
+    switch (revealed.kind) {
+      case 'revealed':
+        return c.json(approvalView(revealed.approval));
+      case 'dropped':
+        return c.json({ error: droppedReason(revealed.approval) }, 409);
+      case 'not_found':
+        return c.json({ error: 'no such approval' }, 404);
+    }
   });
   app.post('/approvals/:id/:verdict{approve|deny}', async (c) => {
     // Read whole rather than by Content-Length, which a chunked request does not send.
@@ -62,7 +87,7 @@ export function createAdminApi(services: Services, adminToken: string, clock: Cl
     const resolution = await services.approvals.resolve(id, verdict, by, reason);
     switch (resolution.kind) {
       case 'resolved':
-        return c.json(resolution.approval);
+        return c.json(approvalView(resolution.approval, HIDDEN_MARKER));
       case 'not_found':
         return c.json({ error: unresolvedReason(id, resolution) }, 404);
       case 'already_resolved':

@@ -3,22 +3,24 @@ import { ErrorCode, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
 import type { Principal } from '../grants/principal.js';
 import type { RequireApprovalDecision } from '../policy/decide.js';
-import { redactArguments } from '../audit/redact.js';
+import { separateSecrets } from '../audit/redact.js';
 import type { Caller, ForwardOptions } from '../upstream/caller.js';
-import { callFingerprint, type Approval } from './approval.js';
+import { callFingerprint, hiddenValuesOf, type Approval } from './approval.js';
 import type { ApprovalOutcome, ApprovalQueue } from './approval-queue.js';
 
 /** How a held call came out: it goes on (with the stored approval, when an operator gave one), or it does not. */
 export type Hold =
   | { readonly kind: 'approved'; readonly approval: Approval | undefined }
   | { readonly kind: 'refused'; readonly outcome: Exclude<ApprovalOutcome, { kind: 'approved' }> }
+  /** Not held: the caller's grant already has `maxPending` approvals pending. */
+  | { readonly kind: 'too_many_pending'; readonly maxPending: number }
   /** The person at the client said no, or cannot be asked: `error` is what the agent is told. */
   | { readonly kind: 'refused_by_client'; readonly status: 'denied' | 'unavailable'; readonly error: GatewayError };
 
 export interface ApprovalGateOptions {
   /** How long an approval stays pending before it expires. */
   readonly expireMs: number;
-  /** Argument keys and paths redacted from what an approver is shown. */
+  /** Argument keys and paths whose values an operator sees masked unless they ask to see them. */
   readonly redact: readonly string[];
 }
 
@@ -45,16 +47,20 @@ export class ApprovalGate {
    * once approved that retry runs exactly once).
    */
   async hold(caller: Caller, decision: RequireApprovalDecision, args: unknown, options: ForwardOptions): Promise<Hold> {
-    const shown = redactArguments(args ?? {}, { include: true, redactKeys: this.#options.redact }).value;
-    if (decision.approver === 'client') return this.#askClient(caller, decision, shown, options.signal);
+    // The person at the client is shown the call whole: the client sent these values, so showing them back tells
+    // it nothing new, and a value the approver cannot see would be one they approve blind.
+    if (decision.approver === 'client') return this.#askClient(caller, decision, args ?? {}, options.signal);
     const principal: Principal = caller.principal;
+    const { masked, secrets } = separateSecrets(args ?? {}, this.#options.redact);
     const outcome = await this.#queue.settle(
       {
         grantId: principal.id,
         grantLabel: principal.label,
         serverId: decision.serverId,
         tool: decision.tool,
-        arguments: shown,
+        arguments: masked,
+        hidden: hiddenValuesOf(secrets),
+        secrets: secrets.map((secret) => secret.value),
         fingerprint: callFingerprint(principal.id, decision.serverId, decision.tool, args),
         rule: decision.rule,
         reason: decision.reason,
@@ -72,6 +78,7 @@ export class ApprovalGate {
           .catch(() => undefined);
       },
     );
+    if (outcome.kind === 'too_many_pending') return outcome;
     this.#log.info({ approval: outcome.approval.id, outcome: outcome.kind, tool: decision.tool }, 'approval settled');
     if (outcome.kind === 'approved') return { kind: 'approved', approval: outcome.approval };
     return { kind: 'refused', outcome };
@@ -85,7 +92,7 @@ export class ApprovalGate {
   async #askClient(
     caller: Caller,
     decision: RequireApprovalDecision,
-    shown: unknown,
+    args: unknown,
     signal: AbortSignal,
   ): Promise<Hold> {
     if (!caller.capabilities.elicitation) {
@@ -101,7 +108,7 @@ export class ApprovalGate {
       {
         method: 'elicitation/create',
         params: {
-          message: `Allow the tool "${decision.tool}" on server "${decision.serverId}" to run with these arguments?${reason}\n${JSON.stringify(shown, null, 2)}`,
+          message: `Allow the tool "${decision.tool}" on server "${decision.serverId}" to run with these arguments?${reason}\n${JSON.stringify(args, null, 2)}`,
           requestedSchema: { type: 'object', properties: {} },
         },
       },

@@ -4,7 +4,7 @@ import { createLogger } from '../observability/log.js';
 import { ApprovalService } from '../services/approval-service.js';
 import { openStateDb } from '../state/state-db.js';
 import { callFingerprint, type Approval } from './approval.js';
-import { ApprovalQueue, type ApprovalOutcome } from './approval-queue.js';
+import { ApprovalQueue, type Settlement } from './approval-queue.js';
 import { SqliteApprovalStore, type NewApproval } from './approval-store.js';
 
 const T0 = Date.UTC(2026, 4, 1);
@@ -20,7 +20,7 @@ function setUp(options: { waitMs?: number } = {}) {
   const store = new SqliteApprovalStore(openStateDb(':memory:'));
   const queue = new ApprovalQueue(
     store,
-    { waitMs: options.waitMs ?? WAIT_MS, expireMs: 1_800_000, webhook: null },
+    { waitMs: options.waitMs ?? WAIT_MS, expireMs: 1_800_000, maxPendingPerGrant: 20, webhook: null },
     createLogger('silent'),
     fakeTimersClock,
   );
@@ -34,6 +34,8 @@ function call(overrides: Partial<NewApproval> = {}): NewApproval {
     serverId: 'stripe',
     tool: 'create_charge',
     arguments: { amount: 900 },
+    hidden: [],
+    secrets: [],
     fingerprint: callFingerprint('g1', 'stripe', 'create_charge', { amount: 900 }),
     rule: '/tools/create_charge',
     reason: 'Over 500',
@@ -44,7 +46,7 @@ function call(overrides: Partial<NewApproval> = {}): NewApproval {
 
 /** Starts a held call and lets it reach its first wait; `outcome()` is what it settled on, once it has. */
 async function hold(queue: ApprovalQueue, onWait: (approval: Approval) => void = () => undefined) {
-  let settled: ApprovalOutcome | undefined;
+  let settled: Settlement | undefined;
   const settling = queue.settle(call(), new AbortController().signal, onWait).then((outcome) => (settled = outcome));
   await vi.advanceTimersByTimeAsync(0);
   return { settling, outcome: () => settled };
@@ -103,9 +105,47 @@ describe('ApprovalQueue', () => {
     await vi.advanceTimersByTimeAsync(0);
     const outcome = retry.outcome();
     expect(first.outcome()?.kind).toBe('pending');
-    expect(outcome?.kind).toBe('approved');
-    expect(await queue.claim(outcome!.approval)).toBe(true);
-    expect(await queue.claim(outcome!.approval)).toBe(false);
+    if (outcome?.kind !== 'approved') throw new Error(`expected approved, got ${outcome?.kind}`);
+    expect(await queue.claim(outcome.approval)).toBe(true);
+    expect(await queue.claim(outcome.approval)).toBe(false);
+  });
+
+  it('looks at the store a fixed number of times a tick, however many calls it holds', async () => {
+    const store = new SqliteApprovalStore(openStateDb(':memory:'));
+    let looks = 0;
+    // The real store, counting the queue's calls into it.
+    const counted = new Proxy(store, {
+      get(target, key, receiver) {
+        const member: unknown = Reflect.get(target, key, receiver);
+        if (typeof member !== 'function') return member;
+        return (...args: unknown[]) => {
+          looks++;
+          return (member as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const queue = new ApprovalQueue(
+      counted,
+      { waitMs: WAIT_MS, expireMs: 1_800_000, maxPendingPerGrant: 100, webhook: null },
+      createLogger('silent'),
+      fakeTimersClock,
+    );
+    const settlements: Promise<Settlement>[] = [];
+    for (let index = 0; index < 50; index++) {
+      const args = { amount: index };
+      const fingerprint = callFingerprint('g1', 'stripe', 'create_charge', args);
+      settlements.push(queue.settle(call({ arguments: args, fingerprint }), new AbortController().signal, () => {}));
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    looks = 0;
+    await vi.advanceTimersByTimeAsync(1_000);
+    // Four ticks of a quarter of a second: each one expiry sweep and one read, whether 1 call waits or 50.
+    expect(looks).toBeLessThanOrEqual(8);
+    // Verdicts given elsewhere (the CLI) still reach every one of them at the next tick.
+    for (const approval of await store.list('pending'))
+      await store.resolve(approval.id, 'deny', 'cli:bob', null, Date.now());
+    await vi.advanceTimersByTimeAsync(250);
+    expect((await Promise.all(settlements)).map((settled) => settled.kind)).toEqual(Array(50).fill('denied'));
   });
 
   it('expires approvals past their time and wakes their calls', async () => {

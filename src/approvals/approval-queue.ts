@@ -13,39 +13,60 @@ export type ApprovalOutcome =
   /** Nobody decided in time (or the client gave up): the agent is told to retry the same call later. */
   | { readonly kind: 'pending'; readonly approval: Approval };
 
+/** How settling a held call came out: its approval's outcome, or no approval, its grant having too many pending. */
+export type Settlement = ApprovalOutcome | { readonly kind: 'too_many_pending'; readonly maxPending: number };
+
 export interface ApprovalQueueOptions {
   /** How long a call waits for a person before it is answered "pending, retry later". */
   readonly waitMs: number;
   /** How long an approval stays pending before it expires. */
   readonly expireMs: number;
+  /** How many approvals one grant (or the local operator) may have pending at once. */
+  readonly maxPendingPerGrant: number;
   readonly webhook: ApprovalWebhookConfig | null;
 }
 
-/** How often a waiting call looks at the store, for decisions made by another process (the CLI). */
+/** How often the queue looks at the store, for decisions made by another process (the CLI). */
 const POLL_MS = 250;
+
+/** How often a waiting call tells its client it is still alive. */
+const KEEP_ALIVE_MS = 5_000;
 
 /**
  * Calls waiting in this process for a verdict, woken when an approver in this process (the admin API) resolves
- * one. Approvers in another process (the CLI) cannot reach them: waiting calls also look at the store every
- * quarter of a second.
+ * one. Approvers in another process (the CLI) cannot reach them: the queue also looks at the store every quarter
+ * of a second.
  */
 export interface ApprovalWaiters {
   wake(approvalId: string): void;
+}
+
+/** A call waiting for its approval: `settle` ends its wait with the approval as it then is. */
+interface Waiter {
+  readonly approvalId: string;
+  settle(approval: Approval): void;
 }
 
 /**
  * Parks calls that need a person's approval. The pending approval is stored first, so it survives a restart and
  * any approver can find it; then the call waits for `approved | denied | expired`, for `waitMs`, or for its
  * client to give up. A retry of the same call (same grant, server, tool and arguments) finds the same approval
- * instead of opening another; once approved, exactly one such call runs.
+ * instead of opening another; once approved, exactly one such call runs. A grant has at most
+ * `maxPendingPerGrant` approvals pending: a call that would open another is not held.
+ *
+ * A parked call costs one timer (its deadline and keep-alive) and nothing else: one look at the store every
+ * quarter of a second serves every call waiting here, however many.
  */
 export class ApprovalQueue implements ApprovalWaiters {
   readonly #store: ApprovalStore;
   readonly #options: ApprovalQueueOptions;
   readonly #log: Logger;
   readonly #clock: Clock;
-  /** Calls waiting in this process, by approval id: woken at once by verdicts given here (the admin API). */
-  readonly #waiting = new Map<string, Set<() => void>>();
+  /** Calls waiting in this process, by approval id. */
+  readonly #waiting = new Map<string, Set<Waiter>>();
+  /** The one look at the store for every waiting call; running exactly while some call waits. */
+  #poll: ReturnType<typeof setInterval> | undefined;
+  #looking = false;
 
   constructor(store: ApprovalStore, options: ApprovalQueueOptions, log: Logger, clock: Clock = systemClock) {
     this.#store = store;
@@ -58,10 +79,19 @@ export class ApprovalQueue implements ApprovalWaiters {
    * Settles a held call: finds its open approval or opens one, then waits. `onWait` is called every few
    * seconds while it waits, so the caller can keep its client's request alive.
    */
-  async settle(call: NewApproval, signal: AbortSignal, onWait: (approval: Approval) => void): Promise<ApprovalOutcome> {
+  async settle(call: NewApproval, signal: AbortSignal, onWait: (approval: Approval) => void): Promise<Settlement> {
     let approval = await this.#store.findOpen(call.fingerprint, this.#clock.now());
     if (!approval) {
-      approval = await this.#store.create(call, this.#clock.now());
+      const { maxPendingPerGrant } = this.#options;
+      const created = await this.#store.create(call, this.#clock.now(), maxPendingPerGrant);
+      if (created.kind === 'too_many_pending') {
+        this.#log.info(
+          { grant: call.grantLabel, server: call.serverId, tool: call.tool, maxPending: maxPendingPerGrant },
+          'approval refused: too many pending',
+        );
+        return { kind: 'too_many_pending', maxPending: maxPendingPerGrant };
+      }
+      approval = created.approval;
       this.#log.info(
         {
           approval: approval.id,
@@ -91,7 +121,7 @@ export class ApprovalQueue implements ApprovalWaiters {
     try {
       for (const approval of await this.#store.expire(this.#clock.now())) {
         this.#log.info({ approval: approval.id, tool: approval.tool, serverId: approval.serverId }, 'approval expired');
-        this.wake(approval.id);
+        this.#settleWaiters(approval);
       }
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'could not expire approvals');
@@ -100,24 +130,98 @@ export class ApprovalQueue implements ApprovalWaiters {
 
   /** Tells calls waiting in this process that an approval was resolved (or expired). */
   wake(approvalId: string): void {
-    for (const wake of this.#waiting.get(approvalId) ?? []) wake();
+    if (!this.#waiting.has(approvalId)) return;
+    void this.#store.get(approvalId).then(
+      (approval) => approval && this.#settleWaiters(approval),
+      (error: unknown) => this.#log.warn({ err: (error as Error).message }, 'could not read an approval'),
+    );
   }
 
-  async #wait(approval: Approval, signal: AbortSignal, onWait: (approval: Approval) => void): Promise<Approval> {
+  /** Waits for `approval` to be settled, for `waitMs`, or for the client to give up; resolves with it as it is. */
+  #wait(approval: Approval, signal: AbortSignal, onWait: (approval: Approval) => void): Promise<Approval> {
     const clock = this.#clock;
     const deadline = clock.elapsed() + this.#options.waitMs;
-    let current = approval;
-    let lastKeepAlive = clock.elapsed();
-    while (current.status === 'pending' && clock.elapsed() < deadline && !signal.aborted) {
-      await this.#sleep(current.id, Math.min(POLL_MS, deadline - clock.elapsed()), signal);
-      await this.#store.expire(clock.now());
-      current = (await this.#store.get(current.id)) ?? current;
-      if (clock.elapsed() - lastKeepAlive >= KEEP_ALIVE_MS) {
-        lastKeepAlive = clock.elapsed();
-        onWait(current);
-      }
+    if (approval.status !== 'pending' || signal.aborted || clock.elapsed() >= deadline)
+      return Promise.resolve(approval);
+    return new Promise((resolve) => {
+      let lastKeepAlive = clock.elapsed();
+      let timer: ReturnType<typeof setTimeout>;
+      let settled = false;
+      const waiter: Waiter = {
+        approvalId: approval.id,
+        settle: (current) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          this.#remove(waiter);
+          resolve(current);
+        },
+      };
+      const onAbort = () => waiter.settle(approval);
+      // One timer a call, due at its next keep-alive or its deadline, whichever comes first.
+      const arm = () => {
+        const due = Math.min(deadline, lastKeepAlive + KEEP_ALIVE_MS);
+        timer = setTimeout(onTimer, Math.max(0, due - clock.elapsed()));
+      };
+      const onTimer = () => {
+        if (clock.elapsed() >= deadline) {
+          // A last look, once a call: a verdict given since the store's last look still counts.
+          void this.#store.get(approval.id).then(
+            (current) => waiter.settle(current ?? approval),
+            () => waiter.settle(approval),
+          );
+          return;
+        }
+        if (clock.elapsed() - lastKeepAlive >= KEEP_ALIVE_MS) {
+          lastKeepAlive = clock.elapsed();
+          onWait(approval);
+        }
+        arm();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#add(waiter);
+      arm();
+    });
+  }
+
+  #add(waiter: Waiter): void {
+    const waiters = this.#waiting.get(waiter.approvalId) ?? new Set<Waiter>();
+    this.#waiting.set(waiter.approvalId, waiters);
+    waiters.add(waiter);
+    this.#poll ??= setInterval(() => void this.#look(), POLL_MS);
+  }
+
+  #remove(waiter: Waiter): void {
+    const waiters = this.#waiting.get(waiter.approvalId);
+    waiters?.delete(waiter);
+    if (waiters?.size === 0) this.#waiting.delete(waiter.approvalId);
+    if (this.#waiting.size === 0 && this.#poll !== undefined) {
+      clearInterval(this.#poll);
+      this.#poll = undefined;
     }
-    return current;
+  }
+
+  /** One look at the store for every waiting call: approvals past their time, then verdicts given elsewhere. */
+  async #look(): Promise<void> {
+    // A slow store must not stack looks up behind each other.
+    if (this.#looking) return;
+    this.#looking = true;
+    try {
+      await this.expireDue();
+      for (const approval of await this.#store.settledAmong([...this.#waiting.keys()])) {
+        this.#settleWaiters(approval);
+      }
+    } catch (error) {
+      this.#log.warn({ err: (error as Error).message }, 'could not read approvals');
+    } finally {
+      this.#looking = false;
+    }
+  }
+
+  #settleWaiters(approval: Approval): void {
+    if (approval.status === 'pending') return;
+    for (const waiter of [...(this.#waiting.get(approval.id) ?? [])]) waiter.settle(approval);
   }
 
   async #conclude(approval: Approval): Promise<ApprovalOutcome> {
@@ -132,24 +236,4 @@ export class ApprovalQueue implements ApprovalWaiters {
         return { kind: 'pending', approval };
     }
   }
-
-  #sleep(approvalId: string, ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const wakers = this.#waiting.get(approvalId) ?? new Set<() => void>();
-      this.#waiting.set(approvalId, wakers);
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        wakers.delete(done);
-        if (wakers.size === 0) this.#waiting.delete(approvalId);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal.addEventListener('abort', done, { once: true });
-      wakers.add(done);
-    });
-  }
 }
-
-/** How often a waiting call tells its client it is still alive. */
-const KEEP_ALIVE_MS = 5_000;

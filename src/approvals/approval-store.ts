@@ -1,11 +1,35 @@
 import type { StateDb } from '../state/state-db.js';
-import { newApprovalId, type Approval, type ApprovalStatus } from './approval.js';
+import { newApprovalId, type Approval, type ApprovalStatus, type HiddenValue, type Reveal } from './approval.js';
 
-/** What a new approval is made of. */
+/**
+ * What a new approval is made of: the call's arguments masked, where they hide values, and those values (in the
+ * order of `hidden`), kept while the approval is pending for an approver who asks to see them.
+ */
 export type NewApproval = Pick<
   Approval,
-  'grantId' | 'grantLabel' | 'serverId' | 'tool' | 'arguments' | 'fingerprint' | 'rule' | 'reason' | 'expiresAt'
->;
+  | 'grantId'
+  | 'grantLabel'
+  | 'serverId'
+  | 'tool'
+  | 'arguments'
+  | 'hidden'
+  | 'fingerprint'
+  | 'rule'
+  | 'reason'
+  | 'expiresAt'
+> & { readonly secrets: readonly unknown[] };
+
+/** How asking for a new approval came out: made, or refused because its grant has as many pending as it may. */
+export type Creation =
+  { readonly kind: 'created'; readonly approval: Approval } | { readonly kind: 'too_many_pending' };
+
+/** How asking to see an approval's hidden values came out. */
+export type Revelation =
+  /** The values, in the order of `approval.hidden` (none when nothing is hidden); the look is recorded. */
+  | { readonly kind: 'revealed'; readonly approval: Approval; readonly values: readonly unknown[] }
+  /** It is no longer pending, and its hidden values were dropped when it was decided or expired. */
+  | { readonly kind: 'dropped'; readonly approval: Approval }
+  | { readonly kind: 'not_found' };
 
 /** An approver's verdict on a pending approval. */
 export type Verdict = 'approve' | 'deny';
@@ -26,8 +50,20 @@ export type Resolution =
  * passes test/contract/approval-store.contract.ts.
  */
 export interface ApprovalStore {
-  create(approval: NewApproval, now: number): Promise<Approval>;
+  /**
+   * Stores a new pending approval, unless its grant (or the local operator, for a null grant) already has
+   * `maxPending` pending approvals that have not expired: counted and stored in one step, so that calls racing
+   * each other cannot pass the bound together.
+   */
+  create(approval: NewApproval, now: number, maxPending: number): Promise<Creation>;
   get(id: string): Promise<Approval | undefined>;
+  /** The approvals among `ids` that are no longer pending: one look at the store for every call held here. */
+  settledAmong(ids: readonly string[]): Promise<Approval[]>;
+  /**
+   * The hidden values of a pending approval, recording that `by` looked at `now`. Values are kept only while an
+   * approval is pending: deciding or expiring it drops them, keeping the masked copy.
+   */
+  reveal(id: string, by: string, now: number): Promise<Revelation>;
   /** Approvals newest first, optionally of one status. */
   list(status?: ApprovalStatus): Promise<Approval[]>;
   /**
@@ -35,13 +71,13 @@ export interface ApprovalStore {
    * denied/expired and not yet reported to the agent.
    */
   findOpen(fingerprint: string, now: number): Promise<Approval | undefined>;
-  /** Approves or denies a pending approval; an approval is resolved once. */
+  /** Approves or denies a pending approval, dropping its hidden values; an approval is resolved once. */
   resolve(id: string, verdict: Verdict, by: string, reason: string | null, now: number): Promise<Resolution>;
   /** Marks an approved call as run; false when it already ran (so it runs exactly once). */
   consume(id: string, now: number): Promise<boolean>;
   /** Marks a denial or expiry as told to the agent. */
   markReported(id: string, now: number): Promise<void>;
-  /** Expires pending approvals past their time; returns them. */
+  /** Expires pending approvals past their time, dropping their hidden values; returns them. */
   expire(now: number): Promise<Approval[]>;
 }
 
@@ -53,6 +89,9 @@ interface ApprovalRow {
   server_id: string;
   tool: string;
   arguments: string;
+  hidden: string;
+  secrets: string | null;
+  reveals: string;
   fingerprint: string;
   rule: string;
   reason: string | null;
@@ -73,12 +112,14 @@ export class SqliteApprovalStore implements ApprovalStore {
     this.#db = db;
   }
 
-  async create(approval: NewApproval, now: number): Promise<Approval> {
+  async create(approval: NewApproval, now: number, maxPending: number): Promise<Creation> {
     const id = newApprovalId();
-    this.#db
+    const { changes } = this.#db
       .prepare(
-        `INSERT INTO approvals (id, status, grant_id, grant_label, server_id, tool, arguments, fingerprint, rule, reason, created_at, expires_at)
-         VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO approvals (id, status, grant_id, grant_label, server_id, tool, arguments, hidden, secrets, fingerprint, rule, reason, created_at, expires_at)
+         SELECT ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+         WHERE (SELECT count(*) FROM approvals
+                WHERE status = 'pending' AND grant_id IS ? AND expires_at > ?) < ?`,
       )
       .run(
         id,
@@ -87,18 +128,49 @@ export class SqliteApprovalStore implements ApprovalStore {
         approval.serverId,
         approval.tool,
         JSON.stringify(approval.arguments ?? {}),
+        JSON.stringify(approval.hidden),
+        approval.secrets.length === 0 ? null : JSON.stringify(approval.secrets),
         approval.fingerprint,
         approval.rule,
         approval.reason,
         now,
         approval.expiresAt,
+        approval.grantId,
+        now,
+        maxPending,
       );
-    return (await this.get(id))!;
+    if (changes === 0) return { kind: 'too_many_pending' };
+    return { kind: 'created', approval: (await this.get(id))! };
   }
 
   async get(id: string): Promise<Approval | undefined> {
     const row = this.#db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?').get(id);
     return row ? toApproval(row) : undefined;
+  }
+
+  async settledAmong(ids: readonly string[]): Promise<Approval[]> {
+    if (ids.length === 0) return [];
+    return this.#db
+      .prepare<[string], ApprovalRow>(
+        `SELECT * FROM approvals WHERE id IN (SELECT value FROM json_each(?)) AND status != 'pending'`,
+      )
+      .all(JSON.stringify(ids))
+      .map(toApproval);
+  }
+
+  async reveal(id: string, by: string, now: number): Promise<Revelation> {
+    await this.expire(now);
+    // Recorded in the same step that reads the values: no look goes unrecorded.
+    const row = this.#db
+      .prepare<[string, number, string], ApprovalRow>(
+        `UPDATE approvals SET reveals = json_insert(reveals, '$[#]', json_object('by', ?, 'at', ?))
+         WHERE id = ? AND status = 'pending' AND secrets IS NOT NULL RETURNING *`,
+      )
+      .get(by, now, id);
+    if (row) return { kind: 'revealed', approval: toApproval(row), values: JSON.parse(row.secrets!) as unknown[] };
+    const approval = await this.get(id);
+    if (!approval) return { kind: 'not_found' };
+    return approval.hidden.length === 0 ? { kind: 'revealed', approval, values: [] } : { kind: 'dropped', approval };
   }
 
   async list(status?: ApprovalStatus): Promise<Approval[]> {
@@ -131,7 +203,7 @@ export class SqliteApprovalStore implements ApprovalStore {
     await this.expire(now);
     const changed = this.#db
       .prepare(
-        `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?
+        `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, secrets = NULL
          WHERE id = ? AND status = 'pending'`,
       )
       .run(verdict === 'approve' ? 'approved' : 'denied', now, by, reason, id).changes;
@@ -154,7 +226,7 @@ export class SqliteApprovalStore implements ApprovalStore {
   async expire(now: number): Promise<Approval[]> {
     const rows = this.#db
       .prepare<[number], ApprovalRow>(
-        `UPDATE approvals SET status = 'expired', decided_at = expires_at
+        `UPDATE approvals SET status = 'expired', decided_at = expires_at, secrets = NULL
          WHERE status = 'pending' AND expires_at <= ? RETURNING *`,
       )
       .all(now);
@@ -171,6 +243,8 @@ function toApproval(row: ApprovalRow): Approval {
     serverId: row.server_id,
     tool: row.tool,
     arguments: JSON.parse(row.arguments) as unknown,
+    hidden: JSON.parse(row.hidden) as HiddenValue[],
+    reveals: JSON.parse(row.reveals) as Reveal[],
     fingerprint: row.fingerprint,
     rule: row.rule,
     reason: row.reason,

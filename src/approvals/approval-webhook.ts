@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
-import type { Approval } from './approval.js';
+import { fillHidden, type Approval } from './approval.js';
 
 /** Where and how approvals are announced (config key `approvals.webhook`). */
 export interface ApprovalWebhookConfig {
@@ -26,7 +26,11 @@ interface ApprovalWebhookPayload {
     readonly grant: { readonly id: string | null; readonly label: string | null };
     readonly server: string;
     readonly tool: string;
+    /** The arguments, each hidden value replaced by a marker saying how an operator can see it. */
     readonly arguments: unknown;
+    /** Where the arguments hide a value, and why; `note` says so in words, for a chat message. */
+    readonly hidden: readonly { readonly path: string; readonly why: string }[];
+    readonly note: string | null;
     readonly rule: string;
     readonly reason: string | null;
     readonly createdAt: string;
@@ -58,7 +62,10 @@ export function announceApproval(
       grant: { id: approval.grantId, label: approval.grantLabel },
       server: approval.serverId,
       tool: approval.tool,
-      arguments: approval.arguments,
+      // A chat tool is no place for secrets: they stay hidden here, and the note says how an operator sees them.
+      arguments: fillHidden(approval.arguments, approval.hidden, () => `[hidden secret — see ${revealWith(approval)}]`),
+      hidden: approval.hidden.map(({ path, why }) => ({ path, why })),
+      note: hiddenNote(approval),
       rule: approval.rule,
       reason: approval.reason,
       createdAt: new Date(approval.createdAt).toISOString(),
@@ -67,6 +74,18 @@ export function announceApproval(
   };
   const body = JSON.stringify(payload);
   return deliver(webhook, body, approval.id, log, clock, delays);
+}
+
+/** The hidden values in words, for a chat message: where they are, and how an operator sees them. */
+function hiddenNote(approval: Approval): string | null {
+  const paths = approval.hidden.map((place) => place.path);
+  if (paths.length === 0) return null;
+  return `Hidden, as they look like secrets: ${paths.join(', ')}. See them before deciding with ${revealWith(approval)}.`;
+}
+
+/** How an operator sees an approval's hidden values. */
+function revealWith(approval: Approval): string {
+  return `\`toolgate approvals show ${approval.id} --reveal\` or GET /admin/approvals/${approval.id}?reveal=secrets`;
 }
 
 async function deliver(

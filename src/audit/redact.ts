@@ -44,8 +44,19 @@ export interface RedactionSettings {
 export interface Redaction {
   /** The arguments with secrets replaced by `[redacted]`; undefined when values are not kept. */
   readonly value: unknown;
-  /** The paths of the values replaced (`args.password`, `args.items[1].token`), in document order. */
+  /** The paths of the values replaced (`args.password`), in document order. */
   readonly redacted: string[];
+}
+
+/** One value that redaction replaces: where it is, why it is taken for a secret, and the value itself. */
+export interface Secret {
+  /** Its path in the policy's syntax: `args.password`, `args.items[1].token`. */
+  readonly path: string;
+  /** The same path as steps, to find the place again: an object key, or an array index. */
+  readonly steps: readonly PathStep[];
+  /** Why it is taken for a secret, in words for the person who sees it masked. */
+  readonly why: string;
+  readonly value: unknown;
 }
 
 /** The top-level keys of a call's arguments, in the order sent; none when the arguments are not an object. */
@@ -56,33 +67,52 @@ export function argumentKeys(args: unknown): string[] {
 /** The arguments as the audit trail keeps them: not at all, or with every secret redacted. Never mutates `args`. */
 export function redactArguments(args: unknown, settings: RedactionSettings): Redaction {
   if (!settings.include || args === undefined) return { value: undefined, redacted: [] };
-  const names: string[] = [];
-  const paths: PathStep[][] = [];
-  for (const entry of settings.redactKeys) {
+  const { masked, secrets } = separateSecrets(args, settings.redactKeys);
+  return { value: masked, redacted: secrets.map((secret) => secret.path) };
+}
+
+/**
+ * Takes the secrets out of a call's arguments: `masked` is the arguments with each secret replaced by
+ * `[redacted]`, `secrets` every value replaced, in document order, with where it was and why. Putting each value
+ * back at its steps gives the arguments again, whole: everything masked can be shown on request (a value nested
+ * too deep to read is masked whole, and kept whole). Never mutates `args`.
+ */
+export function separateSecrets(
+  args: unknown,
+  redactKeys: readonly string[],
+): { readonly masked: unknown; readonly secrets: Secret[] } {
+  const names: { entry: string; name: string }[] = [];
+  const paths: { entry: string; steps: PathStep[] }[] = [];
+  for (const entry of redactKeys) {
     const parsed = entry.startsWith('args.') || entry.startsWith('args[') ? parseArgumentPath(entry) : undefined;
-    if (parsed !== undefined && !('error' in parsed)) paths.push([...parsed.steps]);
+    if (parsed !== undefined && !('error' in parsed)) paths.push({ entry, steps: [...parsed.steps] });
     else {
       // An entry that is not a valid path is still honoured, as a key name: a typo must not let a secret through.
       const name = normaliseKey(entry);
       // An empty name would match every key (every key ends with ""); it names nothing.
-      if (name !== '') names.push(name);
+      if (name !== '') names.push({ entry, name });
     }
   }
-  const redacted: string[] = [];
-  const matches = (at: readonly PathStep[], key: string | undefined): boolean =>
-    (key !== undefined && names.some((name) => normaliseKey(key).endsWith(name))) ||
-    paths.some((path) => samePath(path, at));
+  const secrets: Secret[] = [];
+  /** Why the value at `at` is a secret, or undefined when it is not. */
+  const secretWhy = (at: readonly PathStep[], key: string | undefined): string | undefined => {
+    const path = paths.find((candidate) => samePath(candidate.steps, at));
+    if (path !== undefined) return `its path is listed as secret (${path.entry})`;
+    const name = key === undefined ? undefined : names.find((candidate) => normaliseKey(key).endsWith(candidate.name));
+    return name === undefined ? undefined : `its key looks like a secret (it matches "${name.entry}")`;
+  };
 
   const visit = (value: unknown, at: PathStep[]): unknown => {
     if (!Array.isArray(value) && !isObject(value)) return value;
     if (at.length >= MAX_DEPTH) {
-      redacted.push(formatPath(at));
+      secrets.push({ path: formatPath(at), steps: at, why: `it is nested more than ${MAX_DEPTH} levels deep`, value });
       return REDACTED;
     }
     const child = (step: PathStep, key: string | undefined, item: unknown): unknown => {
       const path = [...at, step];
-      if (!matches(path, key)) return visit(item, path);
-      redacted.push(formatPath(path));
+      const why = secretWhy(path, key);
+      if (why === undefined) return visit(item, path);
+      secrets.push({ path: formatPath(path), steps: path, why, value: item });
       return REDACTED;
     };
     if (Array.isArray(value)) return value.map((item, index) => child({ kind: 'index', index }, undefined, item));
@@ -91,7 +121,7 @@ export function redactArguments(args: unknown, settings: RedactionSettings): Red
       Object.entries(value).map(([key, item]) => [key, child({ kind: 'key', key }, key, item)]),
     );
   };
-  return { value: visit(args, []), redacted };
+  return { masked: visit(args, []), secrets };
 }
 
 /** Problems with redaction entries, for the config's validation: entries that look like paths but are not. */

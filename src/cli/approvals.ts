@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Approval, ApprovalStatus } from '../approvals/approval.js';
 import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
-import { unresolvedReason } from '../services/approval-service.js';
+import { approvalView, droppedReason, unresolvedReason } from '../services/approval-service.js';
 import { CliError, reportingErrors } from './cli-error.js';
 import type { CliOutput } from './cli-output.js';
 import { readableTime, relativeTime } from './readable-time.js';
@@ -34,7 +34,7 @@ export function addApprovalCommands(
           const now = systemClock.now();
           const all = await approvals.list(options.status);
           if (options.json === true) {
-            for (const approval of all) out.log(JSON.stringify(approvalJson(approval)));
+            for (const approval of all) out.log(JSON.stringify(approvalJson(approval, HIDDEN_MARKER)));
             return;
           }
           if (all.length === 0) out.log('No approvals.');
@@ -48,14 +48,28 @@ export function addApprovalCommands(
 
   approvals
     .command('show <id>')
-    .description('Show one approval, with the call’s arguments (secrets redacted)')
+    .description('Show one approval, with the call’s arguments (secret-looking values hidden unless --reveal)')
+    .option('--reveal', 'show the hidden values too (a pending approval only); the look is recorded, by name')
+    .option('--as <name>', 'who looks, with --reveal (default: your user name)')
     .option(...config)
-    .action((id: string, options: { config?: string }) =>
+    .action((id: string, options: { reveal?: boolean; as?: string; config?: string }) =>
       reportingErrors(out, () =>
         withServices(readConfig(options.config), out, async ({ approvals }) => {
-          const approval = await approvals.get(id);
-          if (!approval) throw new CliError(`No approval ${id}`);
-          out.log(JSON.stringify(approvalJson(approval), null, 2));
+          if (options.reveal !== true) {
+            const approval = await approvals.get(id);
+            if (!approval) throw new CliError(`No approval ${id}`);
+            out.log(JSON.stringify(approvalJson(approval, HIDDEN_MARKER), null, 2));
+            return;
+          }
+          const by = `cli:${options.as ?? userInfo().username}`;
+          const revealed = await approvals.reveal(id, by);
+          if (revealed.kind === 'not_found') throw new CliError(`No approval ${id}`);
+          if (revealed.kind === 'dropped') throw new CliError(droppedReason(revealed.approval));
+          out.log(JSON.stringify(approvalJson(revealed.approval), null, 2));
+          const { hidden } = revealed.approval;
+          if (hidden.length > 0) {
+            out.error(`Shown ${hidden.length} hidden value(s) of ${id}; the look is recorded as ${by}.`);
+          }
         }),
       ),
     );
@@ -102,15 +116,22 @@ function row(approval: Approval, now: number): string[] {
   ];
 }
 
-/** An approval as `approvals show` and `approvals list --json` print it: times in ISO 8601, null when unset. */
-function approvalJson(approval: Approval): Record<string, unknown> {
+/** What `approvals show` and `list --json` print in place of a value that looks like a secret. */
+const HIDDEN_MARKER = '[hidden secret — show with --reveal]';
+
+/**
+ * An approval as `approvals show` and `approvals list --json` print it: times in ISO 8601, null when unset; with
+ * `marker`, each hidden value replaced by it (`hidden` says where, and why), without, the arguments as they are.
+ */
+function approvalJson(approval: Approval, marker?: string): Record<string, unknown> {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
-    ...approval,
+    ...approvalView(approval, marker),
     createdAt: iso(approval.createdAt),
     expiresAt: iso(approval.expiresAt),
     decidedAt: iso(approval.decidedAt),
     consumedAt: iso(approval.consumedAt),
     reportedAt: iso(approval.reportedAt),
+    reveals: approval.reveals.map((look) => ({ by: look.by, at: iso(look.at) })),
   };
 }

@@ -55,6 +55,8 @@ interface AuditConfig {
 interface ApprovalsConfig {
   waitMs: number;
   expireMs: number;
+  /** How many approvals one grant (or the local operator) may have pending at once. */
+  maxPendingPerGrant: number;
   webhook: { url: string; secret: string; headers: Record<string, string> } | null;
 }
 
@@ -164,7 +166,12 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite) },
     log: { level: log.level },
     namespacing: { mode: namespacing.mode, separator: namespacing.separator },
-    approvals: { waitMs: approvals.waitMs, expireMs: approvals.expireMs, webhook: approvals.webhook ?? null },
+    approvals: {
+      waitMs: approvals.waitMs,
+      expireMs: approvals.expireMs,
+      maxPendingPerGrant: approvals.maxPendingPerGrant,
+      webhook: approvals.webhook ?? null,
+    },
     admin: admin ?? null,
     audit: { ...audit, file: audit.file === undefined ? null : resolve(audit.file) },
     policy: policy === undefined ? null : resolve(policy),

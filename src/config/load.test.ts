@@ -76,7 +76,7 @@ describe('parseConfig: valid files', () => {
       state: { sqlite: path.join(DIR, 'data', 'state.db') },
       log: { level: 'debug' },
       namespacing: { mode: 'conflicts', separator: '.' },
-      approvals: { waitMs: 30_000, expireMs: 1_800_000, webhook: null },
+      approvals: { waitMs: 30_000, expireMs: 1_800_000, maxPendingPerGrant: 20, webhook: null },
       audit: {
         arguments: 'keys',
         redact: [],
@@ -575,7 +575,7 @@ describe('defaultConfig', () => {
       state: { sqlite: path.resolve('toolgate.db') },
       log: { level: 'info' },
       namespacing: { mode: 'prefix', separator: '__' },
-      approvals: { waitMs: 30_000, expireMs: 1_800_000, webhook: null },
+      approvals: { waitMs: 30_000, expireMs: 1_800_000, maxPendingPerGrant: 20, webhook: null },
       audit: {
         arguments: 'keys',
         redact: [],

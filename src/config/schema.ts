@@ -156,6 +156,14 @@ const approvalsSchema = z
       .max(MAX_TIMER_MS)
       .default(30 * 60_000)
       .describe('How long an approval stays pending before it expires, in milliseconds.'),
+    maxPendingPerGrant: z
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(20)
+      .describe(
+        'How many approvals one grant may have pending at once; the local operator has a bound of its own. A call that would open one more is refused at once (GW_TOO_MANY_PENDING_APPROVALS); a retry of a call already pending opens none.',
+      ),
     webhook: z
       .strictObject({
         url: z.string().describe('Where each new approval is POSTed (http: or https:). Variables are expanded.'),

@@ -6,7 +6,7 @@ import { decide, limitDenial, type Decision, type RequireApprovalDecision } from
 import type { RawResult } from '../raw-result.js';
 import { CallContext, type CallRequest } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { approvalRefused, policyDenied } from './refusal.js';
+import { approvalRefused, policyDenied, tooManyPendingApprovals } from './refusal.js';
 import { endCall } from './end-call.js';
 import { closeReservation, forwardCall } from './forward.js';
 
@@ -89,6 +89,9 @@ async function approve(call: CallContext, decision: Decision, deps: PipelineDeps
     case 'refused_by_client':
       call.approval = { status: hold.status, id: null };
       throw hold.error;
+    case 'too_many_pending':
+      call.approval = { status: 'unavailable', id: null };
+      throw tooManyPendingApprovals(call.principal, hold.maxPending);
   }
 }
 

@@ -1,6 +1,7 @@
 import { ERRORS, ErrorCode, GatewayError } from '../errors.js';
 import type { Approval } from '../approvals/approval.js';
 import type { ApprovalOutcome } from '../approvals/approval-queue.js';
+import type { Principal } from '../grants/principal.js';
 import type { Decision } from '../policy/decide.js';
 import type { RawResult } from '../raw-result.js';
 
@@ -48,6 +49,19 @@ export function approvalRefused(outcome: Exclude<ApprovalOutcome, { kind: 'appro
     case 'pending':
       return new GatewayError(ErrorCode.ApprovalPending, pendingMessage(approval), { data });
   }
+}
+
+/**
+ * A call that needs an operator's approval, from a grant (or the local operator) that has as many pending as
+ * `approvals.maxPendingPerGrant` allows: it is not held, so that no agent can park calls without end.
+ */
+export function tooManyPendingApprovals(principal: Principal, maxPending: number): GatewayError {
+  const who = principal.via === 'local' ? 'The local operator' : `The grant "${principal.label ?? principal.id}"`;
+  return new GatewayError(
+    ErrorCode.TooManyPendingApprovals,
+    `${who} already has ${maxPending} approvals pending, the most approvals.maxPendingPerGrant allows. This call was not held for approval and has not run: retry it once a person has decided some of them, or they have expired.`,
+    { data: { maxPending } },
+  );
 }
 
 function pendingMessage(approval: Approval): string {

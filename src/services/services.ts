@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
 import { SqliteLimitStore } from '../limits/sqlite-limit-store.js';
+import type { Logger } from '../observability/log.js';
 import type { StateDb } from '../state/state-db.js';
 import { ApprovalService } from './approval-service.js';
 import { AuditService } from './audit-service.js';
@@ -25,6 +26,8 @@ export interface ServiceOptions {
   readonly config: Pick<ConfigOutline, 'file' | 'policy' | 'serverIds'>;
   /** The calls waiting for approvals in this process (the gateway's ApprovalQueue); none in the CLI. */
   readonly waiters?: ApprovalWaiters;
+  /** The gateway's log, for what operators do through it (the admin API); none in the CLI. */
+  readonly log?: Logger;
 }
 
 /** The services over the embedded SQLite state database. */
@@ -33,7 +36,7 @@ export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
   const grants = new SqliteGrantStore(db);
   return {
     grants: new GrantService(grants, clock, config.serverIds),
-    approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters),
+    approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters, options.log),
     audit: new AuditService(new SqliteAuditReader(db)),
     policy: new PolicyService(grants, () => new SqliteLimitStore(db), clock, config),
   };

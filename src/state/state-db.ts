@@ -136,6 +136,13 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_records_decision ON audit_records(decision, time);`,
   // Prompts, resource reads and completions are audited too: the request's method says which.
   `ALTER TABLE audit_records ADD COLUMN method TEXT NOT NULL DEFAULT 'tools/call';`,
+  // An approval keeps its arguments masked; the masked values rest apart (`secrets`) only while it is pending, for
+  // an approver who asks to see them, and each look is recorded (`reveals`). Pending approvals are counted per
+  // grant, against approvals.maxPendingPerGrant, on every new one.
+  `ALTER TABLE approvals ADD COLUMN hidden TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE approvals ADD COLUMN secrets TEXT;
+   ALTER TABLE approvals ADD COLUMN reveals TEXT NOT NULL DEFAULT '[]';
+   CREATE INDEX approvals_pending_grant ON approvals(grant_id, expires_at) WHERE status = 'pending';`,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callFingerprint } from '../../src/approvals/approval.js';
+import { callFingerprint, type Approval } from '../../src/approvals/approval.js';
 import type { ApprovalStore, NewApproval } from '../../src/approvals/approval-store.js';
 
 function newApproval(overrides: Partial<NewApproval> = {}): NewApproval {
@@ -9,6 +9,8 @@ function newApproval(overrides: Partial<NewApproval> = {}): NewApproval {
     serverId: 'stripe',
     tool: 'create_charge',
     arguments: { amount: 900 },
+    hidden: [],
+    secrets: [],
     fingerprint: callFingerprint('g1', 'stripe', 'create_charge', { amount: 900 }),
     rule: '/tools/create_charge/require_approval_if/0',
     reason: 'Over 500',
@@ -17,12 +19,19 @@ function newApproval(overrides: Partial<NewApproval> = {}): NewApproval {
   };
 }
 
+/** Stores a new approval under a bound it is well within. */
+async function create(store: ApprovalStore, approval: NewApproval, now: number): Promise<Approval> {
+  const creation = await store.create(approval, now, 1000);
+  if (creation.kind !== 'created') throw new Error(`expected an approval, got ${creation.kind}`);
+  return creation.approval;
+}
+
 /** The behaviour every ApprovalStore must have. `make` returns a fresh, empty store. */
 export function runApprovalStoreContract(name: string, make: () => Promise<ApprovalStore> | ApprovalStore): void {
   describe(`ApprovalStore contract: ${name}`, () => {
     it('stores a pending approval and finds it by its call', async () => {
       const store = await make();
-      const created = await store.create(newApproval(), 1000);
+      const created = await create(store, newApproval(), 1000);
       expect(created).toMatchObject({
         status: 'pending',
         tool: 'create_charge',
@@ -39,7 +48,7 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
 
     it('is resolved once, and an approved call runs exactly once', async () => {
       const store = await make();
-      const { id, fingerprint } = await store.create(newApproval(), 1000);
+      const { id, fingerprint } = await create(store, newApproval(), 1000);
       const approved = await store.resolve(id, 'approve', 'alice', null, 2000);
       expect(approved).toMatchObject({
         kind: 'resolved',
@@ -56,7 +65,7 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
 
     it('keeps a denial open until it is reported, then lets the call ask again', async () => {
       const store = await make();
-      const { id, fingerprint } = await store.create(newApproval(), 1000);
+      const { id, fingerprint } = await create(store, newApproval(), 1000);
       expect(await store.resolve(id, 'deny', 'bob', 'Not this month', 1500)).toMatchObject({
         kind: 'resolved',
         approval: { status: 'denied' },
@@ -73,7 +82,7 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
 
     it('expires pending approvals past their time; an expired one cannot be approved', async () => {
       const store = await make();
-      const { id, fingerprint } = await store.create(newApproval({ expiresAt: 5000 }), 1000);
+      const { id, fingerprint } = await create(store, newApproval({ expiresAt: 5000 }), 1000);
       expect(await store.expire(4999)).toEqual([]);
       expect((await store.expire(5000)).map((a) => a.id)).toEqual([id]);
       expect(await store.findOpen(fingerprint, 5001)).toMatchObject({ status: 'expired' });
@@ -81,6 +90,90 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
         kind: 'already_resolved',
         approval: { status: 'expired' },
       });
+    });
+
+    it('keeps hidden values apart, shows them while pending, records each look, and drops them once decided', async () => {
+      const store = await make();
+      const hidden = [
+        { path: 'args.auth.token', at: ['auth', 'token'], why: 'its key looks like a secret (it matches "token")' },
+        { path: 'args.items[1]', at: ['items', 1], why: 'its path is listed as secret (args.items[1])' },
+      ];
+      const approval = newApproval({
+        arguments: { auth: { token: '[redacted]' }, items: [1, '[redacted]'] },
+        hidden,
+        secrets: ['s3cret', { deep: true }],
+      });
+      const { id } = await create(store, approval, 1000);
+      const listed = JSON.stringify([
+        await store.get(id),
+        await store.list(),
+        await store.findOpen(approval.fingerprint, 1001),
+      ]);
+      expect(listed).not.toContain('s3cret');
+      expect(await store.get(id)).toMatchObject({ hidden, reveals: [] });
+      expect(await store.reveal(id, 'cli:carol', 1500)).toMatchObject({
+        kind: 'revealed',
+        values: ['s3cret', { deep: true }],
+        approval: { reveals: [{ by: 'cli:carol', at: 1500 }] },
+      });
+      await store.reveal(id, 'admin-api:dave', 1600);
+      expect((await store.get(id))?.reveals).toEqual([
+        { by: 'cli:carol', at: 1500 },
+        { by: 'admin-api:dave', at: 1600 },
+      ]);
+      await store.resolve(id, 'approve', 'alice', null, 2000);
+      expect(await store.reveal(id, 'cli:carol', 2100)).toMatchObject({
+        kind: 'dropped',
+        approval: { status: 'approved' },
+      });
+      expect((await store.get(id))?.reveals).toHaveLength(2);
+      // Expiry drops them too.
+      const expiring = await create(
+        store,
+        newApproval({ fingerprint: 'other', hidden, secrets: ['x', 'y'], expiresAt: 5000 }),
+        1000,
+      );
+      await store.expire(5000);
+      expect(await store.reveal(expiring.id, 'cli:carol', 5001)).toMatchObject({ kind: 'dropped' });
+      // Nothing hidden: nothing to show apart, and no look recorded.
+      const plain = await create(store, newApproval({ fingerprint: 'plain' }), 1000);
+      expect(await store.reveal(plain.id, 'cli:carol', 1100)).toMatchObject({ kind: 'revealed', values: [] });
+      expect((await store.get(plain.id))?.reveals).toEqual([]);
+      expect(await store.reveal('apr_0000000000000000', 'cli:carol', 1)).toEqual({ kind: 'not_found' });
+    });
+
+    it('holds at most maxPending pending approvals per grant, the local operator counted apart', async () => {
+      const store = await make();
+      const open = (grantId: string | null, fingerprint: string, expiresAt = 10_000) =>
+        store.create(newApproval({ grantId, fingerprint, expiresAt }), 1000, 2);
+      expect((await open('g1', 'a')).kind).toBe('created');
+      expect((await open('g1', 'b')).kind).toBe('created');
+      expect(await open('g1', 'c')).toEqual({ kind: 'too_many_pending' });
+      expect((await open('g2', 'c')).kind).toBe('created');
+      expect((await open(null, 'c')).kind).toBe('created');
+      expect((await open(null, 'd')).kind).toBe('created');
+      expect((await open(null, 'e')).kind).toBe('too_many_pending');
+      // A decided approval no longer counts.
+      const [first] = await store.list('pending');
+      await store.resolve(first!.id, 'deny', 'bob', null, 1500);
+      expect((await open(first!.grantId, 'f')).kind).toBe('created');
+    });
+
+    it('says which of the approvals asked about are no longer pending, in one look', async () => {
+      const store = await make();
+      const a = await create(store, newApproval({ fingerprint: 'a' }), 1000);
+      const b = await create(store, newApproval({ fingerprint: 'b' }), 1000);
+      const c = await create(store, newApproval({ fingerprint: 'c', expiresAt: 1500 }), 1000);
+      await store.resolve(b.id, 'approve', 'alice', null, 1100);
+      await store.expire(1500);
+      const settled = await store.settledAmong([a.id, b.id, c.id, 'apr_0000000000000000']);
+      expect(settled.map((approval) => [approval.id, approval.status]).sort()).toEqual(
+        [
+          [b.id, 'approved'],
+          [c.id, 'expired'],
+        ].sort(),
+      );
+      expect(await store.settledAmong([])).toEqual([]);
     });
 
     it('finds no approval to resolve under an id it never made', async () => {

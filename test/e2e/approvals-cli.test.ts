@@ -21,21 +21,27 @@ describe('toolgate approvals', () => {
     config = writeConfig({ mcpServers: {} });
     const db = openStateDb(join(dirname(config), 'state.db'));
     const store = new SqliteApprovalStore(db);
-    const call = (tool: string, created: number, expires: number) =>
-      store.create(
+    const call = async (tool: string, created: number, expires: number) => {
+      const creation = await store.create(
         {
           grantId: 'g1',
           grantLabel: 'ci-runner',
           serverId: 'stripe',
           tool,
           arguments: { amount: 900 },
+          hidden: [],
+          secrets: [],
           fingerprint: `${tool}-${created}`,
           rule: `/tools/${tool}`,
           reason: 'Charges over 500 need a person',
           expiresAt: expires,
         },
         created,
+        20,
       );
+      if (creation.kind !== 'created') throw new Error('expected an approval');
+      return creation.approval;
+    };
     denied = (await call('refund', now - 10.5 * HOUR, now + HOUR)).id;
     await store.resolve(denied, 'deny', 'cli:alice', 'Not today', now - 8.5 * HOUR);
     pending = (await call('create_charge', now - 3.5 * HOUR, now + 5.5 * HOUR)).id;

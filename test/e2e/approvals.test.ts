@@ -6,8 +6,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStateDb } from '../../src/state/state-db.js';
 import { fixtureCommand } from '../fixtures/spawn-fixture.js';
 import {
   connectHttp,
@@ -144,6 +146,83 @@ describe('approvals', () => {
     const denied = await client.callTool({ name: 'alpha__add', arguments: { a: 400, b: 1 } });
     expect(textOf(denied)).toBe(`[APPROVAL DENIED] A person denied this call (approval ${id}): Not during the freeze`);
     expect(JSON.parse(cli('show', id))).toMatchObject({ status: 'denied', decidedBy: expect.stringMatching(/^cli:/) });
+  });
+
+  it('shows the approver each secret as hidden, and reveals it on request, recording who looked', async () => {
+    const sent = {
+      a: 250,
+      b: 1,
+      auth: { apiToken: 'tok-s3cret-1' },
+      items: [{ password: 'pw-s3cret-2' }, 'plain'],
+    };
+    const first = await client.callTool({ name: 'alpha__add', arguments: sent });
+    const { id } = approvalOf(first);
+    const cliMarker = '[hidden secret — show with --reveal]';
+
+    // Masked, but marked: the approver knows what is hidden, where and why.
+    const shown = JSON.parse(cli('show', id)) as Record<string, unknown>;
+    expect(shown.arguments).toEqual({
+      a: 250,
+      b: 1,
+      auth: { apiToken: cliMarker },
+      items: [{ password: cliMarker }, 'plain'],
+    });
+    expect(shown.hidden).toEqual([
+      { path: 'args.auth.apiToken', why: expect.stringContaining('"token"') },
+      { path: 'args.items[0].password', why: expect.stringContaining('"password"') },
+    ]);
+    expect(cli('list', '--json')).not.toContain('s3cret');
+    expect(JSON.stringify(shown)).not.toContain('s3cret');
+
+    // --reveal shows the call exactly as it would run, and the reveal is recorded, without the values.
+    const revealed = JSON.parse(cli('show', id, '--reveal', '--as', 'carol')) as Record<string, unknown>;
+    expect(revealed.arguments).toEqual(sent);
+    const after = JSON.parse(cli('show', id)) as Record<string, unknown>;
+    expect(after.reveals).toEqual([{ by: 'cli:carol', at: expect.any(String) }]);
+    expect(JSON.stringify(after)).not.toContain('s3cret');
+
+    // The admin API: masked unless asked, and a reveal there is logged by name, never with the values.
+    const apiMarker = '[hidden secret — show with ?reveal=secrets]';
+    const masked = await admin(`/approvals/${id}`);
+    expect(masked.body.arguments).toEqual({
+      a: 250,
+      b: 1,
+      auth: { apiToken: apiMarker },
+      items: [{ password: apiMarker }, 'plain'],
+    });
+    expect(JSON.stringify(await admin('/approvals?status=pending'))).not.toContain('s3cret');
+    const apiRevealed = await admin(`/approvals/${id}?reveal=secrets&by=dave`);
+    expect(apiRevealed.body.arguments).toEqual(sent);
+    await eventually(() =>
+      expect(gateway.log.some((line) => line.includes(id) && line.includes('admin-api:dave'))).toBe(true),
+    );
+    expect((await admin(`/approvals/${id}`)).body.reveals).toEqual([
+      { by: 'cli:carol', at: expect.any(Number) },
+      { by: 'admin-api:dave', at: expect.any(Number) },
+    ]);
+
+    // The webhook goes to a chat tool: masked, saying what is hidden and how to see it.
+    await eventually(() => expect(deliveries.some((d) => d.body.includes(id))).toBe(true));
+    const delivery = deliveries.find((d) => d.body.includes(id))!;
+    expect(delivery.body).not.toContain('s3cret');
+    const announced = (JSON.parse(delivery.body) as { approval: Record<string, unknown> }).approval;
+    expect(announced.hidden).toEqual([
+      { path: 'args.auth.apiToken', why: expect.any(String) },
+      { path: 'args.items[0].password', why: expect.any(String) },
+    ]);
+    expect(announced.note).toContain(`toolgate approvals show ${id} --reveal`);
+
+    // Once decided, the values are dropped: only the masked copy is kept.
+    cli('deny', id, '--reason', 'Not with those credentials');
+    expect(() => cli('show', id, '--reveal')).toThrow(/no longer kept/);
+    const db = openStateDb(join(dirname(config), 'state.db'));
+    try {
+      const row = db.prepare<[string], Record<string, unknown>>('SELECT * FROM approvals WHERE id = ?').get(id);
+      expect(JSON.stringify(row)).not.toContain('s3cret');
+    } finally {
+      db.close();
+    }
+    expect(gateway.log.join('\n')).not.toContain('s3cret');
   });
 
   it('keeps a person’s decision when the client cancels while waiting', async () => {

@@ -31,7 +31,9 @@ export interface InProcessGateway {
   close(): Promise<void>;
 }
 
-export async function startInProcessGateway(config: { policy?: object } = {}): Promise<InProcessGateway> {
+export async function startInProcessGateway(
+  config: { policy?: object; approvals?: object } = {},
+): Promise<InProcessGateway> {
   const folder = mkdtempSync(join(tmpdir(), 'toolgate-inproc-'));
   let files = 0;
   const policy = (document: object): string => {
@@ -43,6 +45,7 @@ export async function startInProcessGateway(config: { policy?: object } = {}): P
   const configText = JSON.stringify({
     mcpServers: { mem: { command: 'in-memory' } },
     ...(config.policy ? { policy: policy(config.policy) } : {}),
+    ...(config.approvals ? { approvals: config.approvals } : {}),
   });
   writeFileSync(configFile, configText);
   const gatewayConfig = parseConfig(configText, configFile);

@@ -149,6 +149,44 @@ describe('the tool-call pipeline, in one process', () => {
     });
   });
 
+  it('refuses a grant’s 21st pending approval at once, while another grant and the local operator can still ask', async () => {
+    const held = { version: '1', default: 'allow', tools: { echo: { action: 'require_approval' } } };
+    // waitMs 0: each held call is answered "pending" at once, so that approvals pile up without waiting.
+    gateway = await startInProcessGateway({ policy: held, approvals: { waitMs: 0 } });
+    const file = gateway.policy(held);
+    const ci = await gateway.connect(grant(file));
+    const echo = (client: Client, text: string) => client.callTool({ name: 'mem__echo', arguments: { text } });
+    for (let index = 0; index < 20; index++) {
+      expect(textOf(await echo(ci, `call ${index}`))).toMatch(/^\[APPROVAL PENDING\]/);
+    }
+    const refused = await echo(ci, 'call 20');
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(
+      /^\[TOO MANY PENDING APPROVALS\] The grant "ci" already has 20 approvals pending.*approvals\.maxPendingPerGrant.*has not run/,
+    );
+    expect(decisionOf(refused)).toMatchObject({ code: 'GW_TOO_MANY_PENDING_APPROVALS', maxPending: 20 });
+    expect(refused._meta?.['toolgate/approval']).toBeUndefined();
+    expect(gateway.records.at(-1)).toMatchObject({
+      grantLabel: 'ci',
+      decision: 'require_approval',
+      outcome: 'refused',
+      approvalId: null,
+    });
+    // A retry of a call already pending opens no new approval: it is answered as before.
+    expect(textOf(await echo(ci, 'call 3'))).toMatch(/^\[APPROVAL PENDING\]/);
+    // Each grant, and the local operator, has a bound of its own.
+    const other = await gateway.connect({
+      via: 'grant',
+      id: 'fedcba9876543210',
+      label: 'other',
+      policy: file,
+      servers: null,
+    });
+    expect(textOf(await echo(other, 'call 20'))).toMatch(/^\[APPROVAL PENDING\]/);
+    const local = await gateway.connect();
+    expect(textOf(await echo(local, 'call 20'))).toMatch(/^\[APPROVAL PENDING\]/);
+  });
+
   it('denies everything to a grant without a policy', async () => {
     gateway = await startInProcessGateway();
     const client = await gateway.connect(grant(null));
