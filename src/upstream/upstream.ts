@@ -21,6 +21,7 @@ import {
 } from './catalog-listing.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ServerConnection, StartFailure, type TransportFactory } from './server-connection.js';
+import { oversizedOf } from '../sdk-forks/oversized-message.js';
 
 export type { CatalogItem, ServerCatalog } from './catalog-listing.js';
 
@@ -538,6 +539,14 @@ export class Upstream {
   }
 
   #translateError(error: unknown): unknown {
+    const oversized = oversizedOf(error);
+    if (oversized) {
+      return new GatewayError(
+        ErrorCode.ServerFailed,
+        `Server "${this.id}" answered with ${oversized.bytes} bytes, more than its maxResultBytes (${oversized.maxBytes} bytes): Toolgate dropped the answer`,
+        { cause: error, data: { maxResultBytes: oversized.maxBytes } },
+      );
+    }
     if (error instanceof ProtocolError || error instanceof GatewayError) return error;
     if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
       return new GatewayError(ErrorCode.ServerTimeout, `Server "${this.id}" did not answer in time`, {
