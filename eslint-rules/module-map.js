@@ -112,7 +112,7 @@ export const moduleMap = {
       'raw-result.ts',
     ],
   },
-  sessions: { uses: ['upstream', 'observability'] },
+  sessions: { uses: ['upstream', 'grants', 'observability'] },
   catalog: { uses: ['upstream', 'errors.ts', 'raw-result.ts'] },
   approvals: {
     uses: ['upstream', 'audit', 'grants', 'policy', 'state', 'json', 'observability', 'clock.ts', 'errors.ts'],

@@ -51,7 +51,10 @@ export const ErrorCode = {
   // ---- forward: the server's side ----
   /** The server is not connected (down, starting, unreachable): the call never left the gateway. */
   ServerUnavailable: 'GW_SERVER_UNAVAILABLE',
-  /** The connection broke while the call was in flight: the server may or may not have acted. */
+  /**
+   * The connection broke while the call was in flight, or the server answered with more than its `maxResultBytes`
+   * (the answer is dropped, the connection kept): the server may have acted.
+   */
   ServerFailed: 'GW_SERVER_FAILED',
   /** The server did not answer within its timeout: it may have acted. */
   ServerTimeout: 'GW_SERVER_TIMEOUT',

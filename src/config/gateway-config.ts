@@ -83,6 +83,8 @@ interface ServerCommon {
   maxTotalTimeoutMs?: number;
   /** From launch (or first HTTP request) to the end of MCP initialization. */
   startTimeoutMs: number;
+  /** The largest message the server may send; a larger answer fails its call only. */
+  maxResultBytes: number;
 }
 
 interface StdioServerConfig extends ServerCommon {
@@ -128,6 +130,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       id,
       timeoutMs: entry.timeoutMs,
       startTimeoutMs: entry.startTimeoutMs,
+      maxResultBytes: entry.maxResultBytes,
       ...(entry.maxTotalTimeoutMs === undefined ? {} : { maxTotalTimeoutMs: entry.maxTotalTimeoutMs }),
     };
     if ('command' in entry) {

@@ -23,7 +23,8 @@ function brief(issues: ConfigIssue[]): string[] {
   return issues.map((issue) => `${issue.line}:${issue.column} ${issue.path} ${issue.message}`);
 }
 
-const STDIO_KEYS = 'type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs';
+const STDIO_KEYS =
+  'type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes';
 
 describe('parseConfig: valid files', () => {
   it('loads the documented shapes and normalises them', () => {
@@ -50,6 +51,7 @@ describe('parseConfig: valid files', () => {
             timeoutMs: 5000,
             maxTotalTimeoutMs: 30000,
             startTimeoutMs: 2000,
+            maxResultBytes: 65536,
           },
           old: { type: 'sse', url: 'http://127.0.0.1:3002/sse', headers: {} },
           untyped_http: { url: 'https://mcp.example.com/mcp' },
@@ -98,6 +100,7 @@ describe('parseConfig: valid files', () => {
           cwd: path.join(DIR, 'servers'),
           timeoutMs: 60000,
           startTimeoutMs: 120000,
+          maxResultBytes: 10_485_760,
         },
         {
           id: 'remote',
@@ -107,6 +110,7 @@ describe('parseConfig: valid files', () => {
           timeoutMs: 5000,
           maxTotalTimeoutMs: 30000,
           startTimeoutMs: 2000,
+          maxResultBytes: 65536,
         },
         {
           id: 'old',
@@ -115,6 +119,7 @@ describe('parseConfig: valid files', () => {
           headers: {},
           timeoutMs: 60000,
           startTimeoutMs: 120000,
+          maxResultBytes: 10_485_760,
         },
         {
           id: 'untyped_http',
@@ -123,6 +128,7 @@ describe('parseConfig: valid files', () => {
           headers: {},
           timeoutMs: 60000,
           startTimeoutMs: 120000,
+          maxResultBytes: 10_485_760,
         },
         {
           id: 'camel',
@@ -131,6 +137,7 @@ describe('parseConfig: valid files', () => {
           headers: {},
           timeoutMs: 60000,
           startTimeoutMs: 120000,
+          maxResultBytes: 10_485_760,
         },
       ],
     });
@@ -152,7 +159,16 @@ describe('parseConfig: valid files', () => {
     expect(config.log.level).toBe('info');
     expect(config.namespacing).toEqual({ mode: 'prefix', separator: '__' });
     expect(config.servers).toEqual([
-      { id: 's', transport: 'stdio', command: 'node', args: [], env: {}, timeoutMs: 60000, startTimeoutMs: 120000 },
+      {
+        id: 's',
+        transport: 'stdio',
+        command: 'node',
+        args: [],
+        env: {},
+        timeoutMs: 60000,
+        startTimeoutMs: 120000,
+        maxResultBytes: 10 * 1024 * 1024,
+      },
     ]);
   });
 
@@ -379,9 +395,9 @@ describe('parseConfig: invalid files', () => {
     });
     expect(issuesOf(text).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
       `$.mcpServers.a.url unknown key "url"; expected one of: ${STDIO_KEYS}`,
-      '$.mcpServers.b.command unknown key "command"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
-      '$.mcpServers.b.env unknown key "env"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
-      '$.mcpServers.c.cwd unknown key "cwd"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
+      '$.mcpServers.b.command unknown key "command"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes',
+      '$.mcpServers.b.env unknown key "env"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes',
+      '$.mcpServers.c.cwd unknown key "cwd"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes',
     ]);
   });
 
@@ -407,7 +423,15 @@ describe('parseConfig: invalid files', () => {
     const text = JSON.stringify({
       listen: { host: 1, port: '8787', allowedHosts: 'gw.example.com', maxBodyBytes: 100 },
       mcpServers: {
-        s: { command: ['npx'], args: 'x', env: { A: 1 }, disabled: 'no', timeoutMs: 0, startTimeoutMs: 1.5 },
+        s: {
+          command: ['npx'],
+          args: 'x',
+          env: { A: 1 },
+          disabled: 'no',
+          timeoutMs: 0,
+          startTimeoutMs: 1.5,
+          maxResultBytes: 100,
+        },
         n: null,
       },
     });
@@ -422,6 +446,7 @@ describe('parseConfig: invalid files', () => {
       '$.mcpServers.s.disabled expected true or false',
       '$.mcpServers.s.timeoutMs expected a whole number of milliseconds from 1 to 2147483647',
       '$.mcpServers.s.startTimeoutMs expected a whole number of milliseconds from 1 to 2147483647',
+      '$.mcpServers.s.maxResultBytes expected an integer from 1024 to 268435456 (bytes)',
       '$.mcpServers.n expected an object',
     ]);
   });

@@ -40,6 +40,8 @@ const ORIGIN = /^https?:\/\/[^/?#@\s]+$/i;
 
 // Node fires a timer at once when its delay is above this, so a longer timeout would mean none at all.
 const MAX_TIMER_MS = 2_147_483_647;
+/** A message is parsed as one string, and V8's strings hold at most about 512 M characters. */
+const MAX_RESULT_BYTES = 256 * 1024 * 1024;
 
 /** An integer in [min, max], with one message for every way of missing it, so that it states the whole range. */
 function integer(min: number, max: number, message: string) {
@@ -273,6 +275,11 @@ const serverOptions = {
     .default(120_000)
     .describe(
       'How long starting the server may take, in milliseconds: from launching its command (or its first HTTP request) to the end of MCP initialization. The default covers a cold `npx`, `uvx` or `docker run` that installs the server first.',
+    ),
+  maxResultBytes: integer(1024, MAX_RESULT_BYTES, `expected an integer from 1024 to ${MAX_RESULT_BYTES} (bytes)`)
+    .default(10 * 1024 * 1024)
+    .describe(
+      'Largest message this server may send, in bytes: a result, or any other message (a stdio line, an HTTP body, an SSE event). A larger result is dropped as it arrives and its call fails with GW_SERVER_FAILED; the connection to the server and its other calls go on. Default 10 MiB.',
     ),
 };
 

@@ -24,6 +24,7 @@ import { isLoopbackHost } from '../config/listen-address.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Services } from '../services/services.js';
 import { createMcpEndpoint, type DownstreamDeps } from './mcp-endpoint.js';
+import { ListenBus } from './listen-bus.js';
 import { HttpSessionTransport } from '../sdk-forks/http-session-transport.js';
 import { SessionTable } from './session-table.js';
 
@@ -85,16 +86,17 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     Math.min(60_000, listen.sessionIdleMs / 2),
   );
   sweep.unref();
+  // 2026-07-28 listen streams hear a server's list changes only if their principal may see that server.
+  const listenBus = new ListenBus();
   const modern = createMcpHandler(({ era }) => createMcpEndpoint(downstream, era), {
     legacy: 'reject',
     maxRequestBodySize: listen.maxBodyBytes,
+    bus: listenBus,
     onerror: (error) => log.debug({ err: error.message }, 'modern request failed'),
   });
-  const stopListening = downstream.sessions.onListChanged((kinds) => {
-    if (kinds.has('tools')) modern.notify.toolsChanged();
-    if (kinds.has('prompts')) modern.notify.promptsChanged();
-    if (kinds.has('resources')) modern.notify.resourcesChanged();
-  });
+  const stopListening = downstream.sessions.onListChanged((serverId, kinds) =>
+    listenBus.serverChanged(serverId, kinds),
+  );
   const allowedHosts = [
     ...localhostAllowedHostnames(),
     ...listen.allowedHosts.map(hostnameOf),
@@ -172,7 +174,9 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     }
     const request = c.req.raw;
     if (!(await isLegacyRequest(request, body, { maxRequestBodySize: listen.maxBodyBytes }))) {
-      return modern.fetch(request, { parsedBody: body, authInfo: authInfoOf(principal) });
+      return listenBus.asPrincipal(principal, () =>
+        modern.fetch(request, { parsedBody: body, authInfo: authInfoOf(principal) }),
+      );
     }
     if (sessionId !== undefined) return unknownSession(c);
     if (!isInitializeRequest(body)) {

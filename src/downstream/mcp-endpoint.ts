@@ -141,17 +141,19 @@ export function createMcpEndpoint(deps: DownstreamDeps, era: Era, principal?: Pr
           const { uri } = request.params;
           const { serverId } = await deps.catalog.routeResource(callerOf(ctx), uri);
           await deps.upstreams.get(serverId).subscribe(session, uri);
-          session.subscriptions.add(uri);
+          session.subscriptions.set(uri, serverId);
           return {};
         })(),
       ),
     );
-    server.setRequestHandler('resources/unsubscribe', (request, ctx) =>
+    server.setRequestHandler('resources/unsubscribe', (request) =>
       answer(
         (async () => {
           const { uri } = request.params;
-          if (!session.subscriptions.delete(uri)) return {};
-          const { serverId } = await deps.catalog.routeResource(callerOf(ctx), uri);
+          // The server the subscription went to, whichever serves the URI now.
+          const serverId = session.subscriptions.get(uri);
+          if (serverId === undefined) return {};
+          session.subscriptions.delete(uri);
           await deps.upstreams.get(serverId).unsubscribe(session, uri);
           return {};
         })(),
@@ -188,8 +190,9 @@ function forwardOptions(ctx: ServerContext, params: { _meta?: { progressToken?: 
 class EndpointSession implements ClientSession {
   readonly sessionId = randomUUID();
   logLevel: LoggingLevel | undefined;
-  readonly subscriptions = new Set<string>();
-  readonly #principal: Principal | undefined;
+  /** The resource URIs this client subscribed to, and the server each subscription went to. */
+  readonly subscriptions = new Map<string, string>();
+  #principal: Principal | undefined;
   readonly #server: Server;
   readonly #era: Era;
 
@@ -199,7 +202,7 @@ class EndpointSession implements ClientSession {
     this.#principal = principal;
   }
 
-  /** The principal of the session; a modern HTTP request carries its own instead. */
+  /** The principal of the session's latest request (see callerFor). */
   get principal(): Principal {
     if (this.#principal === undefined) throw new GatewayError(ErrorCode.Unauthenticated, 'No principal');
     return this.#principal;
@@ -224,8 +227,9 @@ class EndpointSession implements ClientSession {
     const requested = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
     // An HTTP request carries its principal as authentication found it now (a session only ever serves the grant
     // that opened it, but `grants update` may have changed its policy or servers since); stdio has no request to
-    // carry one.
+    // carry one. The session keeps it, so that what servers send between calls follows the grant as it is now.
     const principal = (ctx.http?.authInfo?.extra?.principal as Principal | undefined) ?? this.principal;
+    this.#principal = principal;
     return {
       sessionId: this.sessionId,
       capabilities: this.capabilities,

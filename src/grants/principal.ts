@@ -29,3 +29,11 @@ export function grantPrincipal(grant: Grant): Principal {
 export function localPrincipal(policy: string | null): Principal {
   return { via: 'local', id: null, label: null, policy, servers: null };
 }
+
+/**
+ * Whether a principal may see a server: every server, or one its grant names. What a server sends reaches only
+ * principals that may see it, as only they may reach the server.
+ */
+export function canSee(principal: Principal, serverId: string): boolean {
+  return principal.servers === null || principal.servers.includes(serverId);
+}

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { StreamMessageBound, type Discarded, type MessageBoundOptions } from './stream-message-bound.js';
 
 /**
  * A `fetch` on `node:http` and `node:https`, for the SDK's Streamable HTTP client transport to reach servers with.
@@ -31,10 +32,13 @@ export function createNodeFetch(
   const defaults: Record<string, string> = { accept: '*/*', 'user-agent': 'node' };
   for (const [name, value] of Object.entries(staticHeaders)) defaults[name.toLowerCase()] = value;
   const agents = options.freeSocketTimeoutMs === undefined ? sharedAgents : createAgents(options.freeSocketTimeoutMs);
-  const maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+  const bound: MessageBoundOptions = {
+    maxBytes: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    ...(options.onDiscarded ? { onDiscarded: options.onDiscarded } : {}),
+  };
   return (input, init) => {
     try {
-      return send(requestUrl(input), init ?? {}, defaults, agents, maxMessageBytes);
+      return send(requestUrl(input), init ?? {}, defaults, agents, bound);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
@@ -48,27 +52,17 @@ export interface NodeFetchOptions {
    * Given, the fetch gets agents of its own (tests shorten it); otherwise it shares one agent per scheme.
    */
   readonly freeSocketTimeoutMs?: number;
-  /** The largest message a response may carry (a JSON body, or one SSE event). Default 10 MiB. */
+  /**
+   * The largest message a response may carry (a JSON body, or one SSE event); see StreamMessageBound for what
+   * becomes of a larger one. Default 10 MiB.
+   */
   readonly maxMessageBytes?: number;
+  /** Told of each message dropped for its size. */
+  readonly onDiscarded?: (discarded: Discarded) => void;
 }
 
-/**
- * The largest message a server may send over HTTP, as the SDK's stdio transport bounds a stdio line: one huge
- * result would otherwise be buffered whole, in the gateway's memory, and then in every client's.
- */
+/** The bound when none is given (the config's default `maxResultBytes`). */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
-/** How an SSE event ends, in each of the line endings SSE allows. */
-const EVENT_ENDS = ['\n\n', '\r\n\r\n', '\r\r'].map((end) => Buffer.from(end));
-
-/** Where the last SSE event in a chunk ends (the index after its blank line), or -1. */
-function lastEventEnd(chunk: Buffer): number {
-  let last = -1;
-  for (const end of EVENT_ENDS) {
-    const at = chunk.lastIndexOf(end);
-    if (at !== -1) last = Math.max(last, at + end.length);
-  }
-  return last;
-}
 
 interface Agents {
   readonly http: http.Agent;
@@ -108,7 +102,7 @@ function send(
   init: RequestInit,
   defaults: Readonly<Record<string, string>>,
   agents: Agents,
-  maxMessageBytes: number,
+  bound: MessageBoundOptions,
 ): Promise<Response> {
   const transport = url.protocol === 'http:' ? http : url.protocol === 'https:' ? https : undefined;
   if (!transport) throw new TypeError(`fetch failed: ${url.protocol} URLs are not supported`);
@@ -199,26 +193,27 @@ function send(
     /** The response body as a web stream that reads from the socket only as fast as it is consumed. */
     function bodyStream(res: http.IncomingMessage): ReadableStream<Uint8Array> {
       const source = decoded(res);
-      let messageBytes = 0;
+      // A message over the bound is dropped as it arrives rather than held in memory (see StreamMessageBound).
+      const messages = new StreamMessageBound(res.headers['content-type'], bound);
       return new ReadableStream<Uint8Array>(
         {
           start(controller) {
             stream = controller;
             source.on('data', (chunk: Buffer) => {
               if (phase !== 'body') return;
-              // Bytes since the last SSE event ended (a JSON body is one message): a message over the bound fails
-              // the response rather than being held in memory.
-              const boundary = lastEventEnd(chunk);
-              messageBytes = boundary === -1 ? messageBytes + chunk.length : chunk.length - boundary;
-              if (messageBytes > maxMessageBytes) {
-                end(new TypeError(`terminated: the server sent a message larger than ${maxMessageBytes} bytes`));
-                res.destroy();
-                return;
-              }
-              controller.enqueue(chunk);
+              for (const bytes of messages.push(chunk)) controller.enqueue(bytes);
               if ((controller.desiredSize ?? 0) <= 0) source.pause();
             });
-            source.on('end', () => end());
+            source.on('end', () => {
+              if (phase !== 'body') return;
+              try {
+                for (const bytes of messages.end()) controller.enqueue(bytes);
+              } catch (error) {
+                end(error);
+                return;
+              }
+              end();
+            });
             source.on('error', (error) => end(new TypeError('terminated', { cause: error })));
           },
           pull() {

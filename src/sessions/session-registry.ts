@@ -1,17 +1,17 @@
 import type { LoggingLevel, Notification } from '@modelcontextprotocol/server';
+import { canSee } from '../grants/principal.js';
 import type { Logger } from '../observability/log.js';
 import type { Caller } from '../upstream/caller.js';
 import type { CatalogKind, Upstream, UpstreamListener } from '../upstream/upstream.js';
 
 /**
  * A connected client as the gateway sees it between calls: what it declared, and how to reach it with
- * notifications that no call caused (list_changed, resource updates, server logs).
+ * notifications that no call caused (list_changed, resource updates, server logs). Its `principal` is the one its
+ * latest request was authenticated as, so a grant's servers changed with `grants update` apply from then on.
  */
 export interface ClientSession extends Caller {
   /** The minimum level of server log messages this client asked for (`logging/setLevel`); all when unset. */
   logLevel: LoggingLevel | undefined;
-  /** Resource URIs this client subscribed to. */
-  readonly subscriptions: Set<string>;
 }
 
 const LOG_LEVELS: readonly LoggingLevel[] = [
@@ -27,9 +27,10 @@ const LOG_LEVELS: readonly LoggingLevel[] = [
 
 /**
  * The client sessions, and what servers and policies tell them: list changes (only for lists a session has
- * asked for), resource updates (to subscribers), server logs (at the level each client asked for), and the
- * notifications of one call (to its caller). Clients without a session (2026-07-28 listen streams) register a
- * list-change listener instead.
+ * asked for), resource updates (to the sessions that subscribed to the URI on that server), server logs (at the
+ * level each client asked for), and the notifications of one call (to its caller). What a server sends reaches a
+ * client only if the client's grant lets it see that server. Clients without a session (2026-07-28 listen
+ * streams) register a list-change listener instead, told which server's lists changed.
  */
 export class SessionRegistry implements UpstreamListener {
   readonly #sessions = new Map<string, ClientSession>();
@@ -37,7 +38,7 @@ export class SessionRegistry implements UpstreamListener {
   readonly #listed = new Map<string, Set<CatalogKind>>();
   /** Which policy file decides each session's calls, to tell the right sessions when one changes. */
   readonly #policies = new Map<string, string | null>();
-  readonly #listChangeListeners = new Set<(kinds: ReadonlySet<CatalogKind>) => void>();
+  readonly #listChangeListeners = new Set<ListChangeListener>();
   readonly #onCatalogChange: () => void;
   readonly #log: Logger;
 
@@ -57,7 +58,6 @@ export class SessionRegistry implements UpstreamListener {
     this.#sessions.delete(sessionId);
     this.#listed.delete(sessionId);
     this.#policies.delete(sessionId);
-    session?.subscriptions.clear();
     return session;
   }
 
@@ -69,8 +69,8 @@ export class SessionRegistry implements UpstreamListener {
     this.#policies.set(caller.sessionId, caller.principal.policy);
   }
 
-  /** Registers a function told which lists changed (for clients without a session). Returns its remover. */
-  onListChanged(listener: (kinds: ReadonlySet<CatalogKind>) => void): () => void {
+  /** Registers a function told whose lists changed (for clients without a session). Returns its remover. */
+  onListChanged(listener: ListChangeListener): () => void {
     this.#listChangeListeners.add(listener);
     return () => this.#listChangeListeners.delete(listener);
   }
@@ -90,36 +90,33 @@ export class SessionRegistry implements UpstreamListener {
     this.#log.debug({ serverId: upstream.id, kinds: [...kinds] }, 'catalog changed');
     this.#onCatalogChange();
     for (const session of this.#sessions.values()) {
+      if (!canSee(session.principal, upstream.id)) continue;
       const listed = this.#listed.get(session.sessionId);
       for (const kind of kinds) {
         if (listed?.has(kind))
           void session.notify({ method: `notifications/${kind}/list_changed` }).catch(() => undefined);
       }
     }
-    for (const listener of this.#listChangeListeners) listener(kinds);
+    for (const listener of this.#listChangeListeners) listener(upstream.id, kinds);
   }
 
   notification(upstream: Upstream, notification: Notification, audience: readonly Caller[]): void {
-    if (notification.method === 'notifications/resources/updated') {
-      const uri = notification.params?.uri;
-      for (const session of this.#sessions.values()) {
-        if (typeof uri === 'string' && session.subscriptions.has(uri))
-          void session.notify(notification).catch(() => undefined);
-      }
-      return;
-    }
-    if (notification.method === 'notifications/message') {
-      const level = notification.params?.level as LoggingLevel | undefined;
-      for (const caller of audience) {
+    const level = notification.params?.level as LoggingLevel | undefined;
+    for (const caller of audience) {
+      if (!canSee(caller.principal, upstream.id)) continue;
+      if (notification.method === 'notifications/message') {
         const session = this.#sessions.get(caller.sessionId);
         if (session && !allowsLevel(session.logLevel, level)) continue;
         void caller.notify(withLogger(notification, upstream.id)).catch(() => undefined);
+      } else {
+        void caller.notify(notification).catch(() => undefined);
       }
-      return;
     }
-    for (const caller of audience) void caller.notify(notification).catch(() => undefined);
   }
 }
+
+/** Told that a server's lists changed, for clients without a session. */
+type ListChangeListener = (serverId: string, kinds: ReadonlySet<CatalogKind>) => void;
 
 function allowsLevel(minimum: LoggingLevel | undefined, level: LoggingLevel | undefined): boolean {
   if (minimum === undefined || level === undefined) return true;

@@ -20,6 +20,8 @@ import type { Logger } from '../observability/log.js';
 import { rawResult, type RawResult } from '../raw-result.js';
 import { createNodeFetch } from '../sdk-forks/node-fetch.js';
 import { batchStdioWrites } from '../sdk-forks/stdio-write-batch.js';
+import { boundStdioReads } from '../sdk-forks/stdio-read-bound.js';
+import { boundedFetch, type MessageBoundOptions } from '../sdk-forks/stream-message-bound.js';
 import { repairServerMessages } from './server-quirks.js';
 
 /** What a connection reports to its owner. */
@@ -280,6 +282,16 @@ function keepTail(tail: string[], line: string): void {
 export type TransportFactory = (server: ServerConfig, log: Logger, onStderrLine: (line: string) => void) => Transport;
 
 function createTransport(server: ServerConfig, log: Logger, onStderrLine: (line: string) => void): Transport {
+  const bound: MessageBoundOptions = {
+    maxBytes: server.maxResultBytes,
+    onDiscarded: ({ bytes, answeredId }) =>
+      log.warn(
+        { bytes, maxResultBytes: server.maxResultBytes, answered: answeredId !== undefined },
+        answeredId === undefined
+          ? 'dropped a message larger than maxResultBytes that answers no request it names'
+          : 'dropped an answer larger than maxResultBytes; its call fails',
+      ),
+  };
   switch (server.transport) {
     case 'stdio': {
       const transport = new StdioClientTransport({
@@ -290,6 +302,7 @@ function createTransport(server: ServerConfig, log: Logger, onStderrLine: (line:
         stderr: 'pipe',
       });
       batchStdioWrites(transport);
+      boundStdioReads(transport, bound);
       const stderr = transport.stderr;
       if (stderr) {
         // A server's stderr is its log: one gateway log line per line, tagged with the server, never dropped.
@@ -301,10 +314,14 @@ function createTransport(server: ServerConfig, log: Logger, onStderrLine: (line:
       return transport;
     }
     case 'http':
-      return new StreamableHTTPClientTransport(new URL(server.url), { fetch: createNodeFetch(server.headers) });
+      return new StreamableHTTPClientTransport(new URL(server.url), {
+        fetch: createNodeFetch(server.headers, { maxMessageBytes: bound.maxBytes, onDiscarded: bound.onDiscarded }),
+      });
     case 'sse':
       // EventSource relies on fetch to follow redirects, which createNodeFetch leaves to its caller.
-      return new SSEClientTransport(new URL(server.url), { fetch: fetchWithHeaders(server.headers) });
+      return new SSEClientTransport(new URL(server.url), {
+        fetch: boundedFetch(fetchWithHeaders(server.headers), bound),
+      });
   }
 }
 

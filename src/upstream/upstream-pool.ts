@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/load.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/log.js';
-import type { Principal } from '../grants/principal.js';
+import { canSee, type Principal } from '../grants/principal.js';
 import type { RawResult } from '../raw-result.js';
 import type { Caller, ForwardOptions } from './caller.js';
 import type { Clock } from '../clock.js';
@@ -65,8 +65,7 @@ export class UpstreamPool {
   /** The servers a principal may use: all of them, or those its grant names. The others do not exist for it. */
   visibleTo(principal: Principal | undefined): Upstream[] {
     const all = [...this.#upstreams.values()];
-    const allowed = principal?.servers;
-    return allowed ? all.filter((upstream) => allowed.includes(upstream.id)) : all;
+    return principal ? all.filter((upstream) => canSee(principal, upstream.id)) : all;
   }
 
   /** Every server, for what concerns them all (a client session ending). */

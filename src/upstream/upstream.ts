@@ -9,6 +9,7 @@ import type {
 import { ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/load.js';
 import { GatewayError, ErrorCode } from '../errors.js';
+import { canSee } from '../grants/principal.js';
 import type { Logger } from '../observability/log.js';
 import type { RawResult } from '../raw-result.js';
 import { capabilityKey, serverFacingCapabilities, type Caller } from './caller.js';
@@ -21,6 +22,7 @@ import {
 } from './catalog-listing.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ServerConnection, StartFailure, type TransportFactory } from './server-connection.js';
+import { oversizedOf } from '../sdk-forks/oversized-message.js';
 
 export type { CatalogItem, ServerCatalog } from './catalog-listing.js';
 
@@ -72,7 +74,9 @@ export interface UpstreamListener {
   catalogChanged(upstream: Upstream, kinds: ReadonlySet<CatalogKind>): void;
   /**
    * A notification from the server that is not tied to a request the gateway made: logging, resource
-   * updates, custom notifications. `audience` is the client sessions it concerns.
+   * updates, custom notifications. `audience` is the client sessions it concerns: for a resource update, the
+   * sessions that subscribed to that URI on this connection; otherwise the one session with calls in flight on
+   * the connection, or every session that uses it. The listener still checks that each may see the server.
    */
   notification(upstream: Upstream, notification: Notification, audience: readonly Caller[]): void;
 }
@@ -508,6 +512,14 @@ export class Upstream {
       void this.#refreshCatalog(pooled, changed);
       return;
     }
+    if (method === 'notifications/resources/updated') {
+      // URIs are the servers' own and may collide: only this connection's subscribers to this URI hear it.
+      const uri = notification.params?.uri;
+      const subscribers = typeof uri === 'string' ? (pooled.subscribers.get(uri) ?? []) : [];
+      const audience = [...subscribers].flatMap((sessionId) => pooled.attached.get(sessionId) ?? []);
+      this.#listener.notification(this, notification, audience);
+      return;
+    }
     const current = pooled.soleCaller();
     this.#listener.notification(this, notification, current ? [current] : [...pooled.attached.values()]);
   }
@@ -526,11 +538,19 @@ export class Upstream {
 
   async #onServerRequest(pooled: PooledConnection, request: JSONRPCRequest, signal: AbortSignal): Promise<RawResult> {
     const caller = pooled.soleCaller() ?? (pooled.inFlightCount() === 0 ? pooled.soleAttached() : undefined);
+    // The answer goes to the server, as a JSON-RPC error: numeric code, the catalogue's code in its data.
     if (!caller) {
-      // The answer goes to the server, as a JSON-RPC error: numeric code, the catalogue's code in its data.
       throw new ProtocolError(
         ProtocolErrorCode.InternalError,
         `Toolgate cannot tell which client this ${request.method} request is for: several client sessions share this server connection`,
+        { code: ErrorCode.UnroutableServerRequest },
+      );
+    }
+    if (!canSee(caller.principal, this.id)) {
+      // The one client session on the connection no longer may see this server (its grant changed).
+      throw new ProtocolError(
+        ProtocolErrorCode.InternalError,
+        `Toolgate has no client this server may ask ${request.method}`,
         { code: ErrorCode.UnroutableServerRequest },
       );
     }
@@ -538,6 +558,14 @@ export class Upstream {
   }
 
   #translateError(error: unknown): unknown {
+    const oversized = oversizedOf(error);
+    if (oversized) {
+      return new GatewayError(
+        ErrorCode.ServerFailed,
+        `Server "${this.id}" answered with ${oversized.bytes} bytes, more than its maxResultBytes (${oversized.maxBytes} bytes): Toolgate dropped the answer`,
+        { cause: error, data: { maxResultBytes: oversized.maxBytes } },
+      );
+    }
     if (error instanceof ProtocolError || error instanceof GatewayError) return error;
     if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
       return new GatewayError(ErrorCode.ServerTimeout, `Server "${this.id}" did not answer in time`, {

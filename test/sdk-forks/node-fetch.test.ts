@@ -220,6 +220,20 @@ describe('createNodeFetch', () => {
     expect(stream.match(/event: message/g)).toHaveLength(20);
   });
 
+  it('puts the answer for its request in place of an SSE event over the bound, and reads the events after it', async () => {
+    const bounded = createNodeFetch({}, { maxMessageBytes: 1024 });
+    const big = JSON.stringify({ result: { text: 'x'.repeat(4096) }, jsonrpc: '2.0', id: 7 });
+    const events = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`event: message\ndata: ${big}\n\n`);
+      res.end(`event: message\ndata: {"jsonrpc":"2.0","method":"after"}\n\n`);
+    });
+    const data = [...(await (await bounded(events.url)).text()).matchAll(/^data: (.*)$/gm)].map(
+      (match) => JSON.parse(match[1]!) as Record<string, unknown>,
+    );
+    expect(data).toMatchObject([{ id: 7, error: { code: -32603 } }, { method: 'after' }]);
+  });
+
   it('gives no body for 204 and an empty one for an empty 202', async () => {
     const s = await serve((req, res) => res.writeHead(req.method === 'DELETE' ? 204 : 202).end());
     const deleted = await nodeFetch(s.url, { method: 'DELETE' });

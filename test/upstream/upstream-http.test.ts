@@ -25,6 +25,7 @@ describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, 
       headers: { 'X-Api-Key': 'static-key', Accept: 'text/plain' },
       timeoutMs: 1000,
       startTimeoutMs: 10_000,
+      maxResultBytes: 10 * 1024 * 1024,
     };
     const listener = {
       catalogChanged: (_: Upstream, kinds: ReadonlySet<CatalogKind>) => changes.push(new Set(kinds)),
