@@ -175,6 +175,11 @@ export function composeGateway(
     // Metrics are read off the audit records: one per call, on every exit path, so the two always agree.
     audit: new TeeAuditSink([state.audit, metrics.auditSink]),
     auditSettings: { arguments: config.audit.arguments, redact },
+    bounds: {
+      maxNameLength: config.listen.maxNameLength,
+      maxUriLength: config.listen.maxUriLength,
+      maxArgumentDepth: config.listen.maxArgumentDepth,
+    },
     clock,
     log,
     eraBridge,

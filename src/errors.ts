@@ -19,7 +19,10 @@ export const ErrorCode = {
   ParseError: 'GW_PARSE_ERROR',
   /** The request is not one JSON-RPC request the gateway serves here (a batch; no session and not initialize). */
   BadRequest: 'GW_BAD_REQUEST',
-  /** The request's params are wrong: a cursor the gateway did not give, a URI that is not a string, … */
+  /**
+   * The request's params are wrong: a cursor the gateway did not give, a URI that is not a string, a name, URI or
+   * arguments beyond listen's bounds, …
+   */
   InvalidParams: 'GW_INVALID_PARAMS',
   /** The Mcp-Session-Id names no session of this grant (ended, never existed, or another grant's). */
   UnknownSession: 'GW_UNKNOWN_SESSION',

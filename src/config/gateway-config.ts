@@ -67,6 +67,12 @@ interface ListenConfig {
   /** Serialised as browsers send them in the Origin header: lower-case host, default port omitted. */
   allowedOrigins: string[];
   maxBodyBytes: number;
+  /** Longest tool or prompt name a request may name, in characters. */
+  maxNameLength: number;
+  /** Longest resource URI a request may name, in characters. */
+  maxUriLength: number;
+  /** Deepest nesting of a request's arguments, the arguments object counting as 1. */
+  maxArgumentDepth: number;
   sessionIdleMs: number;
   maxSessionsPerGrant: number;
 }
@@ -154,6 +160,9 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       allowedHosts: listen.allowedHosts.map((host) => host.toLowerCase()),
       allowedOrigins: listen.allowedOrigins.map((origin) => new URL(origin).origin),
       maxBodyBytes: listen.maxBodyBytes,
+      maxNameLength: listen.maxNameLength,
+      maxUriLength: listen.maxUriLength,
+      maxArgumentDepth: listen.maxArgumentDepth,
       sessionIdleMs: listen.sessionIdleMs,
       maxSessionsPerGrant: listen.maxSessionsPerGrant,
     },

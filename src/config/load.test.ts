@@ -69,6 +69,9 @@ describe('parseConfig: valid files', () => {
         allowedHosts: ['gw.example.com:8787'],
         allowedOrigins: [],
         maxBodyBytes: 1024,
+        maxNameLength: 256,
+        maxUriLength: 4096,
+        maxArgumentDepth: 64,
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
       },
@@ -143,6 +146,9 @@ describe('parseConfig: valid files', () => {
       allowedHosts: [],
       allowedOrigins: [],
       maxBodyBytes: 4 * 1024 * 1024,
+      maxNameLength: 256,
+      maxUriLength: 4096,
+      maxArgumentDepth: 64,
       sessionIdleMs: 1_800_000,
       maxSessionsPerGrant: 64,
     });
@@ -310,7 +316,7 @@ describe('parseConfig: invalid files', () => {
     expect(brief(issuesOf(text))).toEqual([
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
-      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, maxBodyBytes, sessionIdleMs, maxSessionsPerGrant',
+      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, maxBodyBytes, maxNameLength, maxUriLength, maxArgumentDepth, sessionIdleMs, maxSessionsPerGrant',
       '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, audit, admin, policy, mcpServers',
     ]);
   });
@@ -554,6 +560,9 @@ describe('defaultConfig', () => {
         allowedHosts: [],
         allowedOrigins: [],
         maxBodyBytes: 4194304,
+        maxNameLength: 256,
+        maxUriLength: 4096,
+        maxArgumentDepth: 64,
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
       },
