@@ -120,7 +120,7 @@ export async function openStdioGateway(
     const principal = grant ? grantPrincipal(grant) : localPrincipal(config.policy);
     return async () => {
       try {
-        await serveStdioEndpoint(started.deps, principal);
+        await serveStdioEndpoint(started.deps, principal, config.listen.maxBodyBytes);
       } finally {
         await started.close();
         await state.close();

@@ -94,7 +94,9 @@ const listenSchema = z
       .int('expected an integer of at least 1024 (bytes)')
       .min(1024, 'expected an integer of at least 1024 (bytes)')
       .default(4 * 1024 * 1024)
-      .describe('Largest request body accepted, in bytes; larger requests get 413. At least 1024.'),
+      .describe(
+        'Largest request body accepted, in bytes; larger requests get 413, and a longer line on toolgate stdio is dropped. At least 1024.',
+      ),
     maxNameLength: z
       .int('expected an integer of at least 1 (characters)')
       .min(1, 'expected an integer of at least 1 (characters)')
