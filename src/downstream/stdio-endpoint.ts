@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { ErrorCode, unattributedError } from '../errors.js';
 import type { Principal } from '../grants/principal.js';
@@ -33,7 +34,8 @@ export async function serveStdioEndpoint(
   const transport = new StdioServerTransport(lines, process.stdout, {
     maxBufferSize: maxLineBytes + MAX_PIECE_BYTES + 1,
   });
-  process.stdin.pipe(lines);
+  // pipeline, not pipe: an error reading stdin reaches the transport (which closes), rather than going unhandled.
+  pipeline(process.stdin, lines, () => undefined);
   batchStdioWrites(transport, process.stdout);
   const handle = serveStdio(({ era }) => createMcpEndpoint(deps, era, principal), { transport });
   await ended;
