@@ -19,7 +19,7 @@
  * Packages a pure module may import: they compute, they never read, write or listen. `node:crypto` is here for
  * its hashes (a policy's revision is the hash of its document); a pure module must not draw random bytes.
  */
-export const purePackages = ['zod', 'jsonc-parser', 'safe-regex2', 'node:crypto'];
+export const purePackages = ['zod', 'jsonc-parser', 're2js', 'node:crypto'];
 
 /** @type {Record<string, { uses: string[], pure?: boolean, impureFiles?: string[] }>} */
 export const moduleMap = {

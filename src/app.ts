@@ -125,7 +125,7 @@ export async function openStdioGateway(
     const principal = grant ? grantPrincipal(grant) : localPrincipal(config.policy);
     return async () => {
       try {
-        await serveStdioEndpoint(started.deps, principal);
+        await serveStdioEndpoint(started.deps, principal, config.listen.maxBodyBytes);
       } finally {
         await started.close();
         await state.close();
@@ -180,6 +180,11 @@ export function composeGateway(
     // Metrics are read off the audit records: one per call, on every exit path, so the two always agree.
     audit: new TeeAuditSink([state.audit, metrics.auditSink]),
     auditSettings: { arguments: config.audit.arguments, redact },
+    bounds: {
+      maxNameLength: config.listen.maxNameLength,
+      maxUriLength: config.listen.maxUriLength,
+      maxArgumentDepth: config.listen.maxArgumentDepth,
+    },
     clock,
     log,
     eraBridge,

@@ -13,13 +13,16 @@ export const ErrorCode = {
   Unauthenticated: 'GW_UNAUTHENTICATED',
   /** The Host or Origin header names a site the gateway does not serve (DNS rebinding). */
   ForbiddenOrigin: 'GW_FORBIDDEN_ORIGIN',
-  /** The request body is larger than `listen.maxBodyBytes`. */
+  /** The request body (a line, on stdio) is larger than `listen.maxBodyBytes`. */
   PayloadTooLarge: 'GW_PAYLOAD_TOO_LARGE',
   /** The body is not JSON. */
   ParseError: 'GW_PARSE_ERROR',
   /** The request is not one JSON-RPC request the gateway serves here (a batch; no session and not initialize). */
   BadRequest: 'GW_BAD_REQUEST',
-  /** The request's params are wrong: a cursor the gateway did not give, a URI that is not a string, … */
+  /**
+   * The request's params are wrong: a cursor the gateway did not give, a URI that is not a string, a name, URI or
+   * arguments beyond listen's bounds, …
+   */
   InvalidParams: 'GW_INVALID_PARAMS',
   /** The Mcp-Session-Id names no session of this grant (ended, never existed, or another grant's). */
   UnknownSession: 'GW_UNKNOWN_SESSION',
@@ -309,9 +312,18 @@ export function toJsonRpcError(error: unknown, decisionId?: string): unknown {
 
 /** The HTTP response of an HTTP endpoint refusal: its status, and a JSON-RPC error body naming the code. */
 export function toHttpResponse(code: ErrorCode, message: string, headers?: Record<string, string>): Response {
-  const spec = ERRORS[code];
-  const body = { jsonrpc: '2.0', error: { code: spec.jsonRpcCode, message, data: { code } }, id: null };
-  return Response.json(body, { status: spec.httpStatus, ...(headers ? { headers } : {}) });
+  return Response.json(unattributedError(code, message), {
+    status: ERRORS[code].httpStatus,
+    ...(headers ? { headers } : {}),
+  });
+}
+
+/**
+ * The JSON-RPC error for a message refused before it was read, whose id is therefore unknown: `id` is null, as
+ * JSON-RPC 2.0 says. The HTTP endpoint's refusals have it as their body; `toolgate stdio` writes it as a line.
+ */
+export function unattributedError(code: ErrorCode, message: string) {
+  return { jsonrpc: '2.0', error: { code: ERRORS[code].jsonRpcCode, message, data: { code } }, id: null } as const;
 }
 
 function isAbort(error: unknown): boolean {

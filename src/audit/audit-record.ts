@@ -15,7 +15,9 @@ import { randomFillSync } from 'node:crypto';
  * - `approval_denied`: a person refused the call;
  * - `approval_expired`: nobody answered the approval request in time;
  * - `unknown_tool`: the caller named a tool that no server it may use offers;
- * - `undecided`: the gateway failed before the policy decided (the outcome is then `gateway_error` or `cancelled`).
+ * - `undecided`: the call ended before the policy decided: the gateway failed (`gateway_error`), the client
+ *   cancelled (`cancelled`), or the request was beyond a bound of `listen` (`refused`: a name too long, arguments
+ *   nested too deep; the message says which).
  */
 export const AUDIT_DECISIONS = [
   'allow',

@@ -71,6 +71,12 @@ interface ListenConfig {
   /** Tokenless HTTP requests are served as the local operator; only ever on a loopback host. */
   allowTokenless: boolean;
   maxBodyBytes: number;
+  /** Longest tool or prompt name a request may name, in characters. */
+  maxNameLength: number;
+  /** Longest resource URI a request may name, in characters. */
+  maxUriLength: number;
+  /** Deepest nesting of a request's arguments, the arguments object counting as 1. */
+  maxArgumentDepth: number;
   sessionIdleMs: number;
   maxSessionsPerGrant: number;
 }
@@ -162,6 +168,9 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       allowedOrigins: listen.allowedOrigins.map((origin) => new URL(origin).origin),
       allowTokenless: listen.allowTokenless,
       maxBodyBytes: listen.maxBodyBytes,
+      maxNameLength: listen.maxNameLength,
+      maxUriLength: listen.maxUriLength,
+      maxArgumentDepth: listen.maxArgumentDepth,
       sessionIdleMs: listen.sessionIdleMs,
       maxSessionsPerGrant: listen.maxSessionsPerGrant,
     },

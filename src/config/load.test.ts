@@ -72,6 +72,9 @@ describe('parseConfig: valid files', () => {
         allowedOrigins: [],
         allowTokenless: false,
         maxBodyBytes: 1024,
+        maxNameLength: 256,
+        maxUriLength: 4096,
+        maxArgumentDepth: 64,
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
       },
@@ -152,6 +155,9 @@ describe('parseConfig: valid files', () => {
       allowedOrigins: [],
       allowTokenless: false,
       maxBodyBytes: 4 * 1024 * 1024,
+      maxNameLength: 256,
+      maxUriLength: 4096,
+      maxArgumentDepth: 64,
       sessionIdleMs: 1_800_000,
       maxSessionsPerGrant: 64,
     });
@@ -328,7 +334,7 @@ describe('parseConfig: invalid files', () => {
     expect(brief(issuesOf(text))).toEqual([
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
-      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, allowTokenless, maxBodyBytes, sessionIdleMs, maxSessionsPerGrant',
+      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, allowTokenless, maxBodyBytes, maxNameLength, maxUriLength, maxArgumentDepth, sessionIdleMs, maxSessionsPerGrant',
       '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, audit, admin, policy, mcpServers',
     ]);
   });
@@ -594,6 +600,9 @@ describe('defaultConfig', () => {
         allowedOrigins: [],
         allowTokenless: false,
         maxBodyBytes: 4194304,
+        maxNameLength: 256,
+        maxUriLength: 4096,
+        maxArgumentDepth: 64,
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
       },

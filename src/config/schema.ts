@@ -103,7 +103,31 @@ const listenSchema = z
       .int('expected an integer of at least 1024 (bytes)')
       .min(1024, 'expected an integer of at least 1024 (bytes)')
       .default(4 * 1024 * 1024)
-      .describe('Largest request body accepted, in bytes; larger requests get 413. At least 1024.'),
+      .describe(
+        'Largest request body accepted, in bytes; larger requests get 413, and a longer line on toolgate stdio is dropped. At least 1024.',
+      ),
+    maxNameLength: z
+      .int('expected an integer of at least 1 (characters)')
+      .min(1, 'expected an integer of at least 1 (characters)')
+      .default(256)
+      .describe(
+        'Longest tool or prompt name a client may send (tools/call, prompts/get, completion/complete), in characters. A longer one is refused with GW_INVALID_PARAMS before any lookup, and its audit record keeps only this many characters, followed by "…". Default 256.',
+      ),
+    maxUriLength: z
+      .int('expected an integer of at least 1 (characters)')
+      .min(1, 'expected an integer of at least 1 (characters)')
+      .default(4096)
+      .describe(
+        'Longest resource URI a client may send (resources/read, completion/complete of a resource), in characters. A longer one is refused with GW_INVALID_PARAMS before any lookup, and its audit record keeps only this many characters, followed by "…". Default 4096.',
+      ),
+    maxArgumentDepth: z
+      .int('expected an integer from 1 to 1000 (levels)')
+      .min(1, 'expected an integer from 1 to 1000 (levels)')
+      .max(1000, 'expected an integer from 1 to 1000 (levels)')
+      .default(64)
+      .describe(
+        "Deepest nesting of objects and arrays a request's arguments may have, the arguments object counting as 1. A deeper request is refused with GW_INVALID_PARAMS and never forwarded. Default 64.",
+      ),
     sessionIdleMs: z
       .int('expected an integer of at least 1000 (milliseconds)')
       .min(1000, 'expected an integer of at least 1000 (milliseconds)')

@@ -7,6 +7,7 @@ import type { EndOutcome } from '../errors.js';
 import type { Principal } from '../grants/principal.js';
 import type { Decision } from '../policy/decide.js';
 import type { Caller, ForwardOptions } from '../upstream/caller.js';
+import { recordedName, type RequestBounds } from './request-bounds.js';
 
 /** What the audit trail keeps of arguments (the config's `audit` key). */
 export interface AuditSettings {
@@ -90,14 +91,22 @@ export class CallContext {
   }
 }
 
-/** How a call ended: the outcome, and the error's message when an error ended it (not a refusal). */
+/**
+ * How a call ended: the outcome, and the error's message when an error ended it, or when the gateway refused it
+ * before the policy decided (a policy's refusal is recorded with the policy's message).
+ */
 export interface CallEnd {
   readonly outcome: EndOutcome;
   readonly error?: string;
 }
 
 /** The audit record of a call that has ended. Pure: everything comes from the context and how the call ended. */
-export function toAuditRecord(call: CallContext, end: CallEnd, settings: AuditSettings): AuditRecord {
+export function toAuditRecord(
+  call: CallContext,
+  end: CallEnd,
+  settings: AuditSettings,
+  bounds: RequestBounds,
+): AuditRecord {
   const { request, decision } = call;
   const args = request.params.arguments;
   const kept = redactArguments(args, { include: settings.arguments === 'values', redactKeys: settings.redact });
@@ -115,7 +124,7 @@ export function toAuditRecord(call: CallContext, end: CallEnd, settings: AuditSe
     session: request.caller.sessionId,
     method: request.method,
     serverId: call.route?.serverId ?? null,
-    tool: call.route?.name ?? request.name,
+    tool: call.route?.name ?? recordedName(request, bounds),
     decision: recordedDecision(call),
     rule: decision?.rule ?? null,
     message: end.error ?? approvedBy(call) ?? decision?.message ?? null,

@@ -19,13 +19,19 @@ export async function endCall(call: CallContext, deps: PipelineDeps, run: Promis
     return result;
   } catch (error) {
     const outcome = outcomeOf(error, call.request.options.signal);
-    end = outcome.audit === 'refused' ? { outcome: 'refused' } : { outcome: outcome.audit, error: messageOf(error) };
+    // A refusal the policy made is recorded with the policy's message; any other, with what the agent was told.
+    end =
+      outcome.audit !== 'refused'
+        ? { outcome: outcome.audit, error: messageOf(error) }
+        : call.decision === undefined
+          ? { outcome: 'refused', error: messageOf(error) }
+          : { outcome: 'refused' };
     if (outcome.surface === 'tool-result' && error instanceof GatewayError) {
       return refusalResult(error, call.decisionId);
     }
     throw toJsonRpcError(error, call.decisionId);
   } finally {
-    const record = toAuditRecord(call, end, deps.auditSettings);
+    const record = toAuditRecord(call, end, deps.auditSettings, deps.bounds);
     deps.audit.write(record);
     logCall(deps, record);
   }

@@ -1,9 +1,9 @@
 import type { Route } from '../catalog/aggregate.js';
 import type { RawResult } from '../raw-result.js';
-import { CallContext, type CallRequest } from './call-context.js';
+import type { CallContext, CallRequest } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { endCall } from './end-call.js';
 import { forwardCall } from './forward.js';
+import { runCall } from './run-call.js';
 
 /**
  * `prompts/get`, `resources/read` and `completion/complete`: the steps of a tool call that apply to them.
@@ -11,8 +11,7 @@ import { forwardCall } from './forward.js';
  * Policies decide tools only, so nothing is decided, held or limited; the audit record says `allow`.
  */
 export function handleRequest(request: CallRequest, deps: PipelineDeps): Promise<RawResult> {
-  const call = new CallContext(request, deps.clock);
-  return endCall(call, deps, runRequest(call, deps));
+  return runCall(request, deps, (call) => runRequest(call, deps));
 }
 
 async function runRequest(call: CallContext, deps: PipelineDeps): Promise<RawResult> {

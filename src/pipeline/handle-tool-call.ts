@@ -4,11 +4,11 @@ import { unknownTool } from '../catalog/catalog-service.js';
 import { NOTHING_RESERVED, type Reservation } from '../limits/limit-store.js';
 import { decide, limitDenial, type Decision, type RequireApprovalDecision } from '../policy/decide.js';
 import type { RawResult } from '../raw-result.js';
-import { CallContext, type CallRequest } from './call-context.js';
+import type { CallContext, CallRequest } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { approvalRefused, policyDenied, tooManyPendingApprovals } from './refusal.js';
-import { endCall } from './end-call.js';
 import { closeReservation, forwardCall } from './forward.js';
+import { runCall } from './run-call.js';
 
 /**
  * One tool call, start to end. The principal comes from authentication, which the endpoint ran before the
@@ -17,8 +17,7 @@ import { closeReservation, forwardCall } from './forward.js';
  * audit record and log line.
  */
 export function handleToolCall(request: CallRequest, deps: PipelineDeps): Promise<RawResult> {
-  const call = new CallContext(request, deps.clock);
-  return endCall(call, deps, runToolCall(call, deps));
+  return runCall(request, deps, (call) => runToolCall(call, deps));
 }
 
 async function runToolCall(call: CallContext, deps: PipelineDeps): Promise<RawResult> {

@@ -8,9 +8,12 @@ import type { LimitStore } from '../limits/limit-store.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { AuditSettings } from './call-context.js';
+import type { RequestBounds } from './request-bounds.js';
 
 /** What the pipeline's steps use, built once by the composition root (src/app.ts). */
 export interface PipelineDeps {
+  /** bound: how long a name and how deep the arguments a request may send. */
+  readonly bounds: RequestBounds;
   /** resolve: what a name leads to, for this caller. */
   readonly catalog: CatalogService;
   /** decide: the policy in force for a principal. */

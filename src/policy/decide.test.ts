@@ -858,7 +858,7 @@ describe('require_approval_if', () => {
       },
       write_file: {
         approver: 'client',
-        require_approval_if: [{ conditions: [{ path: 'args.path', op: 'regex', value: '^(?!/work/)' }] }],
+        require_approval_if: [{ conditions: [{ path: 'args.path', op: 'regex', value: '^/(etc|root)/' }] }],
       },
     },
   });

@@ -163,7 +163,24 @@ describe('parsePolicy: located errors', () => {
         tools: { x: { require: [{ path: 'args.to', op: 'regex', value: '([a-z]+' }] } },
       }),
     );
-    expect(brief(issues)).toEqual(['10:20 $.tools.x.require[0].value invalid regular expression: Unterminated group']);
+    expect(brief(issues)).toEqual([
+      '10:20 $.tools.x.require[0].value expected a regular expression RE2 can run: missing closing ): `([a-z]+`',
+    ]);
+  });
+
+  it('refuses at load a pattern the linear-time engine cannot run, naming where and what', () => {
+    const issues = issuesOf(
+      text({
+        version: '1',
+        default: 'deny',
+        tools: {
+          write_file: { deny_if: [{ conditions: [{ path: 'args.path', op: 'regex', value: '^(?!/work/)' }] }] },
+        },
+      }),
+    );
+    expect(brief(issues).map((line) => line.replace(/^\d+:\d+ /, ''))).toEqual([
+      '$.tools.write_file.deny_if[0].conditions[0].value expected a regular expression RE2 can run: negative lookahead (?!...) is not supported',
+    ]);
   });
 
   it('checks condition paths, values and operators', () => {

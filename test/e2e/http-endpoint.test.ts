@@ -238,6 +238,39 @@ describe('a 2025-era session over HTTP', () => {
     expect(JSON.parse(response.body)).toMatchObject({ id: 2, result: { content: [{ text: 'Echo: plain' }] } });
   });
 
+  it('refuses arguments nested deeper than listen.maxArgumentDepth and a name over listen.maxNameLength, forwarding neither', async () => {
+    // Ten thousand levels, written as text: more than JSON.stringify can serialise for the server had it been forwarded.
+    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const tooDeep = await send(gateway.url, {
+      headers: sessionHeaders,
+      body: `{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"everything__echo","arguments":${deep}}}`,
+    });
+    expect(JSON.parse(tooDeep.body)).toMatchObject({
+      id: 20,
+      error: {
+        code: -32602,
+        message: expect.stringContaining(
+          'nested more than 64 levels deep, the most Toolgate accepts (listen.maxArgumentDepth)',
+        ),
+        data: { code: 'GW_INVALID_PARAMS' },
+      },
+    });
+    const tooLong = await post({
+      jsonrpc: '2.0',
+      id: 21,
+      method: 'tools/call',
+      params: { name: `everything__${'e'.repeat(100_000)}`, arguments: {} },
+    });
+    expect(JSON.parse(tooLong.body)).toMatchObject({
+      id: 21,
+      error: {
+        code: -32602,
+        message: expect.stringContaining('(listen.maxNameLength)'),
+        data: { code: 'GW_INVALID_PARAMS' },
+      },
+    });
+  });
+
   it('turns the answer into an SSE stream when progress goes back before the response', async () => {
     const response = await post(longCall(3, 3));
     expect(response.status).toBe(200);

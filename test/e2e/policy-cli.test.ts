@@ -24,6 +24,21 @@ describe('toolgate policy', () => {
     expect(bad.stderr).toContain('$.tools.x.limit');
   });
 
+  it('check: refuses a pattern RE2 cannot run, with the file, the line, the path and what RE2 runs', () => {
+    const folder = dirname(writeConfig({ mcpServers: {} }));
+    const lookahead = join(folder, 'lookahead.json');
+    const condition = { path: 'args.path', op: 'regex', value: '^(?!/work/)' };
+    writeFileSync(
+      lookahead,
+      JSON.stringify({ version: '1', default: 'deny', tools: { write_file: { require: [condition] } } }, null, 2),
+    );
+    const refused = runToolgate('policy', 'check', lookahead);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(
+      `${lookahead}:10:20: $.tools.write_file.require[0].value: expected a regular expression RE2 can run: negative lookahead (?!...) is not supported`,
+    );
+  });
+
   it('test: runs a table of cases and fails on a mismatch', () => {
     const folder = dirname(writeConfig({ mcpServers: {} }));
     copyFileSync(join(SEED_POLICIES, 'bambu-mcp.policy.json'), join(folder, 'policy.json'));

@@ -208,4 +208,86 @@ describe('the tool-call pipeline, in one process', () => {
       ['prompts/get', 'mem__nope', 'unknown_tool', 'refused'],
     ]);
   });
+
+  it('refuses a name or URI over its bound before looking it up, on every route, and audits a bounded prefix', async () => {
+    gateway = await startInProcessGateway();
+    const client = await gateway.connect();
+    const refusal = (what: string, length: number, limit: number, key: string) => ({
+      code: -32602,
+      message: `The ${what} is ${length} characters long, more than the ${limit} Toolgate accepts (listen.${key}).`,
+      data: { code: 'GW_INVALID_PARAMS', decisionId: expect.any(String) },
+    });
+    const toolName = `mem__${'x'.repeat(100_000)}`;
+    await expect(client.callTool({ name: toolName, arguments: {} })).rejects.toMatchObject(
+      refusal('tool name', toolName.length, 256, 'maxNameLength'),
+    );
+    await expect(client.getPrompt({ name: `mem__${'p'.repeat(300)}` })).rejects.toMatchObject(
+      refusal('prompt name', 305, 256, 'maxNameLength'),
+    );
+    await expect(client.readResource({ uri: `mem://${'r'.repeat(5000)}` })).rejects.toMatchObject(
+      refusal('resource URI', 5006, 4096, 'maxUriLength'),
+    );
+    await expect(
+      client.complete({
+        ref: { type: 'ref/prompt', name: `mem__${'p'.repeat(300)}` },
+        argument: { name: 'a', value: '' },
+      }),
+    ).rejects.toMatchObject(refusal('prompt name', 305, 256, 'maxNameLength'));
+    // Within its bound, a name is looked up, and kept whole.
+    const longest = `mem__${'y'.repeat(251)}`;
+    await expect(client.callTool({ name: longest, arguments: {} })).rejects.toMatchObject({
+      data: { code: 'GW_UNKNOWN_TOOL' },
+    });
+
+    expect(gateway.records.map((record) => [record.method, record.decision, record.outcome, record.serverId])).toEqual([
+      ['tools/call', 'undecided', 'refused', null],
+      ['prompts/get', 'undecided', 'refused', null],
+      ['resources/read', 'undecided', 'refused', null],
+      ['completion/complete', 'undecided', 'refused', null],
+      ['tools/call', 'unknown_tool', 'refused', null],
+    ]);
+    expect(gateway.records.map((record) => record.tool)).toEqual([
+      `mem__${'x'.repeat(251)}…`,
+      `mem__${'p'.repeat(251)}…`,
+      `mem://${'r'.repeat(4090)}…`,
+      `mem__${'p'.repeat(251)}…`,
+      longest,
+    ]);
+    expect(gateway.records[0]?.message).toBe(
+      `The tool name is ${toolName.length} characters long, more than the 256 Toolgate accepts (listen.maxNameLength).`,
+    );
+  });
+
+  it('refuses arguments nested deeper than listen.maxArgumentDepth, audited as its refusal, never forwarded', async () => {
+    gateway = await startInProcessGateway();
+    const client = await gateway.connect();
+    const nested = (depth: number): Record<string, unknown> => {
+      let value: Record<string, unknown> = { text: 'deep' };
+      for (let level = 1; level < depth; level++) value = { a: value };
+      return value;
+    };
+    const refused = {
+      code: -32602,
+      message:
+        'params.arguments is nested more than 64 levels deep, the most Toolgate accepts (listen.maxArgumentDepth). The call was not forwarded.',
+      data: { code: 'GW_INVALID_PARAMS', decisionId: expect.any(String) },
+    };
+    // The arguments object is level 1: 64 levels pass, 65 do not, and 100,000 are refused as calmly.
+    expect(textOf(await client.callTool({ name: 'mem__echo', arguments: nested(64) }))).toBe('echo: ');
+    await expect(client.callTool({ name: 'mem__echo', arguments: nested(65) })).rejects.toMatchObject(refused);
+    await expect(client.callTool({ name: 'mem__echo', arguments: nested(100_000) })).rejects.toMatchObject(refused);
+    // The SDK itself refuses a prompt's arguments that are not strings; what else a request carries is bounded too.
+    await expect(client.getPrompt({ name: 'mem__greet', _meta: nested(65) })).rejects.toMatchObject({
+      ...refused,
+      message: refused.message.replace('params.arguments', 'params._meta'),
+    });
+    expect(gateway.records.map((record) => [record.decision, record.outcome, record.serverLatencyMs === null])).toEqual(
+      [
+        ['unrestricted', 'ok', false],
+        ['undecided', 'refused', true],
+        ['undecided', 'refused', true],
+        ['undecided', 'refused', true],
+      ],
+    );
+  });
 });
