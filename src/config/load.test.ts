@@ -23,7 +23,8 @@ function brief(issues: ConfigIssue[]): string[] {
   return issues.map((issue) => `${issue.line}:${issue.column} ${issue.path} ${issue.message}`);
 }
 
-const STDIO_KEYS = 'type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs';
+const STDIO_KEYS =
+  'type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, sessions, maxSessions, sessionIdleMs';
 
 describe('parseConfig: valid files', () => {
   it('loads the documented shapes and normalises them', () => {
@@ -50,6 +51,9 @@ describe('parseConfig: valid files', () => {
             timeoutMs: 5000,
             maxTotalTimeoutMs: 30000,
             startTimeoutMs: 2000,
+            sessions: 'shared',
+            maxSessions: 4,
+            sessionIdleMs: 60_000,
           },
           old: { type: 'sse', url: 'http://127.0.0.1:3002/sse', headers: {} },
           untyped_http: { url: 'https://mcp.example.com/mcp' },
@@ -97,6 +101,9 @@ describe('parseConfig: valid files', () => {
           cwd: path.join(DIR, 'servers'),
           timeoutMs: 60000,
           startTimeoutMs: 120000,
+          sessions: 'per-grant',
+          maxSessions: 32,
+          sessionIdleMs: 1_800_000,
         },
         {
           id: 'remote',
@@ -106,6 +113,9 @@ describe('parseConfig: valid files', () => {
           timeoutMs: 5000,
           maxTotalTimeoutMs: 30000,
           startTimeoutMs: 2000,
+          sessions: 'shared',
+          maxSessions: 4,
+          sessionIdleMs: 60_000,
         },
         {
           id: 'old',
@@ -114,6 +124,9 @@ describe('parseConfig: valid files', () => {
           headers: {},
           timeoutMs: 60000,
           startTimeoutMs: 120000,
+          sessions: 'per-grant',
+          maxSessions: 32,
+          sessionIdleMs: 1_800_000,
         },
         {
           id: 'untyped_http',
@@ -122,6 +135,9 @@ describe('parseConfig: valid files', () => {
           headers: {},
           timeoutMs: 60000,
           startTimeoutMs: 120000,
+          sessions: 'per-grant',
+          maxSessions: 32,
+          sessionIdleMs: 1_800_000,
         },
         {
           id: 'camel',
@@ -130,6 +146,9 @@ describe('parseConfig: valid files', () => {
           headers: {},
           timeoutMs: 60000,
           startTimeoutMs: 120000,
+          sessions: 'per-grant',
+          maxSessions: 32,
+          sessionIdleMs: 1_800_000,
         },
       ],
     });
@@ -150,7 +169,18 @@ describe('parseConfig: valid files', () => {
     expect(config.log.level).toBe('info');
     expect(config.namespacing).toEqual({ mode: 'prefix', separator: '__' });
     expect(config.servers).toEqual([
-      { id: 's', transport: 'stdio', command: 'node', args: [], env: {}, timeoutMs: 60000, startTimeoutMs: 120000 },
+      {
+        id: 's',
+        transport: 'stdio',
+        command: 'node',
+        args: [],
+        env: {},
+        timeoutMs: 60000,
+        startTimeoutMs: 120000,
+        sessions: 'per-grant',
+        maxSessions: 32,
+        sessionIdleMs: 1_800_000,
+      },
     ]);
   });
 
@@ -377,9 +407,9 @@ describe('parseConfig: invalid files', () => {
     });
     expect(issuesOf(text).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
       `$.mcpServers.a.url unknown key "url"; expected one of: ${STDIO_KEYS}`,
-      '$.mcpServers.b.command unknown key "command"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
-      '$.mcpServers.b.env unknown key "env"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
-      '$.mcpServers.c.cwd unknown key "cwd"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs',
+      '$.mcpServers.b.command unknown key "command"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, sessions, maxSessions, sessionIdleMs',
+      '$.mcpServers.b.env unknown key "env"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, sessions, maxSessions, sessionIdleMs',
+      '$.mcpServers.c.cwd unknown key "cwd"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, sessions, maxSessions, sessionIdleMs',
     ]);
   });
 
@@ -409,6 +439,17 @@ describe('parseConfig: invalid files', () => {
       '$.mcpServers.s.timeoutMs expected a whole number of milliseconds from 1 to 2147483647',
       '$.mcpServers.s.startTimeoutMs expected a whole number of milliseconds from 1 to 2147483647',
       '$.mcpServers.n expected an object',
+    ]);
+  });
+
+  it('names the values a server’s sessions settings accept', () => {
+    const text = JSON.stringify({
+      mcpServers: { s: { command: 'x', sessions: 'per-user', maxSessions: 0, sessionIdleMs: 10 } },
+    });
+    expect(issuesOf(text).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
+      '$.mcpServers.s.sessions expected one of: "shared", "per-grant", "per-client"',
+      '$.mcpServers.s.maxSessions expected an integer from 1 to 10000',
+      '$.mcpServers.s.sessionIdleMs expected an integer of at least 1000 (milliseconds)',
     ]);
   });
 

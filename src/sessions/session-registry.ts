@@ -101,9 +101,12 @@ export class SessionRegistry implements UpstreamListener {
 
   notification(upstream: Upstream, notification: Notification, audience: readonly Caller[]): void {
     if (notification.method === 'notifications/resources/updated') {
+      // The audience is the sessions that subscribed on the connection it came on: never another server's
+      // subscribers, nor another partition's. A session that has unsubscribed since is not told.
       const uri = notification.params?.uri;
-      for (const session of this.#sessions.values()) {
-        if (typeof uri === 'string' && session.subscriptions.has(uri))
+      for (const caller of audience) {
+        const session = this.#sessions.get(caller.sessionId);
+        if (typeof uri === 'string' && session?.subscriptions.has(uri))
           void session.notify(notification).catch(() => undefined);
       }
       return;

@@ -25,6 +25,9 @@ describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, 
       headers: { 'X-Api-Key': 'static-key', Accept: 'text/plain' },
       timeoutMs: 1000,
       startTimeoutMs: 10_000,
+      sessions: 'per-grant',
+      maxSessions: 32,
+      sessionIdleMs: 30 * 60_000,
     };
     const listener = {
       catalogChanged: (_: Upstream, kinds: ReadonlySet<CatalogKind>) => changes.push(new Set(kinds)),
