@@ -3,6 +3,8 @@
  * login, a working folder) another agent cannot read, over Streamable HTTP and over stdio, unless the server's
  * entry says `sessions: "shared"`; with `sessions: "per-client"` two client sessions of one grant are apart too.
  */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
@@ -25,11 +27,14 @@ describe('sessions with stateful servers', () => {
   let tokenA: string;
   let tokenB: string;
   const clients: Client[] = [];
+  /** In the name of every stdio server process this test starts, to find them. */
+  const marker = randomUUID().slice(0, 8);
+  const procName = `proc${marker}`;
 
   beforeAll(async () => {
     // A 2025-era server over HTTP: it gives each session an Mcp-Session-Id and keeps state per session.
     web = await startHttpFixture('fixture-server.ts', ['--name', 'web', '--era', 'legacy']);
-    const stdio = (name: string) => fixtureCommand('fixture-server.ts', ['--name', name]);
+    const stdio = (name: string) => fixtureCommand('fixture-server.ts', ['--name', `${name}${marker}`]);
     const config = writeConfig({
       mcpServers: {
         // No `sessions` key: the default.
@@ -113,8 +118,8 @@ describe('sessions with stateful servers', () => {
     const seenByB: string[] = [];
     a.setNotificationHandler('notifications/resources/updated', (n) => void seenByA.push(n.params.uri));
     b.setNotificationHandler('notifications/resources/updated', (n) => void seenByB.push(n.params.uri));
-    await a.subscribeResource({ uri: 'fixture://proc/counter' });
-    await b.subscribeResource({ uri: 'fixture://proc/counter' });
+    await a.subscribeResource({ uri: `fixture://${procName}/counter` });
+    await b.subscribeResource({ uri: `fixture://${procName}/counter` });
     // Each grant's stdio session is a process of its own, with its own counter.
     await call(a, 'proc__bump');
     await call(a, 'proc__bump');
@@ -134,5 +139,16 @@ describe('sessions with stateful servers', () => {
     // proc: the catalog's session (A's, once A called) and B's; proc-shared: the one session.
     expect(proc?.sessions).toBe(2);
     expect(shared?.sessions).toBe(1);
+  });
+
+  it('ends every server process, each grant’s and each client’s, with the gateway', async () => {
+    const running = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(marker));
+    // proc: A's and B's; proc-shared: one; proc-client: the catalog's, and those of the sessions still open.
+    expect(running().length).toBeGreaterThanOrEqual(4);
+    await gateway.stop();
+    await eventually(() => expect(running()).toEqual([]));
   });
 });
