@@ -130,7 +130,7 @@ describe('sessions with stateful servers', () => {
     expect(seenByA).toHaveLength(2);
   });
 
-  it('counts each server’s open sessions on /healthz', async () => {
+  it('counts each server’s open sessions on /healthz and /metrics', async () => {
     const health = (await (await fetch(gateway.url.replace(/\/mcp$/, '/healthz'))).json()) as {
       servers: { id: string; sessions?: number }[];
     };
@@ -139,6 +139,8 @@ describe('sessions with stateful servers', () => {
     // proc: the catalog's session (A's, once A called) and B's; proc-shared: the one session.
     expect(proc?.sessions).toBe(2);
     expect(shared?.sessions).toBe(1);
+    const metrics = await (await fetch(gateway.url.replace(/\/mcp$/, '/metrics'))).text();
+    expect(metrics).toMatch(/^toolgate_server_sessions\{server="proc"\} 2$/m);
   });
 
   it('ends every server process, each grant’s and each client’s, with the gateway', async () => {
