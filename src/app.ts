@@ -201,6 +201,9 @@ export function composeGateway(
   pruneTimer.unref();
   const expiryTimer = setInterval(() => void approvalQueue.expireDue(), APPROVAL_SWEEP_MS);
   expiryTimer.unref();
+  // Sessions with servers that no call uses end, and with them what the servers keep for them.
+  const idleTimer = setInterval(() => upstreams.closeIdle(), upstreams.idleCheckMs());
+  idleTimer.unref();
   return {
     deps,
     metrics,
@@ -208,6 +211,7 @@ export function composeGateway(
     async close() {
       clearInterval(pruneTimer);
       clearInterval(expiryTimer);
+      clearInterval(idleTimer);
       policies.close();
       eraBridge.close();
       await upstreams.close();

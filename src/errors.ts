@@ -61,6 +61,8 @@ export const ErrorCode = {
   ServerFailed: 'GW_SERVER_FAILED',
   /** The server did not answer within its timeout: it may have acted. */
   ServerTimeout: 'GW_SERVER_TIMEOUT',
+  /** The server has its `maxSessions` sessions open, and the request needs one more: it never left the gateway. */
+  ServerSessionLimit: 'GW_SERVER_SESSION_LIMIT',
   /** A server asked the client something (sampling, elicitation, roots) that the gateway cannot route to it. */
   UnroutableServerRequest: 'GW_UNROUTABLE_SERVER_REQUEST',
 
@@ -214,6 +216,13 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
     label: '[TOO MANY PENDING APPROVALS]',
   },
   GW_SERVER_UNAVAILABLE: {
+    surface: 'json-rpc',
+    jsonRpcCode: InternalError,
+    httpStatus: 200,
+    audit: 'server_unavailable',
+    quota: 'release',
+  },
+  GW_SERVER_SESSION_LIMIT: {
     surface: 'json-rpc',
     jsonRpcCode: InternalError,
     httpStatus: 200,

@@ -56,7 +56,7 @@ describe('runConfigCheck', () => {
     expect(logged).toEqual([]);
     expect(errors).toEqual([
       `${file}:2:24: $.mcpServers.a.command: missing required key "command" (or "url" for a server reached over HTTP)`,
-      `${file}:2:26: $.mcpServers.a.comand: unknown key "comand"; expected one of: type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes`,
+      `${file}:2:26: $.mcpServers.a.comand: unknown key "comand"; expected one of: type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes, sessions, maxSessions, sessionIdleMs`,
       `${file}:3:21: $.log.level: expected one of: "trace", "debug", "info", "warn", "error", "fatal", "silent"`,
     ]);
   });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { LogLevel, NamespacingMode, ValidatedConfigFile } from './schema.js';
+import type { LogLevel, NamespacingMode, SessionSharing, ValidatedConfigFile } from './schema.js';
 
 /**
  * The gateway's configuration: validated, defaults filled in, variable references expanded,
@@ -91,6 +91,12 @@ interface ServerCommon {
   startTimeoutMs: number;
   /** The largest message the server may send; a larger answer fails its call only. */
   maxResultBytes: number;
+  /** Who shares one session with the server. */
+  sessions: SessionSharing;
+  /** Most sessions open with the server at once, the catalog's included. */
+  maxSessions: number;
+  /** A session no call has used for this long is closed (the catalog's never). */
+  sessionIdleMs: number;
 }
 
 interface StdioServerConfig extends ServerCommon {
@@ -137,6 +143,9 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       timeoutMs: entry.timeoutMs,
       startTimeoutMs: entry.startTimeoutMs,
       maxResultBytes: entry.maxResultBytes,
+      sessions: entry.sessions,
+      maxSessions: entry.maxSessions,
+      sessionIdleMs: entry.sessionIdleMs,
       ...(entry.maxTotalTimeoutMs === undefined ? {} : { maxTotalTimeoutMs: entry.maxTotalTimeoutMs }),
     };
     if ('command' in entry) {

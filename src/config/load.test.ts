@@ -24,7 +24,7 @@ function brief(issues: ConfigIssue[]): string[] {
 }
 
 const STDIO_KEYS =
-  'type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes';
+  'type, command, args, env, cwd, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes, sessions, maxSessions, sessionIdleMs';
 
 describe('parseConfig: valid files', () => {
   it('loads the documented shapes and normalises them', () => {
@@ -52,6 +52,9 @@ describe('parseConfig: valid files', () => {
             maxTotalTimeoutMs: 30000,
             startTimeoutMs: 2000,
             maxResultBytes: 65536,
+            sessions: 'shared',
+            maxSessions: 4,
+            sessionIdleMs: 60_000,
           },
           old: { type: 'sse', url: 'http://127.0.0.1:3002/sse', headers: {} },
           untyped_http: { url: 'https://mcp.example.com/mcp' },
@@ -104,6 +107,9 @@ describe('parseConfig: valid files', () => {
           timeoutMs: 60000,
           startTimeoutMs: 120000,
           maxResultBytes: 10_485_760,
+          sessions: 'per-grant',
+          maxSessions: 32,
+          sessionIdleMs: 1_800_000,
         },
         {
           id: 'remote',
@@ -114,6 +120,9 @@ describe('parseConfig: valid files', () => {
           maxTotalTimeoutMs: 30000,
           startTimeoutMs: 2000,
           maxResultBytes: 65536,
+          sessions: 'shared',
+          maxSessions: 4,
+          sessionIdleMs: 60_000,
         },
         {
           id: 'old',
@@ -123,6 +132,9 @@ describe('parseConfig: valid files', () => {
           timeoutMs: 60000,
           startTimeoutMs: 120000,
           maxResultBytes: 10_485_760,
+          sessions: 'per-grant',
+          maxSessions: 32,
+          sessionIdleMs: 1_800_000,
         },
         {
           id: 'untyped_http',
@@ -132,6 +144,9 @@ describe('parseConfig: valid files', () => {
           timeoutMs: 60000,
           startTimeoutMs: 120000,
           maxResultBytes: 10_485_760,
+          sessions: 'per-grant',
+          maxSessions: 32,
+          sessionIdleMs: 1_800_000,
         },
         {
           id: 'camel',
@@ -141,6 +156,9 @@ describe('parseConfig: valid files', () => {
           timeoutMs: 60000,
           startTimeoutMs: 120000,
           maxResultBytes: 10_485_760,
+          sessions: 'per-grant',
+          maxSessions: 32,
+          sessionIdleMs: 1_800_000,
         },
       ],
     });
@@ -174,6 +192,9 @@ describe('parseConfig: valid files', () => {
         timeoutMs: 60000,
         startTimeoutMs: 120000,
         maxResultBytes: 10 * 1024 * 1024,
+        sessions: 'per-grant',
+        maxSessions: 32,
+        sessionIdleMs: 1_800_000,
       },
     ]);
   });
@@ -401,9 +422,9 @@ describe('parseConfig: invalid files', () => {
     });
     expect(issuesOf(text).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
       `$.mcpServers.a.url unknown key "url"; expected one of: ${STDIO_KEYS}`,
-      '$.mcpServers.b.command unknown key "command"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes',
-      '$.mcpServers.b.env unknown key "env"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes',
-      '$.mcpServers.c.cwd unknown key "cwd"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes',
+      '$.mcpServers.b.command unknown key "command"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes, sessions, maxSessions, sessionIdleMs',
+      '$.mcpServers.b.env unknown key "env"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes, sessions, maxSessions, sessionIdleMs',
+      '$.mcpServers.c.cwd unknown key "cwd"; expected one of: type, url, headers, disabled, timeoutMs, maxTotalTimeoutMs, startTimeoutMs, maxResultBytes, sessions, maxSessions, sessionIdleMs',
     ]);
   });
 
@@ -454,6 +475,17 @@ describe('parseConfig: invalid files', () => {
       '$.mcpServers.s.startTimeoutMs expected a whole number of milliseconds from 1 to 2147483647',
       '$.mcpServers.s.maxResultBytes expected an integer from 1024 to 268435456 (bytes)',
       '$.mcpServers.n expected an object',
+    ]);
+  });
+
+  it('names the values a server’s sessions settings accept', () => {
+    const text = JSON.stringify({
+      mcpServers: { s: { command: 'x', sessions: 'per-user', maxSessions: 0, sessionIdleMs: 10 } },
+    });
+    expect(issuesOf(text).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
+      '$.mcpServers.s.sessions expected one of: "shared", "per-grant", "per-client"',
+      '$.mcpServers.s.maxSessions expected an integer from 1 to 10000',
+      '$.mcpServers.s.sessionIdleMs expected an integer of at least 1000 (milliseconds)',
     ]);
   });
 

@@ -32,6 +32,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const NAMESPACING_MODES = ['prefix', 'conflicts'] as const;
 export type NamespacingMode = (typeof NAMESPACING_MODES)[number];
 
+/** Who may share one session (one connection) with a server; see the server option `sessions`. */
+const SESSION_SHARING = ['shared', 'per-grant', 'per-client'] as const;
+export type SessionSharing = (typeof SESSION_SHARING)[number];
+
 const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SEPARATOR = /^[A-Za-z0-9_.-]{1,8}$/;
 /** RFC 9110 token: the characters an HTTP header name may contain. */
@@ -304,6 +308,25 @@ const serverOptions = {
     .default(10 * 1024 * 1024)
     .describe(
       'Largest message this server may send, in bytes: a result, or any other message (a stdio line, an HTTP body, an SSE event). A larger result is dropped as it arrives and its call fails with GW_SERVER_FAILED; the connection to the server and its other calls go on. Default 10 MiB.',
+    ),
+  sessions: z
+    .enum(SESSION_SHARING)
+    .default('per-grant')
+    .describe(
+      'Who shares a session with this server, and so whatever it keeps per session (logins, working folders, browsers, database connections). "per-grant" (the default): each grant, and the local operator, gets its own session (for a stdio server, its own process), opened on its first call. "per-client": each client session gets its own, ended with it (a 2026-07-28 client, which has no session, gets one per grant). "shared": one session for every caller. A Streamable HTTP server that gives no session id keeps no session state, so it is always shared.',
+    ),
+  maxSessions: integer(1, 10_000, 'expected an integer from 1 to 10000')
+    .default(32)
+    .describe(
+      'Most sessions Toolgate keeps open with this server at once, the one it lists the catalog on included. A call that would need one more is refused with GW_SERVER_SESSION_LIMIT. Default 32.',
+    ),
+  sessionIdleMs: z
+    .int('expected an integer of at least 1000 (milliseconds)')
+    .min(1000, 'expected an integer of at least 1000 (milliseconds)')
+    .max(MAX_TIMER_MS, `expected an integer from 1000 to ${MAX_TIMER_MS} (milliseconds)`)
+    .default(30 * 60_000)
+    .describe(
+      'A session with this server that no call has used for this long, with no call in flight and no resource subscription, is closed (for a stdio server, its process ends), and so is what the server kept for it; the next call opens a new one. The session Toolgate lists the catalog on stays open. Default 30 minutes.',
     ),
 };
 

@@ -37,12 +37,16 @@ export class GatewayMetrics {
   readonly auditSink: AuditSink;
   readonly pendingApprovals: Gauge;
   readonly serverUp: Gauge<'server'>;
+  readonly serverSessions: Gauge<'server'>;
 
   /**
    * @param servers read at each scrape: every server's id and state.
    * @param pendingApprovals read at each scrape: how many approvals wait for a person.
    */
-  constructor(servers: () => readonly { id: string; state: string }[], pendingApprovals: () => Promise<number>) {
+  constructor(
+    servers: () => readonly { id: string; state: string; sessions: number }[],
+    pendingApprovals: () => Promise<number>,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'toolgate_process_' });
     const { toolCalls, gatewayOverhead, serverTime } = this;
     this.auditSink = {
@@ -80,6 +84,15 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         for (const server of servers()) this.set({ server: server.id }, server.state === 'up' ? 1 : 0);
+      },
+    });
+    this.serverSessions = new Gauge({
+      name: 'toolgate_server_sessions',
+      help: 'Sessions open with each server: the one its catalog is listed on, and those of grants or clients with their own (see the server option "sessions").',
+      labelNames: ['server'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const server of servers()) this.set({ server: server.id }, server.sessions);
       },
     });
   }

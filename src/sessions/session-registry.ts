@@ -6,12 +6,13 @@ import type { CatalogKind, Upstream, UpstreamListener } from '../upstream/upstre
 
 /**
  * A connected client as the gateway sees it between calls: what it declared, and how to reach it with
- * notifications that no call caused (list_changed, resource updates, server logs). Its `principal` is the one its
- * latest request was authenticated as, so a grant's servers changed with `grants update` apply from then on.
+ * notifications that no call caused (list_changed, resource updates, server logs).
  */
 export interface ClientSession extends Caller {
   /** The minimum level of server log messages this client asked for (`logging/setLevel`); all when unset. */
   logLevel: LoggingLevel | undefined;
+  /** The resource URIs this client subscribed to, and the server each subscription went to. */
+  readonly subscriptions: Map<string, string>;
 }
 
 const LOG_LEVELS: readonly LoggingLevel[] = [
@@ -27,10 +28,9 @@ const LOG_LEVELS: readonly LoggingLevel[] = [
 
 /**
  * The client sessions, and what servers and policies tell them: list changes (only for lists a session has
- * asked for), resource updates (to the sessions that subscribed to the URI on that server), server logs (at the
- * level each client asked for), and the notifications of one call (to its caller). What a server sends reaches a
- * client only if the client's grant lets it see that server. Clients without a session (2026-07-28 listen
- * streams) register a list-change listener instead, told which server's lists changed.
+ * asked for), resource updates (to subscribers), server logs (at the level each client asked for), and the
+ * notifications of one call (to its caller). Clients without a session (2026-07-28 listen streams) register a
+ * list-change listener instead.
  */
 export class SessionRegistry implements UpstreamListener {
   readonly #sessions = new Map<string, ClientSession>();
@@ -58,6 +58,7 @@ export class SessionRegistry implements UpstreamListener {
     this.#sessions.delete(sessionId);
     this.#listed.delete(sessionId);
     this.#policies.delete(sessionId);
+    session?.subscriptions.clear();
     return session;
   }
 
@@ -69,7 +70,7 @@ export class SessionRegistry implements UpstreamListener {
     this.#policies.set(caller.sessionId, caller.principal.policy);
   }
 
-  /** Registers a function told whose lists changed (for clients without a session). Returns its remover. */
+  /** Registers a function told which lists changed (for clients without a session). Returns its remover. */
   onListChanged(listener: ListChangeListener): () => void {
     this.#listChangeListeners.add(listener);
     return () => this.#listChangeListeners.delete(listener);
@@ -101,11 +102,18 @@ export class SessionRegistry implements UpstreamListener {
   }
 
   notification(upstream: Upstream, notification: Notification, audience: readonly Caller[]): void {
+    const uri = notification.params?.uri;
     const level = notification.params?.level as LoggingLevel | undefined;
     for (const caller of audience) {
+      // What a server sends reaches a client only while the client's grant lets it see that server.
       if (!canSee(caller.principal, upstream.id)) continue;
-      if (notification.method === 'notifications/message') {
-        const session = this.#sessions.get(caller.sessionId);
+      const session = this.#sessions.get(caller.sessionId);
+      if (notification.method === 'notifications/resources/updated') {
+        // The audience is the sessions that subscribed on the connection it came on: never another server's
+        // subscribers, nor another partition's. A session that has unsubscribed since is not told.
+        if (typeof uri === 'string' && session?.subscriptions.get(uri) === upstream.id)
+          void session.notify(notification).catch(() => undefined);
+      } else if (notification.method === 'notifications/message') {
         if (session && !allowsLevel(session.logLevel, level)) continue;
         void caller.notify(withLogger(notification, upstream.id)).catch(() => undefined);
       } else {

@@ -156,6 +156,14 @@ export class ServerConnection {
     return this.#closed;
   }
 
+  /**
+   * Whether the server can keep state for this connection alone: a stdio process and an SSE stream always can; a
+   * Streamable HTTP server can when it gave a session id, and one that gave none cannot tell connections apart.
+   */
+  get keepsSessions(): boolean {
+    return !(this.#transport instanceof StreamableHTTPClientTransport) || this.#transport.sessionId !== undefined;
+  }
+
   get era(): ProtocolEra | undefined {
     return this.#client.getProtocolEra();
   }

@@ -10,6 +10,8 @@ import { Upstream, type ServerHealth, type UpstreamListener } from './upstream.j
 
 /** The most of one server's instructions passed on to clients: a server must not fill every client's context. */
 const MAX_INSTRUCTIONS_CHARS = 8_192;
+/** The longest wait between two looks for idle server sessions. */
+const MAX_IDLE_CHECK_MS = 60_000;
 
 /**
  * Every configured server, and the one way a request reaches one: starting and closing them, their health, which
@@ -55,6 +57,22 @@ export class UpstreamPool {
   async settled(): Promise<void> {
     await Promise.all([...this.#upstreams.values()].map((upstream) => upstream.settled()));
     this.#starting = false;
+  }
+
+  /**
+   * Closes, on every server, the sessions no request has used for the server's `sessionIdleMs` (never the one its
+   * catalog is listed on); returns how many. The composition root calls it now and then.
+   */
+  closeIdle(): number {
+    let closed = 0;
+    for (const upstream of this.#upstreams.values()) closed += upstream.closeIdle();
+    return closed;
+  }
+
+  /** How often `closeIdle` is worth calling: often enough that no session outlives its idle time by half. */
+  idleCheckMs(): number {
+    const shortest = Math.min(...[...this.#upstreams.values()].map((upstream) => upstream.config.sessionIdleMs));
+    return Math.min(MAX_IDLE_CHECK_MS, shortest / 2);
   }
 
   /** Each server's state, for /healthz, /readyz, metrics and the start-up log. */

@@ -22,7 +22,9 @@ import {
 } from './catalog-listing.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ServerConnection, StartFailure, type TransportFactory } from './server-connection.js';
+import { PooledConnection } from './pooled-connection.js';
 import { oversizedOf } from '../sdk-forks/oversized-message.js';
+import { clientPartition, partitionOf, SHARED_PARTITION } from './session-partition.js';
 
 export type { CatalogItem, ServerCatalog } from './catalog-listing.js';
 
@@ -66,6 +68,8 @@ export interface ServerHealth {
   readonly stderr?: readonly string[];
   /** List methods that did not answer usefully (their lists are empty); the server's calls still work. */
   readonly lists?: readonly ListFailure[];
+  /** Sessions open with the server: the catalog's, and those of the grants or clients that have their own. */
+  readonly sessions: number;
 }
 
 /** What an upstream tells the gateway. */
@@ -84,19 +88,38 @@ export interface UpstreamListener {
 /**
  * One configured MCP server and the gateway's connections to it.
  *
- * Connections are keyed by the server-facing capabilities of the client (sampling, elicitation, roots), because
- * a server learns a client's capabilities once, at connect. Clients that declare none of these share the
- * primary connection, which the gateway keeps open and reconnects with backoff. For HTTP servers, a client that
- * declares any of them gets a connection of its own, so that a server's request always reaches the client whose
- * call caused it. A stdio server is one process: its connections are shared by capability set, and a server
- * request is routed to the one client session with a call in flight; when calls of several sessions are in
- * flight the request cannot be attributed and is refused (fail closed: never show one user's prompt to another).
+ * A connection is one session with the server, and the server may keep state per session (a login, a working
+ * folder). So connections are keyed first by partition (see session-partition.ts): under `per-grant` each
+ * principal, under `per-client` each client session, has connections of its own, and nothing one partition's
+ * connection carries (results, notifications, server requests) reaches another's clients. A Streamable HTTP server
+ * that gave no session id cannot tell one connection from another, so it is shared whatever the setting.
+ *
+ * Within a partition, connections are keyed by the server-facing capabilities of the client (sampling,
+ * elicitation, roots), because a server learns a client's capabilities once, at connect. The primary connection
+ * (no such capabilities) is the one the gateway opens at start, lists the catalog on, and reconnects with backoff;
+ * the first partition to send a request through it takes it over, so one agent costs no second session, and
+ * every other partition opens its own on its first request. For HTTP servers, a client that declares any of those
+ * capabilities gets a connection of its own, so that a server's request always reaches the client whose call
+ * caused it. A stdio server is one process per connection: connections are shared by capability set within a
+ * partition, and a server request is routed to the one client session with a call in flight; when calls of
+ * several sessions are in flight the request cannot be attributed and is refused (fail closed: never show one
+ * user's prompt to another).
+ *
+ * Bounded: at most `maxSessions` connections (a request that needs one more is refused), and a connection other
+ * than the primary that no request has used for `sessionIdleMs` is closed by `closeIdle`.
  */
 export class Upstream {
   readonly config: ServerConfig;
   readonly #log: Logger;
   readonly #listener: UpstreamListener;
   readonly #pool = new Map<string, PooledConnection>();
+  /** Connections being opened, by pool key, so that concurrent first requests of a partition open one. */
+  readonly #opening = new Map<string, Promise<PooledConnection>>();
+  /**
+   * Whether the server keeps sessions, so that partitions matter: a stdio or SSE server always does; a Streamable
+   * HTTP server does when its primary connection was given a session id (unknown, and so assumed, until then).
+   */
+  #keepsSessions: boolean;
   #state: UpstreamState = 'starting';
   #since: number;
   #failure: { step: FailureStep; error: string; stderr?: readonly string[] } | undefined;
@@ -133,6 +156,7 @@ export class Upstream {
     this.#listener = listener;
     this.#log = log.child({ serverId: config.id });
     this.#firstStart = new Promise((settle) => (this.#firstStartSettled = settle));
+    this.#keepsSessions = true;
   }
 
   get id(): string {
@@ -167,6 +191,7 @@ export class Upstream {
       ...(this.hasListed || primary ? { tools: this.catalog.tools.length } : {}),
       ...(this.#failure ?? {}),
       ...(this.#listFailures.length === 0 ? {} : { lists: this.#listFailures }),
+      sessions: this.#pool.size,
     };
   }
 
@@ -207,7 +232,10 @@ export class Upstream {
       }
       const primary = this.#pool.get(PRIMARY_KEY);
       if (!primary) return this.#lastKnown;
-      if (caller) primary.attached.set(caller.sessionId, caller.session ?? caller);
+      // Every partition lists here (a server's lists rarely differ between sessions), but listing takes nothing
+      // over: the lister hears the server's notifications on it only while no other partition has taken it.
+      const partition = this.#partitionFor(caller);
+      if (caller && primary.serves(partition)) primary.attach(caller, partition);
       return primary.catalog;
     }
     try {
@@ -254,6 +282,7 @@ export class Upstream {
     options: Pick<RequestOptions, 'signal' | 'onprogress'>,
   ): Promise<RawResult> {
     const release = pooled.enter(caller);
+    pooled.lastUsed = this.#clock.now();
     try {
       return await pooled.connection.request(method, withLogLevel(params, pooled.connection.era, caller?.logLevel), {
         ...options,
@@ -266,6 +295,7 @@ export class Upstream {
       });
     } finally {
       release();
+      pooled.lastUsed = this.#clock.now();
     }
   }
 
@@ -285,7 +315,7 @@ export class Upstream {
   rootsChanged(sessionId: string): void {
     for (const pooled of this.#pool.values()) {
       const { connection } = pooled;
-      if (!pooled.attached.has(sessionId) || !pooled.capabilities.roots?.listChanged) continue;
+      if (!pooled.isAttached(sessionId) || !pooled.capabilities.roots?.listChanged) continue;
       if (connection.closed || connection.era !== 'legacy') continue;
       connection.notify('notifications/roots/list_changed').catch((error: unknown) => {
         this.#log.debug({ err: (error as Error).message }, 'could not forward roots/list_changed');
@@ -325,16 +355,40 @@ export class Upstream {
     });
   }
 
-  /** Forgets a client session: its subscriptions end and its dedicated connections are closed. */
+  /**
+   * Forgets a client session: its subscriptions end and its own connections are closed, and with them what the
+   * server kept for it. When it had taken over the primary connection, a new primary is opened for the catalog
+   * and the old one closed after, so that no other client ever inherits its session.
+   */
   detach(sessionId: string): void {
+    const ended = clientPartition(sessionId);
     for (const [key, pooled] of this.#pool) {
-      pooled.attached.delete(sessionId);
+      pooled.detach(sessionId);
       for (const uri of [...pooled.subscribers.keys()]) void this.#dropSubscriber(pooled, uri, sessionId);
-      if (pooled.owner === sessionId) {
+      if (key === PRIMARY_KEY && pooled.partition === ended) {
+        this.#replacePrimary(pooled);
+      } else if (pooled.owner === sessionId || pooled.partition === ended) {
         this.#pool.delete(key);
         void pooled.connection.close();
       }
     }
+  }
+
+  /**
+   * Closes every connection but the primary that no request has used for `sessionIdleMs` and that has neither a
+   * request in flight nor a resource subscription; returns how many. The server forgets what it kept for them.
+   */
+  closeIdle(): number {
+    const now = this.#clock.now();
+    let closed = 0;
+    for (const [key, pooled] of this.#pool) {
+      if (key === PRIMARY_KEY || !pooled.idle(now, this.config.sessionIdleMs)) continue;
+      this.#pool.delete(key);
+      void pooled.connection.close();
+      closed++;
+    }
+    if (closed > 0) this.#log.info({ closed, open: this.#pool.size }, 'idle server sessions closed');
+    return closed;
   }
 
   /** Closes every connection and stops reconnecting. */
@@ -347,23 +401,69 @@ export class Upstream {
     await Promise.all(pooled.map((entry) => entry.connection.close()));
   }
 
+  /** The partition a caller's requests to this server use. */
+  #partitionFor(caller: Caller | undefined): string {
+    return this.#keepsSessions ? partitionOf(this.config.sessions, caller) : SHARED_PARTITION;
+  }
+
+  /** The connection `caller`'s requests go on: its partition's, for its capabilities, opened if need be. */
   async #connectionFor(caller: Caller | undefined): Promise<PooledConnection> {
     const capabilities = caller ? serverFacingCapabilities(caller.capabilities) : {};
     const capsKey = capabilityKey(capabilities);
-    if (capsKey === PRIMARY_KEY) {
-      const primary = this.#pool.get(PRIMARY_KEY) ?? (await this.#openPrimaryNow());
-      if (caller) primary.attached.set(caller.sessionId, caller.session ?? caller);
+    const primary =
+      capsKey === PRIMARY_KEY ? (this.#pool.get(PRIMARY_KEY) ?? (await this.#openPrimaryNow())) : undefined;
+    const partition = this.#partitionFor(caller);
+    if (primary?.serves(partition, { claim: true })) {
+      if (caller) primary.attach(caller, partition);
       return primary;
     }
-    const owner = this.config.transport === 'stdio' ? undefined : caller?.sessionId;
-    const key = owner === undefined ? capsKey : `${capsKey}#${owner}`;
+    const owner = primary || this.config.transport === 'stdio' ? undefined : caller?.sessionId;
+    const key = `${partition}\n${capsKey}${owner === undefined ? '' : `#${owner}`}`;
     let pooled = this.#pool.get(key);
     if (!pooled || pooled.connection.closed) {
       if (this.#state !== 'up') throw this.#unavailable();
-      pooled = await this.#open(key, capabilities, owner);
+      // A connection with the primary's capabilities shows the primary's catalog: it only carries requests.
+      pooled = await this.#openFor(key, capabilities, owner, partition, !primary);
     }
-    if (caller) pooled.attached.set(caller.sessionId, caller.session ?? caller);
+    if (caller) pooled.attach(caller, partition);
     return pooled;
+  }
+
+  /**
+   * Opens a connection of a partition, at most one per key at a time, within `maxSessions` (idle connections are
+   * closed first). A failure is the server's unavailability for this request only: other partitions go on.
+   */
+  #openFor(
+    key: string,
+    capabilities: ClientCapabilities,
+    owner: string | undefined,
+    partition: string,
+    list: boolean,
+  ): Promise<PooledConnection> {
+    const opening = this.#opening.get(key);
+    if (opening) return opening;
+    if (this.#pool.size + this.#opening.size >= this.config.maxSessions) this.closeIdle();
+    if (this.#pool.size + this.#opening.size >= this.config.maxSessions) {
+      this.#log.warn({ maxSessions: this.config.maxSessions }, 'server session limit reached; request refused');
+      return Promise.reject(
+        new GatewayError(
+          ErrorCode.ServerSessionLimit,
+          `Server "${this.id}" has its ${this.config.maxSessions} sessions (maxSessions) in use by other grants or clients; retry later`,
+        ),
+      );
+    }
+    const attempt = this.#open(key, capabilities, owner, partition, list)
+      .catch((error: unknown) => {
+        const why = error instanceof Error ? error.message : String(error);
+        this.#log.warn({ err: why }, 'could not open a session with the server');
+        if (error instanceof GatewayError) throw error;
+        throw new GatewayError(ErrorCode.ServerUnavailable, `Server "${this.id}" could not open a session: ${why}`, {
+          cause: error,
+        });
+      })
+      .finally(() => this.#opening.delete(key));
+    this.#opening.set(key, attempt);
+    return attempt;
   }
 
   /**
@@ -390,8 +490,9 @@ export class Upstream {
     // A retry leaves the state as it is: a server that keeps failing stays "down" (with its reason) rather than
     // flickering between starting and down with every attempt.
     this.#lastAttemptAt = this.#clock.now();
-    this.#primaryOpening = this.#open(PRIMARY_KEY, {}, undefined)
+    this.#primaryOpening = this.#open(PRIMARY_KEY, {}, undefined, undefined, true)
       .then((pooled) => {
+        const replaced = this.#state === 'up';
         this.#setState('up');
         this.#failure = undefined;
         this.#retryDelayMs = INITIAL_RETRY_DELAY_MS;
@@ -399,10 +500,12 @@ export class Upstream {
         this.#retryTimer = undefined;
         this.#instructions = pooled.connection.instructions;
         if (this.config.transport === 'stdio') this.#prior ??= pooled.connection.discovery;
+        this.#keepsSessions = pooled.connection.keepsSessions;
         const { catalog } = pooled;
         this.#log.info(
           {
             era: pooled.connection.era,
+            sessions: this.#keepsSessions ? this.config.sessions : 'shared (the server keeps no session)',
             version: pooled.connection.serverInfo?.version,
             tools: catalog.tools.length,
             resources: catalog.resources.length,
@@ -410,7 +513,7 @@ export class Upstream {
             prompts: catalog.prompts.length,
             ...(this.#listFailures.length === 0 ? {} : { unavailableLists: this.#listFailures.map((f) => f.method) }),
           },
-          'server up',
+          replaced ? 'catalog session replaced' : 'server up',
         );
         this.#updateLastKnown(catalog);
         return pooled;
@@ -426,31 +529,55 @@ export class Upstream {
     return this.#primaryOpening;
   }
 
-  async #open(key: string, capabilities: ClientCapabilities, owner: string | undefined): Promise<PooledConnection> {
-    const pooled = new PooledConnection(capabilities, owner);
+  /**
+   * Opens a connection and, when its catalog is one clients see (`list`), lists it; it joins the pool only then,
+   * so that nobody is shown a catalog half listed. `partition` is undefined for a primary connection no partition
+   * has taken over yet.
+   */
+  async #open(
+    key: string,
+    capabilities: ClientCapabilities,
+    owner: string | undefined,
+    partition: string | undefined,
+    list: boolean,
+  ): Promise<PooledConnection> {
+    const pooled = new PooledConnection(capabilities, owner, partition, list, this.#clock.now());
     pooled.connection = await ServerConnection.open(
       this.config,
       capabilities,
       {
         onNotification: (notification) => this.#onNotification(pooled, notification),
         onServerRequest: (request, ctx) => this.#onServerRequest(pooled, request, ctx.mcpReq.signal),
-        onClose: () => this.#onConnectionClosed(key, pooled),
+        onClose: () => this.#onConnectionClosed(pooled),
       },
       this.#log,
       this.config.transport === 'stdio' ? this.#prior : undefined,
       this.#transportFor,
     );
-    if (this.#state === 'closed') {
+    if (list) pooled.catalog = await this.#list(pooled, key === PRIMARY_KEY);
+    if (this.#state === 'closed' || pooled.connection.closed) {
       await pooled.connection.close();
-      throw this.#unavailable();
+      throw this.#state === 'closed'
+        ? this.#unavailable()
+        : new StartFailure('connection closed', pooled.connection.stderrTail);
     }
     this.#pool.set(key, pooled);
-    pooled.catalog = await this.#list(pooled);
     return pooled;
   }
 
+  /**
+   * The client session that had taken over the primary connection ended, and the server's session holds its
+   * state: the catalog moves to a new primary, and the old one is closed once it has (or at once, if that fails,
+   * and the primary is then reopened as after any failure). Meanwhile no other partition may take it over.
+   */
+  #replacePrimary(old: PooledConnection): void {
+    old.retire();
+    const close = () => void old.connection.close();
+    this.#openPrimary().then(close, close);
+  }
+
   /** Lists a connection's catalog; the primary connection's list failures are what /healthz reports. */
-  async #list(pooled: PooledConnection): Promise<ServerCatalog> {
+  async #list(pooled: PooledConnection, primary: boolean): Promise<ServerCatalog> {
     const { catalog, failures } = await listCatalog(pooled.connection, this.config.timeoutMs);
     for (const failure of failures) {
       const key = `${failure.method}\n${failure.error}`;
@@ -461,15 +588,18 @@ export class Upstream {
         `${failure.method} failed: that list stays empty; the server's other lists and its calls still work`,
       );
     }
-    if (pooled === this.#pool.get(PRIMARY_KEY)) this.#listFailures = failures;
+    if (primary) this.#listFailures = failures;
     return catalog;
   }
 
-  #onConnectionClosed(key: string, pooled: PooledConnection): void {
-    if (this.#pool.get(key) !== pooled) return;
-    this.#pool.delete(key);
-    if (key !== PRIMARY_KEY || this.#state === 'closed') return;
-    this.#markDown('connection', new StartFailure('connection closed', pooled.connection.stderrTail));
+  #onConnectionClosed(pooled: PooledConnection): void {
+    for (const [key, entry] of this.#pool) {
+      if (entry !== pooled) continue;
+      this.#pool.delete(key);
+      if (key !== PRIMARY_KEY || this.#state === 'closed') return;
+      this.#markDown('connection', new StartFailure('connection closed', pooled.connection.stderrTail));
+      return;
+    }
   }
 
   /** Records what the primary connection lists, and tells the gateway what changed since it last knew. */
@@ -509,27 +639,28 @@ export class Upstream {
     this.#log.debug({ method }, 'notification from server');
     const changed = LIST_CHANGED_METHODS.get(method);
     if (changed) {
-      void this.#refreshCatalog(pooled, changed);
+      // A connection that carries only one partition's requests lists nothing: clients see the primary's
+      // catalog, and a list that changes for one session alone (rare) does not reach the others' lists.
+      if (pooled.lists) void this.#refreshCatalog(pooled, changed);
       return;
     }
     if (method === 'notifications/resources/updated') {
-      // URIs are the servers' own and may collide: only this connection's subscribers to this URI hear it.
+      // To the client sessions that subscribed to it on this connection, and so only within its partition.
       const uri = notification.params?.uri;
-      const subscribers = typeof uri === 'string' ? (pooled.subscribers.get(uri) ?? []) : [];
-      const audience = [...subscribers].flatMap((sessionId) => pooled.attached.get(sessionId) ?? []);
-      this.#listener.notification(this, notification, audience);
+      this.#listener.notification(this, notification, typeof uri === 'string' ? pooled.subscribersOf(uri) : []);
       return;
     }
     const current = pooled.soleCaller();
-    this.#listener.notification(this, notification, current ? [current] : [...pooled.attached.values()]);
+    this.#listener.notification(this, notification, current ? [current] : pooled.attachedCallers());
   }
 
   /** Re-lists after a list_changed. The server's word is enough to tell clients, whatever the gateway sees. */
   async #refreshCatalog(pooled: PooledConnection, notified: CatalogKind): Promise<void> {
     try {
       const before = pooled.catalog;
-      pooled.catalog = await this.#list(pooled);
-      if (this.#pool.get(PRIMARY_KEY) === pooled) this.#lastKnown = pooled.catalog;
+      const primary = this.#pool.get(PRIMARY_KEY) === pooled;
+      pooled.catalog = await this.#list(pooled, primary);
+      if (primary) this.#lastKnown = pooled.catalog;
       this.#listener.catalogChanged(this, changedKinds(before, pooled.catalog).add(notified));
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'could not refresh the catalog after list_changed');
@@ -538,8 +669,8 @@ export class Upstream {
 
   async #onServerRequest(pooled: PooledConnection, request: JSONRPCRequest, signal: AbortSignal): Promise<RawResult> {
     const caller = pooled.soleCaller() ?? (pooled.inFlightCount() === 0 ? pooled.soleAttached() : undefined);
-    // The answer goes to the server, as a JSON-RPC error: numeric code, the catalogue's code in its data.
     if (!caller) {
+      // The answer goes to the server, as a JSON-RPC error: numeric code, the catalogue's code in its data.
       throw new ProtocolError(
         ProtocolErrorCode.InternalError,
         `Toolgate cannot tell which client this ${request.method} request is for: several client sessions share this server connection`,
@@ -608,55 +739,6 @@ const LIST_CHANGED_METHODS = new Map<string, CatalogKind>([
   ['notifications/resources/list_changed', 'resources'],
   ['notifications/prompts/list_changed', 'prompts'],
 ]);
-
-/** A connection in the pool, with who uses it and what is in flight on it. */
-class PooledConnection {
-  connection!: ServerConnection;
-  catalog: ServerCatalog = EMPTY_CATALOG;
-  /**
-   * Client sessions that used this connection, reached outside any call, for notifications and server requests
-   * that no call caused.
-   */
-  readonly attached = new Map<string, Caller>();
-  /** Resource URIs subscribed on this connection, and the client sessions that want their updates. */
-  readonly subscribers = new Map<string, Set<string>>();
-  readonly #inFlight = new Map<Caller, number>();
-  /** What the gateway declared to the server as the client's capabilities on this connection. */
-  readonly capabilities: ClientCapabilities;
-  readonly owner: string | undefined;
-
-  constructor(capabilities: ClientCapabilities, owner: string | undefined) {
-    this.capabilities = capabilities;
-    this.owner = owner;
-  }
-
-  /** Records a call in flight; returns the function that ends it. */
-  enter(caller: Caller | undefined): () => void {
-    if (!caller) return () => undefined;
-    this.#inFlight.set(caller, (this.#inFlight.get(caller) ?? 0) + 1);
-    return () => {
-      const left = (this.#inFlight.get(caller) ?? 1) - 1;
-      if (left === 0) this.#inFlight.delete(caller);
-      else this.#inFlight.set(caller, left);
-    };
-  }
-
-  inFlightCount(): number {
-    return this.#inFlight.size;
-  }
-
-  /** The one caller with calls in flight, if there is exactly one. */
-  soleCaller(): Caller | undefined {
-    if (this.#inFlight.size !== 1) return undefined;
-    return this.#inFlight.keys().next().value;
-  }
-
-  /** The one attached session, if there is exactly one. */
-  soleAttached(): Caller | undefined {
-    if (this.attached.size !== 1) return undefined;
-    return this.attached.values().next().value;
-  }
-}
 
 /**
  * A 2026-07-28 server logs only when the request says at what level; a 2025-era server was told once, with

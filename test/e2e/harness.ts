@@ -94,6 +94,8 @@ export interface ClientOptions {
   capabilities?: ClientCapabilities;
   /** `legacy` (2025 initialize handshake, the default) or `modern` (2026-07-28). */
   era?: 'legacy' | 'modern';
+  /** A grant's bearer token, sent with every HTTP request. */
+  token?: string;
 }
 
 function newClient(options: ClientOptions): Client {
@@ -109,7 +111,8 @@ function newClient(options: ClientOptions): Client {
 /** Connects an SDK client to the gateway over Streamable HTTP. */
 export async function connectHttp(url: string, options: ClientOptions = {}): Promise<Client> {
   const client = newClient(options);
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  const headers = options.token === undefined ? undefined : { Authorization: `Bearer ${options.token}` };
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), headers ? { requestInit: { headers } } : {}));
   return client;
 }
 

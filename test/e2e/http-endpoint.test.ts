@@ -144,7 +144,16 @@ describe('the HTTP endpoint', () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toEqual({
       status: 'ok',
-      servers: [{ id: 'everything', state: 'up', since: expect.any(String), era: 'legacy', tools: expect.any(Number) }],
+      servers: [
+        {
+          id: 'everything',
+          state: 'up',
+          since: expect.any(String),
+          era: 'legacy',
+          tools: expect.any(Number),
+          sessions: expect.any(Number),
+        },
+      ],
     });
   });
 

@@ -13,16 +13,22 @@ import { parseConfig } from '../../src/config/load.js';
 import { createMcpEndpoint } from '../../src/downstream/mcp-endpoint.js';
 import type { Principal } from '../../src/grants/principal.js';
 import { SqliteLimitStore } from '../../src/limits/sqlite-limit-store.js';
+import type { UpstreamPool } from '../../src/upstream/upstream-pool.js';
 import { openStateDb } from '../../src/state/state-db.js';
 
 /**
  * A whole gateway in this process, for fast tests of the pipeline: one server built here (tools `echo`, `fail`
- * which answers a JSON-RPC error, `flaky` which answers an isError result; prompt `greet`; resource
- * `mem://readme`), reached over an in-memory transport, and clients connected over in-memory transports too.
- * Time is a test clock that the test moves; audit records are kept in memory.
+ * which answers a JSON-RPC error, `flaky` which answers an isError result, `remember` and `recall` which keep a
+ * value in the server's session, `quit` which ends it; prompt `greet`; resource `mem://readme`), reached over an
+ * in-memory transport (each connection a server instance of its own, as each stdio connection is a process), and
+ * clients connected over in-memory transports too. Time is a test clock that the test moves; audit records are
+ * kept in memory.
  */
 export interface InProcessGateway {
   readonly records: AuditRecord[];
+  readonly upstreams: UpstreamPool;
+  /** How many server instances (sessions with the server) were ever started. */
+  readonly sessionsStarted: () => number;
   readonly clock: Clock & { advance(ms: number): void };
   /** A client connected as `principal` (the local operator by default), declaring `capabilities`. */
   connect(principal?: Principal, capabilities?: ClientCapabilities): Promise<Client>;
@@ -32,7 +38,7 @@ export interface InProcessGateway {
 }
 
 export async function startInProcessGateway(
-  config: { policy?: object; approvals?: object } = {},
+  config: { policy?: object; approvals?: object; server?: Record<string, unknown> } = {},
 ): Promise<InProcessGateway> {
   const folder = mkdtempSync(join(tmpdir(), 'toolgate-inproc-'));
   let files = 0;
@@ -43,7 +49,7 @@ export async function startInProcessGateway(
   };
   const configFile = join(folder, 'toolgate.json');
   const configText = JSON.stringify({
-    mcpServers: { mem: { command: 'in-memory' } },
+    mcpServers: { mem: { command: 'in-memory', ...config.server } },
     ...(config.policy ? { policy: policy(config.policy) } : {}),
     ...(config.approvals ? { approvals: config.approvals } : {}),
   });
@@ -70,6 +76,7 @@ export async function startInProcessGateway(
   const db = openStateDb(':memory:');
   const limits = new SqliteLimitStore(db);
   const log = pino({ level: 'silent' });
+  let sessionsStarted = 0;
   const gateway: ComposedGateway = composeGateway(
     gatewayConfig,
     log,
@@ -78,6 +85,7 @@ export async function startInProcessGateway(
       clock,
       transportFor: () => {
         const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+        sessionsStarted++;
         void memoryServer().connect(serverSide);
         return clientSide;
       },
@@ -87,6 +95,8 @@ export async function startInProcessGateway(
   const clients: Client[] = [];
   return {
     records,
+    upstreams: gateway.deps.upstreams,
+    sessionsStarted: () => sessionsStarted,
     clock,
     policy,
     async connect(
@@ -115,7 +125,8 @@ function memoryServer(): Server {
     { name: 'mem', version: '1.0.0' },
     { capabilities: { tools: {}, prompts: {}, resources: {} } },
   );
-  const tools = ['echo', 'fail', 'flaky'].map((name) => ({
+  let remembered = '(nothing)';
+  const tools = ['echo', 'fail', 'flaky', 'remember', 'recall', 'quit'].map((name) => ({
     name,
     inputSchema: { type: 'object' as const, properties: { text: { type: 'string' } } },
   }));
@@ -128,6 +139,14 @@ function memoryServer(): Server {
         return { content: [{ type: 'text', text: `echo: ${text}` }] };
       case 'flaky':
         return { content: [{ type: 'text', text: 'it went wrong' }], isError: true };
+      case 'remember':
+        remembered = text;
+        return { content: [{ type: 'text', text: 'remembered' }] };
+      case 'recall':
+        return { content: [{ type: 'text', text: remembered }] };
+      case 'quit':
+        // The session ends with the call in flight, as a server that crashes does.
+        return server.close().then(() => ({ content: [] }));
       default:
         throw new ProtocolError(-32602, `fail: ${text}`);
     }

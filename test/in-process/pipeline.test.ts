@@ -97,7 +97,7 @@ describe('the tool-call pipeline, in one process', () => {
 
   it('answers a hidden tool exactly as one that does not exist, and audits both', async () => {
     gateway = await startInProcessGateway();
-    const file = gateway.policy({ version: '1', default: 'allow', hide: ['flaky'] });
+    const file = gateway.policy({ version: '1', default: 'allow', hide: ['flaky', 'remember', 'recall', 'quit'] });
     const client = await gateway.connect(grant(file));
     expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['mem__echo', 'mem__fail']);
     const hidden = await client.callTool({ name: 'mem__flaky', arguments: {} }).catch((error: unknown) => error);

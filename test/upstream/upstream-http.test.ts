@@ -4,6 +4,7 @@ import type { HttpServerConfig } from '../../src/config/load.js';
 import { ErrorCode } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/log.js';
 import type { RawResult } from '../../src/raw-result.js';
+import type { Caller } from '../../src/upstream/caller.js';
 import { Upstream, type CatalogKind } from '../../src/upstream/upstream.js';
 
 /**
@@ -26,6 +27,9 @@ describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, 
       timeoutMs: 1000,
       startTimeoutMs: 10_000,
       maxResultBytes: 10 * 1024 * 1024,
+      sessions: 'per-grant',
+      maxSessions: 32,
+      sessionIdleMs: 30 * 60_000,
     };
     const listener = {
       catalogChanged: (_: Upstream, kinds: ReadonlySet<CatalogKind>) => changes.push(new Set(kinds)),
@@ -79,6 +83,24 @@ describe.each(['legacy', 'modern'] as const)('an upstream over Streamable HTTP, 
     controller.abort();
     await expect(pending).rejects.toThrow();
     await expect.poll(async () => Number(textOf(await call('cancellations'))), { timeout: 5000 }).toBe(before + 1);
+  });
+
+  it(`opens a session per grant only when the server keeps sessions (${era === 'legacy' ? 'it does' : 'it does not'})`, async () => {
+    const callerOf = (grantId: string): Caller => ({
+      sessionId: `session-of-${grantId}`,
+      capabilities: {},
+      principal: { via: 'grant', id: grantId, label: grantId, policy: null, servers: null },
+      request: () => Promise.reject(new Error('no requests')),
+      notify: async () => undefined,
+    });
+    const remember = (caller: Caller, value: string) =>
+      upstream.request(caller, 'tools/call', { name: 'remember', arguments: { value } }, {});
+    const recall = async (caller: Caller) =>
+      textOf(await upstream.request(caller, 'tools/call', { name: 'recall', arguments: {} }, {}));
+    await remember(callerOf('a'), 'A’s');
+    // A 2025-era session keeps B apart; a stateless 2026-07-28 server keeps nothing per session, so one is enough.
+    expect(await recall(callerOf('b'))).toBe(era === 'legacy' ? '(nothing)' : 'A’s');
+    expect(upstream.health().sessions).toBe(era === 'legacy' ? 2 : 1);
   });
 
   it('hears of list changes on the server’s stream', async () => {
