@@ -244,7 +244,8 @@ interface OpenState extends GatewayStores {
 }
 
 function openState(config: GatewayConfig, log: Logger): OpenState {
-  const db: StateDb = openStateDb(config.state.sqlite);
+  // The gateway's thread serves every client: it never waits for another process's lock (see WhenLocked).
+  const db: StateDb = openStateDb(config.state.sqlite, { whenLocked: 'fail', lockWaitMs: config.state.lockWaitMs });
   const sinkOptions = {
     logger: log,
     batchSize: config.audit.batchSize,

@@ -12,7 +12,7 @@ import {
 import { readFailure } from '../json/read-failure.js';
 import { formatJsonPath } from '../json/json-path.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
-import { openStateDb } from '../state/state-db.js';
+import { openCliStateDb } from './cli-state-db.js';
 import {
   CLIENT_KINDS,
   ClientConfigError,
@@ -232,7 +232,7 @@ async function rewriteAdvice(kind: ClientKind, configText: string, outline: Conf
   }
   const advice = ['Start the gateway (toolgate start) before the client connects.'];
   if (outline.state.sqlite !== ':memory:' && existsSync(outline.state.sqlite)) {
-    const db = openStateDb(outline.state.sqlite);
+    const db = openCliStateDb(outline.state);
     try {
       if (await new SqliteGrantStore(db).hasGrants()) {
         advice.push(

@@ -12,6 +12,8 @@ export interface GatewayConfig {
   state: {
     /** Absolute path of the SQLite database, or ":memory:". */
     sqlite: string;
+    /** How long a write waits for another process's lock on it. */
+    lockWaitMs: number;
   };
   log: { level: LogLevel };
   namespacing: { mode: NamespacingMode; separator: string };
@@ -158,7 +160,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       maxSessionsPerGrant: listen.maxSessionsPerGrant,
     },
     // ":memory:" is SQLite's name for a database that lives in memory, not a file name.
-    state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite) },
+    state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite), lockWaitMs: state.lockWaitMs },
     log: { level: log.level },
     namespacing: { mode: namespacing.mode, separator: namespacing.separator },
     approvals: { waitMs: approvals.waitMs, expireMs: approvals.expireMs, webhook: approvals.webhook ?? null },

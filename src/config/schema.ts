@@ -121,6 +121,14 @@ const stateSchema = z
       .describe(
         'SQLite database file Toolgate keeps its state in, relative to the folder of this file. ":memory:" keeps it in memory only, lost at exit.',
       ),
+    lockWaitMs: z
+      .int()
+      .min(0)
+      .max(MAX_TIMER_MS)
+      .default(5000)
+      .describe(
+        "How long a write waits while another process (a toolgate command, a backup) holds the database's write lock, in milliseconds. The gateway waits on a timer, never stopping other calls: audit records and counters wait in memory and are tried again; a call that cannot go on without its write (opening or settling an approval) then fails with GW_STATE_UNAVAILABLE; at start-up, Toolgate stops (see audit.required). Default 5 seconds.",
+      ),
   })
   .describe('Where Toolgate keeps its state.');
 
