@@ -163,6 +163,7 @@ export function composeGateway(
   const metrics = new GatewayMetrics(
     () => upstreams.servers(),
     async () => (await state.approvals.list('pending')).length,
+    () => state.audit.stats(),
   );
   const eraBridge = new EraBridge(BRIDGE_IDLE_TIMEOUT_MS);
   const deps: DownstreamDeps = {

@@ -65,7 +65,11 @@ interface ApprovalRow {
   reported_at: number | null;
 }
 
-/** Approvals in the embedded SQLite state database. */
+/**
+ * Approvals in the embedded SQLite state database. Each write waits for another process's lock as the database's
+ * opener chose (StateDb.write): in the gateway on a timer, for up to `state.lockWaitMs`, then it rejects with a
+ * StateLockedError; the event loop, and every other call, goes on meanwhile.
+ */
 export class SqliteApprovalStore implements ApprovalStore {
   readonly #db: StateDb;
 
@@ -75,12 +79,12 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   async create(approval: NewApproval, now: number): Promise<Approval> {
     const id = newApprovalId();
-    this.#db
-      .prepare(
-        `INSERT INTO approvals (id, status, grant_id, grant_label, server_id, tool, arguments, fingerprint, rule, reason, created_at, expires_at)
-         VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+    const insert = this.#db.prepare(
+      `INSERT INTO approvals (id, status, grant_id, grant_label, server_id, tool, arguments, fingerprint, rule, reason, created_at, expires_at)
+       VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    await this.#db.write(() =>
+      insert.run(
         id,
         approval.grantId,
         approval.grantLabel,
@@ -92,7 +96,8 @@ export class SqliteApprovalStore implements ApprovalStore {
         approval.reason,
         now,
         approval.expiresAt,
-      );
+      ),
+    );
     return (await this.get(id))!;
   }
 
@@ -129,36 +134,44 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   async resolve(id: string, verdict: Verdict, by: string, reason: string | null, now: number): Promise<Resolution> {
     await this.expire(now);
-    const changed = this.#db
-      .prepare(
-        `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?
-         WHERE id = ? AND status = 'pending'`,
-      )
-      .run(verdict === 'approve' ? 'approved' : 'denied', now, by, reason, id).changes;
+    const update = this.#db.prepare(
+      `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?
+       WHERE id = ? AND status = 'pending'`,
+    );
+    const { changes: changed } = await this.#db.write(() =>
+      update.run(verdict === 'approve' ? 'approved' : 'denied', now, by, reason, id),
+    );
     const approval = await this.get(id);
     if (!approval) return { kind: 'not_found' };
     return { kind: changed === 0 ? 'already_resolved' : 'resolved', approval };
   }
 
   async consume(id: string, now: number): Promise<boolean> {
-    const changed = this.#db
-      .prepare(`UPDATE approvals SET consumed_at = ? WHERE id = ? AND status = 'approved' AND consumed_at IS NULL`)
-      .run(now, id).changes;
-    return changed === 1;
+    const update = this.#db.prepare(
+      `UPDATE approvals SET consumed_at = ? WHERE id = ? AND status = 'approved' AND consumed_at IS NULL`,
+    );
+    return (await this.#db.write(() => update.run(now, id))).changes === 1;
   }
 
   async markReported(id: string, now: number): Promise<void> {
-    this.#db.prepare('UPDATE approvals SET reported_at = ? WHERE id = ? AND reported_at IS NULL').run(now, id);
+    const update = this.#db.prepare('UPDATE approvals SET reported_at = ? WHERE id = ? AND reported_at IS NULL');
+    await this.#db.write(() => update.run(now, id));
   }
 
   async expire(now: number): Promise<Approval[]> {
-    const rows = this.#db
-      .prepare<[number], ApprovalRow>(
-        `UPDATE approvals SET status = 'expired', decided_at = expires_at
-         WHERE status = 'pending' AND expires_at <= ? RETURNING *`,
+    // A read first: the sweep runs every few seconds and on every held call, and an UPDATE takes the write lock
+    // even when it changes nothing.
+    const due = this.#db
+      .prepare<[number], { due: number }>(
+        `SELECT EXISTS (SELECT 1 FROM approvals WHERE status = 'pending' AND expires_at <= ?) AS due`,
       )
-      .all(now);
-    return rows.map(toApproval);
+      .get(now);
+    if (due?.due !== 1) return [];
+    const update = this.#db.prepare<[number], ApprovalRow>(
+      `UPDATE approvals SET status = 'expired', decided_at = expires_at
+       WHERE status = 'pending' AND expires_at <= ? RETURNING *`,
+    );
+    return (await this.#db.write(() => update.all(now))).map(toApproval);
   }
 }
 
