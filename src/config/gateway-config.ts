@@ -52,6 +52,8 @@ interface AuditConfig {
   batchSize: number;
   flushMs: number;
   maxPending: number;
+  /** Whether the gateway refuses to serve on a state database it cannot write. */
+  required: boolean;
 }
 
 interface ApprovalsConfig {

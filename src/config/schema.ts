@@ -201,6 +201,12 @@ const auditSchema = z
       .min(1)
       .default(10_000)
       .describe('Records kept in memory while the store fails; beyond that, new ones are dropped and counted.'),
+    required: z
+      .boolean()
+      .default(true)
+      .describe(
+        'true (the default): `toolgate start` and `toolgate stdio` stop at once, naming the file and what failed, when the state database cannot be written (read-only file or folder, wrong owner, full disk, another process holding its write lock beyond state.lockWaitMs). false: they serve anyway, without a durable audit trail: a warning is logged at start, records wait in memory up to maxPending, then are dropped and counted (toolgate_audit_records_dropped_total).',
+      ),
   })
   .describe('The audit trail: one record per tool call.');
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hasSettled } from '../../test/support/settled.js';
 import { isLockedError, StateLockedError } from './lock-wait.js';
-import { openStateDb, sqliteBindings, type SqliteBinding, type StateDb } from './state-db.js';
+import { openStateDb, proveWritable, sqliteBindings, type SqliteBinding, type StateDb } from './state-db.js';
 
 const folders: string[] = [];
 const open: StateDb[] = [];
@@ -99,5 +99,17 @@ describe.each<SqliteBinding>(['node:sqlite', 'libsql'])('a locked state database
     await expect(gateway.write(() => gateway.exec('INSERT INTO missing (a) VALUES (1)'))).rejects.toThrow(
       expect.objectContaining({ code: 'SQLITE_ERROR' }),
     );
+  });
+
+  it('proves a database writable only by writing to it', async () => {
+    const { gateway, holder } = lockedDatabase(1000);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const proof = proveWritable(gateway);
+    const outcome = expect(proof).rejects.toThrow(StateLockedError);
+    await vi.advanceTimersByTimeAsync(1000);
+    await outcome;
+    vi.useRealTimers();
+    holder.exec('COMMIT');
+    await expect(proveWritable(gateway)).resolves.toBeUndefined();
   });
 });

@@ -207,3 +207,12 @@ export function openStateDb(file: string, options: StateDbOptions = {}): StateDb
   }
   return db;
 }
+
+/**
+ * Writes to `db` and commits, as every write will: it fails when the file, its folder or its disk cannot take a
+ * write (read-only, wrong owner, full), or rejects with a StateLockedError when another process holds the write
+ * lock for longer than the connection waits. What it writes changes nothing (the schema version, rewritten).
+ */
+export async function proveWritable(db: StateDb): Promise<void> {
+  await db.write(() => db.exec(`PRAGMA user_version = ${pragmaValue(db, 'user_version') as number}`));
+}

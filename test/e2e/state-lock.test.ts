@@ -2,12 +2,18 @@
  * The state database never stalls the gateway: while another process (a `toolgate` command, a backup) holds its
  * write lock, calls go on and their audit records and counter events wait in memory, to be stored once the lock
  * goes; only a call that cannot go on without a write (one held for approval) waits, on a timer, and then fails
- * with GW_STATE_UNAVAILABLE.
+ * with GW_STATE_UNAVAILABLE. A database that cannot be written at start-up stops `toolgate start` with an error
+ * naming the file, unless `audit.required` is false.
  *
  * No timing is asserted: the lock is held until the test lets it go, so what must happen while it is held happens
  * while it is held. (Before, each write waited for the lock on the event loop, up to 5 s, and every call with it.)
  */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateDb } from '../../src/state/state-db.js';
@@ -15,7 +21,9 @@ import { fixtureCommand } from '../fixtures/spawn-fixture.js';
 import {
   connectHttp,
   eventually,
+  GATEWAY_MAIN,
   holdStateLock,
+  ROOT,
   startGatewayProcess,
   textOf,
   toolgate,
@@ -106,4 +114,143 @@ describe('another process holding the state database write lock', () => {
       gateway.log.some((line) => line.includes('GW_STATE_UNAVAILABLE') || line.includes('cannot be written')),
     ).toBe(true);
   });
+});
+
+/** `toolgate start` run until it listens or exits: its exit code (null while it listens) and what it wrote. */
+async function startOrExit(config: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [GATEWAY_MAIN, 'start', '--config', config, '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const lines: string[] = [];
+  const code = await new Promise<number | null>((resolve) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes('listening on')) resolve(null);
+    });
+    child.once('exit', (exitCode) => resolve(exitCode));
+  });
+  if (code === null) {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  return { code, stderr: lines.join('\n') };
+}
+
+/** A state database with its schema, created as `toolgate grants create` would, for the start-up cases. */
+function existingStateDb(config: string): string {
+  const file = stateFileOf(config);
+  openStateDb(file, { whenLocked: 'wait' }).close();
+  return file;
+}
+
+/**
+ * Makes `file` impossible to write for this process, however privileged, and returns how to undo it; undefined
+ * where this machine cannot. Not root: its mode (0444). Root ignores modes: the immutable attribute (chattr +i),
+ * where the file system and the container allow it.
+ */
+function makeReadOnly(file: string): (() => void) | undefined {
+  const undo =
+    process.getuid?.() === 0
+      ? tryRun(['chattr', '+i', file], ['chattr', '-i', file])
+      : (chmodSync(file, 0o444), () => chmodSync(file, 0o644));
+  if (!undo) return undefined;
+  try {
+    closeSync(openSync(file, 'r+'));
+  } catch {
+    return undo;
+  }
+  undo();
+  return undefined;
+}
+
+function tryRun(command: string[], undo: string[]): (() => void) | undefined {
+  try {
+    execFileSync(command[0]!, command.slice(1), { stdio: 'ignore' });
+    return () => execFileSync(undo[0]!, undo.slice(1), { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether makeReadOnly works here, asked once on a scratch file. */
+const readOnlyFilesPossible = (() => {
+  const folder = mkdtempSync(join(tmpdir(), 'toolgate-readonly-probe-'));
+  const file = join(folder, 'probe');
+  writeFileSync(file, '');
+  const undo = makeReadOnly(file);
+  undo?.();
+  rmSync(folder, { recursive: true, force: true });
+  return undo !== undefined;
+})();
+
+describe('a state database that cannot be written at start-up', () => {
+  const server = { alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha']) };
+
+  it('stops toolgate start at once, naming the file and the process holding its lock', async () => {
+    const config = writeConfig({ mcpServers: server, state: { sqlite: 'state.db', lockWaitMs: 200 } });
+    const holder = await holdStateLock(existingStateDb(config));
+    try {
+      const { code, stderr } = await startOrExit(config);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`Cannot write the state database ${stateFileOf(config)}`);
+      expect(stderr).toContain('another process holds its write lock');
+      expect(stderr).toContain('audit.required');
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it.runIf(readOnlyFilesPossible)('stops toolgate start when the file is read-only', async () => {
+    const config = writeConfig({ mcpServers: server });
+    const undo = makeReadOnly(existingStateDb(config))!;
+    try {
+      const { code, stderr } = await startOrExit(config);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`Cannot write the state database ${stateFileOf(config)}`);
+      expect(stderr).toMatch(/readonly|read-only/);
+    } finally {
+      undo();
+    }
+  });
+
+  it('stops toolgate start when the file cannot even be opened, naming it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'toolgate-not-a-folder-'));
+    writeFileSync(join(folder, 'plain-file'), '');
+    const file = join(folder, 'plain-file', 'state.db');
+    const { code, stderr } = await startOrExit(writeConfig({ mcpServers: server, state: { sqlite: file } }));
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Cannot open the state database ${file}`);
+  });
+
+  // Starts a gateway and its server inside the test, hence the hook's timeout.
+  it(
+    'serves without a durable audit trail when audit.required is false, and says so',
+    { timeout: 60_000 },
+    async () => {
+      const config = writeConfig({
+        mcpServers: server,
+        state: { sqlite: 'state.db', lockWaitMs: 200 },
+        audit: { required: false, arguments: 'values', flushMs: 10 },
+      });
+      const holder = await holdStateLock(existingStateDb(config));
+      let gateway: GatewayProcess | undefined;
+      let client: Client | undefined;
+      try {
+        gateway = await startGatewayProcess(config);
+        expect(gateway.log.some((line) => line.includes('serving without a durable audit trail'))).toBe(true);
+        client = await connectHttp(gateway.url);
+        expect(textOf(await client.callTool({ name: 'alpha__echo', arguments: { text: 'anyway' } }))).toContain(
+          'anyway',
+        );
+        // The database was only locked: once it is free, the record kept in memory is stored after all.
+        await holder.release();
+        await eventually(() => expect(auditedTexts(config)).toEqual(['anyway']));
+      } finally {
+        await holder.release();
+        await client?.close();
+        await gateway?.stop();
+      }
+    },
+  );
 });
