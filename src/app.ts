@@ -25,7 +25,8 @@ import { SqliteLimitStore } from './limits/sqlite-limit-store.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { sqliteServices, type Services } from './services/services.js';
-import { openStateDb, type StateDb } from './state/state-db.js';
+import { StateLockedError } from './state/lock-wait.js';
+import { openStateDb, proveWritable, type StateDb } from './state/state-db.js';
 import type { TransportFactory } from './upstream/server-connection.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
 
@@ -61,7 +62,7 @@ export async function startGateway(
         'loopback. Give each client a grant (toolgate grants create), or listen on 127.0.0.1 (the default).',
     );
   }
-  const state = openState(config, log);
+  const state = await openState(config, log);
   try {
     if (!config.listen.allowTokenless && !(await state.grants.hasActiveGrants())) {
       log.warn(
@@ -114,7 +115,7 @@ export async function openStdioGateway(
   grantLabel: string | undefined,
   log: Logger = createLogger(config.log.level),
 ): Promise<() => Promise<void>> {
-  const state = openState(config, log);
+  const state = await openState(config, log);
   let gateway: ComposedGateway | undefined;
   try {
     const grant = grantLabel === undefined ? undefined : await state.grants.find(grantLabel);
@@ -168,6 +169,7 @@ export function composeGateway(
   const metrics = new GatewayMetrics(
     () => upstreams.servers(),
     async () => (await state.approvals.list('pending')).length,
+    () => state.audit.stats(),
   );
   const eraBridge = new EraBridge(BRIDGE_IDLE_TIMEOUT_MS);
   const deps: DownstreamDeps = {
@@ -257,8 +259,38 @@ interface OpenState extends GatewayStores {
   close(): Promise<void>;
 }
 
-function openState(config: GatewayConfig, log: Logger): OpenState {
-  const db: StateDb = openStateDb(config.state.sqlite);
+/**
+ * Opens the state database for the gateway: a connection that never waits for a lock on the event loop (see
+ * WhenLocked), proven writable before anything is served. A database that cannot be opened stops the gateway
+ * (its grants could not be read); one that cannot be written stops it too, unless `audit.required` is false.
+ */
+async function openState(config: GatewayConfig, log: Logger): Promise<OpenState> {
+  const file = config.state.sqlite;
+  let db: StateDb;
+  try {
+    db = openStateDb(file, { whenLocked: 'fail', lockWaitMs: config.state.lockWaitMs });
+  } catch (error) {
+    throw new Error(`Cannot open the state database ${file}: ${failureOf(error)}`, { cause: error });
+  }
+  try {
+    await proveWritable(db);
+  } catch (error) {
+    if (config.audit.required) {
+      db.close();
+      throw new Error(
+        `Cannot write the state database ${file}: ${failureOf(error)}. Toolgate keeps its audit trail there and ` +
+          'does not serve without one: make the file, its folder and its disk writable by this user, or set ' +
+          'audit.required to false to serve without a durable audit trail.',
+        { cause: error },
+      );
+    }
+    log.warn(
+      { file, err: failureOf(error), maxPending: config.audit.maxPending },
+      'the state database cannot be written: serving without a durable audit trail (audit.required is false); ' +
+        'audit records wait in memory up to audit.maxPending, then are dropped and counted ' +
+        '(toolgate_audit_records_dropped_total), and calls held for approval fail',
+    );
+  }
   const sinkOptions = {
     logger: log,
     batchSize: config.audit.batchSize,
@@ -287,4 +319,14 @@ function openState(config: GatewayConfig, log: Logger): OpenState {
       db.close();
     },
   };
+}
+
+/** What went wrong with the state database, in words: SQLite's message and code, or the system's. */
+function failureOf(error: unknown): string {
+  if (error instanceof StateLockedError) {
+    return 'another process holds its write lock (a toolgate command, a backup?) and kept it longer than state.lockWaitMs';
+  }
+  const { message, code } = error as { message?: unknown; code?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  return typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
 }

@@ -66,6 +66,13 @@ export const ErrorCode = {
   /** A server asked the client something (sampling, elicitation, roots) that the gateway cannot route to it. */
   UnroutableServerRequest: 'GW_UNROUTABLE_SERVER_REQUEST',
 
+  // ---- the gateway's own state ----
+  /**
+   * The call cannot go on without writing the state database (to open or settle its approval), and the database
+   * cannot be written now: another process holds its lock beyond `state.lockWaitMs`, or it is read-only or full.
+   */
+  StateUnavailable: 'GW_STATE_UNAVAILABLE',
+
   /** A bug or an unexpected failure inside the gateway. */
   Internal: 'GW_INTERNAL',
 } as const;
@@ -249,6 +256,13 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
     httpStatus: 200,
     audit: 'gateway_error',
     quota: 'keep',
+  },
+  GW_STATE_UNAVAILABLE: {
+    surface: 'json-rpc',
+    jsonRpcCode: InternalError,
+    httpStatus: 200,
+    audit: 'gateway_error',
+    quota: 'release',
   },
   GW_INTERNAL: {
     surface: 'json-rpc',

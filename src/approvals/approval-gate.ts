@@ -4,6 +4,7 @@ import type { Logger } from '../observability/log.js';
 import type { Principal } from '../grants/principal.js';
 import type { RequireApprovalDecision } from '../policy/decide.js';
 import { separateSecrets } from '../audit/redact.js';
+import { isLockedError } from '../state/lock-wait.js';
 import type { Caller, ForwardOptions } from '../upstream/caller.js';
 import { callFingerprint, hiddenValuesOf, type Approval } from './approval.js';
 import type { ApprovalOutcome, ApprovalQueue } from './approval-queue.js';
@@ -52,32 +53,34 @@ export class ApprovalGate {
     if (decision.approver === 'client') return this.#askClient(caller, decision, args ?? {}, options.signal);
     const principal: Principal = caller.principal;
     const { masked, secrets } = separateSecrets(args ?? {}, this.#options.redact);
-    const outcome = await this.#queue.settle(
-      {
-        grantId: principal.id,
-        grantLabel: principal.label,
-        serverId: decision.serverId,
-        tool: decision.tool,
-        arguments: masked,
-        hidden: hiddenValuesOf(secrets),
-        secrets: secrets.map((secret) => secret.value),
-        fingerprint: callFingerprint(principal.id, decision.serverId, decision.tool, args),
-        rule: decision.rule,
-        reason: decision.reason,
-        expiresAt: this.#clock.now() + this.#options.expireMs,
-      },
-      options.signal,
-      (approval) => {
-        if (options.progressToken === undefined) return;
-        const message = `Waiting for a person to approve (approval ${approval.id})`;
-        void caller
-          .notify({
-            method: 'notifications/progress',
-            params: { progressToken: options.progressToken, progress: 0, message },
-          })
-          .catch(() => undefined);
-      },
-    );
+    const outcome = await this.#queue
+      .settle(
+        {
+          grantId: principal.id,
+          grantLabel: principal.label,
+          serverId: decision.serverId,
+          tool: decision.tool,
+          arguments: masked,
+          hidden: hiddenValuesOf(secrets),
+          secrets: secrets.map((secret) => secret.value),
+          fingerprint: callFingerprint(principal.id, decision.serverId, decision.tool, args),
+          rule: decision.rule,
+          reason: decision.reason,
+          expiresAt: this.#clock.now() + this.#options.expireMs,
+        },
+        options.signal,
+        (approval) => {
+          if (options.progressToken === undefined) return;
+          const message = `Waiting for a person to approve (approval ${approval.id})`;
+          void caller
+            .notify({
+              method: 'notifications/progress',
+              params: { progressToken: options.progressToken, progress: 0, message },
+            })
+            .catch(() => undefined);
+        },
+      )
+      .catch((error: unknown) => this.#unstored(error));
     if (outcome.kind === 'too_many_pending') return outcome;
     this.#log.info({ approval: outcome.approval.id, outcome: outcome.kind, tool: decision.tool }, 'approval settled');
     if (outcome.kind === 'approved') return { kind: 'approved', approval: outcome.approval };
@@ -86,7 +89,24 @@ export class ApprovalGate {
 
   /** Marks an approved call as running: false when another identical call claimed the approval first. */
   claim(approval: Approval): Promise<boolean> {
-    return this.#queue.claim(approval);
+    return this.#queue.claim(approval).catch((error: unknown) => this.#unstored(error));
+  }
+
+  /**
+   * Rethrows a failure to write the call's approval. When the state database cannot take the write (a lock held by
+   * another process beyond `state.lockWaitMs`, a read-only file, a full disk), the call fails with
+   * GW_STATE_UNAVAILABLE rather than hang or run unapproved; the operator's log says which file and why, the agent
+   * (who need not learn the gateway's paths) only whether retrying may help.
+   */
+  #unstored(error: unknown): never {
+    if (!isStateFailure(error)) throw error;
+    this.#log.error({ err: error }, 'a call held for approval failed: the state database cannot be written');
+    throw new GatewayError(
+      ErrorCode.StateUnavailable,
+      'Toolgate cannot write its state database, which this call needs (to keep its approval): the call was not run.' +
+        (isLockedError(error) ? ' Another process holds the database; retry shortly.' : ''),
+      { cause: error },
+    );
   }
 
   async #askClient(
@@ -122,6 +142,12 @@ export class ApprovalGate {
       error: clientRefusal(ErrorCode.ApprovalDenied, decision, message),
     };
   }
+}
+
+/** An error of the state database itself: SQLite's own (read-only, full, I/O), or a lock waited for in vain. */
+function isStateFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return isLockedError(error) || (typeof code === 'string' && code.startsWith('SQLITE_'));
 }
 
 function clientRefusal(code: ErrorCode, decision: RequireApprovalDecision, message: string): GatewayError {

@@ -104,7 +104,11 @@ interface ApprovalRow {
   reported_at: number | null;
 }
 
-/** Approvals in the embedded SQLite state database. */
+/**
+ * Approvals in the embedded SQLite state database. Each write waits for another process's lock as the database's
+ * opener chose (StateDb.write): in the gateway on a timer, for up to `state.lockWaitMs`, then it rejects with a
+ * StateLockedError; the event loop, and every other call, goes on meanwhile.
+ */
 export class SqliteApprovalStore implements ApprovalStore {
   readonly #db: StateDb;
 
@@ -114,14 +118,14 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   async create(approval: NewApproval, now: number, maxPending: number): Promise<Creation> {
     const id = newApprovalId();
-    const { changes } = this.#db
-      .prepare(
-        `INSERT INTO approvals (id, status, grant_id, grant_label, server_id, tool, arguments, hidden, secrets, fingerprint, rule, reason, created_at, expires_at)
-         SELECT ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-         WHERE (SELECT count(*) FROM approvals
-                WHERE status = 'pending' AND grant_id IS ? AND expires_at > ?) < ?`,
-      )
-      .run(
+    const insert = this.#db.prepare(
+      `INSERT INTO approvals (id, status, grant_id, grant_label, server_id, tool, arguments, hidden, secrets, fingerprint, rule, reason, created_at, expires_at)
+       SELECT ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+       WHERE (SELECT count(*) FROM approvals
+              WHERE status = 'pending' AND grant_id IS ? AND expires_at > ?) < ?`,
+    );
+    const { changes } = await this.#db.write(() =>
+      insert.run(
         id,
         approval.grantId,
         approval.grantLabel,
@@ -138,7 +142,8 @@ export class SqliteApprovalStore implements ApprovalStore {
         approval.grantId,
         now,
         maxPending,
-      );
+      ),
+    );
     if (changes === 0) return { kind: 'too_many_pending' };
     return { kind: 'created', approval: (await this.get(id))! };
   }
@@ -161,12 +166,11 @@ export class SqliteApprovalStore implements ApprovalStore {
   async reveal(id: string, by: string, now: number): Promise<Revelation> {
     await this.expire(now);
     // Recorded in the same step that reads the values: no look goes unrecorded.
-    const row = this.#db
-      .prepare<[string, number, string], ApprovalRow>(
-        `UPDATE approvals SET reveals = json_insert(reveals, '$[#]', json_object('by', ?, 'at', ?))
-         WHERE id = ? AND status = 'pending' AND secrets IS NOT NULL RETURNING *`,
-      )
-      .get(by, now, id);
+    const update = this.#db.prepare<[string, number, string], ApprovalRow>(
+      `UPDATE approvals SET reveals = json_insert(reveals, '$[#]', json_object('by', ?, 'at', ?))
+       WHERE id = ? AND status = 'pending' AND secrets IS NOT NULL RETURNING *`,
+    );
+    const row = await this.#db.write(() => update.get(by, now, id));
     if (row) return { kind: 'revealed', approval: toApproval(row), values: JSON.parse(row.secrets!) as unknown[] };
     const approval = await this.get(id);
     if (!approval) return { kind: 'not_found' };
@@ -201,36 +205,44 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   async resolve(id: string, verdict: Verdict, by: string, reason: string | null, now: number): Promise<Resolution> {
     await this.expire(now);
-    const changed = this.#db
-      .prepare(
-        `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, secrets = NULL
-         WHERE id = ? AND status = 'pending'`,
-      )
-      .run(verdict === 'approve' ? 'approved' : 'denied', now, by, reason, id).changes;
+    const update = this.#db.prepare(
+      `UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, decision_reason = ?, secrets = NULL
+       WHERE id = ? AND status = 'pending'`,
+    );
+    const { changes: changed } = await this.#db.write(() =>
+      update.run(verdict === 'approve' ? 'approved' : 'denied', now, by, reason, id),
+    );
     const approval = await this.get(id);
     if (!approval) return { kind: 'not_found' };
     return { kind: changed === 0 ? 'already_resolved' : 'resolved', approval };
   }
 
   async consume(id: string, now: number): Promise<boolean> {
-    const changed = this.#db
-      .prepare(`UPDATE approvals SET consumed_at = ? WHERE id = ? AND status = 'approved' AND consumed_at IS NULL`)
-      .run(now, id).changes;
-    return changed === 1;
+    const update = this.#db.prepare(
+      `UPDATE approvals SET consumed_at = ? WHERE id = ? AND status = 'approved' AND consumed_at IS NULL`,
+    );
+    return (await this.#db.write(() => update.run(now, id))).changes === 1;
   }
 
   async markReported(id: string, now: number): Promise<void> {
-    this.#db.prepare('UPDATE approvals SET reported_at = ? WHERE id = ? AND reported_at IS NULL').run(now, id);
+    const update = this.#db.prepare('UPDATE approvals SET reported_at = ? WHERE id = ? AND reported_at IS NULL');
+    await this.#db.write(() => update.run(now, id));
   }
 
   async expire(now: number): Promise<Approval[]> {
-    const rows = this.#db
-      .prepare<[number], ApprovalRow>(
-        `UPDATE approvals SET status = 'expired', decided_at = expires_at, secrets = NULL
-         WHERE status = 'pending' AND expires_at <= ? RETURNING *`,
+    // A read first: the sweep runs every few seconds and on every held call, and an UPDATE takes the write lock
+    // even when it changes nothing.
+    const due = this.#db
+      .prepare<[number], { due: number }>(
+        `SELECT EXISTS (SELECT 1 FROM approvals WHERE status = 'pending' AND expires_at <= ?) AS due`,
       )
-      .all(now);
-    return rows.map(toApproval);
+      .get(now);
+    if (due?.due !== 1) return [];
+    const update = this.#db.prepare<[number], ApprovalRow>(
+      `UPDATE approvals SET status = 'expired', decided_at = expires_at, secrets = NULL
+       WHERE status = 'pending' AND expires_at <= ? RETURNING *`,
+    );
+    return (await this.#db.write(() => update.all(now))).map(toApproval);
   }
 }
 

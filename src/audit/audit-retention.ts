@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import { isLockedError } from '../state/lock-wait.js';
 import type { StateDb } from '../state/state-db.js';
 import type { AuditLogger } from './audit-sink.js';
 
@@ -10,8 +11,9 @@ const DEFAULT_AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /**
  * Deletes the audit records whose time is before `before` (epoch ms) and returns how many. Deletes in chunks and
- * yields to the event loop between them, so a first prune of a large trail does not stall the gateway. Stops
- * between chunks once `signal` is aborted (what is left goes at the next prune).
+ * yields to the event loop between them, so a first prune of a large trail does not stall the gateway; a chunk
+ * waits for another process's lock as the database's opener chose (StateDb.write). Stops between chunks once
+ * `signal` is aborted (what is left goes at the next prune).
  */
 export async function pruneAuditRecords(db: StateDb, before: number, signal?: AbortSignal): Promise<number> {
   const chunk = db.prepare<[number]>(
@@ -20,7 +22,7 @@ export async function pruneAuditRecords(db: StateDb, before: number, signal?: Ab
   );
   let deleted = 0;
   for (;;) {
-    const { changes } = chunk.run(before);
+    const { changes } = await db.write(() => chunk.run(before));
     deleted += changes;
     if (changes < PRUNE_CHUNK || signal?.aborted) return deleted;
     await new Promise((resume) => setImmediate(resume));
@@ -59,7 +61,9 @@ export function startAuditRetention(db: StateDb, options: AuditRetentionOptions)
         const deleted = await pruneAuditRecords(db, clock.now() - keepMs, stopped.signal);
         if (deleted > 0) options.logger.info({ deleted, retentionDays: options.retentionDays }, 'audit records pruned');
       } catch (error) {
-        options.logger.error({ err: error }, 'audit retention failed to prune; it will try again');
+        // Another process holding the lock longer than the wait is no fault: the next interval tries again.
+        const level = isLockedError(error) ? 'warn' : 'error';
+        options.logger[level]({ err: error }, 'audit retention failed to prune; it will try again');
       }
     });
   };

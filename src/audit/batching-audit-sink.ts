@@ -9,6 +9,7 @@ import {
   type AuditSinkStats,
 } from './audit-sink.js';
 import { FlushTimer } from '../state/flush-timer.js';
+import { isLockedError } from '../state/lock-wait.js';
 
 /** The longest wait between two attempts while the store keeps failing. */
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -26,7 +27,9 @@ interface Entry<Encoded> {
  * owner closes it on shutdown.
  *
  * When the store fails, the batch stays at the head of the queue and is tried again after `flushMs`, doubling up
- * to 30 s; new records still queue, up to `maxPending`, and beyond that are dropped and counted.
+ * to 30 s; new records still queue, up to `maxPending`, and beyond that are dropped and counted. A store that
+ * waited for another process's lock and gave up (isLockedError) is tried again after `flushMs` with no doubling:
+ * the wait is its own backoff, and the records should follow soon after the lock goes.
  *
  * A subclass says how one record is encoded (on the timer, off the call path; a record that cannot be encoded is
  * dropped alone, never holding back the others) and how a batch is stored.
@@ -145,13 +148,22 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
       } catch (error) {
         this.#failedBatches++;
         this.#failures++;
-        const delay = Math.min(MAX_RETRY_DELAY_MS, this.#flushMs * 2 ** this.#failures);
+        const locked = isLockedError(error);
+        const delay = locked ? this.#flushMs : Math.min(MAX_RETRY_DELAY_MS, this.#flushMs * 2 ** this.#failures);
         this.#retryAt = Date.now() + delay;
-        this.#report(
-          'error',
-          { err: error, pending: this.#queue.length, retryInMs: delay },
-          'audit store failed to write a batch; it will be retried',
-        );
+        if (!locked) {
+          this.#report(
+            'error',
+            { err: error, pending: this.#queue.length, retryInMs: delay },
+            'audit store failed to write a batch; it will be retried',
+          );
+        } else if (this.#failures === 1) {
+          this.#report(
+            'warn',
+            { err: error, pending: this.#queue.length },
+            'audit records wait in memory: another process holds the state database write lock',
+          );
+        }
         if (this.#closing === undefined) this.#timer.schedule(delay, this.#retryAt);
         throw error;
       }

@@ -8,17 +8,21 @@ import { BatchingAuditSink } from './batching-audit-sink.js';
 /**
  * Audit records in the state database's `audit_records` table, where `toolgate audit` reads them. Each batch is
  * one transaction: all of it is stored or none. A record is stored at most once, keyed by its decisionId, so a
- * batch tried again after an ambiguous failure cannot duplicate one.
+ * batch tried again after an ambiguous failure cannot duplicate one. While another process holds the database's
+ * write lock, a batch waits for it as the database's opener chose (StateDb.write): in the gateway on a timer,
+ * so calls go on and their records queue behind it.
  *
  * The database belongs to its opener: close() stores what is queued and leaves the database open; close the sink
  * before the database.
  */
 export class SqliteAuditSink extends BatchingAuditSink<AuditRow> {
-  readonly #insertAll: (rows: readonly AuditRow[]) => void;
+  readonly #db: StateDb;
+  readonly #insert: BatchInsert<AuditRow>;
 
   constructor(db: StateDb, options: AuditSinkOptions) {
     super(options);
-    const insert = new BatchInsert<AuditRow>(
+    this.#db = db;
+    this.#insert = new BatchInsert<AuditRow>(
       db,
       'audit_records',
       AUDIT_COLUMNS,
@@ -27,15 +31,14 @@ export class SqliteAuditSink extends BatchingAuditSink<AuditRow> {
         for (let index = 0; index < AUDIT_COLUMNS.length; index++) values[offset + index] = row[AUDIT_COLUMNS[index]!];
       },
     );
-    this.#insertAll = db.transaction((rows: readonly AuditRow[]) => insert.run(rows));
   }
 
   protected encode(record: AuditRecord): AuditRow {
     return toAuditRow(record);
   }
 
-  protected storeBatch(batch: readonly AuditRow[]): void {
-    this.#insertAll(batch);
+  protected storeBatch(batch: readonly AuditRow[]): Promise<void> {
+    return this.#db.write(() => this.#insert.run(batch));
   }
 
   protected release(): void {}

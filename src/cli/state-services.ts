@@ -1,9 +1,8 @@
 import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
 import { sqliteServices, type Services } from '../services/services.js';
-import { openStateDb } from '../state/state-db.js';
 import type { CliOutput } from './cli-output.js';
-import { openExistingStateDb } from './existing-state-db.js';
+import { openCliStateDb, openExistingStateDb } from './cli-state-db.js';
 
 /**
  * Runs `run` on the services over the state database the config names, then closes it. Only commands that make
@@ -17,8 +16,10 @@ export async function withServices(
   run: (services: Services) => Promise<void>,
   opening: 'create' | 'existing' = 'existing',
 ): Promise<void> {
-  const file = config.state.sqlite;
-  const db = opening === 'create' ? openStateDb(file) : openExistingStateDb(file, (message) => out.error(message));
+  const db =
+    opening === 'create'
+      ? openCliStateDb(config.state)
+      : openExistingStateDb(config.state, (message) => out.error(message));
   try {
     await run(sqliteServices(db, { clock: systemClock, config }));
   } finally {

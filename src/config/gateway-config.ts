@@ -12,6 +12,8 @@ export interface GatewayConfig {
   state: {
     /** Absolute path of the SQLite database, or ":memory:". */
     sqlite: string;
+    /** How long a write waits for another process's lock on it. */
+    lockWaitMs: number;
   };
   log: { level: LogLevel };
   namespacing: { mode: NamespacingMode; separator: string };
@@ -50,6 +52,8 @@ interface AuditConfig {
   batchSize: number;
   flushMs: number;
   maxPending: number;
+  /** Whether the gateway refuses to serve on a state database it cannot write. */
+  required: boolean;
 }
 
 interface ApprovalsConfig {
@@ -184,7 +188,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       maxSessionsPerGrant: listen.maxSessionsPerGrant,
     },
     // ":memory:" is SQLite's name for a database that lives in memory, not a file name.
-    state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite) },
+    state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite), lockWaitMs: state.lockWaitMs },
     log: { level: log.level },
     namespacing: { mode: namespacing.mode, separator: namespacing.separator },
     approvals: {

@@ -24,7 +24,7 @@ describe('parseConfigOutline', () => {
     expect(parseConfigOutline(CONFIG, FILE)).toEqual({
       file: FILE,
       listen: expect.objectContaining({ host: '127.0.0.1', port: 9000 }),
-      state: { sqlite: path.resolve('/srv/gateway/data/state.db') },
+      state: { sqlite: path.resolve('/srv/gateway/data/state.db'), lockWaitMs: 5000 },
       namespacing: { mode: 'prefix', separator: '.' },
       policy: path.resolve('/srv/gateway/policy.json'),
       serverIds: ['github', 'remote'],

@@ -167,6 +167,14 @@ const stateSchema = z
       .describe(
         'SQLite database file Toolgate keeps its state in, relative to the folder of this file. ":memory:" keeps it in memory only, lost at exit.',
       ),
+    lockWaitMs: z
+      .int()
+      .min(0)
+      .max(MAX_TIMER_MS)
+      .default(5000)
+      .describe(
+        "How long a write waits while another process (a toolgate command, a backup) holds the database's write lock, in milliseconds. The gateway waits on a timer, never stopping other calls: audit records and counters wait in memory and are tried again; a call that cannot go on without its write (opening or settling an approval) then fails with GW_STATE_UNAVAILABLE; at start-up, Toolgate stops (see audit.required). Default 5 seconds.",
+      ),
   })
   .describe('Where Toolgate keeps its state.');
 
@@ -247,6 +255,12 @@ const auditSchema = z
       .min(1)
       .default(10_000)
       .describe('Records kept in memory while the store fails; beyond that, new ones are dropped and counted.'),
+    required: z
+      .boolean()
+      .default(true)
+      .describe(
+        'true (the default): `toolgate start` and `toolgate stdio` stop at once, naming the file and what failed, when the state database cannot be written (read-only file or folder, wrong owner, full disk, another process holding its write lock beyond state.lockWaitMs). false: they serve anyway, without a durable audit trail: a warning is logged at start, records wait in memory up to maxPending, then are dropped and counted (toolgate_audit_records_dropped_total).',
+      ),
   })
   .describe('The audit trail: one record per tool call.');
 

@@ -28,6 +28,26 @@ runGrantStoreContract(
 );
 
 describe('SqliteGrantStore', () => {
+  it("sees a revocation by another process after one of its connection's writes met that process's lock", async () => {
+    const file = stateFile();
+    const [gatewayDb, cliDb] = [openStateDb(file), openStateDb(file, { whenLocked: 'wait' })];
+    const [gateway, cli] = [new SqliteGrantStore(gatewayDb), new SqliteGrantStore(cliDb)];
+    const { token } = await cli.create({ label: 'a', policy: null, servers: null }, 1);
+    expect(await gateway.authenticate(token)).toBeDefined();
+    cliDb.exec('BEGIN IMMEDIATE');
+    // Any write of the gateway's (an audit batch, counter events) that finds the lock taken.
+    const insert = gatewayDb.prepare("INSERT INTO counter_events (counter_key, at, amount) VALUES ('k', 1, 1)");
+    expect(() => gatewayDb.transaction(() => insert.run())()).toThrow(/locked/);
+    cliDb.exec('COMMIT');
+    await new Promise((resume) => setImmediate(resume));
+    expect(await gateway.authenticate(token)).toBeDefined();
+    await cli.revoke('a', 2);
+    await new Promise((resume) => setImmediate(resume));
+    expect(await gateway.authenticate(token)).toBeUndefined();
+    gatewayDb.close();
+    cliDb.close();
+  });
+
   it('sees a change made by another store on the same connection at the next check', async () => {
     const db = openStateDb(':memory:');
     const [gateway, other] = [new SqliteGrantStore(db), new SqliteGrantStore(db)];

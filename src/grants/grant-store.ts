@@ -121,10 +121,20 @@ export class SqliteGrantStore implements GrantStore {
   async create(grant: NewGrant, now: number): Promise<GrantWithToken> {
     const id = newGrantId();
     const { token, secretHash } = issueToken(id);
+    const insert = this.#db.prepare(
+      'INSERT INTO grants (id, label, secret_hash, policy, servers, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     try {
-      this.#db
-        .prepare('INSERT INTO grants (id, label, secret_hash, policy, servers, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(id, grant.label, secretHash, grant.policy, grant.servers ? JSON.stringify(grant.servers) : null, now);
+      await this.#db.write(() =>
+        insert.run(
+          id,
+          grant.label,
+          secretHash,
+          grant.policy,
+          grant.servers ? JSON.stringify(grant.servers) : null,
+          now,
+        ),
+      );
       this.#wrote();
     } catch (error) {
       throw labelTaken(error, grant.label, 'rotate or revoke it instead');
@@ -138,10 +148,9 @@ export class SqliteGrantStore implements GrantStore {
     const policy = changes.policy === undefined ? row.policy : changes.policy;
     const servers =
       changes.servers === undefined ? row.servers : changes.servers === null ? null : JSON.stringify(changes.servers);
+    const update = this.#db.prepare('UPDATE grants SET label = ?, policy = ?, servers = ? WHERE id = ?');
     try {
-      this.#db
-        .prepare('UPDATE grants SET label = ?, policy = ?, servers = ? WHERE id = ?')
-        .run(label, policy, servers, row.id);
+      await this.#db.write(() => update.run(label, policy, servers, row.id));
       this.#wrote();
     } catch (error) {
       throw labelTaken(error, label, 'choose another label');
@@ -161,14 +170,16 @@ export class SqliteGrantStore implements GrantStore {
   async rotate(labelOrId: string, now: number): Promise<GrantWithToken> {
     const row = this.#requireActive(labelOrId);
     const { token, secretHash } = issueToken(row.id);
-    this.#db.prepare('UPDATE grants SET secret_hash = ?, rotated_at = ? WHERE id = ?').run(secretHash, now, row.id);
+    const update = this.#db.prepare('UPDATE grants SET secret_hash = ?, rotated_at = ? WHERE id = ?');
+    await this.#db.write(() => update.run(secretHash, now, row.id));
     this.#wrote();
     return { grant: (await this.find(row.id))!, token };
   }
 
   async revoke(labelOrId: string, now: number): Promise<Grant> {
     const row = this.#requireActive(labelOrId);
-    this.#db.prepare('UPDATE grants SET revoked_at = ? WHERE id = ?').run(now, row.id);
+    const update = this.#db.prepare('UPDATE grants SET revoked_at = ? WHERE id = ?');
+    await this.#db.write(() => update.run(now, row.id));
     this.#wrote();
     return toGrant({ ...row, revoked_at: now });
   }

@@ -1,6 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordingLogger } from '../../test/contract/audit-sink.contract.js';
 import { chargeOf, runLimitStoreContract } from '../../test/contract/limit-store.contract.js';
+import { hasSettled } from '../../test/support/settled.js';
 import { openStateDb, type StateDb } from '../state/state-db.js';
 import { SqliteLimitStore } from './sqlite-limit-store.js';
 
@@ -105,5 +109,36 @@ describe('SqliteLimitStore', () => {
     expect(await store.usage('a', 60_000, 3000)).toBe(2);
     expect(await store.peek([chargeOf('b', 4)], 3000)).toMatchObject({ counterKey: 'b', retryAfterMs: 59_000 });
     await store.close();
+  });
+});
+
+describe('SqliteLimitStore on a database another process holds', () => {
+  const folders: string[] = [];
+  afterAll(() => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('counts every call at once and stores the events once the lock goes', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'toolgate-limits-lock-'));
+    folders.push(folder);
+    const file = join(folder, 'state.db');
+    const db = openStateDb(file, { whenLocked: 'fail', lockWaitMs: 60_000 });
+    const holder = openStateDb(file, { whenLocked: 'wait' });
+    holder.exec('BEGIN IMMEDIATE');
+    const store = new SqliteLimitStore(db, { logger: recordingLogger(), flushMs: 1 });
+    for (let at = 1; at <= 3; at++) await countCall(store, at);
+    expect(await store.usage('adds', 60_000, 3)).toBe(3);
+    const flushed = store.flush();
+    expect(await hasSettled(flushed)).toBe(false);
+    // Counting goes on while the batch waits.
+    await countCall(store, 4);
+    expect(await store.usage('adds', 60_000, 4)).toBe(4);
+    holder.exec('COMMIT');
+    await flushed;
+    await store.flush();
+    expect(storedRows(db)).toBe(4);
+    await store.close();
+    db.close();
+    holder.close();
   });
 });

@@ -1,5 +1,6 @@
 import { FlushTimer } from '../state/flush-timer.js';
 import { BatchInsert } from '../state/batch-insert.js';
+import { isLockedError } from '../state/lock-wait.js';
 import type { StateDb } from '../state/state-db.js';
 import type { Charge } from './charge.js';
 import type { LimitRefusal } from './limit-refusal.js';
@@ -45,25 +46,28 @@ type CounterEvent = Pick<ReservedCharge, 'counterKey' | 'at' | 'amount'>;
  *
  * When the store fails, the queue is kept and retried with backoff (twice `flushMs`, doubling up to 30 s), and a
  * crash meanwhile loses all of it; it only holds events the counters in memory hold too, and pruning drops from
- * both, so it needs no bound of its own.
+ * both, so it needs no bound of its own. While another process holds the database's write lock, a batch waits for
+ * it as the database's opener chose (StateDb.write): in the gateway on a timer, so calls go on and count in
+ * memory; a batch that waited in vain is tried again after `flushMs`.
  *
  * One process's counters: two gateways on one database would each count only their own calls after starting.
  * The database belongs to its opener: close() stores what is queued and leaves it open; close this store first.
  */
 export class SqliteLimitStore implements LimitStore {
+  readonly #db: StateDb;
   readonly #memory: MemoryLimitStore;
-  readonly #insertAll: (events: readonly CounterEvent[]) => void;
+  readonly #insert: BatchInsert<CounterEvent>;
   readonly #prune;
   readonly #logger: LimitStoreLogger;
   readonly #flushMs: number;
   readonly #batchSize: number;
+  /** Events committed and not yet being stored. */
   #queue: CounterEvent[] = [];
+  /** The batches being stored, in order: each store waits for the previous one. */
+  #chain: Promise<void> = Promise.resolve();
   readonly #timer = new FlushTimer(() => {
-    try {
-      this.#store();
-    } catch {
-      // Reported, and retried, by #store.
-    }
+    // Reported, and retried, by #store.
+    this.#drain().catch(() => undefined);
   });
   /** Failed attempts in a row; while non-zero, no attempt starts before `#retryAt`. */
   #failures = 0;
@@ -71,10 +75,11 @@ export class SqliteLimitStore implements LimitStore {
   #closed = false;
 
   constructor(db: StateDb, options: SqliteLimitStoreOptions = {}) {
+    this.#db = db;
     this.#logger = options.logger ?? CONSOLE_LOGGER;
     this.#flushMs = Math.max(0, options.flushMs ?? DEFAULT_COUNTER_FLUSH_MS);
     this.#batchSize = Math.max(1, options.batchSize ?? DEFAULT_COUNTER_BATCH_SIZE);
-    const insert = new BatchInsert<CounterEvent>(
+    this.#insert = new BatchInsert<CounterEvent>(
       db,
       'counter_events',
       ['counter_key', 'at', 'amount'],
@@ -85,7 +90,6 @@ export class SqliteLimitStore implements LimitStore {
         values[offset + 2] = event.amount;
       },
     );
-    this.#insertAll = db.transaction((events: readonly CounterEvent[]) => insert.run(events));
     this.#prune = db.prepare('DELETE FROM counter_events WHERE at <= ?');
     // Every stored event of the key: the store cannot know how long a window a policy loaded later may have, and
     // the gateway's pruning keeps the table to the longest one (at least a day).
@@ -123,22 +127,22 @@ export class SqliteLimitStore implements LimitStore {
     await this.#memory.prune(now, keepMs);
     // Queued events the table would prune anyway need not be stored.
     this.#queue = this.#queue.filter((event) => event.at > horizon);
-    this.#prune.run(horizon);
+    await this.#db.write(() => this.#prune.run(horizon));
   }
 
   /**
    * Stores every event committed before the call. Rejects if the database fails; the events are then kept for
    * the next attempt. Counting never waits for it: the counters in memory are exact whatever the database's state.
    */
-  async flush(): Promise<void> {
-    this.#store();
+  flush(): Promise<void> {
+    return this.#drain();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      this.#store();
+      await this.#drain();
     } catch (error) {
       this.#report(
         'error',
@@ -158,29 +162,42 @@ export class SqliteLimitStore implements LimitStore {
     this.#timer.schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs, this.#retryAt);
   }
 
+  /** Stores everything queued, after any store already under way. */
+  #drain(): Promise<void> {
+    const run = this.#chain.then(() => this.#store());
+    // The chain itself must not stay rejected, or every later store would fail with this error.
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
   /**
-   * Stores the whole queue in one transaction. If the store fails, the queue is kept, a retry is scheduled (with
-   * backoff, unless closed), and the error thrown.
+   * Stores the whole queue in one transaction. If the store fails, the events go back to the head of the queue, a
+   * retry is scheduled (with backoff, unless closed), and the error thrown.
    */
-  #store(): void {
+  async #store(): Promise<void> {
     this.#timer.clear();
     if (this.#queue.length === 0) return;
+    // Events committed while this batch waits for the lock queue behind it.
+    const batch = this.#queue;
+    this.#queue = [];
     try {
-      this.#insertAll(this.#queue);
+      await this.#db.write(() => this.#insert.run(batch));
     } catch (error) {
+      this.#queue = [...batch, ...this.#queue];
       this.#failures++;
-      const delay = Math.min(MAX_RETRY_DELAY_MS, Math.max(1, this.#flushMs) * 2 ** this.#failures);
+      const locked = isLockedError(error);
+      const delay = locked
+        ? Math.max(1, this.#flushMs)
+        : Math.min(MAX_RETRY_DELAY_MS, Math.max(1, this.#flushMs) * 2 ** this.#failures);
       this.#retryAt = Date.now() + delay;
       this.#report(
-        'error',
+        locked ? 'warn' : 'error',
         { err: error, pending: this.#queue.length, retryInMs: delay },
         'counter store failed to write a batch; it will be retried (the counters in memory still count)',
       );
       if (!this.#closed) this.#timer.schedule(delay, this.#retryAt);
       throw error;
     }
-    // Synchronous from end to end: nothing was queued meanwhile.
-    this.#queue = [];
     if (this.#failures > 0) {
       this.#report('warn', { failedAttempts: this.#failures }, 'counter store recovered');
       this.#failures = 0;

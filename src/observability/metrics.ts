@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AuditSink } from '../audit/audit-sink.js';
+import type { AuditSink, AuditSinkStats } from '../audit/audit-sink.js';
 
 /**
  * The gateway's Prometheus metrics, served on `/metrics`. One registry per gateway, so that tests and several
@@ -38,14 +38,18 @@ export class GatewayMetrics {
   readonly pendingApprovals: Gauge;
   readonly serverUp: Gauge<'server'>;
   readonly serverSessions: Gauge<'server'>;
+  readonly auditPending: Gauge;
+  readonly auditDropped: Counter;
 
   /**
    * @param servers read at each scrape: every server's id and state.
    * @param pendingApprovals read at each scrape: how many approvals wait for a person.
+   * @param auditStats read at each scrape: the audit trail's own sink, what it holds and what it lost.
    */
   constructor(
     servers: () => readonly { id: string; state: string; sessions: number }[],
     pendingApprovals: () => Promise<number>,
+    auditStats: () => AuditSinkStats,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'toolgate_process_' });
     const { toolCalls, gatewayOverhead, serverTime } = this;
@@ -75,6 +79,25 @@ export class GatewayMetrics {
       registers: [this.registry],
       async collect() {
         this.set(await pendingApprovals());
+      },
+    });
+    this.auditPending = new Gauge({
+      name: 'toolgate_audit_records_pending',
+      help: 'Audit records held in memory, not stored yet: what a crash now would lose. It grows while the store fails or another process holds its lock.',
+      registers: [this.registry],
+      collect() {
+        this.set(auditStats().pending);
+      },
+    });
+    let dropped = 0;
+    this.auditDropped = new Counter({
+      name: 'toolgate_audit_records_dropped_total',
+      help: 'Audit records lost: over audit.maxPending while the store failed, unencodable, or refused at shutdown.',
+      registers: [this.registry],
+      collect() {
+        const now = auditStats().dropped;
+        this.inc(now - dropped);
+        dropped = now;
       },
     });
     this.serverUp = new Gauge({

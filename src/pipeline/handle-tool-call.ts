@@ -130,7 +130,16 @@ async function claim(
   reservation: Reservation,
   deps: PipelineDeps,
 ): Promise<void> {
-  if (!approval || (await deps.approvals.claim(approval))) return;
+  if (!approval) return;
+  let claimed: boolean;
+  try {
+    claimed = await deps.approvals.claim(approval);
+  } catch (error) {
+    // The call does not run (the approval could not be marked used): its quota comes back.
+    closeReservation(deps, reservation, 'release');
+    throw error;
+  }
+  if (claimed) return;
   closeReservation(deps, reservation, 'release');
   call.approval = { status: 'pending', id: approval.id };
   throw approvalRefused({ kind: 'pending', approval });

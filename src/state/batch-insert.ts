@@ -13,7 +13,7 @@ export type FillValues<T> = (row: T, values: unknown[], offset: number) => void;
  * better-sqlite3, and about the same this way. Chunk sizes are powers of two, so at most seven statements are
  * ever prepared, and a batch of any size takes at most seven runs.
  *
- * Run it inside a transaction (`StateDb.transaction`) to store a batch whole or not at all.
+ * Run it inside a transaction (`StateDb.write`) to store a batch whole or not at all.
  */
 export class BatchInsert<T> {
   readonly #db: StateDb;

@@ -1,7 +1,8 @@
 import type Database from 'libsql';
 import { createRequire } from 'node:module';
+import { writeWhenUnlocked, type LockWait } from './lock-wait.js';
+import { inTransaction, transactionOf } from './transaction.js';
 import type { StateDb, Statement } from './state-db.js';
-import { transactionOf } from './transaction.js';
 import { isNamedParameters, refuseBooleans } from './statement-parameters.js';
 
 /**
@@ -11,16 +12,18 @@ import { isNamedParameters, refuseBooleans } from './statement-parameters.js';
  * row read by `get()` carries an extra `_metadata` property, so read a row's columns by name and never copy the
  * whole row out.
  */
-export function openLibsqlDb(file: string): StateDb {
+export function openLibsqlDb(file: string, wait: LockWait): StateDb {
   const load = createRequire(import.meta.url) as (id: 'libsql') => typeof Database;
-  return new LibsqlStateDb(new (load('libsql'))(file));
+  return new LibsqlStateDb(new (load('libsql'))(file), wait);
 }
 
 class LibsqlStateDb implements StateDb {
   readonly #db: Database.Database;
+  readonly #wait: LockWait;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, wait: LockWait) {
     this.#db = db;
+    this.#wait = wait;
   }
 
   prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
@@ -37,6 +40,10 @@ class LibsqlStateDb implements StateDb {
       { exec: (sql) => db.exec(sql), rollback: () => db.exec('ROLLBACK'), inTransaction: () => db.inTransaction },
       fn,
     );
+  }
+
+  write<T>(write: () => T): Promise<T> {
+    return writeWhenUnlocked(this.#wait, () => inTransaction(this, write));
   }
 
   close(): void {

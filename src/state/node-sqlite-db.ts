@@ -1,6 +1,7 @@
+import { writeWhenUnlocked, type LockWait } from './lock-wait.js';
+import { inTransaction, transactionOf } from './transaction.js';
 import type { StateDb, Statement } from './state-db.js';
 import { refuseBooleans } from './statement-parameters.js';
-import { transactionOf } from './transaction.js';
 
 /** The part of `node:sqlite` used here (the @types/node of Node 20 has none of it). */
 interface NodeSqlite {
@@ -50,15 +51,17 @@ export function nodeSqlite(): NodeSqlite | undefined {
 }
 
 /** The state database through Node's own `node:sqlite`; `sqlite` is what nodeSqlite() found. */
-export function openNodeSqliteDb(sqlite: NodeSqlite, file: string): StateDb {
-  return new NodeSqliteStateDb(new sqlite.DatabaseSync(file));
+export function openNodeSqliteDb(sqlite: NodeSqlite, file: string, wait: LockWait): StateDb {
+  return new NodeSqliteStateDb(new sqlite.DatabaseSync(file), wait);
 }
 
 class NodeSqliteStateDb implements StateDb {
   readonly #db: DatabaseSync;
+  readonly #wait: LockWait;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, wait: LockWait) {
     this.#db = db;
+    this.#wait = wait;
   }
 
   prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
@@ -84,6 +87,10 @@ class NodeSqliteStateDb implements StateDb {
       { exec: (sql) => this.exec(sql), rollback: () => db.exec('ROLLBACK'), inTransaction: () => db.isTransaction },
       fn,
     );
+  }
+
+  write<T>(write: () => T): Promise<T> {
+    return writeWhenUnlocked(this.#wait, () => inTransaction(this, write));
   }
 
   close(): void {

@@ -26,14 +26,13 @@ describe.each<SqliteBinding>(['node:sqlite', 'libsql'])('StateDb through %s', (b
     it.skip(`${binding} is not available on Node ${process.version} (node:sqlite needs 22.13 or later)`, () => {});
     return;
   }
-  const openStateDb = (file: string) => openWithBinding(file, binding);
+  const openStateDb = (file: string) => openWithBinding(file, { binding });
 
   describe('openStateDb', () => {
-    it('creates the file and its folder, in WAL mode, waiting for locks, with the schema up to date', () => {
+    it('creates the file and its folder, in WAL mode, with the schema up to date', () => {
       const file = databaseFile();
       const db = openStateDb(file);
       expect(pragma(db, 'journal_mode')).toBe('wal');
-      expect(db.prepare<[], { timeout: number }>('PRAGMA busy_timeout').get()?.timeout).toBe(5000);
       const version = pragma(db, 'user_version');
       expect(version).toBeGreaterThan(0);
       const tables = db
@@ -47,6 +46,19 @@ describe.each<SqliteBinding>(['node:sqlite', 'libsql'])('StateDb through %s', (b
       const again = openStateDb(file);
       expect(pragma(again, 'user_version')).toBe(version);
       again.close();
+    });
+
+    it("waits for another connection's lock inside SQLite only when the opener says so ('wait', the CLI's)", () => {
+      const file = databaseFile();
+      const timeout = (db: StateDb) => db.prepare<[], { timeout: number }>('PRAGMA busy_timeout').get()?.timeout;
+      const [gateway, cli] = [
+        openWithBinding(file, { binding }),
+        openWithBinding(file, { binding, whenLocked: 'wait', lockWaitMs: 1234 }),
+      ];
+      expect(timeout(gateway)).toBe(0);
+      expect(timeout(cli)).toBe(1234);
+      gateway.close();
+      cli.close();
     });
 
     it('refuses a database written by a newer Toolgate', () => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openLibsqlDb } from './libsql-db.js';
+import { DEFAULT_LOCK_WAIT_MS, type LockWait, type WhenLocked } from './lock-wait.js';
 import { nodeSqlite, openNodeSqliteDb } from './node-sqlite-db.js';
 
 /** A prepared statement of the state database: `P` its parameters, `R` a row it reads. */
@@ -23,15 +24,33 @@ export interface StateDb {
   exec(sql: string): void;
   /**
    * `fn` wrapped so that each call runs in one transaction: committed when it returns, rolled back when it
-   * throws. Transactions do not nest.
+   * throws. It takes the write lock first, failing at once on a 'fail' connection when another connection holds
+   * it; `write` is the same with the wait. Transactions do not nest.
    */
   transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
+  /**
+   * Runs `write` in one transaction (its statements all committed, or none when it throws) and resolves with what
+   * it returns. The write lock is taken first (BEGIN IMMEDIATE), and waited for as the opener chose
+   * (StateDbOptions.whenLocked): on a 'fail' connection it is tried again on a timer, never blocking the event
+   * loop, until `lockWaitMs` is over, and then rejects with a StateLockedError; on a 'wait' connection SQLite waits
+   * inside the call. Transactions do not nest: `write` must not call `transaction` or `write`.
+   */
+  write<T>(write: () => T): Promise<T>;
   close(): void;
   /** False once closed. */
   readonly open: boolean;
 }
 
 export type SqliteBinding = 'node:sqlite' | 'libsql';
+
+export interface StateDbOptions {
+  /** What a statement does when another connection holds the lock it needs (see WhenLocked). Default 'fail'. */
+  readonly whenLocked?: WhenLocked;
+  /** How long a write waits for another connection's lock, in milliseconds. Default 5,000. */
+  readonly lockWaitMs?: number;
+  /** Default: node:sqlite where the running Node has it, libsql elsewhere (see chosenBinding). */
+  readonly binding?: SqliteBinding;
+}
 
 /** The bindings the running Node can use, the one openStateDb picks first. */
 export function sqliteBindings(): SqliteBinding[] {
@@ -146,36 +165,61 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 /**
- * Opens (creating if needed) the state database and brings its schema up to date, through `binding` (by default
- * node:sqlite where the running Node has it, libsql elsewhere).
+ * Opens (creating if needed) the state database and brings its schema up to date. Opening waits for a lock on the
+ * spot, whatever `whenLocked` says (a schema change needs the write lock, and nothing is served yet); from then on
+ * the connection meets locks as `whenLocked` says: 'fail' (the default, the gateway's) or 'wait' (a CLI command's).
  */
-export function openStateDb(file: string, binding: SqliteBinding = chosenBinding()): StateDb {
+export function openStateDb(file: string, options: StateDbOptions = {}): StateDb {
+  const binding = options.binding ?? chosenBinding();
+  const wait: LockWait = {
+    file,
+    whenLocked: options.whenLocked ?? 'fail',
+    lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+  };
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = binding === 'node:sqlite' ? nodeSqlite() : undefined;
   if (binding === 'node:sqlite' && !sqlite)
     throw new Error(`node:sqlite needs Node 22.13 or later; this is ${process.version}`);
-  const db = sqlite ? openNodeSqliteDb(sqlite, file) : openLibsqlDb(file);
-  db.exec('PRAGMA journal_mode = WAL');
-  // In WAL mode a commit that skips the fsync stays consistent; only the last commits before a power cut may be
-  // lost. SQLite's own default (FULL, libsql's and node:sqlite's) fsyncs every commit; better-sqlite3, the binding
-  // before, built SQLite with NORMAL for WAL, so this keeps the durability, and the write cost, Toolgate had.
-  db.exec('PRAGMA synchronous = NORMAL');
-  // better-sqlite3's page cache, too (16 MB; SQLite's default, libsql's and node:sqlite's, is 2 MB): the audit
-  // table's indexes are written on every batch.
-  db.exec('PRAGMA cache_size = -16000');
-  // Several processes (the gateway and the CLI) share the file; wait for a lock rather than fail at once.
-  db.exec('PRAGMA busy_timeout = 5000');
-  db.exec('PRAGMA foreign_keys = ON');
-  const version = pragmaValue(db, 'user_version') as number;
-  if (version > MIGRATIONS.length) {
+  const db = sqlite ? openNodeSqliteDb(sqlite, file, wait) : openLibsqlDb(file, wait);
+  try {
+    // Before anything reads the file: another process may be writing it (or migrating it) this moment.
+    db.exec(`PRAGMA busy_timeout = ${wait.lockWaitMs}`);
+    db.exec('PRAGMA journal_mode = WAL');
+    // In WAL mode a commit that skips the fsync stays consistent; only the last commits before a power cut may be
+    // lost. SQLite's own default (FULL, libsql's and node:sqlite's) fsyncs every commit; better-sqlite3, the binding
+    // before, built SQLite with NORMAL for WAL, so this keeps the durability, and the write cost, Toolgate had.
+    db.exec('PRAGMA synchronous = NORMAL');
+    // better-sqlite3's page cache, too (16 MB; SQLite's default, libsql's and node:sqlite's, is 2 MB): the audit
+    // table's indexes are written on every batch.
+    db.exec('PRAGMA cache_size = -16000');
+    db.exec('PRAGMA foreign_keys = ON');
+    const version = pragmaValue(db, 'user_version') as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `${file} was written by a newer Toolgate (schema ${version}; this one knows ${MIGRATIONS.length})`,
+      );
+    }
+    for (let index = version; index < MIGRATIONS.length; index++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[index]!);
+        db.exec(`PRAGMA user_version = ${index + 1}`);
+      })();
+    }
+    // A 'fail' connection never waits inside SQLite. Its automatic checkpoints are PASSIVE: they copy what no
+    // reader needs and skip the rest, never waiting for another connection either.
+    if (wait.whenLocked === 'fail') db.exec('PRAGMA busy_timeout = 0');
+  } catch (error) {
     db.close();
-    throw new Error(`${file} was written by a newer Toolgate (schema ${version}; this one knows ${MIGRATIONS.length})`);
-  }
-  for (let index = version; index < MIGRATIONS.length; index++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[index]!);
-      db.exec(`PRAGMA user_version = ${index + 1}`);
-    })();
+    throw error;
   }
   return db;
+}
+
+/**
+ * Writes to `db` and commits, as every write will: it fails when the file, its folder or its disk cannot take a
+ * write (read-only, wrong owner, full), or rejects with a StateLockedError when another process holds the write
+ * lock for longer than the connection waits. What it writes changes nothing (the schema version, rewritten).
+ */
+export async function proveWritable(db: StateDb): Promise<void> {
+  await db.write(() => db.exec(`PRAGMA user_version = ${pragmaValue(db, 'user_version') as number}`));
 }

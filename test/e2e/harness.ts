@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { ClientCapabilities } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { fixtureCommand } from '../fixtures/spawn-fixture.js';
 
 /** The repository's root folder. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -231,4 +232,35 @@ export async function connectWithToken(url: string, token: string): Promise<Clie
     new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
   );
   return client;
+}
+
+/** Another process that holds the state database's write lock (test/fixtures/state-lock-holder.ts). */
+export interface StateLockHolder {
+  /** Lets go of the lock and waits for the process to exit. */
+  release(): Promise<void>;
+}
+
+/**
+ * Starts a process that opens the state database `file` and takes its write lock (BEGIN IMMEDIATE: others may
+ * still read it), as a `toolgate` command or a backup tool does; resolves once it holds the lock, which it keeps
+ * until `release()`.
+ */
+export async function holdStateLock(file: string): Promise<StateLockHolder> {
+  const { command, args } = fixtureCommand('state-lock-holder.ts', [file]);
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const lines = createInterface({ input: child.stdout });
+  await new Promise<void>((resolveLocked, reject) => {
+    lines.once('line', (line) => (line === 'locked' ? resolveLocked() : reject(new Error(`lock holder: ${line}`))));
+    void exited.then((code) => reject(new Error(`lock holder exited with ${code} before taking the lock`)));
+  });
+  let released: Promise<void> | undefined;
+  return {
+    release: () =>
+      (released ??= (async () => {
+        child.stdin.end('release\n');
+        const code = await exited;
+        if (code !== 0) throw new Error(`lock holder exited with ${code}`);
+      })()),
+  };
 }

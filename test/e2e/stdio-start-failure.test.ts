@@ -10,7 +10,8 @@ import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
-import { GATEWAY_MAIN, ROOT, writeConfig } from './harness.js';
+import { openStateDb } from '../../src/state/state-db.js';
+import { GATEWAY_MAIN, holdStateLock, ROOT, writeConfig } from './harness.js';
 
 /** Launches `toolgate stdio` as a desktop client does, with an environment of its own, and connects to it. */
 async function launch(
@@ -70,5 +71,19 @@ describe('toolgate stdio that cannot start', () => {
     const config = writeConfig({ mcpServers: {} });
     const { error } = await launch(config, ['--grant', 'nobody']);
     expect((error as Error).message).toContain('No active grant labelled "nobody"');
+  });
+
+  it('tells the client when its state database cannot be written, naming the file', async () => {
+    const config = writeConfig({ mcpServers: {}, state: { sqlite: 'state.db', lockWaitMs: 200 } });
+    const file = join(dirname(config), 'state.db');
+    openStateDb(file, { whenLocked: 'wait' }).close();
+    const holder = await holdStateLock(file);
+    try {
+      const { error } = await launch(config);
+      expect((error as Error).message).toContain(`Toolgate could not start: Cannot write the state database ${file}`);
+      expect((error as Error).message).toContain('another process holds its write lock');
+    } finally {
+      await holder.release();
+    }
   });
 });

@@ -32,6 +32,8 @@ describe('the binding openStateDb picks', () => {
   it.runIf(!available.includes('node:sqlite'))('is libsql where Node has no node:sqlite', () => {
     expect(available).toEqual(['libsql']);
     expect(loadedIn({ TOOLGATE_SQLITE_BINDING: '' })).toBe('libsql');
-    expect(() => openWithBinding(':memory:', 'node:sqlite')).toThrow(/node:sqlite needs Node 22\.13 or later/);
+    expect(() => openWithBinding(':memory:', { binding: 'node:sqlite' })).toThrow(
+      /node:sqlite needs Node 22\.13 or later/,
+    );
   });
 });
