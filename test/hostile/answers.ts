@@ -20,7 +20,8 @@ export function responseProblems(message: Message, answer: Answer): string[] {
   if (hasResult && isRefusedCall(message)) {
     const result = answer.result as { isError?: unknown; resultType?: unknown };
     // A denied or held call is a result with isError; a hidden one, or one outside the grant, an error.
-    if (result.isError !== true) problems.push(`refused tool ${short(message.tool)} answered with a result: ${short(answer.result)}`);
+    if (result.isError !== true)
+      problems.push(`refused tool ${short(message.tool)} answered with a result: ${short(answer.result)}`);
   }
   return problems;
 }

@@ -42,7 +42,18 @@ export interface CampaignReport {
 const KEPT_FAILURES = 20;
 
 function newReport(name: string): CampaignReport {
-  return { name, sent: 0, kinds: {}, answered: 0, hangs: 0, failures: [], moreFailures: 0, leaks: [], slowest: [], ms: 0 };
+  return {
+    name,
+    sent: 0,
+    kinds: {},
+    answered: 0,
+    hangs: 0,
+    failures: [],
+    moreFailures: 0,
+    leaks: [],
+    slowest: [],
+    ms: 0,
+  };
 }
 
 function fail(report: CampaignReport, index: number, variant: string, message: Message, problems: string[]): void {
@@ -106,14 +117,14 @@ function count(report: CampaignReport, message: Message): () => void {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 48 });
 
-interface HttpReply {
+export interface HttpReply {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly text: string;
 }
 
 /** One HTTP exchange; a string when there was no answer (the deadline passed, or the connection failed). */
-function exchange(
+export function exchange(
   url: string,
   method: string,
   headers: Record<string, string>,
@@ -145,7 +156,8 @@ function exchange(
 function httpAnswerProblems(message: Message, reply: HttpReply, progressTokens: Set<unknown>): string[] {
   const { status, text } = reply;
   if (status >= 500) return [`HTTP ${status}: ${short(text)}`];
-  if (status === 202) return message.kind === 'request' ? ['a request was answered 202 Accepted, with no response'] : [];
+  if (status === 202)
+    return message.kind === 'request' ? ['a request was answered 202 Accepted, with no response'] : [];
   if (status === 200) {
     const type = String(reply.headers['content-type'] ?? '');
     let answers: Answer[];
@@ -220,10 +232,10 @@ export interface HttpTarget {
   readonly maxBodyBytes: number;
 }
 
-const JSON_TYPES = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+export const JSON_TYPES = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 /** Opens a 2025-era session with a raw `initialize`; returns its id. */
-async function openSession(target: HttpTarget, token: string): Promise<string> {
+export async function openSession(target: HttpTarget, token: string): Promise<string> {
   const body = Buffer.from(
     JSON.stringify({
       jsonrpc: '2.0',
@@ -359,7 +371,8 @@ function legacyProblems(
     case 'clean':
       if (message.kind === 'request') return initialize ? [] : expectStatus(reply, 200);
       // A notification or response the server cannot accept may be refused with an HTTP error (Streamable HTTP).
-      if (message.kind === 'notification') return reply.status === 202 || reply.status === 400 ? [] : expectStatus(reply, 202);
+      if (message.kind === 'notification')
+        return reply.status === 202 || reply.status === 400 ? [] : expectStatus(reply, 202);
       return expectStatus(reply, 400);
     case 'accept-json-only':
     case 'accept-missing':
@@ -381,7 +394,8 @@ function legacyProblems(
 }
 
 /** The 2026-07-28 envelope every modern request carries in `params._meta`. */
-const ENVELOPE = '"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}';
+export const ENVELOPE =
+  '"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}';
 
 /**
  * The message with the 2026-07-28 envelope put into its params, in its raw text (duplicated keys stay as they
@@ -409,7 +423,7 @@ export function withEnvelope(message: Message): Message {
 }
 
 /** An HTTP header value as the 2026-07-28 spec encodes it: plain ASCII as it is, anything else as Base64. */
-function headerValue(value: string): string {
+export function headerValue(value: string): string {
   const plain = value.length > 0 && value === value.trim() && /^[\x20-\x7e\t]*$/.test(value);
   const sentinel = value.startsWith('=?base64?') && value.endsWith('?=');
   return plain && !sentinel ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
@@ -564,7 +578,14 @@ async function openSseStream(base: string, token: string): Promise<SseStream> {
           const type = /^event: (.*)$/m.exec(event)?.[1];
           const data = /^data: (.*)$/m.exec(event)?.[1] ?? '';
           if (type === 'endpoint') {
-            resolve({ endpoint: new URL(data, base).href, waiting, answers, stray, notifications, close: () => req.destroy() });
+            resolve({
+              endpoint: new URL(data, base).href,
+              waiting,
+              answers,
+              stray,
+              notifications,
+              close: () => req.destroy(),
+            });
             continue;
           }
           const message = JSON.parse(data) as Answer;
@@ -606,23 +627,40 @@ export async function sseCampaign(
   // Each stream's session is initialized first, as every client does.
   for (const stream of streams) {
     const answered = new Promise<Answer>((resolve) => stream.waiting.set('init', resolve));
-    await exchange(stream.endpoint, 'POST', { 'content-type': 'application/json', authorization: `Bearer ${target.token}` }, Buffer.from(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 'init',
-        method: 'initialize',
-        params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'hostile-sse', version: '1' } },
-      }),
-    ));
+    await exchange(
+      stream.endpoint,
+      'POST',
+      { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
+      Buffer.from(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'init',
+          method: 'initialize',
+          params: {
+            protocolVersion: '2024-11-05',
+            capabilities: {},
+            clientInfo: { name: 'hostile-sse', version: '1' },
+          },
+        }),
+      ),
+    );
     await answered;
     stream.waiting.delete('init');
-    await exchange(stream.endpoint, 'POST', { 'content-type': 'application/json', authorization: `Bearer ${target.token}` }, Buffer.from('{"jsonrpc":"2.0","method":"notifications/initialized"}'));
+    await exchange(
+      stream.endpoint,
+      'POST',
+      { 'content-type': 'application/json', authorization: `Bearer ${target.token}` },
+      Buffer.from('{"jsonrpc":"2.0","method":"notifications/initialized"}'),
+    );
   }
   try {
     await pool(generated(seed, 3, total, sseVariant), concurrency, async ({ index, message, variant }) => {
       const stream = streams[index % streams.length]!;
       let url = stream.endpoint;
-      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${target.token}` };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        authorization: `Bearer ${target.token}`,
+      };
       if (variant === 'unknown-session') url = url.replace(/sessionId=[^&]*/, 'sessionId=not-a-session');
       if (variant === 'other-token') headers.authorization = `Bearer ${target.otherToken}`;
       if (variant === 'no-auth') delete headers.authorization;
@@ -758,25 +796,33 @@ export async function stdioCampaign(
       ? '{"jsonrpc":"2.0","id":"open","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"hostile","version":"1"}}}'
       : `{"jsonrpc":"2.0","id":"open","method":"server/discover","params":{"_meta":{${ENVELOPE}}}}`;
   const opened = await send(classify(Buffer.from(opening), 'open'));
-  if (typeof opened === 'string' || opened === undefined) throw new Error(`stdio did not open: ${opened}\n${stderr.join('\n')}`);
+  if (typeof opened === 'string' || opened === undefined)
+    throw new Error(`stdio did not open: ${opened}\n${stderr.join('\n')}`);
   if (era === 'legacy') await write(Buffer.from('{"jsonrpc":"2.0","method":"notifications/initialized"}'));
   // A first list waits for the servers to come up, so that the campaign measures the gateway, not their start.
   const meta = era === 'modern' ? `"params":{"_meta":{${ENVELOPE}}},` : '';
   await send(classify(Buffer.from(`{"jsonrpc":"2.0",${meta}"id":"ready","method":"tools/list"}`), 'ready'));
-  await pool(generated(seed, era === 'legacy' ? 4 : 5, total, fc.constant('line')), window, async ({ index, message: plain }) => {
-    const message = era === 'modern' ? withEnvelope(plain) : plain;
-    const done = count(report, message);
-    const answer = await send(message);
-    done();
-    if (answer === undefined) return;
-    if (typeof answer === 'string') return fail(report, index, 'line', message, [answer]);
-    report.answered++;
-    fail(report, index, 'line', message, responseProblems(message, answer));
-  });
+  await pool(
+    generated(seed, era === 'legacy' ? 4 : 5, total, fc.constant('line')),
+    window,
+    async ({ index, message: plain }) => {
+      const message = era === 'modern' ? withEnvelope(plain) : plain;
+      const done = count(report, message);
+      const answer = await send(message);
+      done();
+      if (answer === undefined) return;
+      if (typeof answer === 'string') return fail(report, index, 'line', message, [answer]);
+      report.answered++;
+      fail(report, index, 'line', message, responseProblems(message, answer));
+    },
+  );
   for (const [id, times] of answers) if (times > 1) report.leaks.push(`${times} answers for id ${short(id)}`);
-  report.leaks.push(`(info) ${nullIdErrors} error answers with id null, for ${report.kinds.malformed ?? 0} malformed lines`);
+  report.leaks.push(
+    `(info) ${nullIdErrors} error answers with id null, for ${report.kinds.malformed ?? 0} malformed lines`,
+  );
   const alive = child.exitCode === null && child.signalCode === null;
-  if (!alive) fail(report, report.sent, 'end', classify(Buffer.from('{}'), '(end)'), [await exited, ...stderr.slice(-20)]);
+  if (!alive)
+    fail(report, report.sent, 'end', classify(Buffer.from('{}'), '(end)'), [await exited, ...stderr.slice(-20)]);
   child.stdin!.end();
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
   if (child.exitCode === null) child.kill('SIGKILL');

@@ -150,7 +150,10 @@ const toolName: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 5, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 3, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
   { weight: 2, arbitrary: fc.constantFrom('x'.repeat(129), 'y'.repeat(10_000), '', '__proto__', 'constructor') },
-  { weight: 3, arbitrary: fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 3 })) },
+  {
+    weight: 3,
+    arbitrary: fc.oneof(fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 3 })),
+  },
   { weight: 2, arbitrary: fc.constantFrom(...REFUSED_TOOLS).map((name) => ({ name })) },
 );
 
@@ -216,9 +219,7 @@ const argumentsText: fc.Arbitrary<string> = fc.oneof(
   { weight: 10, arbitrary: rawValue.map((text) => objectText([['text', text]])) },
   {
     weight: 6,
-    arbitrary: fc
-      .array(fc.tuple(hostileKey, rawValue), { maxLength: 5 })
-      .map((pairs) => objectText(pairs)),
+    arbitrary: fc.array(fc.tuple(hostileKey, rawValue), { maxLength: 5 }).map((pairs) => objectText(pairs)),
   },
   { weight: 2, arbitrary: fc.constantFrom('[]', '"text"', 'null', '42', '{}', '{"text":"a","text":"forbidden"}') },
   { weight: 4, arbitrary: actArguments() },
@@ -226,15 +227,17 @@ const argumentsText: fc.Arbitrary<string> = fc.oneof(
 
 /** Arguments of the hostile server's `act` tool: how it misbehaves. Rare, because some are slow or large. */
 function actArguments(): fc.Arbitrary<string> {
-  return fc.oneof(
-    { weight: 10, arbitrary: fc.constantFrom('twice', 'wrong-id', 'bad-result', 'bad-error', 'changed', 'garbage') },
-    { weight: 6, arbitrary: fc.constant('flood') },
-    { weight: 1, arbitrary: fc.constantFrom('huge', 'ask', 'never') },
-  ).chain((behaviour) =>
-    fc
-      .record({ n: fc.integer({ min: 0, max: 200 }), kb: fc.integer({ min: 1, max: 2048 }) })
-      .map(({ n, kb }) => JSON.stringify({ behaviour, n, kb })),
-  );
+  return fc
+    .oneof(
+      { weight: 10, arbitrary: fc.constantFrom('twice', 'wrong-id', 'bad-result', 'bad-error', 'changed', 'garbage') },
+      { weight: 6, arbitrary: fc.constant('flood') },
+      { weight: 1, arbitrary: fc.constantFrom('huge', 'ask', 'never') },
+    )
+    .chain((behaviour) =>
+      fc
+        .record({ n: fc.integer({ min: 0, max: 200 }), kb: fc.integer({ min: 1, max: 2048 }) })
+        .map(({ n, kb }) => JSON.stringify({ behaviour, n, kb })),
+    );
 }
 
 const progressToken = fc.oneof(
@@ -365,7 +368,7 @@ const NOTIFICATIONS = [
   'notifications/roots/list_changed',
 ];
 /** Case and spelling tricks on the method that runs tools. */
-const METHOD_TRICKS = [
+export const METHOD_TRICKS = [
   'Tools/Call',
   'TOOLS/CALL',
   'tools/call ',
@@ -425,7 +428,12 @@ const envelope: fc.Arbitrary<Draft> = method.chain((name) =>
   fc
     .record({
       jsonrpc: jsonrpcMember,
-      id: NOTIFICATIONS.includes(name) ? fc.oneof({ weight: 5, arbitrary: fc.constant({ text: undefined, style: 'number' as const }) }, { weight: 1, arbitrary: idMember }) : idMember,
+      id: NOTIFICATIONS.includes(name)
+        ? fc.oneof(
+            { weight: 5, arbitrary: fc.constant({ text: undefined, style: 'number' as const }) },
+            { weight: 1, arbitrary: idMember },
+          )
+        : idMember,
       params: fc.oneof(
         { weight: 20, arbitrary: paramsPairs(TRICK_TARGET[name] ?? name).map((pairs) => objectText(pairs)) },
         { weight: 1, arbitrary: fc.constantFrom(undefined, '[]', '"params"', 'null', '[{"name":"good__crash"}]') },
@@ -459,7 +467,6 @@ const envelope: fc.Arbitrary<Draft> = method.chain((name) =>
 /** Method tricks carry tools/call params: a dispatcher that normalised the method would run the tool. */
 const TRICK_TARGET: Record<string, string> = Object.fromEntries(METHOD_TRICKS.map((trick) => [trick, 'tools/call']));
 
-
 /** A response sent by the client as if answering a server request nobody made (a sampling reply, say). */
 const clientResponse: fc.Arbitrary<Draft> = fc
   .record({
@@ -487,32 +494,38 @@ const rawBytes: fc.Arbitrary<Draft> = fc
         .map((cut) => Buffer.from(String(draft.text).slice(0, cut))),
     ),
     fc.uint8Array({ minLength: 1, maxLength: 200 }).map((bytes) => Buffer.from(bytes.map((b) => (b === 10 ? 32 : b)))),
-    fc.constantFrom(
-      `{"jsonrpc":"2.0","id":${ID},"method":"tools/call","params":{"name":"good__crash"}} trailing`,
-      `\ufeff{"jsonrpc":"2.0","id":${ID},"method":"ping"}`,
-      '',
-      ' ',
-      'null',
-      '42',
-      '"tools/call"',
-      '[]',
-      '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"good__crash","arguments":{}}}]',
-      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"hostile__danger"}}]',
-      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"good__crash"',
-      "{'jsonrpc':'2.0','id':1,'method':'ping'}",
-      '{"jsonrpc":"2.0","id":1,"method":"ping",}',
-      '['.repeat(5_000),
-    ).map((text) => Buffer.from(text)),
-    fc.constant(Buffer.concat([Buffer.from(`{"jsonrpc":"2.0","id":${ID},"method":"`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')])),
     fc
-      .constantFrom(...REFUSED_TOOLS)
-      .map((tool) =>
-        Buffer.concat([
-          Buffer.from(`{"jsonrpc":"2.0","id":${ID},"method":"tools/call","params":{"name":"${tool}`),
-          Buffer.from([0xed, 0xa0, 0x80]), // a lone surrogate, encoded
-          Buffer.from('"}}'),
-        ]),
-      ),
+      .constantFrom(
+        `{"jsonrpc":"2.0","id":${ID},"method":"tools/call","params":{"name":"good__crash"}} trailing`,
+        `\ufeff{"jsonrpc":"2.0","id":${ID},"method":"ping"}`,
+        '',
+        ' ',
+        'null',
+        '42',
+        '"tools/call"',
+        '[]',
+        '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"good__crash","arguments":{}}}]',
+        '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"hostile__danger"}}]',
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"good__crash"',
+        "{'jsonrpc':'2.0','id':1,'method':'ping'}",
+        '{"jsonrpc":"2.0","id":1,"method":"ping",}',
+        '['.repeat(5_000),
+      )
+      .map((text) => Buffer.from(text)),
+    fc.constant(
+      Buffer.concat([
+        Buffer.from(`{"jsonrpc":"2.0","id":${ID},"method":"`),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from('"}'),
+      ]),
+    ),
+    fc.constantFrom(...REFUSED_TOOLS).map((tool) =>
+      Buffer.concat([
+        Buffer.from(`{"jsonrpc":"2.0","id":${ID},"method":"tools/call","params":{"name":"${tool}`),
+        Buffer.from([0xed, 0xa0, 0x80]), // a lone surrogate, encoded
+        Buffer.from('"}}'),
+      ]),
+    ),
   )
   .map((bytes) => ({ text: bytes, idStyle: 'number' as const, method: '(bytes)' }));
 

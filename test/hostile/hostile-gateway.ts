@@ -87,7 +87,7 @@ export async function startHostileGateway(): Promise<HostileSetup> {
           hostile: {
             ...fixtureCommand('hostile-server.ts', ['--victim', 'good', '--record', join(folder, 'hostile.calls')]),
             // `act never` must end with the gateway's timeout, well inside the suite's deadline.
-            timeoutMs: 3_000,
+            timeoutMs: 10_000,
           },
           offlimits: fixture('offlimits'),
         },

@@ -19,6 +19,12 @@ import {
   type CampaignReport,
   type HttpTarget,
 } from './campaign.js';
+import fc from 'fast-check';
+import { eventually } from '../e2e/harness.js';
+import { errorProblems, isRefusedCall, responseProblems } from './answers.js';
+import { headerValue } from './campaign.js';
+import { classify, lookAlikes, METHOD_TRICKS, REFUSED_TOOLS } from './grammar.js';
+import { openStream, RawClient, responseOf, resultText } from './raw-client.js';
 import { rssOf, startHostileGateway, stdioArgs, tripwireHits, type HostileSetup } from './hostile-gateway.js';
 
 const DEFAULT_MESSAGES = 100_000;
@@ -70,14 +76,19 @@ describe('hostile input', () => {
       (r) =>
         `  ${r.name.padEnd(12)} ${String(r.sent).padStart(7)} messages (${Object.entries(r.kinds)
           .map(([kind, n]) => `${n} ${kind}`)
-          .join(', ')}), ${r.answered} answered, ${r.failures.length + r.moreFailures} failures, ${(r.ms / 1000).toFixed(1)} s`,
+          .join(
+            ', ',
+          )}), ${r.answered} answered, ${r.failures.length + r.moreFailures} failures, ${(r.ms / 1000).toFixed(1)} s`,
     );
     const total = reports.reduce((sum, r) => sum + r.sent, 0);
     console.log(
       [
         `hostile-input suite: seed ${SEED}, ${total} messages in ${((Date.now() - started) / 1000).toFixed(1)} s`,
         ...lines,
-        ...reports.flatMap((r) => [`  slowest of ${r.name}:`, ...r.slowest.map(([ms, what]) => `    ${ms} ms ${what}`)]),
+        ...reports.flatMap((r) => [
+          `  slowest of ${r.name}:`,
+          ...r.slowest.map(([ms, what]) => `    ${ms} ms ${what}`),
+        ]),
         ...reports.flatMap((r) => r.leaks.slice(0, 10).map((leak) => `  ${r.name}: ${leak}`)),
         '  gateway log, by message:',
         ...logSummary(setup?.gateway.log ?? []),
@@ -92,35 +103,342 @@ describe('hostile input', () => {
     const failures = report.failures.map(
       (f) => `#${f.index} [${f.variant}] ${f.bytes}\n    ${f.problems.join('\n    ')}`,
     );
-    expect(
-      failures,
-      `${report.name}: ${report.failures.length + report.moreFailures} failures (seed ${SEED})`,
-    ).toEqual([]);
+    expect(failures, `${report.name}: ${report.failures.length + report.moreFailures} failures (seed ${SEED})`).toEqual(
+      [],
+    );
   };
 
-  it(`Streamable HTTP, 2025 era: every message answered as the protocol says`, async () => {
-    expectClean(await legacyHttpCampaign(target, SEED, Math.round(MESSAGES * SHARE.http2025), 32));
-  }, CAMPAIGN_TIMEOUT_MS);
+  it(
+    `Streamable HTTP, 2025 era: every message answered as the protocol says`,
+    async () => {
+      expectClean(await legacyHttpCampaign(target, SEED, Math.round(MESSAGES * SHARE.http2025), 32));
+    },
+    CAMPAIGN_TIMEOUT_MS,
+  );
 
-  it('Streamable HTTP, 2026-07-28 era: every message answered as the protocol says', async () => {
-    expectClean(await modernHttpCampaign(target, SEED, Math.round(MESSAGES * SHARE.http2026), 32));
-  }, CAMPAIGN_TIMEOUT_MS);
+  it(
+    'Streamable HTTP, 2026-07-28 era: every message answered as the protocol says',
+    async () => {
+      expectClean(await modernHttpCampaign(target, SEED, Math.round(MESSAGES * SHARE.http2026), 32));
+    },
+    CAMPAIGN_TIMEOUT_MS,
+  );
 
-  it('legacy HTTP+SSE: every message answered as the protocol says', async () => {
-    expectClean(await sseCampaign(target, SEED, Math.round(MESSAGES * SHARE.sse), 24));
-  }, CAMPAIGN_TIMEOUT_MS);
+  it(
+    'legacy HTTP+SSE: every message answered as the protocol says',
+    async () => {
+      expectClean(await sseCampaign(target, SEED, Math.round(MESSAGES * SHARE.sse), 24));
+    },
+    CAMPAIGN_TIMEOUT_MS,
+  );
 
   for (const era of ['legacy', 'modern'] as const) {
-    it(`toolgate stdio, ${era === 'legacy' ? '2025' : '2026-07-28'} era: every line answered as the protocol says`, async () => {
-      const share = era === 'legacy' ? SHARE.stdio2025 : SHARE.stdio2026;
-      const command = { command: process.execPath, args: [GATEWAY_MAIN, ...stdioArgs(setup)], cwd: ROOT };
-      expectClean(
-        await stdioCampaign(command, era, SEED, Math.round(MESSAGES * share), 64, (child) =>
-          watch(`toolgate stdio (${era})`, child),
-        ),
-      );
-    }, CAMPAIGN_TIMEOUT_MS);
+    it(
+      `toolgate stdio, ${era === 'legacy' ? '2025' : '2026-07-28'} era: every line answered as the protocol says`,
+      async () => {
+        const share = era === 'legacy' ? SHARE.stdio2025 : SHARE.stdio2026;
+        const command = { command: process.execPath, args: [GATEWAY_MAIN, ...stdioArgs(setup)], cwd: ROOT };
+        expectClean(
+          await stdioCampaign(command, era, SEED, Math.round(MESSAGES * share), 64, (child) =>
+            watch(`toolgate stdio (${era})`, child),
+          ),
+        );
+      },
+      CAMPAIGN_TIMEOUT_MS,
+    );
   }
+
+  /** Fails when any call the policy refuses has reached a server so far. */
+  const expectNoTripwire = () => expect(tripwireHits(setup).hits).toEqual([]);
+
+  describe('hostile servers', () => {
+    let client: RawClient;
+    beforeAll(() => {
+      client = new RawClient(target);
+    });
+    const act = (behaviour: string, more: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
+      jsonrpc: '2.0',
+      id: `act-${behaviour}`,
+      method: 'tools/call',
+      params: { name: 'hostile__act', arguments: { behaviour, ...more }, ...(meta ? { _meta: meta } : {}) },
+    });
+
+    it('a server that answers twice, with the wrong id, or garbage first, gives the client exactly one answer', async () => {
+      for (const era of ['legacy', 'modern'] as const) {
+        const send = (body: Record<string, unknown>) => (era === 'legacy' ? client.legacy(body) : client.modern(body));
+        expect(resultText(responseOf(await send(act('twice'))))).toBe('first');
+        expect(resultText(responseOf(await send(act('wrong-id'))))).toBe('right id');
+        expect(resultText(responseOf(await send(act('garbage', { n: 500 }))))).toBe('garbage 500');
+        // The server still serves after all that: its connection was not dropped for the noise.
+        expect(
+          resultText(
+            responseOf(
+              await send({ ...act('x'), params: { name: 'hostile__echo', arguments: { text: 'still here' } } }),
+            ),
+          ),
+        ).toBe('still here');
+      }
+    });
+
+    it('a malformed result or error from a server reaches the client as a valid JSON-RPC answer', async () => {
+      for (let n = 0; n < 5; n++) {
+        for (const behaviour of ['bad-result', 'bad-error']) {
+          const response = responseOf(await client.legacy(act(behaviour, { n })));
+          expect(
+            responseProblems(classify(Buffer.from(JSON.stringify(act(behaviour, { n }))), 'tools/call'), response),
+          ).toEqual([]);
+          expect(response.id).toBe(`act-${behaviour}`);
+        }
+      }
+    });
+
+    it('a server that never answers is cut off by its timeout, with an error naming it', async () => {
+      const response = responseOf(await client.modern(act('never')));
+      expect(errorProblems(response.error)).toEqual([]);
+      expect(JSON.stringify(response.error)).toContain('hostile');
+    });
+
+    it('a 4 MB result arrives whole', async () => {
+      const text = resultText(responseOf(await client.legacy(act('huge', { kb: 4 * 1024 }))));
+      expect(text.length).toBe(4 * 1024 * 1024);
+    });
+
+    it('a flood of progress for tokens a call never carried reaches no client, only its own token', async () => {
+      const [mine, theirs] = await Promise.all([
+        client.legacy(act('flood', { n: 300 }, { progressToken: 'mine' })),
+        new RawClient(target).legacy(act('flood', { n: 300 }, { progressToken: 'theirs' })),
+      ]);
+      for (const [answer, token] of [
+        [mine, 'mine'],
+        [theirs, 'theirs'],
+      ] as const) {
+        expect(resultText(responseOf(answer))).toBe('flooded 300');
+        const tokens = answer.messages
+          .filter((message) => message.method === 'notifications/progress')
+          .map((message) => (message.params as { progressToken?: unknown }).progressToken);
+        expect(new Set(tokens)).toEqual(new Set(tokens.length === 0 ? [] : [token]));
+      }
+    });
+
+    it("a server's requests to the gateway (sampling, elicitation, roots, even tools/call) never run a tool", async () => {
+      for (let n = 0; n < 5; n++) expect(responseOf(await client.legacy(act('ask', { n }))).id).toBe('act-ask');
+      expectNoTripwire();
+    });
+
+    it('a tool list that changes on every listing, with look-alike names, never lets a refused tool through', async () => {
+      const seen = new Set<string>();
+      for (let listing = 0; listing < 16; listing++) {
+        responseOf(await client.legacy(act('changed')));
+        // The gateway re-lists the server when it says its list changed; the next list shows the new one.
+        const tools = (
+          responseOf(await client.legacy({ jsonrpc: '2.0', id: `list-${listing}`, method: 'tools/list' })).result as {
+            tools: Array<{ name: string }>;
+          }
+        ).tools.map((tool) => tool.name);
+        for (const name of tools.filter((tool) => tool.startsWith('hostile__'))) {
+          seen.add(name);
+          const response = responseOf(
+            await client.legacy({
+              jsonrpc: '2.0',
+              id: `call-${name}`,
+              method: 'tools/call',
+              params: { name, arguments: {} },
+            }),
+          );
+          if (
+            isRefusedCall(
+              classify(
+                Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name } })),
+                'tools/call',
+              ),
+            )
+          ) {
+            expect(
+              responseProblems(
+                classify(
+                  Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name } })),
+                  'tools/call',
+                ),
+                response,
+              ),
+            ).toEqual([]);
+          }
+        }
+      }
+      // Hidden tools are never listed; look-alikes were (`secret key` as `hostile__secret_key-<hash>`, since the
+      // hidden tool keeps its own exposed name), and ran on the hostile server under their own names.
+      expect(seen).not.toContain('hostile__secret_key');
+      expect(seen).not.toContain('hostile__report_hidden');
+      expect(seen.size).toBeGreaterThan(6);
+      expectNoTripwire();
+    });
+
+    // Issue 12, item 12 (notification routing, fixed on its own branch): today a server's resources/updated for a
+    // URI another server serves reaches that resource's subscribers. When that fix lands, this test passes and
+    // vitest reports the `fails` marker as wrong: remove it then.
+    it.fails("resources/updated from one server for another server's resource reaches no subscriber", async () => {
+      await client.legacy({
+        jsonrpc: '2.0',
+        id: 'sub-victim',
+        method: 'resources/subscribe',
+        params: { uri: 'fixture://good/counter' },
+      });
+      await client.legacy({
+        jsonrpc: '2.0',
+        id: 'sub-own',
+        method: 'resources/subscribe',
+        params: { uri: 'hostile://hostile/doc' },
+      });
+      const stream = await openStream(target, await client.session());
+      try {
+        // Updates i = 2 and 8 name the victim's URIs, i = 4 and 10 the hostile server's own: once the second of
+        // its own has arrived, anything sent before it has too.
+        responseOf(await client.legacy(act('flood', { n: 12 })));
+        await eventually(() => expect(stream.updates.filter((uri) => uri === 'hostile://hostile/doc').length).toBe(2));
+        expect(stream.updates.filter((uri) => uri.startsWith('fixture://good/'))).toEqual([]);
+      } finally {
+        stream.close();
+      }
+    });
+  });
+
+  describe('bypass: routes to a tool other than tools/call', () => {
+    let client: RawClient;
+    beforeAll(() => {
+      client = new RawClient(target);
+    });
+    const both = async (body: Record<string, unknown>) => [await client.legacy(body), await client.modern(body)];
+
+    it("prompts/get, completion/complete, resources/read and resources/subscribe with a refused tool's name run nothing", async () => {
+      let id = 0;
+      for (const name of REFUSED_TOOLS) {
+        const bare = name.split('__')[1]!;
+        const bodies = [
+          { method: 'prompts/get', params: { name, arguments: {} } },
+          { method: 'prompts/get', params: { name: bare } },
+          {
+            method: 'completion/complete',
+            params: { ref: { type: 'ref/prompt', name }, argument: { name: 'x', value: '' } },
+          },
+          { method: 'resources/read', params: { uri: name } },
+          { method: 'resources/read', params: { uri: `tool://${name}` } },
+          { method: 'resources/subscribe', params: { uri: name } },
+        ];
+        for (const body of bodies) {
+          for (const answer of await both({ jsonrpc: '2.0', id: id++, ...body })) {
+            if (answer.status === 200) expect(responseOf(answer).jsonrpc).toBe('2.0');
+            else expect(answer.status).toBeGreaterThanOrEqual(400);
+          }
+        }
+      }
+      expectNoTripwire();
+    });
+
+    it('tasks methods, and a refused tool called as a task, run nothing', async () => {
+      let id = 0;
+      for (const method of ['tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']) {
+        for (const answer of await both({ jsonrpc: '2.0', id: id++, method, params: { taskId: 'good__crash' } })) {
+          expect(answer.status === 200 ? 'error' in responseOf(answer) : answer.status >= 400).toBe(true);
+        }
+      }
+      for (const name of REFUSED_TOOLS) {
+        for (const answer of await both({
+          jsonrpc: '2.0',
+          id: id++,
+          method: 'tools/call',
+          params: { name, arguments: {}, task: { ttl: 60_000 } },
+        })) {
+          const response = responseOf(answer);
+          expect('error' in response || (response.result as { isError?: boolean }).isError === true).toBe(true);
+        }
+      }
+      expectNoTripwire();
+    });
+
+    it('replies to server requests nobody made do nothing', async () => {
+      for (let id = 0; id < 30; id++) {
+        const reply = {
+          jsonrpc: '2.0',
+          id,
+          result: {
+            role: 'assistant',
+            content: { type: 'text', text: 'call good__crash' },
+            model: 'm',
+            name: 'good__crash',
+          },
+        };
+        expect((await client.legacy(reply)).status).toBe(202);
+      }
+      expectNoTripwire();
+    });
+
+    it('a batch is refused whole, whatever it carries', async () => {
+      const batch = JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'good__crash', arguments: {} } },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'good__echo', arguments: { text: 'x' } } },
+      ]);
+      const answer = await client.legacy(batch);
+      expect(answer.status).toBe(400);
+      expect((responseOf(answer).error as { code: number }).code).toBe(-32_600);
+      expectNoTripwire();
+    });
+
+    it('spellings of tools/call are unknown methods, or refused as malformed', async () => {
+      let id = 0;
+      for (const method of METHOD_TRICKS) {
+        for (const answer of await both({
+          jsonrpc: '2.0',
+          id: id++,
+          method,
+          params: { name: 'good__crash', arguments: {} },
+        })) {
+          const response = responseOf(answer);
+          // -32020: a 2026-07-28 request whose Mcp-Method header (Base64, for a method with spaces or controls)
+          // the SDK does not read back as the body's method, refused before any handler runs.
+          expect([-32_601, -32_020], method).toContain((response.error as { code?: number } | undefined)?.code);
+        }
+      }
+      expectNoTripwire();
+    });
+
+    it('2026-07-28 headers that disagree with the body are refused', async () => {
+      const call = { jsonrpc: '2.0', id: 'h', method: 'tools/call', params: { name: 'good__crash', arguments: {} } };
+      const disagreements: Array<Record<string, string>> = [
+        { 'mcp-name': 'good__echo' },
+        { 'mcp-method': 'tools/list' },
+        { 'mcp-name': headerValue('good__crash\u0000') },
+        { 'mcp-name': headerValue('good__echo'), 'mcp-method': 'tools/list' },
+      ];
+      for (const headers of disagreements) {
+        const answer = await client.modern(call, headers);
+        expect(answer.status, JSON.stringify(headers)).toBe(400);
+      }
+      expectNoTripwire();
+    });
+
+    it("no spelling of a refused tool's name reaches it (property)", async () => {
+      const spelling = fc.oneof(
+        fc.constantFrom(...REFUSED_TOOLS.flatMap((name) => [name, ...lookAlikes(name)])),
+        fc
+          .tuple(
+            fc.constantFrom(...REFUSED_TOOLS),
+            fc.nat(40),
+            fc.string({ unit: 'binary', minLength: 1, maxLength: 2 }),
+          )
+          .map(([name, at, insert]) => `${name.slice(0, at)}${insert}${name.slice(at)}`),
+      );
+      let id = 0;
+      await fc.assert(
+        fc.asyncProperty(spelling, fc.boolean(), async (name, modern) => {
+          const body = { jsonrpc: '2.0', id: id++, method: 'tools/call', params: { name, arguments: { text: 'x' } } };
+          const answer = modern ? await client.modern(body) : await client.legacy(body);
+          expect(answer.status).toBeLessThan(500);
+          expect(tripwireHits(setup).hits).toEqual([]);
+        }),
+        { seed: SEED, numRuns: 300 },
+      );
+    }, 120_000);
+  });
 
   it('never exits, stays under 1 GB, and no denied or hidden tool ever reaches a server', async () => {
     sample();
