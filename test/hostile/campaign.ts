@@ -735,14 +735,14 @@ export async function stdioCampaign(
   const child = spawn(command.command, command.args, { cwd: command.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   onProcess(child);
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  createInterface({ input: child.stderr }).on('line', (line) => {
     if (stderr.length < 200) stderr.push(line);
   });
   const waiting = new Map<unknown, (answer: Answer) => void>();
   const answers = new Map<unknown, number>();
   const progressTokens = new Set<unknown>();
   let nullIdErrors = 0;
-  createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => {
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
     let message: Answer;
     try {
       message = JSON.parse(line) as Answer;
@@ -767,11 +767,18 @@ export async function stdioCampaign(
   const exited = new Promise<string>((resolve) =>
     child.once('exit', (code, signal) => resolve(`toolgate stdio exited (code ${code}, signal ${signal})`)),
   );
-  const write = (bytes: Buffer) =>
-    new Promise<void>((resolve) => {
-      if (child.stdin!.write(Buffer.concat([bytes, Buffer.from('\n')]))) resolve();
-      else child.stdin!.once('drain', resolve);
-    });
+  // Writers wait for one shared 'drain' when the pipe is full, rather than each adding a listener.
+  let drained: Promise<void> | undefined;
+  const write = async (bytes: Buffer) => {
+    if (child.stdin.write(Buffer.concat([bytes, Buffer.from('\n')]))) return;
+    drained ??= new Promise<void>((resolve) =>
+      child.stdin.once('drain', () => {
+        drained = undefined;
+        resolve();
+      }),
+    );
+    await drained;
+  };
   /** Sends a line and, for a request, waits for its answer (or the deadline, or the process's end). */
   const send = async (message: Message): Promise<Answer | string | undefined> => {
     const token = progressTokenOf(message);
@@ -823,7 +830,7 @@ export async function stdioCampaign(
   const alive = child.exitCode === null && child.signalCode === null;
   if (!alive)
     fail(report, report.sent, 'end', classify(Buffer.from('{}'), '(end)'), [await exited, ...stderr.slice(-20)]);
-  child.stdin!.end();
+  child.stdin.end();
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
   report.ms = Date.now() - started;

@@ -80,7 +80,7 @@ export async function startHostileGateway(): Promise<HostileSetup> {
         listen: { maxBodyBytes: 256 * 1024 },
         // Held calls are answered at once: nobody approves, and the call must never run.
         approvals: { waitMs: 0 },
-        log: { level: 'warn' },
+        log: { level: process.env.TOOLGATE_HOSTILE_LOG ?? 'warn' },
         mcpServers: {
           good: fixture('good'),
           web: { url: web.url, timeoutMs: 10_000 },
@@ -182,4 +182,12 @@ export function rssOf(pid: number): number {
   const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
   if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
   return Number(kb) * 1024;
+}
+
+/** The CPU time a process has used so far (user and system), in seconds, from /proc (Linux). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may contain spaces: utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

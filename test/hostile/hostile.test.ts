@@ -22,10 +22,17 @@ import {
 import fc from 'fast-check';
 import { eventually } from '../e2e/harness.js';
 import { errorProblems, isRefusedCall, responseProblems } from './answers.js';
-import { headerValue } from './campaign.js';
+import { exchange, headerValue, JSON_TYPES } from './campaign.js';
 import { classify, lookAlikes, METHOD_TRICKS, REFUSED_TOOLS } from './grammar.js';
 import { openStream, RawClient, responseOf, resultText } from './raw-client.js';
-import { rssOf, startHostileGateway, stdioArgs, tripwireHits, type HostileSetup } from './hostile-gateway.js';
+import {
+  cpuSecondsOf,
+  rssOf,
+  startHostileGateway,
+  stdioArgs,
+  tripwireHits,
+  type HostileSetup,
+} from './hostile-gateway.js';
 
 const DEFAULT_MESSAGES = 100_000;
 const SEED = Number(process.env.TOOLGATE_HOSTILE_SEED ?? 20_261_202);
@@ -45,6 +52,8 @@ describe('hostile input', () => {
   const started = Date.now();
   /** The highest resident memory seen per process, sampled from /proc while the suite runs. */
   const peakRss = new Map<string, number>();
+  /** The CPU time each process had used when last sampled. */
+  const cpu = new Map<string, number>();
   const watched = new Map<string, ChildProcess>();
   let sampler: NodeJS.Timeout | undefined;
 
@@ -54,6 +63,7 @@ describe('hostile input', () => {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) continue;
       try {
         peakRss.set(label, Math.max(peakRss.get(label) ?? 0, rssOf(child.pid)));
+        cpu.set(label, cpuSecondsOf(child.pid));
       } catch {
         // The process ended between the check and the read.
       }
@@ -93,6 +103,11 @@ describe('hostile input', () => {
         '  gateway log, by message:',
         ...logSummary(setup?.gateway.log ?? []),
         `  peak RSS: ${[...peakRss].map(([label, bytes]) => `${label} ${mb(bytes)}`).join(', ')}`,
+        `  CPU: this test process ${(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6).toFixed(1)} s, ${[
+          ...cpu,
+        ]
+          .map(([label, seconds]) => `${label} ${seconds.toFixed(1)} s`)
+          .join(', ')}`,
       ].join('\n'),
     );
   });
@@ -299,6 +314,21 @@ describe('hostile input', () => {
       } finally {
         stream.close();
       }
+    });
+  });
+
+  describe('sessions', () => {
+    it('an initialize without an id (a notification) opens no session', async () => {
+      const initialize = {
+        jsonrpc: '2.0',
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'no-id', version: '1' } },
+      };
+      const headers = { ...JSON_TYPES, authorization: `Bearer ${target.token}` };
+      const reply = await exchange(target.url, 'POST', headers, Buffer.from(JSON.stringify(initialize)));
+      if (typeof reply === 'string') throw new Error(reply);
+      expect(reply.headers['mcp-session-id']).toBeUndefined();
+      expect(reply.status).toBe(400);
     });
   });
 
