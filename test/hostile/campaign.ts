@@ -373,7 +373,8 @@ function legacyProblems(
       // A notification or response the server cannot accept may be refused with an HTTP error (Streamable HTTP).
       if (message.kind === 'notification')
         return reply.status === 202 || reply.status === 400 ? [] : expectStatus(reply, 202);
-      return expectStatus(reply, 400);
+      // JSON that is no JSON-RPC message: an Invalid Request (JSON-RPC 2.0).
+      return expectStatus(reply, 400, -32_600);
     case 'accept-json-only':
     case 'accept-missing':
       return expectStatus(reply, 406);

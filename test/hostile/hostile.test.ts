@@ -8,7 +8,8 @@
  * The messages come from a fixed seed, printed at the start; `TOOLGATE_HOSTILE_SEED=N` replays another run, and
  * `TOOLGATE_HOSTILE_MESSAGES=N` changes how many are sent (the floor of 100,000 is only checked at the default).
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_MAIN, ROOT } from '../e2e/harness.js';
 import {
@@ -195,17 +196,20 @@ describe('hostile input', () => {
       }
     });
 
+    // A result the SDK client cannot read as JSON-RPC is dropped, so such a call ends with the server's timeout
+    // ("did not answer in time", though it did): slow and misleading, but answered.
     it('a malformed result or error from a server reaches the client as a valid JSON-RPC answer', async () => {
-      for (let n = 0; n < 5; n++) {
-        for (const behaviour of ['bad-result', 'bad-error']) {
-          const response = responseOf(await client.legacy(act(behaviour, { n })));
-          expect(
-            responseProblems(classify(Buffer.from(JSON.stringify(act(behaviour, { n }))), 'tools/call'), response),
-          ).toEqual([]);
-          expect(response.id).toBe(`act-${behaviour}`);
-        }
-      }
-    });
+      const calls = [0, 1, 2, 3, 4].flatMap((n) =>
+        ['bad-result', 'bad-error'].map((behaviour) => ({ ...act(behaviour, { n }), id: `${behaviour}-${n}` })),
+      );
+      const answers = await Promise.all(calls.map((call) => client.legacy(call)));
+      answers.forEach((answer, i) => {
+        const call = calls[i]!;
+        const response = responseOf(answer);
+        expect(response.id).toBe(call.id);
+        expect(responseProblems(classify(Buffer.from(JSON.stringify(call)), 'tools/call'), response)).toEqual([]);
+      });
+    }, 60_000);
 
     it('a server that never answers is cut off by its timeout, with an error naming it', async () => {
       const response = responseOf(await client.modern(act('never')));
@@ -330,6 +334,47 @@ describe('hostile input', () => {
       expect(reply.headers['mcp-session-id']).toBeUndefined();
       expect(reply.status).toBe(400);
     });
+  });
+
+  describe('toolgate stdio', () => {
+    // Found by this suite: the SDK's stdio transport drops a line that is not JSON, or not a JSON-RPC message,
+    // without a word, so a client waits for ever for the answer to a request it got slightly wrong; over HTTP the
+    // same bytes get a JSON-RPC error (-32700, -32600). JSON-RPC 2.0 says they must be answered, with the
+    // request's id when it can be read and null otherwise. When the stdio endpoint answers them, remove `fails`.
+    it.fails(
+      'answers a line that is no JSON-RPC message with a JSON-RPC error, as HTTP does',
+      async () => {
+        const child = spawn(process.execPath, [GATEWAY_MAIN, ...stdioArgs(setup)], {
+          cwd: ROOT,
+          stdio: ['pipe', 'pipe', 'ignore'],
+        });
+        const answers: Array<Record<string, unknown>> = [];
+        createInterface({ input: child.stdout }).on('line', (line) =>
+          answers.push(JSON.parse(line) as Record<string, unknown>),
+        );
+        const initialize = {
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+        };
+        try {
+          child.stdin.write(`${JSON.stringify(initialize)}\n`);
+          await eventually(() => expect(answers.some((answer) => answer.id === 0)).toBe(true), 30_000);
+          child.stdin.write('not json\n');
+          child.stdin.write('{"jsonrpc":"2.0","id":"bad-params","method":"tools/call","params":[]}\n');
+          child.stdin.write('{"jsonrpc":"1.0","id":"bad-version","method":"ping"}\n');
+          child.stdin.write('{"jsonrpc":"2.0","id":"after","method":"ping"}\n');
+          // Lines are handled in order: once "after" is answered, the three before it have been too, or never will.
+          await eventually(() => expect(answers.some((answer) => answer.id === 'after')).toBe(true), 30_000);
+          const errors = answers.filter((answer) => 'error' in answer);
+          expect(errors.map((answer) => answer.id)).toEqual([null, 'bad-params', 'bad-version']);
+        } finally {
+          child.kill();
+        }
+      },
+      90_000,
+    );
   });
 
   describe('bypass: routes to a tool other than tools/call', () => {
