@@ -41,11 +41,6 @@ export function isRefusedCall(message: Message): boolean {
   return message.method === 'tools/call' && REFUSED_TOOLS.includes(message.tool as string);
 }
 
-/** The id of a JSON-RPC answer, or undefined for a message without one. */
-export function idOf(answer: Answer): unknown {
-  return answer.id;
-}
-
 /** JSON-RPC messages of an SSE stream's text: each `data:` event parsed. */
 export function sseMessages(text: string): Answer[] {
   const messages: Answer[] = [];

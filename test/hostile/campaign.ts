@@ -12,9 +12,9 @@ import { classify, hostileDraft, finish, type Message } from './grammar.js';
 import { errorProblems, responseProblems, short, sseMessages, type Answer } from './answers.js';
 
 /** How long any one message may wait for its answer before it counts as a hang. Generous: not a speed test. */
-export const DEADLINE_MS = 30_000;
+const DEADLINE_MS = 30_000;
 
-export interface Failure {
+interface Failure {
   readonly campaign: string;
   readonly index: number;
   readonly variant: string;
@@ -395,7 +395,7 @@ function legacyProblems(
 }
 
 /** The 2026-07-28 envelope every modern request carries in `params._meta`. */
-export const ENVELOPE =
+const ENVELOPE =
   '"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}';
 
 /**

@@ -549,8 +549,3 @@ export const hostileDraft: fc.Arbitrary<Draft> = fc.oneof(
   { weight: 4, arbitrary: clientResponse },
   { weight: 11, arbitrary: rawBytes },
 );
-
-/** `count` drafts from `seed`: the same seed gives the same drafts, in the same order. */
-export function drafts(seed: number, count: number): Draft[] {
-  return fc.sample(hostileDraft, { seed, numRuns: count });
-}

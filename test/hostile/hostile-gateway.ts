@@ -16,7 +16,7 @@ import { startGatewayProcess, tokenFrom, toolgate, writeConfig, type GatewayProc
  * The agent's policy. Tools it denies or hides are tripwires: see {@link tripwireHits}. `good:bump` needs an
  * operator's approval, which nobody gives, so it never runs either.
  */
-export const AGENT_POLICY = {
+const AGENT_POLICY = {
   version: '1',
   default: 'allow',
   hide: ['good:hang', 'web:hang', 'hostile:secret_*', '*_hidden'],
@@ -113,9 +113,15 @@ export async function startHostileGateway(): Promise<HostileSetup> {
         config,
       ),
     );
-  const token = create('agent');
-  const otherToken = create('other-agent');
-  const gateway = await startGatewayProcess(config);
+  let token: string, otherToken: string, gateway: GatewayProcess;
+  try {
+    token = create('agent');
+    otherToken = create('other-agent');
+    gateway = await startGatewayProcess(config);
+  } catch (error) {
+    await web.close();
+    throw error;
+  }
   return {
     config,
     token,

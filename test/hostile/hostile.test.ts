@@ -6,7 +6,8 @@
  * no tool the policy denies or hides ever reached a server.
  *
  * The messages come from a fixed seed, printed at the start; `TOOLGATE_HOSTILE_SEED=N` replays another run, and
- * `TOOLGATE_HOSTILE_MESSAGES=N` changes how many are sent (the floor of 100,000 is only checked at the default).
+ * `TOOLGATE_HOSTILE_MESSAGES=N` changes how many are sent (the floor of 100,000 is only checked at the default), and
+ * `TOOLGATE_HOSTILE_TIMEOUT_MS=N` how long each campaign may take.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -44,7 +45,8 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 /** Each campaign's share of the messages. */
 const SHARE = { http2025: 0.35, http2026: 0.3, sse: 0.1, stdio2025: 0.15, stdio2026: 0.1 };
-const CAMPAIGN_TIMEOUT_MS = 240_000;
+/** Generous for CI on two cores; `TOOLGATE_HOSTILE_TIMEOUT_MS` gives a busier machine longer. */
+const CAMPAIGN_TIMEOUT_MS = Number(process.env.TOOLGATE_HOSTILE_TIMEOUT_MS ?? 240_000);
 
 describe('hostile input', () => {
   let setup: HostileSetup;
