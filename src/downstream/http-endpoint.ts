@@ -179,7 +179,9 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
       );
     }
     if (sessionId !== undefined) return unknownSession(c);
-    if (!isInitializeRequest(body)) {
+    // The SDK's check reads method and params only: an initialize without an id is a notification, which would
+    // open a session no client ever initialized.
+    if (!isInitializeRequest(body) || !('id' in body)) {
       return badRequest(c, 'Bad Request: no Mcp-Session-Id header, and the request is not initialize');
     }
     const transport = new HttpSessionTransport({

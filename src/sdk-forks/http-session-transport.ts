@@ -11,8 +11,7 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 
-/** JSON-RPC error codes of the Streamable HTTP transport, as the SDK's own transport answers them. */
-const PARSE_ERROR = -32700;
+/** JSON-RPC error codes of the Streamable HTTP transport. */
 const INVALID_REQUEST = -32600;
 const TRANSPORT_ERROR = -32000;
 const SESSION_NOT_FOUND = -32001;
@@ -58,7 +57,8 @@ interface Exchange {
  *
  * The endpoint authenticates, checks Host and Origin, reads and parses the body and refuses batches before a
  * request reaches a session; the checks here are the transport's own (Accept, Content-Type, message shape,
- * session, protocol version), with the SDK transport's status codes and messages.
+ * session, protocol version), with the SDK transport's status codes and messages (but
+ * for JSON that is no JSON-RPC message: -32600 Invalid Request, as JSON-RPC 2.0 and the 2026-07-28 leg say).
  */
 export class HttpSessionTransport implements Transport {
   sessionId: string | undefined;
@@ -103,7 +103,11 @@ export class HttpSessionTransport implements Transport {
       return this.#refuse(res, 415, TRANSPORT_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
     }
     const parsed = JSONRPCMessageSchema.safeParse(body);
-    if (!parsed.success) return this.#refuse(res, 400, PARSE_ERROR, 'Parse error: Invalid JSON-RPC message');
+    if (!parsed.success) {
+      // JSON that is no JSON-RPC message is an Invalid Request (JSON-RPC 2.0), as the 2026-07-28 leg answers it;
+      // the SDK's own transport calls it a parse error, which is for text that is not JSON.
+      return this.#refuse(res, 400, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC message', readableId(body));
+    }
     const message = parsed.data;
     if (this.#closed) return this.#refuse(res, 404, SESSION_NOT_FOUND, 'Session not found');
 
@@ -292,6 +296,12 @@ function writeJsonRpcError(
 
 function sseEvent(message: JSONRPCMessage): string {
   return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+}
+
+/** The id of a message that is not valid JSON-RPC, when it has one a response could carry; else null. */
+function readableId(body: unknown): RequestId | null {
+  const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
+  return typeof id === 'string' || Number.isInteger(id) ? (id as RequestId) : null;
 }
 
 /** A valid JSON-RPC message is a request when it has both a method and an id. */

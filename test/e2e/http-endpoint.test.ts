@@ -307,7 +307,8 @@ describe('a 2025-era session over HTTP', () => {
     expect(notJson.status).toBe(415);
     const notJsonRpc = await post({ hello: 'world' });
     expect(notJsonRpc.status).toBe(400);
-    expect(JSON.parse(notJsonRpc.body).error.code).toBe(-32700);
+    // JSON that is no JSON-RPC message is an Invalid Request; -32700 is for text that is not JSON.
+    expect(JSON.parse(notJsonRpc.body).error.code).toBe(-32600);
     const oldVersion = await post(ping, { ...sessionHeaders, 'mcp-protocol-version': '1999-01-01' });
     expect(oldVersion.status).toBe(400);
     expect(JSON.parse(oldVersion.body).error.message).toMatch(/Unsupported protocol version: 1999-01-01/);
