@@ -510,10 +510,11 @@ describe('hostile input', () => {
           const body = { jsonrpc: '2.0', id: id++, method: 'tools/call', params: { name, arguments: { text: 'x' } } };
           const answer = modern ? await client.modern(body) : await client.legacy(body);
           expect(answer.status).toBeLessThan(500);
-          expect(tripwireHits(setup).hits).toEqual([]);
         }),
         { seed: SEED, numRuns: 300 },
       );
+      // Read once, at the end: the servers' records are long by now.
+      expectNoTripwire();
     }, 120_000);
   });
 
@@ -539,8 +540,9 @@ function logSummary(lines: readonly string[]): string[] {
   for (const line of lines) {
     let key = line.slice(0, 120);
     try {
-      const entry = JSON.parse(line) as { msg?: string; level?: number };
-      key = `${entry.level} ${entry.msg ?? ''}`.slice(0, 160);
+      const entry = JSON.parse(line) as { msg?: string; level?: number; serverId?: string; err?: string };
+      const about = entry.serverId === undefined ? '' : ` (${entry.serverId}${entry.err ? `: ${entry.err}` : ''})`;
+      key = `${entry.level} ${entry.msg ?? ''}${about}`.slice(0, 200);
     } catch {
       // Not a JSON log line: counted by its start.
     }
