@@ -294,10 +294,9 @@ describe('hostile input', () => {
       expectNoTripwire();
     });
 
-    // Issue 12, item 12 (notification routing, fixed on its own branch): today a server's resources/updated for a
-    // URI another server serves reaches that resource's subscribers. When that fix lands, this test passes and
-    // vitest reports the `fails` marker as wrong: remove it then.
-    it.fails("resources/updated from one server for another server's resource reaches no subscriber", async () => {
+    // Issue 12, item 12: a server's resources/updated for a URI another server serves reached that resource's
+    // subscribers.
+    it("resources/updated from one server for another server's resource reaches no subscriber", async () => {
       await client.legacy({
         jsonrpc: '2.0',
         id: 'sub-victim',
