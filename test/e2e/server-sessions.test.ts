@@ -53,7 +53,8 @@ describe('sessions with stateful servers', () => {
     tokenA = create('agent-a');
     tokenB = create('agent-b');
     gateway = await startGatewayProcess(config);
-  });
+    // Six servers, three of them processes, start before the first test: more than most suites start.
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.allSettled(clients.map((client) => client.close()));
