@@ -24,7 +24,8 @@ describe('toolgate stdio', () => {
       method: 'initialize',
       params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
     });
-    await eventually(() => expect(stdout.find((message) => message.id === 1)).toBeDefined());
+    // Starting takes a while on a busy machine: as long as startGatewayProcess allows.
+    await eventually(() => expect(stdout.find((message) => message.id === 1)).toBeDefined(), 50_000);
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   }, 60_000);
 
@@ -42,7 +43,7 @@ describe('toolgate stdio', () => {
     child.stdin?.write('"}}\n');
     send({ jsonrpc: '2.0', id: 4, method: 'ping' });
 
-    await eventually(() => expect(stdout.find((message) => message.id === 4)).toMatchObject({ result: {} }));
+    await eventually(() => expect(stdout.find((message) => message.id === 4)).toMatchObject({ result: {} }), 50_000);
     expect(stdout.filter((message) => message.id === 2 || message.id === 3)).toEqual([]);
     const refusals = stdout.filter((message) => message.id === null);
     expect(refusals.map((message) => message.error)).toEqual([
