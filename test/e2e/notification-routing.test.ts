@@ -51,8 +51,12 @@ describe('notifications from servers', () => {
     beta = await startHttpFixture('fixture-server.ts', ['--name', 'beta', '--uri-name', 'shared', '--era', 'legacy']);
     config = writeConfig({
       mcpServers: {
-        alpha: fixtureCommand('fixture-server.ts', ['--name', 'alpha', '--uri-name', 'shared']),
-        beta: { url: beta.url },
+        // One session per server for every grant: where what one server session says could reach any client.
+        alpha: {
+          ...fixtureCommand('fixture-server.ts', ['--name', 'alpha', '--uri-name', 'shared']),
+          sessions: 'shared',
+        },
+        beta: { url: beta.url, sessions: 'shared' },
       },
     });
     const allowAll = join(dirname(config), 'allow-all.json');
