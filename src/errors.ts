@@ -333,20 +333,27 @@ export function toJsonRpcError(error: unknown, decisionId?: string): unknown {
   return new ProtocolError(ERRORS[code].jsonRpcCode ?? InternalError, message, data);
 }
 
+/** What an HTTP endpoint refusal carries beyond its code: headers, and the refused message's id if it is known. */
+export interface RefusalReply {
+  readonly headers?: Record<string, string>;
+  readonly id?: string | number | null;
+}
+
 /** The HTTP response of an HTTP endpoint refusal: its status, and a JSON-RPC error body naming the code. */
-export function toHttpResponse(code: ErrorCode, message: string, headers?: Record<string, string>): Response {
-  return Response.json(unattributedError(code, message), {
+export function toHttpResponse(code: ErrorCode, message: string, reply: RefusalReply = {}): Response {
+  return Response.json(errorResponse(code, message, reply.id ?? null), {
     status: ERRORS[code].httpStatus,
-    ...(headers ? { headers } : {}),
+    ...(reply.headers ? { headers: reply.headers } : {}),
   });
 }
 
 /**
- * The JSON-RPC error for a message refused before it was read, whose id is therefore unknown: `id` is null, as
- * JSON-RPC 2.0 says. The HTTP endpoint's refusals have it as their body; `toolgate stdio` writes it as a line.
+ * The JSON-RPC error for a message refused before it was read as MCP: `id` is the message's when it could be
+ * read, else null, as JSON-RPC 2.0 says. The HTTP endpoint's refusals have it as their body; `toolgate stdio`
+ * writes it as a line.
  */
-export function unattributedError(code: ErrorCode, message: string) {
-  return { jsonrpc: '2.0', error: { code: ERRORS[code].jsonRpcCode, message, data: { code } }, id: null } as const;
+export function errorResponse(code: ErrorCode, message: string, id: string | number | null = null) {
+  return { jsonrpc: '2.0', error: { code: ERRORS[code].jsonRpcCode, message, data: { code } }, id } as const;
 }
 
 function isAbort(error: unknown): boolean {

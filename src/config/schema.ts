@@ -36,6 +36,9 @@ export type NamespacingMode = (typeof NAMESPACING_MODES)[number];
 const SESSION_SHARING = ['shared', 'per-grant', 'per-client'] as const;
 export type SessionSharing = (typeof SESSION_SHARING)[number];
 
+/** The most listen.maxArgumentDepth may be; the gateway refuses deeper messages before parsing them. */
+export const ARGUMENT_DEPTH_CEILING = 1000;
+
 const SERVER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const SEPARATOR = /^[A-Za-z0-9_.-]{1,8}$/;
 /** RFC 9110 token: the characters an HTTP header name may contain. */
@@ -125,9 +128,9 @@ const listenSchema = z
         'Longest resource URI a client may send (resources/read, completion/complete of a resource), in characters. A longer one is refused with GW_INVALID_PARAMS before any lookup, and its audit record keeps only this many characters, followed by "…". Default 4096.',
       ),
     maxArgumentDepth: z
-      .int('expected an integer from 1 to 1000 (levels)')
-      .min(1, 'expected an integer from 1 to 1000 (levels)')
-      .max(1000, 'expected an integer from 1 to 1000 (levels)')
+      .int(`expected an integer from 1 to ${ARGUMENT_DEPTH_CEILING} (levels)`)
+      .min(1, `expected an integer from 1 to ${ARGUMENT_DEPTH_CEILING} (levels)`)
+      .max(ARGUMENT_DEPTH_CEILING, `expected an integer from 1 to ${ARGUMENT_DEPTH_CEILING} (levels)`)
       .default(64)
       .describe(
         "Deepest nesting of objects and arrays a request's arguments may have, the arguments object counting as 1. A deeper request is refused with GW_INVALID_PARAMS and never forwarded. Default 64.",

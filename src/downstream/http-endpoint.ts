@@ -17,7 +17,7 @@ import { Hono, type Context, type Next } from 'hono';
 import { bearerMatches, createAdminApi } from '../admin/admin-api.js';
 import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load.js';
-import { ErrorCode, toHttpResponse } from '../errors.js';
+import { ErrorCode, toHttpResponse, type RefusalReply } from '../errors.js';
 import type { Authenticator } from '../grants/authenticate.js';
 import type { Principal } from '../grants/principal.js';
 import { isLoopbackHost } from '../config/listen-address.js';
@@ -25,6 +25,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Services } from '../services/services.js';
 import { createMcpEndpoint, type DownstreamDeps } from './mcp-endpoint.js';
 import { ListenBus } from './listen-bus.js';
+import { parseMessageText } from './message-text.js';
 import { HttpSessionTransport } from '../sdk-forks/http-session-transport.js';
 import { SessionTable } from './session-table.js';
 
@@ -68,10 +69,10 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
   const { log, upstreams } = downstream;
   const loopbackOnly = isLoopbackHost(listen.host);
   /** A request refused before any MCP was read: logged with its reason, counted, answered per the catalogue. */
-  const refuse = (c: RefusedRequest, code: ErrorCode, message: string, headers?: Record<string, string>) => {
+  const refuse = (c: RefusedRequest, code: ErrorCode, message: string, reply?: RefusalReply) => {
     metrics.httpRefusals.inc({ code });
     log.info({ code, path: c.req.path, method: c.req.method, remote: c.env.incoming.socket.remoteAddress }, message);
-    return toHttpResponse(code, message, headers);
+    return toHttpResponse(code, message, reply);
   };
   // A session belongs to the grant that opened it: another grant's requests cannot reach it.
   // Bounded: idle sessions end, and one grant holds at most its share (see SessionTable).
@@ -148,14 +149,14 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     const message = tokenGiven
       ? 'Unauthorized: the bearer token is not valid'
       : "Unauthorized: send Authorization: Bearer <token>, with a grant's token (toolgate grants create)";
-    return refuse(c, ErrorCode.Unauthenticated, message, { 'WWW-Authenticate': challenge });
+    return refuse(c, ErrorCode.Unauthenticated, message, { headers: { 'WWW-Authenticate': challenge } });
   }
   const unknownSession = (c: Context<EndpointEnv>) => refuse(c, ErrorCode.UnknownSession, 'Session not found');
   const badRequest = (c: Context<EndpointEnv>, message: string) => refuse(c, ErrorCode.BadRequest, message);
   /** Reads a POST body as one JSON-RPC message, or the refusal (413, 400) that answers it. */
   async function readBody(c: Context<EndpointEnv>): Promise<unknown> {
     const body = await readOneMessage(c.env.incoming, listen.maxBodyBytes);
-    if (body instanceof BodyRefusal) return refuse(c, body.code, body.message);
+    if (body instanceof BodyRefusal) return refuse(c, body.code, body.message, { id: body.id });
     return body;
   }
 
@@ -272,31 +273,21 @@ class BodyRefusal {
   constructor(
     readonly code: ErrorCode,
     readonly message: string,
+    readonly id: string | number | null = null,
   ) {}
 }
 
 /**
  * Reads a POST body as one JSON-RPC message, or why it is refused: too large (before reading more than the
- * limit), not JSON, or a batch.
+ * limit), nested too deep, not JSON, or a batch. Whether it is JSON-RPC is the session transport's to say.
  */
 async function readOneMessage(incoming: IncomingMessage, maxBytes: number): Promise<unknown> {
   const tooLarge = new BodyRefusal(ErrorCode.PayloadTooLarge, `Request body larger than ${maxBytes} bytes`);
   if (Number(incoming.headers['content-length'] ?? 0) > maxBytes) return tooLarge;
   const text = await readText(incoming, maxBytes);
   if (text === undefined) return tooLarge;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return new BodyRefusal(ErrorCode.ParseError, 'Parse error: the body is not JSON');
-  }
-  if (Array.isArray(body)) {
-    return new BodyRefusal(
-      ErrorCode.BadRequest,
-      'Batched JSON-RPC requests are not supported: send one message per request',
-    );
-  }
-  return body;
+  const parsed = parseMessageText(text, false);
+  return 'body' in parsed ? parsed.body : new BodyRefusal(parsed.code, parsed.message, parsed.id);
 }
 
 /** The `Mcp-Session-Id` header; a repeated one names no session. */

@@ -299,7 +299,7 @@ function sseEvent(message: JSONRPCMessage): string {
 }
 
 /** The id of a message that is not valid JSON-RPC, when it has one a response could carry; else null. */
-function readableId(body: unknown): RequestId | null {
+export function readableId(body: unknown): RequestId | null {
   const id = typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined;
   return typeof id === 'string' || Number.isInteger(id) ? (id as RequestId) : null;
 }

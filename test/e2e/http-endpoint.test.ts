@@ -248,11 +248,10 @@ describe('a 2025-era session over HTTP', () => {
   });
 
   it('refuses arguments nested deeper than listen.maxArgumentDepth and a name over listen.maxNameLength, forwarding neither', async () => {
-    // Ten thousand levels, written as text: more than JSON.stringify can serialise for the server had it been forwarded.
-    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
     const tooDeep = await send(gateway.url, {
       headers: sessionHeaders,
-      body: `{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"everything__echo","arguments":${deep}}}`,
+      body: `{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"everything__echo","arguments":${nested(1_000)}}}`,
     });
     expect(JSON.parse(tooDeep.body)).toMatchObject({
       id: 20,
@@ -263,6 +262,16 @@ describe('a 2025-era session over HTTP', () => {
         ),
         data: { code: 'GW_INVALID_PARAMS' },
       },
+    });
+    // Deeper than any config allows: refused before it is parsed, with the id read from the text.
+    const beyondAny = await send(gateway.url, {
+      headers: sessionHeaders,
+      body: `{"jsonrpc":"2.0","id":22,"method":"tools/call","params":{"name":"everything__echo","arguments":${nested(100_000)}}}`,
+    });
+    expect(beyondAny.status).toBe(400);
+    expect(JSON.parse(beyondAny.body)).toMatchObject({
+      id: 22,
+      error: { code: -32600, message: expect.stringContaining('levels deep'), data: { code: 'GW_BAD_REQUEST' } },
     });
     const tooLong = await post({
       jsonrpc: '2.0',

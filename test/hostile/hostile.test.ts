@@ -338,44 +338,43 @@ describe('hostile input', () => {
   });
 
   describe('toolgate stdio', () => {
-    // Found by this suite: the SDK's stdio transport drops a line that is not JSON, or not a JSON-RPC message,
-    // without a word, so a client waits for ever for the answer to a request it got slightly wrong; over HTTP the
-    // same bytes get a JSON-RPC error (-32700, -32600). JSON-RPC 2.0 says they must be answered, with the
-    // request's id when it can be read and null otherwise. When the stdio endpoint answers them, remove `fails`.
-    it.fails(
-      'answers a line that is no JSON-RPC message with a JSON-RPC error, as HTTP does',
-      async () => {
-        const child = spawn(process.execPath, [GATEWAY_MAIN, ...stdioArgs(setup)], {
-          cwd: ROOT,
-          stdio: ['pipe', 'pipe', 'ignore'],
-        });
-        const answers: Array<Record<string, unknown>> = [];
-        createInterface({ input: child.stdout }).on('line', (line) =>
-          answers.push(JSON.parse(line) as Record<string, unknown>),
+    // Found by this suite: the SDK's stdio transport dropped a line that is not JSON, or not a JSON-RPC message,
+    // without a word, so a client waited for ever for the answer to a request it got slightly wrong. JSON-RPC 2.0
+    // says they must be answered, with the request's id when it can be read and null otherwise.
+    it('answers a line that is no JSON-RPC message with a JSON-RPC error, as HTTP does', async () => {
+      const child = spawn(process.execPath, [GATEWAY_MAIN, ...stdioArgs(setup)], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      const answers: Array<Record<string, unknown>> = [];
+      createInterface({ input: child.stdout }).on('line', (line) =>
+        answers.push(JSON.parse(line) as Record<string, unknown>),
+      );
+      const initialize = {
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+      };
+      try {
+        child.stdin.write(`${JSON.stringify(initialize)}\n`);
+        await eventually(() => expect(answers.some((answer) => answer.id === 0)).toBe(true), 30_000);
+        child.stdin.write('not json\n');
+        child.stdin.write('{"jsonrpc":"2.0","id":"bad-params","method":"tools/call","params":[]}\n');
+        child.stdin.write('{"jsonrpc":"1.0","id":"bad-version","method":"ping"}\n');
+        // Nested past any depth a config allows: refused before it is parsed, with the id read from the text.
+        child.stdin.write(
+          `{"jsonrpc":"2.0","id":"deep","method":"tools/call","params":{"arguments":${'['.repeat(100_000)}\n`,
         );
-        const initialize = {
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
-        };
-        try {
-          child.stdin.write(`${JSON.stringify(initialize)}\n`);
-          await eventually(() => expect(answers.some((answer) => answer.id === 0)).toBe(true), 30_000);
-          child.stdin.write('not json\n');
-          child.stdin.write('{"jsonrpc":"2.0","id":"bad-params","method":"tools/call","params":[]}\n');
-          child.stdin.write('{"jsonrpc":"1.0","id":"bad-version","method":"ping"}\n');
-          child.stdin.write('{"jsonrpc":"2.0","id":"after","method":"ping"}\n');
-          // Lines are handled in order: once "after" is answered, the three before it have been too, or never will.
-          await eventually(() => expect(answers.some((answer) => answer.id === 'after')).toBe(true), 30_000);
-          const errors = answers.filter((answer) => 'error' in answer);
-          expect(errors.map((answer) => answer.id)).toEqual([null, 'bad-params', 'bad-version']);
-        } finally {
-          child.kill();
-        }
-      },
-      90_000,
-    );
+        child.stdin.write('{"jsonrpc":"2.0","id":"after","method":"ping"}\n');
+        // Lines are handled in order: once "after" is answered, the three before it have been too, or never will.
+        await eventually(() => expect(answers.some((answer) => answer.id === 'after')).toBe(true), 30_000);
+        const errors = answers.filter((answer) => 'error' in answer);
+        expect(errors.map((answer) => answer.id)).toEqual([null, 'bad-params', 'bad-version', 'deep']);
+      } finally {
+        child.kill();
+      }
+    }, 90_000);
   });
 
   describe('bypass: routes to a tool other than tools/call', () => {
