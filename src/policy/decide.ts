@@ -231,7 +231,7 @@ export function isVisible(
  * The one rule a tool's calls follow: its `tools` key (an exact name before a glob, a server's key before an
  * unscoped one), else its category's rule, else its risk's. A tool whose class is unknown has no class rule.
  */
-export function ruleOf(
+function ruleOf(
   policy: CompiledPolicy,
   serverId: string,
   tool: string,

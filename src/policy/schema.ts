@@ -107,6 +107,12 @@ const toolRuleSchema = z
       .optional()
       .describe('"allow" (the default for a listed tool), "deny", "hide" or "require_approval".'),
     reason: z.string().optional().describe('The message for "deny" and "require_approval".'),
+    note: z
+      .string()
+      .optional()
+      .describe(
+        'Why the rule is there, for people who read the policy (`policy suggest` writes one). Toolgate ignores it.',
+      ),
     require: z.array(conditionSchema).optional().describe('Conditions that must all hold, else the call is denied.'),
     deny_if: z.array(denyIfSchema).optional(),
     require_approval_if: z
@@ -262,7 +268,7 @@ function checkCounterUnits(document: unknown, ctx: z.core.$RefinementCtx<unknown
 }
 
 /** The keys of a policy that hold rules, in the order a call's rule is looked for. */
-export const RULE_SECTIONS = ['tools', 'categories', 'risks'] as const;
+const RULE_SECTIONS = ['tools', 'categories', 'risks'] as const;
 export type RuleSection = (typeof RULE_SECTIONS)[number];
 
 /**

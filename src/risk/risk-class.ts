@@ -3,11 +3,11 @@
  * risk). The words are the seed pages' catalogue's, so that a policy written for it reads the same here.
  */
 export const CATEGORIES = ['Read', 'Write', 'Execute', 'Destructive', 'Financial', 'Other'] as const;
-export type Category = (typeof CATEGORIES)[number];
+type Category = (typeof CATEGORIES)[number];
 
 /** From least to most severe: a risk's index is its severity. */
 export const RISKS = ['Low', 'Medium', 'High', 'Critical'] as const;
-export type Risk = (typeof RISKS)[number];
+type Risk = (typeof RISKS)[number];
 
 /** A tool's class: what the policy's `categories` and `risks` rules match on. */
 export interface ToolClass {
