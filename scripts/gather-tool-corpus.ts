@@ -48,7 +48,10 @@ interface Places {
   readonly files: string;
 }
 
-/** The project's own devDependencies: the compatibility suite's servers (test/compat/published-servers.ts). */
+/**
+ * The project's own devDependencies: the compatibility suite's servers (test/compat/published-servers.ts), less two
+ * that would repeat a tool already here: the older server-sequential-thinking 0.6 and mcp-sequentialthinking-tools.
+ */
 const PROJECT: readonly Source[] = [
   {
     slug: 'everything',
@@ -64,7 +67,6 @@ const PROJECT: readonly Source[] = [
     args: (p) => [p.files],
   },
   { slug: 'sequential-thinking', package: '@modelcontextprotocol/server-sequential-thinking', entry: 'dist/index.js' },
-  { slug: 'sequentialthinking-tools', package: 'mcp-sequentialthinking-tools', entry: 'dist/index.js' },
   { slug: 'hello-world', package: 'mcp-hello-world', entry: 'build/stdio.js' },
   { slug: 'time', package: 'time-mcp', entry: 'dist/index.js' },
   { slug: 'git', package: '@cyanheads/git-mcp-server', entry: 'dist/index.js', env: { MCP_LOG_LEVEL: 'error' } },
@@ -100,9 +102,12 @@ await server.connect(new StdioServerTransport());
  *
  * Tried and left out: @heroku/mcp-server 1.2.8 does not start (it imports an SDK path without its `.js`, which the
  * SDK it resolves to does not export); @supabase/mcp-server-supabase 0.13.0 asks its API before answering
- * tools/list, so offline it answers -32603 "fetch failed". Left out for size, to keep one server from outweighing
- * the rest: @tacticlaunch/mcp-linear 1.4.3 (198 tools), resend-mcp 2.22.0 (105), @paddle/paddle-mcp 0.1.6 (83,
- * billing much like Stripe's), @xeroapi/xero-mcp-server 0.0.17 (51).
+ * tools/list, so offline it answers -32603 "fetch failed"; agentcash 0.14.4 does not install (a peer dependency
+ * on a version of mppx that the registry does not have); @whop/mcp 0.0.6 depends on a tarball outside the registry;
+ * @paypal/mcp, which PayPal's README names, is not on the registry (the toolkit's own server class is used
+ * instead). Left out for size, to keep one server from outweighing the rest: @tacticlaunch/mcp-linear 1.4.3 (198
+ * tools), resend-mcp 2.22.0 (105), @paddle/paddle-mcp 0.1.6 (83, billing much like Stripe's),
+ * @xeroapi/xero-mcp-server 0.0.17 (51), mcp-server-commands 0.5.0 (one shell tool).
  */
 const SCRATCH: readonly Source[] = [
   {
@@ -122,6 +127,8 @@ const SCRATCH: readonly Source[] = [
     env: { PAYPAL_ACCESS_TOKEN: 'corpus-dummy-token' },
   },
   { slug: 'ccxt', package: '@mcpfun/mcp-server-ccxt', version: '1.2.1', entry: 'bin/cli.js' },
+  // The private key is optional: without it the transfer tools are listed all the same.
+  { slug: 'bnbchain', package: '@bnb-chain/mcp', version: '1.5.1', entry: 'dist/index.js' },
   {
     slug: 'github',
     package: '@modelcontextprotocol/server-github',
