@@ -2,28 +2,20 @@
  * What a tool's own words say it does: the verbs of its name, title and description, read the way such texts are
  * written (verb first, a resource before it in names, "X or Y" lists, "Manage X: list, create, delete").
  */
-import type { Category } from './classification.js';
-import { CATEGORY_RANK } from './classification.js';
+import { type Category, CATEGORY_RANK, type Risk } from './classification.js';
+import { type NounClass, READ_NOUNS, STATUS_NOUNS, STATUS_SETTERS } from './nouns.js';
 import {
   COORDINATORS,
   ELABORATORS,
-  FILLERS,
   GUIDANCE,
-  LIGHT_VERBS,
   NEGATIONS,
-  NOMINALIZATIONS,
   NOUN_FOLLOWERS,
-  type NounClass,
-  PARTICLE_VERBS,
   PHRASES,
   PREAMBLE,
-  READ_NOUNS,
   READ_ONLY_PHRASE,
-  STATUS_NOUNS,
-  STATUS_SETTERS,
   SUBORDINATORS,
-  VERBS,
-} from './vocabulary.js';
+} from './phrases.js';
+import { FILLERS, LIGHT_VERBS, NOMINALIZATIONS, PARTICLE_VERBS, VERBS } from './verbs.js';
 import {
   identifierWords,
   nounClassesOf,
@@ -33,7 +25,6 @@ import {
   textWords,
   type VerbForm,
   verbOf,
-  type Word,
 } from './words.js';
 
 export type ActionSource = 'name' | 'title' | 'description' | 'instructions' | 'parameter';
@@ -49,6 +40,10 @@ export interface Action {
   readonly reason?: string;
   /** The verb alone raises the risk, for this reason (`overwrite`). */
   readonly raises?: string;
+  /** The risk of this verb on this object, when the pair has its own (`update` a subscription: High). */
+  readonly risk?: Risk;
+  /** The words the verb acts on (lower case). */
+  readonly objects: readonly string[];
   /** The word is as often a noun (`log`, `request`): it counts for less. */
   readonly weak: boolean;
   /** "Run a find query", "Execute a SELECT query": running something that only reads. */
@@ -62,7 +57,7 @@ export interface ActionGroup {
 }
 
 /** A phrase that says what the tool does without being its verb ("cannot be undone"). */
-export interface PhraseCue {
+interface PhraseCue {
   readonly source: ActionSource;
   readonly category: Category;
   readonly quote: string;
@@ -80,6 +75,13 @@ export interface TextReading {
   readonly phrases: readonly PhraseCue[];
   /** Its own words say it changes nothing ("read-only"). */
   readonly readOnly?: string;
+  /** The first sentence's words, lower case, each marked when a negation in its clause cancels it. */
+  readonly leadWords: readonly LeadWord[];
+}
+
+export interface LeadWord {
+  readonly text: string;
+  readonly negated: boolean;
 }
 
 export interface NameReading {
@@ -126,12 +128,54 @@ const LEAD_SKIP = new Set(['it', 'this', 'that', 'which', 'who', 'does', 'do', '
 /** How far a verb's object reaches, in words. */
 const OBJECT_WINDOW = 8;
 
+/** Words that end the noun phrase a verb acts on: its head noun is the last word before one of them. */
+const PHRASE_ENDS = new Set([
+  'of',
+  'for',
+  'in',
+  'on',
+  'to',
+  'from',
+  'with',
+  'by',
+  'at',
+  'into',
+  'via',
+  'using',
+  'across',
+  'as',
+]);
+
+/** Words last in a phrase that qualify the word before rather than name the thing: "margin mode", "Image Tool". */
+const QUALIFIERS = new Set(['mode', 'type', 'settings', 'setting', 'config', 'configuration', 'options', 'tool']);
+
+/** The head of a noun phrase: "a new subscription plan for X" is a plan, "margin mode" is about margin. */
+export function headNoun(words: readonly string[]): string | undefined {
+  let head: string | undefined;
+  let before: string | undefined;
+  for (const word of words) {
+    if (PHRASE_ENDS.has(word) || SUBORDINATORS.has(word)) break;
+    if (DETERMINERS.has(word)) continue;
+    before = head;
+    head = word;
+  }
+  return head !== undefined && before !== undefined && QUALIFIERS.has(head) ? before : head;
+}
+
+interface Meaning {
+  readonly category: Category;
+  readonly reason?: string;
+  readonly noun?: string;
+  readonly risk?: Risk;
+}
+
 /** The category of `lemma` given the words around it (objects, prepositions), and why when that is not its usual. */
 function meaning(
   lemma: string,
   after: readonly string[],
   around: readonly string[] = after,
-): { category: Category; reason?: string; noun?: string } {
+  head = headNoun(after),
+): Meaning {
   const verb = VERBS[lemma]!;
   for (const [preposition, klass, category] of verb.prepositions ?? []) {
     const at = after.indexOf(preposition);
@@ -145,13 +189,23 @@ function meaning(
       }
     }
   }
-  for (const [klass, category] of verb.objects ?? []) {
-    for (const word of around) {
-      if (nounClassesOf(word).includes(klass)) return { category, reason: `${lemma} ${word}`, noun: word };
+  // Money is only what the phrase is about, its head noun: `create_subscription_plan` makes a plan and
+  // `create_payment_link` a link, neither moves money. Most other classes may come from any word.
+  const headClasses = head === undefined ? [] : nounClassesOf(head);
+  for (const [klass, category, risk] of verb.objects ?? []) {
+    if (HEAD_CLASSES.has(klass)) {
+      if (headClasses.includes(klass))
+        return { category, reason: `${lemma} ${head!}`, noun: head!, ...(risk ? { risk } : {}) };
+      continue;
     }
+    const word = around.find((w) => nounClassesOf(w).includes(klass));
+    if (word !== undefined) return { category, reason: `${lemma} ${word}`, noun: word, ...(risk ? { risk } : {}) };
   }
   return { category: verb.category };
 }
+
+/** Classes only the head noun can give: money, and help ("tool calls" are not tools). */
+const HEAD_CLASSES: ReadonlySet<NounClass> = new Set(['payment', 'billing', 'invoice', 'commerce', 'help']);
 
 interface FoundVerb {
   readonly lemma: string;
@@ -193,7 +247,7 @@ export function readName(name: string): NameReading {
   const words = identifierWords(name);
   const texts = words.map((word) => word.text);
   const verbs: (FoundVerb | undefined)[] = words.map((word, i) => {
-    const particle = PARTICLE_VERBS[word.text]?.[texts[i + 1] ?? ''];
+    const particle = PARTICLE_VERBS[verbOf(word.text)?.lemma ?? word.text]?.[texts[i + 1] ?? ''];
     if (particle) return { lemma: particle, form: 'base' };
     // `make_payment`, `do_search`: the noun after a light verb is the action.
     const nominal = NOMINALIZATIONS[word.text];
@@ -236,7 +290,9 @@ export function readName(name: string): NameReading {
     return {
       group: {
         source: 'name',
-        actions: [{ lemma, category: 'Read', source: 'name', quote, reason: `${lemma} ${last.text}`, weak }],
+        actions: [
+          { lemma, category: 'Read', source: 'name', quote, reason: `${lemma} ${last.text}`, objects: others, weak },
+        ],
       },
     };
   }
@@ -255,7 +311,9 @@ function nameAction(
   around: readonly string[],
   weak: boolean,
 ): Action {
-  const meant = meaning(lemma, after, around);
+  // In a name the head noun is its last word that is not the verb (`create_subscription_plan`, `printer_stop`).
+  const head = after.length > 0 ? after.at(-1) : around.at(-1);
+  const meant = meaning(lemma, after, around, head);
   const verb = VERBS[lemma]!;
   return {
     lemma,
@@ -264,6 +322,8 @@ function nameAction(
     quote,
     ...(meant.reason ? { reason: meant.reason } : {}),
     ...(verb.raises ? { raises: verb.raises } : {}),
+    ...(meant.risk ? { risk: meant.risk } : {}),
+    objects: around,
     weak,
   };
 }
@@ -318,7 +378,7 @@ function objectWords(words: readonly TextWord[], at: number): string[] {
   const out: string[] = [];
   for (let k = at + 1; k < words.length && out.length < OBJECT_WINDOW; k++) {
     const word = words[k]!;
-    if (endsClause(word) || word.gap.includes(',')) break;
+    if (endsClause(word) || word.gap.includes(',') || SUBORDINATORS.has(word.text)) break;
     if (COORDINATORS.has(word.text) && words[k + 1] && findVerb(words[k + 1]!.text)) break;
     out.push(word.text);
   }
@@ -347,6 +407,8 @@ function textAction(sentence: SentenceWords, at: number, verb: FoundVerb, source
     quote: sentence.text.slice(start, end),
     ...(meant.reason ? { reason: meant.reason } : {}),
     ...(meaningOfVerb.raises ? { raises: meaningOfVerb.raises } : {}),
+    ...(meant.risk ? { risk: meant.risk } : {}),
+    objects: after,
     weak: false,
   };
 }
@@ -386,14 +448,19 @@ function isKeyword(sentence: SentenceWords, word: TextWord): boolean {
 
 const RUNNING = new Set(['run', 'execute', 'exec', 'perform']);
 
-/** "Run a find query", "Execute a SELECT query": what is run only reads. */
+/** Verbs that set something up for a purpose, which the purpose names: "open a session to navigate". */
+const SETTING_UP = new Set(['open', 'launch', 'start', 'connect', 'use', 'reuse', 'debug', 'help', 'create']);
+
+/** "Run a find query", "Execute a SELECT query", "Run web research": what is run only reads. */
 function runsRead(sentence: SentenceWords, at: number): string | undefined {
   for (let k = at + 1; k < Math.min(sentence.words.length, at + 4); k++) {
     const word = sentence.words[k]!;
     if (DETERMINERS.has(word.text)) continue;
     const verb = findVerb(word.text);
-    if (verb && VERBS[verb.lemma]!.category === 'Read' && verb.form === 'base') return word.text;
-    return undefined;
+    if (verb && VERBS[verb.lemma]!.category === 'Read' && verb.form === 'base' && !VERBS[verb.lemma]!.noun) {
+      return word.text;
+    }
+    if (nounClassesOf(word.text).includes('inquiry')) return word.text;
   }
   return undefined;
 }
@@ -416,7 +483,7 @@ function leadVerbs(sentence: SentenceWords, source: ActionSource): LeadVerbs | u
   const first = skipToVerb(words, sentence.from, 6);
   const word = words[first.at];
   if (!word || word.opaque) return undefined;
-  const particle = PARTICLE_VERBS[word.text]?.[words[first.at + 1]?.text ?? ''];
+  const particle = PARTICLE_VERBS[verbOf(word.text)?.lemma ?? word.text]?.[words[first.at + 1]?.text ?? ''];
   const nominal = first.light ? NOMINALIZATIONS[word.text] : undefined;
   const verb: FoundVerb | undefined = particle
     ? { lemma: particle, form: 'base' }
@@ -443,17 +510,23 @@ function leadVerbs(sentence: SentenceWords, source: ActionSource): LeadVerbs | u
     const current = words[k];
     if (!current) break;
     if (endsClause(current) || ELABORATORS.has(current.text) || SUBORDINATORS.has(current.text)) break;
-    if (current.text === 'to' && lead.length > 0 && lead.every((action) => action.category === 'Other')) {
-      // "Open a browser session to navigate a page, click …": a session opened for something does that thing.
+    const purposeOf = current.text === 'to' ? 'base' : current.text === 'by' ? 'ing' : undefined;
+    if (purposeOf && lead.length > 0 && lead.every((action) => SETTING_UP.has(action.lemma))) {
+      // "Open a browser session to navigate a page, click …", "helps debug failures by retrieving logs": what a
+      // session is opened for, or the means of an auxiliary aim, is what the tool does.
       const purpose = words[k + 1];
       const purposeVerb = purpose && !purpose.opaque ? findVerb(purpose.text) : undefined;
-      if (purposeVerb?.form === 'base') {
+      if (purposeVerb?.form === purposeOf) {
         const listed = listedVerbs(sentence, k + 1, source);
-        lead.push(
-          ...listed.found.filter((action) => findVerb(action.quote.split(/\s/)[0]!.toLowerCase())?.form === 'base'),
+        const found = listed.found.filter(
+          (action) => findVerb(action.quote.split(/\s/)[0]!.toLowerCase())?.form === purposeOf,
         );
-        negated.push(...listed.negated);
-        return { lead, negated, stop: words.length };
+        // A purpose counts when it acts ("to navigate, click"); "to provide feedback" leaves the lead as it is.
+        const acts = purposeOf === 'ing' || found.some((action) => CATEGORY_RANK[action.category] > CATEGORY_RANK.Read);
+        if (found.length > 0 && acts) {
+          negated.push(...listed.negated);
+          return { lead: found, negated, stop: words.length };
+        }
       }
     }
     const joins = COORDINATORS.has(current.text) || gapOf(current).includes(',') || gapOf(current).includes('/');
@@ -473,7 +546,31 @@ function leadVerbs(sentence: SentenceWords, source: ActionSource): LeadVerbs | u
     previous = next.at;
     k = next.at;
   }
-  return { lead, negated, stop: k };
+  return { lead: sharingObject(lead, sentence), negated, stop: k };
+}
+
+/**
+ * Verbs listed before one object share it: in "List, create, close, or select a browser tab" every verb acts on
+ * the tab, and in "Confirm and execute a pending transfer" both act on the transfer.
+ */
+function sharingObject(actions: Action[], sentence: SentenceWords): Action[] {
+  const last = actions.at(-1);
+  if (actions.length < 2 || last === undefined || last.objects.length === 0) return actions;
+  return actions.map((action) => {
+    if (action.objects.length > 0 || action.runsRead) return action;
+    const at = sentence.words.findIndex((word) => sentence.text.slice(word.start, word.end) === action.quote);
+    if (at < 0) return action;
+    const found = findVerb(sentence.words[at]!.text);
+    if (!found) return action;
+    const meant = meaning(found.lemma, last.objects);
+    return {
+      ...action,
+      category: meant.category,
+      objects: last.objects,
+      ...(meant.reason ? { reason: meant.reason } : {}),
+      ...(meant.risk ? { risk: meant.risk } : {}),
+    };
+  });
 }
 
 /** Verbs opening the items of a list: "Manage branches: list, create, delete", "including running, deleting". */
@@ -539,21 +636,29 @@ export function readText(text: string, source: ActionSource): TextReading {
   let lead: ActionGroup | undefined;
   let readOnly: string | undefined;
   let documenting = false;
+  const leadWords: LeadWord[] = [];
+  // Phrases are looked for in the whole text at once; only a sentence holding one is split into words.
+  const phraseHits: { pattern: RegExp; category?: Category; finding?: string }[] = [];
+  for (const phrase of PHRASES) if (phrase.pattern.test(text)) phraseHits.push(phrase);
+  if (READ_ONLY_PHRASE.test(text)) phraseHits.push({ pattern: READ_ONLY_PHRASE });
   parts.forEach((part, index) => {
-    const sentence = wordsOf(part.text);
-    for (const phrase of PHRASES) {
-      const match = phrase.pattern.exec(part.text);
-      if (match && !negatedAt(sentence.words, match.index)) {
-        phrases.push({ source, category: phrase.category, quote: match[0], finding: phrase.finding });
-      }
-    }
-    const readOnlyMatch = READ_ONLY_PHRASE.exec(part.text);
-    if (readOnly === undefined && readOnlyMatch && !negatedAt(sentence.words, readOnlyMatch.index)) {
-      readOnly = readOnlyMatch[0];
-    }
     // Past the opening sentences, and from the first list or heading on, a description documents rather than
     // says what the tool does; only its phrases are read there.
     if (index > LATER_SENTENCES || STRUCTURE.test(part.text)) documenting = true;
+    const hits = phraseHits.filter((hit) => hit.pattern.test(part.text));
+    if (documenting && hits.length === 0) return;
+    const sentence = wordsOf(part.text);
+    if (index === 0) {
+      for (const word of sentence.words) {
+        leadWords.push({ text: word.text, negated: negatedAt(sentence.words, word.start) });
+      }
+    }
+    for (const hit of hits) {
+      const match = hit.pattern.exec(part.text)!;
+      if (negatedAt(sentence.words, match.index)) continue;
+      if (hit.category === undefined) readOnly ??= match[0];
+      else phrases.push({ source, category: hit.category, quote: match[0], finding: hit.finding! });
+    }
     if (documenting) return;
     const opening = sentence.words[sentence.from];
     const elaborates = opening !== undefined && ELABORATORS.has(opening.text);
@@ -578,7 +683,14 @@ export function readText(text: string, source: ActionSource): TextReading {
       negated.push(...listed.negated);
     }
   });
-  return { ...(lead ? { lead } : {}), capabilities, negated, phrases, ...(readOnly ? { readOnly } : {}) };
+  return {
+    ...(lead ? { lead } : {}),
+    capabilities,
+    negated,
+    phrases,
+    ...(readOnly ? { readOnly } : {}),
+    leadWords,
+  };
 }
 
 /** The most severe category among peers: a tool that creates or overwrites is as risky as overwriting. */
@@ -588,9 +700,4 @@ export function groupCategory(actions: readonly Action[]): Category {
   let best = actions[0]!.category;
   for (const action of actions) if (rank(action.category) > rank(best)) best = action.category;
   return best;
-}
-
-/** Nouns in identifier words, for callers that need a name's objects (money, sessions). */
-export function nameHasNoun(name: string, klass: NounClass): boolean {
-  return identifierWords(name).some((word: Word) => nounClassesOf(word.text).includes(klass));
 }

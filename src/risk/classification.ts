@@ -52,12 +52,15 @@ export interface Classification {
   readonly warnings: readonly Warning[];
 }
 
-/** The risk each category starts from, before its arguments move it. */
+/**
+ * The risk each category starts from, before what the tool acts on and its arguments move it (tiers.ts).
+ * Destructive starts at High, for named items; deleting a whole store is Critical.
+ */
 export const CATEGORY_RISK: Readonly<Record<Category, Risk>> = Object.freeze({
   Read: 'Low',
   Write: 'Medium',
   Execute: 'High',
-  Destructive: 'Critical',
+  Destructive: 'High',
   Financial: 'Critical',
   Other: 'Low',
 });

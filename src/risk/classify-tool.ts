@@ -1,46 +1,29 @@
 /**
  * A tool's category and risk from its own definition, with the evidence quoted.
  *
- * The category comes from what the definition's words say the tool does: the verbs of its name, title and
- * first sentence weigh most, then what else the description says it can do, then its parameters. Peers ("create
- * or overwrite") give the more severe category. The risk starts at the category's severity and only goes up: by
- * arguments (force flags, code, unconfined paths, amounts, recipients), by capabilities more dangerous than the
- * category (a "manage" tool that can also delete), by the server's destructiveHint, by signs of poisoning.
- * Annotations are untrusted hints: they can raise a risk, never lower what the words show.
+ * The category is what the definition's words say the tool is for: the verbs of its name, title and first
+ * sentence weigh most; peers ("create or overwrite") give the more severe category; what else the description or
+ * an enum of operations says it can do counts for less, except that a tool that can delete is Destructive; a
+ * parameter holding code it runs makes it Execute. The risk is then the category's tier (tiers.ts), raised by
+ * signs of poisoning. Annotations are untrusted hints: they decide only when the words say nothing.
  */
-import {
-  type ActionGroup,
-  type Action,
-  groupCategory,
-  type NameReading,
-  readName,
-  readText,
-  type TextReading,
-} from './actions.js';
+import { type Action, type ActionGroup, groupCategory, type LeadWord, readName, readText } from './actions.js';
 import {
   type Category,
   CATEGORY_RANK,
-  CATEGORY_RISK,
   type Classification,
   type Evidence,
   higherRisk,
   type Risk,
-  riskAbove,
   riskIndex,
   type ToolDefinition,
   type Warning,
 } from './classification.js';
-import { type Parameter, type ParameterCue, parametersOf, readParameters } from './parameters.js';
+import { NOUNS } from './nouns.js';
+import { type ParameterCue, parametersOf, readParameters } from './parameters.js';
 import { poisoningWarnings, type TextPlace } from './poisoning.js';
-import {
-  CONFINED_PATH,
-  FORCE_FLAG_WORDS,
-  type NounClass,
-  SCOPE_PARAMETER_WORDS,
-  SENDING_VERBS,
-  VERBS,
-  WIDENING_FLAG_WORDS,
-} from './vocabulary.js';
+import { tierOf } from './tiers.js';
+import { VERBS } from './verbs.js';
 import { identifierWords, nounClassesOf, verbOf } from './words.js';
 
 /** What each category means, for findings. */
@@ -49,8 +32,8 @@ const MEANING: Readonly<Record<Category, string>> = Object.freeze({
   Write: 'creates or changes data',
   Execute: 'runs code, commands or jobs',
   Destructive: 'deletes, or does what cannot be undone',
-  Financial: 'moves money',
-  Other: 'manages a connection or helps the model',
+  Financial: 'moves money, or changes what someone is billed',
+  Other: 'manages a connection, computes, or helps the model',
 });
 
 /** How much each kind of evidence weighs in choosing the category. */
@@ -62,29 +45,9 @@ const WEIGHT = Object.freeze({
   instructions: 1,
   capability: 1,
   phrase: 2,
-  code: 3,
   readNoun: 2,
+  code: 6,
 });
-
-/** Write verbs that move money when the tool takes an amount (`transfer`, `send`, `create` a payment). */
-const MONEY_VERBS: ReadonlySet<string> = new Set([
-  'transfer',
-  'send',
-  'create',
-  'submit',
-  'approve',
-  'complete',
-  'confirm',
-  'execute',
-  'process',
-  'initiate',
-  'place',
-  'make',
-  'issue',
-]);
-
-/** A flag word that does more than widen a read. */
-const FORCE_ONLY = (word: string) => !WIDENING_FLAG_WORDS.has(word) && FORCE_FLAG_WORDS.has(word);
 
 /** Long texts are cut: nothing a classifier needs is 50,000 characters into a description. */
 const MAX_TEXT = 50_000;
@@ -106,6 +69,8 @@ interface WeightedGroup {
   readonly actions: Action[];
   weight: number;
   readonly lemmas: Set<string>;
+  /** The description said it, which decides between equals. */
+  fromDescription: boolean;
 }
 
 /**
@@ -124,10 +89,15 @@ function mergeGroups(groups: readonly { group: ActionGroup; weight: number }[]):
         if (!same.lemmas.has(action.lemma)) {
           same.actions.push(action);
           same.lemmas.add(action.lemma);
+          continue;
         }
+        // The same verb read twice: a reading its object explains beats the verb's usual sense
+        // (`write_contract` writes to a contract, which moves money, whatever "Write" alone would mean).
+        const index = same.actions.findIndex((a) => a.lemma === action.lemma);
+        if (action.reason !== undefined && same.actions[index]!.reason === undefined) same.actions[index] = action;
       }
     } else {
-      merged.push({ actions: [...group.actions], weight, lemmas });
+      merged.push({ actions: [...group.actions], weight, lemmas, fromDescription: group.source === 'description' });
     }
   }
   return merged;
@@ -143,7 +113,7 @@ function instructionsAbout(instructions: string, name: string): string | undefin
     from = at + name.length;
     const before = instructions[at - 1] ?? ' ';
     const after = instructions[from] ?? ' ';
-    if (/[\w.-]/.test(before) || /[\w]/.test(after)) continue;
+    if (/[\w.-]/.test(before) || /\w/.test(after)) continue;
     const lineEnd = instructions.indexOf('\n', from);
     const rest = instructions.slice(from, lineEnd < 0 ? undefined : lineEnd).replace(/^[\s`'"*):–—-]+/, '');
     if (rest.length > 0) return rest.slice(0, 300);
@@ -163,31 +133,75 @@ function actionEvidence(action: Action, role: string, at?: string): Evidence {
   };
 }
 
-interface Floor {
-  readonly risk: Risk;
-  readonly evidence: Evidence;
-}
-
-/** The verb and its other words of an enum value such as `delete_workflow_run_logs`. */
+/** The action an enum value such as `delete_workflow_run_logs` names. */
 function operationAction(value: string, toolWords: readonly string[]): Action | undefined {
   const words = identifierWords(value).map((word) => word.text);
   const index = words.findIndex((word) => verbOf(word) !== undefined);
   if (index < 0) return undefined;
   const lemma = verbOf(words[index]!)!.lemma;
   const verb = VERBS[lemma]!;
-  const around = [...words.slice(index + 1), ...toolWords];
+  const objects = [...words.slice(index + 1), ...toolWords];
   let category = verb.category;
-  for (const [klass, meant] of verb.objects ?? []) {
-    if (around.some((word) => nounOf(word, klass))) {
-      category = meant;
-      break;
+  outer: for (const word of objects) {
+    for (const [klass, meant] of verb.objects ?? []) {
+      if (nounClassesOf(word).includes(klass)) {
+        category = meant;
+        break outer;
+      }
     }
   }
-  return { lemma, category, source: 'parameter', quote: value, weak: false };
+  return {
+    lemma,
+    category,
+    source: 'parameter',
+    quote: value,
+    objects,
+    weak: false,
+    ...(verb.raises ? { raises: verb.raises } : {}),
+  };
 }
 
-function nounOf(word: string, klass: NounClass): boolean {
-  return nounClassesOf(word).includes(klass);
+const TIME_WORDS = NOUNS.time;
+
+/** Operations in an enum that delete without doubt. */
+const PLAIN_DELETIONS = new Set([
+  'delete',
+  'drop',
+  'purge',
+  'destroy',
+  'wipe',
+  'clear',
+  'prune',
+  'discard',
+  'kill',
+  'terminate',
+  'uninstall',
+  'drain',
+  'erase',
+  'truncate',
+]);
+
+/** Date arithmetic on given dates (`days_in_month`, `get_timestamp`): computation, not reading the world. */
+function computesDates(
+  nameWords: readonly string[],
+  leadWords: readonly LeadWord[],
+  parameters: readonly { words: readonly string[] }[],
+): boolean {
+  if (leadWords.some((word) => word.text === 'current')) return false;
+  if (!nameWords.some((word) => TIME_WORDS.has(word.replace(/s$/, '')))) return false;
+  return parameters.some((p) => p.words.some((word) => TIME_WORDS.has(word)));
+}
+
+/**
+ * The warnings of a server's instructions, remembered for the last instructions seen: every tool of a server
+ * carries the same text, and it can be long. A cache of one entry changes no result.
+ */
+let lastInstructions: { text: string; warnings: readonly Warning[] } | undefined;
+function instructionsWarnings(text: string): readonly Warning[] {
+  if (lastInstructions?.text !== text) {
+    lastInstructions = { text, warnings: poisoningWarnings([{ source: 'instructions', text }]) };
+  }
+  return lastInstructions.warnings;
 }
 
 /** Classifies one tool from its definition and its server's instructions. Deterministic, pure, fast. */
@@ -200,13 +214,14 @@ export function classifyTool(tool: ToolDefinition, context?: { readonly instruct
   const titleAt = text(tool.title) ? undefined : 'annotations.title';
   const instructions = text(context?.instructions);
 
-  const nameReading: NameReading = readName(name);
-  const titleReading: TextReading | undefined = titleText ? readText(titleText, 'title') : undefined;
+  const nameReading = readName(name);
+  const titleReading = titleText ? readText(titleText, 'title') : undefined;
   const descriptionReading = readText(description, 'description');
   const instructionsLine = instructions ? instructionsAbout(instructions, name) : undefined;
   const instructionsReading = instructionsLine ? readText(instructionsLine, 'instructions') : undefined;
   const parameters = parametersOf(tool.inputSchema);
   const cues = readParameters(parameters, description);
+  const nameWords = identifierWords(name).map((word) => word.text);
 
   const evidence: Evidence[] = [];
   const scores = new Map<Category, number>();
@@ -215,322 +230,190 @@ export function classifyTool(tool: ToolDefinition, context?: { readonly instruct
   // What the tool is for: the leading verbs of name, title, description (and the instructions' line about it).
   const groups: { group: ActionGroup; weight: number }[] = [];
   if (descriptionReading.lead) groups.push({ group: descriptionReading.lead, weight: WEIGHT.description });
-  if (titleReading?.lead) groups.push({ group: titleReading.lead, weight: WEIGHT.title });
+  // A title that only repeats the name's words (`API-post-search`, "Post search") says nothing new.
+  const titleRepeatsName =
+    titleReading !== undefined && titleReading.leadWords.every((w) => nameWords.includes(w.text));
+  if (titleReading?.lead && !titleRepeatsName) groups.push({ group: titleReading.lead, weight: WEIGHT.title });
   if (nameReading.group) {
     const weak = nameReading.group.actions.every((action) => action.weak);
     groups.push({ group: nameReading.group, weight: weak ? WEIGHT.nameNoun : WEIGHT.name });
   }
   if (instructionsReading?.lead) groups.push({ group: instructionsReading.lead, weight: WEIGHT.instructions });
   const merged = mergeGroups(groups);
-  for (const group of merged) add(groupCategory(group.actions), group.weight);
+  const described = new Map<Category, boolean>();
+  for (const group of merged) {
+    const category = groupCategory(group.actions);
+    add(category, group.weight);
+    if (group.fromDescription) described.set(category, true);
+  }
 
   // What else it can do, and what its description says of consequences.
-  const capabilities: Action[] = [
-    ...descriptionReading.capabilities,
-    ...(titleReading?.capabilities ?? []),
-    ...(instructionsReading?.capabilities ?? []),
-  ];
-  const toolWords = identifierWords(name).map((word) => word.text);
   const operations: { cue: ParameterCue; action: Action }[] = [];
   for (const cue of cues) {
     if (cue.kind !== 'operations') continue;
     for (const value of cue.parameter.enumValues) {
-      const action = operationAction(value, toolWords);
+      const action = operationAction(value, nameWords);
       if (action) operations.push({ cue, action });
     }
   }
+  const capabilities: Action[] = [
+    ...descriptionReading.capabilities,
+    ...(titleReading?.capabilities ?? []),
+    ...(instructionsReading?.capabilities ?? []),
+    ...operations.map(({ action }) => action),
+  ];
   // What else it can do counts once per category: a long list must not outweigh what the tool is for.
-  const capabilityCategories = new Set(
-    [...capabilities, ...operations.map(({ action }) => action)].map((a) => a.category),
-  );
-  for (const capability of capabilityCategories) add(capability, WEIGHT.capability);
+  for (const capability of new Set(capabilities.map((action) => action.category))) add(capability, WEIGHT.capability);
   const phrases = [
     ...descriptionReading.phrases,
     ...(titleReading?.phrases ?? []),
     ...(instructionsReading?.phrases ?? []),
   ];
   for (const phrase of phrases) add(phrase.category, WEIGHT.phrase);
-  // Code deep in an array of options (a scraper's page actions) is noted, but is not what the tool is for.
-  const codeCues = cues.filter((cue) => cue.kind === 'code' && !cue.parameter.path.includes('[]'));
-  if (codeCues.length > 0) add('Execute', WEIGHT.code);
   if (nameReading.readNoun !== undefined) add('Read', WEIGHT.readNoun);
+  // Code the tool runs, from an argument, weighs more than a single statement of what it is for.
+  const code = cues.filter((cue) => cue.kind === 'code' && !cue.parameter.path.includes('[]'));
+  if (code.length > 0) add('Execute', WEIGHT.code);
 
-  // The category: the highest score; between equals, the more severe.
+  // The category: the highest score; between equals, the description's, then the more severe.
   let category: Category | undefined;
   let best = 0;
   for (const [candidate, score] of scores) {
-    if (
+    const better =
+      category === undefined ||
       score > best ||
-      (score === best && category !== undefined && CATEGORY_RANK[candidate] > CATEGORY_RANK[category])
-    ) {
+      (score === best &&
+        (described.get(candidate) === true && described.get(category) !== true
+          ? true
+          : described.get(category) === true && described.get(candidate) !== true
+            ? false
+            : CATEGORY_RANK[candidate] > CATEGORY_RANK[category]));
+    if (better) {
       category = candidate;
       best = score;
     }
   }
+  const textEvidence = category !== undefined;
+  const primary = merged.filter((group) => groupCategory(group.actions) === category).flatMap((group) => group.actions);
 
-  const floors: Floor[] = [];
-  const primaryActions = merged.flatMap((group) => group.actions);
-  const lemmas = new Set(primaryActions.map((action) => action.lemma));
-
-  // An amount of money taken by a tool that creates, sends or transfers: it moves money.
-  const moneyCue =
-    cues.find((cue) => cue.kind === 'amount')?.parameter ??
-    parameters.find((p) => !p.path.includes('.') && p.words.includes('currency'));
-  if (category === 'Write' && moneyCue !== undefined && [...lemmas].some((lemma) => MONEY_VERBS.has(lemma))) {
-    category = 'Financial';
+  for (const cue of code) {
+    const p = cue.parameter;
     evidence.push({
       source: 'parameter',
-      at: moneyCue.path,
-      quote: moneyCue.name,
-      finding: 'money, taken by a tool that creates, sends or transfers: it moves money',
-      category: 'Financial',
+      at: p.path,
+      quote: p.name,
+      finding: `takes \`${p.name}\`, code or a command it runs`,
+      category: 'Execute',
     });
   }
 
-  // A free-form query its own words limit to reading: a Read, the query still free-form.
-  let readOnlyQuery = category === 'Read' && primaryActions.some((action) => action.runsRead === true);
-  if (category === 'Execute' && descriptionReading.readOnly !== undefined) {
-    const executeFromCode =
-      codeCues.length > 0 ||
-      primaryActions.some((action) => action.category === 'Execute' && /\b(?:sql|query|queries)\b/i.test(action.quote));
-    const otherExecute = primaryActions.some(
-      (action) => action.category === 'Execute' && !['run', 'execute', 'exec', 'query', 'eval'].includes(action.lemma),
-    );
-    if (executeFromCode && !otherExecute) {
-      category = 'Read';
-      readOnlyQuery = true;
-      evidence.push({
-        source: 'description',
-        quote: descriptionReading.readOnly,
-        finding: 'its own words limit the query it runs to reading: a Read, though the query is free-form',
-        category: 'Read',
-      });
-    }
+  // A tool that changes things and can also delete is Destructive ("Manage branches: …, delete a branch"); an
+  // operation named only `remove` is as often a detaching as a deletion, so it takes a plainer word.
+  const deleting = capabilities.find(
+    (action) =>
+      action.category === 'Destructive' && !(action.source === 'parameter' && !PLAIN_DELETIONS.has(action.lemma)),
+  );
+  if (deleting && (category === 'Write' || category === 'Execute' || category === 'Other')) {
+    evidence.push({
+      source: deleting.source,
+      quote: deleting.quote,
+      finding: 'it can delete, so it is as dangerous as its deletion',
+      category: 'Destructive',
+    });
+    category = 'Destructive';
   }
 
-  const textEvidence = scores.size > 0;
+  // Date arithmetic on the dates it is given computes; it reads nothing.
+  if (category === 'Read' && computesDates(nameWords, descriptionReading.leadWords, parameters)) {
+    evidence.push({
+      source: 'description',
+      quote: description.slice(0, 60),
+      finding: 'computes from the dates it is given: Other',
+      category: 'Other',
+    });
+    category = 'Other';
+  }
+
   if (category === undefined) {
-    // Nothing in the words: the hints decide what the tool is, which cannot lower anything, as nothing is shown.
+    // Nothing in the words: the hints decide what the tool is, which lowers nothing, as nothing is shown.
     if (annotations.readOnlyHint === true) category = 'Read';
     else if (annotations.destructiveHint === true) category = 'Destructive';
     else category = 'Other';
   }
-  const base = CATEGORY_RISK[category];
 
   // Evidence of what the tool does.
   for (const group of merged) {
-    const groupCat = groupCategory(group.actions);
     group.actions.forEach((action, i) => {
       const role = i === 0 ? 'names what the tool does' : 'names something else it does in the same breath';
       evidence.push(actionEvidence(action, role, action.source === 'title' ? titleAt : undefined));
-      if (action.raises && CATEGORY_RANK[groupCat] >= CATEGORY_RANK[action.category]) {
-        floors.push({
-          risk: riskAbove(base),
-          evidence: {
-            source: action.source,
-            quote: action.quote,
-            finding: `${action.raises}: the risk goes up one step`,
-            risk: riskAbove(base),
-          },
-        });
-      }
     });
   }
   if (nameReading.readNoun !== undefined) {
-    evidence.push({ source: 'name', quote: nameReading.readNoun, finding: `names what it reads`, category: 'Read' });
+    evidence.push({ source: 'name', quote: nameReading.readNoun, finding: 'names what it reads', category: 'Read' });
   }
-  const seenCapabilities = new Set<string>();
-  const capabilityFloor = (action: Action, at?: string) => {
+  const seen = new Set<string>();
+  for (const action of capabilities) {
     const key = `${action.lemma}:${action.category}`;
-    if (seenCapabilities.has(key)) return;
-    seenCapabilities.add(key);
-    evidence.push(actionEvidence(action, 'names something else it can do', at));
-    const dangerous = action.category === 'Destructive' || action.category === 'Financial';
-    if (dangerous && CATEGORY_RANK[action.category] > CATEGORY_RANK[category]) {
-      const risk = riskAbove(base);
-      floors.push({
-        risk,
-        evidence: {
-          source: action.source,
-          ...(at ? { at } : {}),
-          quote: action.quote,
-          finding: `it can also do this, which ${MEANING[action.category]}: the risk goes up one step`,
-          risk,
-        },
-      });
-    }
-  };
-  for (const action of capabilities) capabilityFloor(action, action.source === 'title' ? titleAt : undefined);
-  for (const { cue, action } of operations) capabilityFloor(action, cue.parameter.path);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const operation = operations.find((o) => o.action === action);
+    evidence.push(actionEvidence(action, 'names something else it can do', operation?.cue.parameter.path));
+  }
   for (const action of [...descriptionReading.negated, ...(titleReading?.negated ?? [])]) {
     if (CATEGORY_RANK[action.category] < CATEGORY_RANK.Write) continue;
     evidence.push({
       source: action.source,
       quote: action.quote,
-      finding: `is negated in its sentence, so it does not count as something the tool does`,
+      finding: 'is negated in its sentence, so it does not count as something the tool does',
     });
   }
   for (const phrase of phrases) {
     evidence.push({ source: phrase.source, quote: phrase.quote, finding: phrase.finding, category: phrase.category });
   }
-  if (descriptionReading.readOnly !== undefined && !readOnlyQuery) {
-    evidence.push({
-      source: 'description',
-      quote: descriptionReading.readOnly,
-      finding: 'its own words say it changes nothing',
-      ...(category === 'Read' ? { category: 'Read' as const } : {}),
-    });
-  }
-
-  // Arguments.
-  const sends = category === 'Write' && [...lemmas].some((lemma) => SENDING_VERBS.has(lemma));
-  const confined =
-    CONFINED_PATH.test(description) ||
-    parameters.some((p) => !p.path.includes('.') && p.words.some((word) => SCOPE_PARAMETER_WORDS.has(word)));
   for (const cue of cues) {
-    const p: Parameter = cue.parameter;
-    const at = p.path;
-    const quote = p.name;
-    switch (cue.kind) {
-      case 'code': {
-        if (!codeCues.includes(cue)) {
-          evidence.push({ source: 'parameter', at, quote, finding: 'code for an option nested in a list of options' });
-          break;
-        }
-        const risk: Risk = readOnlyQuery ? 'Medium' : 'High';
-        const finding = readOnlyQuery
-          ? `a free-form \`${p.name}\` the tool runs, limited to reading: at least Medium`
-          : `a free-form \`${p.name}\` the tool runs: Execute-level risk, at least High`;
-        floors.push({ risk, evidence: { source: 'parameter', at, quote, finding, category: 'Execute', risk } });
-        break;
-      }
-      case 'flag': {
-        if (category === 'Read' && p.words.every((word) => !FORCE_ONLY(word))) {
-          evidence.push({
-            source: 'parameter',
-            at,
-            quote,
-            finding: `a \`${p.name}\` flag widens what it reads: no raise`,
-          });
-          break;
-        }
-        const risk = riskAbove(base);
-        floors.push({
-          risk,
-          evidence: { source: 'parameter', at, quote, finding: `a \`${p.name}\` flag raises the risk one step`, risk },
-        });
-        break;
-      }
-      case 'path': {
-        if (category !== 'Write') {
-          evidence.push({ source: 'parameter', at, quote, finding: 'a filesystem path the agent chooses' });
-        } else if (confined || CONFINED_PATH.test(p.description)) {
-          evidence.push({
-            source: 'parameter',
-            at,
-            quote,
-            finding: 'a path the agent chooses, confined by the definition itself: it raises nothing',
-          });
-        } else {
-          const risk = riskAbove(base);
-          floors.push({
-            risk,
-            evidence: {
-              source: 'parameter',
-              at,
-              quote,
-              finding: 'a path the tool writes to, which the definition does not confine: the risk goes up one step',
-              risk,
-            },
-          });
-        }
-        break;
-      }
-      case 'amount': {
-        if (category === 'Financial') {
-          evidence.push({ source: 'parameter', at, quote, finding: 'an amount of money', category: 'Financial' });
-        } else {
-          const risk = riskAbove(base);
-          floors.push({
-            risk,
-            evidence: {
-              source: 'parameter',
-              at,
-              quote,
-              finding: 'an amount of money: the risk goes up one step',
-              risk,
-            },
-          });
-        }
-        break;
-      }
-      case 'recipient': {
-        if (sends) {
-          const risk = riskAbove(base);
-          floors.push({
-            risk,
-            evidence: {
-              source: 'parameter',
-              at,
-              quote,
-              finding: 'a recipient: what the tool sends leaves the system and cannot be called back',
-              risk,
-            },
-          });
-        }
-        break;
-      }
-      case 'secret':
-        evidence.push({ source: 'parameter', at, quote, finding: 'takes a secret' });
-        break;
-      case 'operations':
-        break;
+    if (cue.kind === 'secret') {
+      evidence.push({
+        source: 'parameter',
+        at: cue.parameter.path,
+        quote: cue.parameter.name,
+        finding: 'takes a secret',
+      });
     }
   }
 
-  // Annotations: hints from an untrusted server. They raise; they never lower.
-  if (annotations.readOnlyHint === true) {
+  // The risk: the category's tier.
+  const tier = tierOf({
+    category,
+    primary: primary.length > 0 ? primary : capabilities.filter((action) => action.category === category),
+    capabilities,
+    nameWords,
+    leadWords: [...descriptionReading.leadWords, ...(titleReading?.leadWords ?? [])],
+    cues,
+    parameters,
+    ...(descriptionReading.readOnly !== undefined ? { readOnly: descriptionReading.readOnly } : {}),
+  });
+  evidence.push(...tier.evidence);
+
+  // Annotations: hints from an untrusted server. They decide only when the words say nothing.
+  const hint = (at: string, value: boolean, finding: string, hinted?: Category) =>
     evidence.push({
       source: 'annotation',
-      at: 'readOnlyHint',
-      quote: 'readOnlyHint: true',
-      finding:
-        category === 'Read' || category === 'Other'
-          ? textEvidence
-            ? 'agrees with the definition'
-            : 'is all there is to go on: the tool is taken to read'
-          : 'is a hint from the server and lowers nothing the definition shows',
+      at,
+      quote: `${at}: ${value}`,
+      finding,
+      ...(hinted ? { category: hinted } : {}),
     });
+  if (annotations.readOnlyHint === true) {
+    if (!textEvidence) hint('readOnlyHint', true, 'is all there is to go on: the tool is taken to read', 'Read');
+    else if (category === 'Read' || category === 'Other') hint('readOnlyHint', true, 'agrees with the definition');
+    else hint('readOnlyHint', true, 'is a hint from the server and lowers nothing the definition shows');
   }
   if (annotations.destructiveHint === true && annotations.readOnlyHint !== true) {
     if (!textEvidence) {
-      evidence.push({
-        source: 'annotation',
-        at: 'destructiveHint',
-        quote: 'destructiveHint: true',
-        finding: 'is all there is to go on: the tool is taken to be destructive',
-        category: 'Destructive',
-      });
-    } else if (riskIndex(base) < riskIndex('High')) {
-      floors.push({
-        risk: 'High',
-        evidence: {
-          source: 'annotation',
-          at: 'destructiveHint',
-          quote: 'destructiveHint: true',
-          finding: 'the server hints the tool may destroy data: a hint cannot show it, but it raises the risk to High',
-          risk: 'High',
-        },
-      });
+      hint('destructiveHint', true, 'is all there is to go on: the tool is taken to be destructive', 'Destructive');
+    } else if (category !== 'Destructive') {
+      hint('destructiveHint', true, 'is a hint the definition does not bear out: what the tool does decides');
     }
-  }
-  if (annotations.openWorldHint === true && (category === 'Write' || category === 'Execute')) {
-    evidence.push({
-      source: 'annotation',
-      at: 'openWorldHint',
-      quote: 'openWorldHint: true',
-      finding: 'its effects reach outside the server',
-    });
   }
 
   // Poisoning.
@@ -544,41 +427,34 @@ export function classifyTool(tool: ToolDefinition, context?: { readonly instruct
     if (p.description) places.push({ source: 'parameter', at: p.path, text: p.description });
   }
   const warnings: Warning[] = poisoningWarnings(places);
-  if (instructions) {
-    warnings.push(...poisoningWarnings([{ source: 'instructions', text: instructions }]));
-  }
+  if (instructions) warnings.push(...instructionsWarnings(instructions));
 
+  let risk = tier.risk;
   if (!textEvidence && category === 'Other') {
-    const risk: Risk = description.trim() === '' ? 'Medium' : 'Low';
+    const unknown = description.trim() === '';
     evidence.push({
       source: 'description',
-      quote: description.trim() === '' ? '' : description.slice(0, 60),
-      finding:
-        risk === 'Medium'
-          ? 'nothing in the definition says what the tool does: neither harmless nor known'
-          : 'names no action on data, connection or money',
+      quote: description.slice(0, 60),
+      finding: unknown
+        ? 'nothing in the definition says what the tool does: neither harmless nor known'
+        : 'names no action on data, connection or money',
       category: 'Other',
-      ...(risk === 'Medium' ? { risk } : {}),
+      ...(unknown ? { risk: 'Medium' as const } : {}),
     });
-    if (risk === 'Medium') floors.push({ risk, evidence: evidence.at(-1)! });
+    if (unknown) risk = higherRisk(risk, 'Medium');
   }
-
-  return finish(category, base, floors, evidence, warnings);
+  if (!textEvidence && category === 'Destructive') risk = 'Critical';
+  return finish(category, risk, evidence, warnings);
 }
 
 /** Raises a classification by warnings, and orders its evidence: name, title, description, parameters, hints. */
-export function finish(
+function finish(
   category: Category,
-  base: Risk,
-  floors: readonly Floor[],
+  tierRisk: Risk,
   evidence: Evidence[],
   warnings: readonly Warning[],
 ): Classification {
-  let risk = base;
-  for (const floor of floors) {
-    risk = higherRisk(risk, floor.risk);
-    if (!evidence.includes(floor.evidence)) evidence.push(floor.evidence);
-  }
+  let risk = tierRisk;
   if (warnings.length > 0 && riskIndex(risk) < riskIndex('High')) {
     risk = 'High';
     evidence.push({

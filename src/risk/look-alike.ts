@@ -81,7 +81,7 @@ const CONFUSABLE: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Folds look-alike characters to the ASCII they pass for (NFKC first: fullwidth `ａ`, mathematical `𝐚`). */
-export function foldLookAlikes(text: string): string {
+function foldLookAlikes(text: string): string {
   let out = '';
   for (const char of text.normalize('NFKC')) out += CONFUSABLE[char] ?? char;
   return out;

@@ -14,7 +14,7 @@ import {
   RECIPIENT_PARAMETER_WORDS,
   RUNS_TEXT,
   SECRET_PARAMETER_WORDS,
-} from './vocabulary.js';
+} from './parameter-words.js';
 import { identifierWords } from './words.js';
 
 /** One parameter, as far as the classifier cares. */
@@ -26,9 +26,11 @@ export interface Parameter {
   readonly types: readonly string[];
   readonly description: string;
   readonly enumValues: readonly string[];
+  /** Listed in its object's `required`. */
+  readonly required: boolean;
 }
 
-export type ParameterKind = 'code' | 'flag' | 'path' | 'amount' | 'recipient' | 'secret' | 'operations';
+type ParameterKind = 'code' | 'flag' | 'path' | 'amount' | 'recipient' | 'secret' | 'operations';
 
 export interface ParameterCue {
   readonly kind: ParameterKind;
@@ -62,6 +64,9 @@ export function parametersOf(schema: unknown): Parameter[] {
     if (isRecord(node.items)) visit(node.items, `${prefix}[]`, depth + 1);
     const properties = node.properties;
     if (!isRecord(properties)) return;
+    const required = Array.isArray(node.required)
+      ? node.required.filter((r): r is string => typeof r === 'string')
+      : [];
     for (const [name, value] of Object.entries(properties)) {
       if (out.length >= MAX_PARAMETERS) return;
       const path = prefix === '' ? name : `${prefix}.${name}`;
@@ -77,6 +82,7 @@ export function parametersOf(schema: unknown): Parameter[] {
         types: typesOf(property),
         description,
         enumValues,
+        required: required.includes(name),
       });
       visit(property, path, depth + 1);
     }
@@ -101,6 +107,8 @@ function isCode(parameter: Parameter): boolean {
 function isFlag(parameter: Parameter): boolean {
   if (!takes(parameter, 'boolean')) return false;
   const words = parameter.words;
+  // `confirmDangerousAction` asks for a confirmation: a safeguard, not a way around one.
+  if (words.some((word) => word === 'confirm' || word === 'confirmation' || word === 'confirmed')) return false;
   if (words.some((word) => word === 'refresh' || word === 'reload' || word === 'fetch' || word === 'cache'))
     return false;
   return words.some((word) => FORCE_FLAG_WORDS.has(word));
@@ -133,15 +141,51 @@ function isRecipient(parameter: Parameter): boolean {
   return parameter.words.some((word) => RECIPIENT_PARAMETER_WORDS.has(word) && word !== 'to');
 }
 
-const NOT_A_SECRET = new Set(['max', 'page', 'next', 'continuation', 'cursor', 'limit', 'count', 'usage', 'id']);
+/** Words that make `token` a token of something else (a crypto token's address, a page token). */
+const NOT_A_SECRET = new Set([
+  'max',
+  'page',
+  'next',
+  'continuation',
+  'cursor',
+  'limit',
+  'count',
+  'usage',
+  'id',
+  'address',
+  'symbol',
+  'type',
+  'name',
+  'info',
+  'contract',
+  'decimals',
+  'amount',
+  'standard',
+  'uri',
+]);
+const SECRET_TOKEN_WORDS = new Set([
+  'auth',
+  'access',
+  'api',
+  'bearer',
+  'bot',
+  'refresh',
+  'session',
+  'oauth',
+  'personal',
+  'github',
+  'slack',
+  'discord',
+]);
 
 function isSecret(parameter: Parameter): boolean {
+  if (!takes(parameter, 'string', 'array') || parameter.enumValues.length > 0) return false;
   const words = parameter.words;
   if (words.some((word) => NOT_A_SECRET.has(word))) return false;
-  if (words.includes('seed') && !takes(parameter, 'string')) return false;
   const joined = words.join('');
+  if (words.includes('token')) return words.length === 1 || words.some((word) => SECRET_TOKEN_WORDS.has(word));
   return (
-    words.some((word) => SECRET_PARAMETER_WORDS.has(word)) ||
+    words.some((word) => SECRET_PARAMETER_WORDS.has(word) && word !== 'token') ||
     joined.includes('apikey') ||
     joined.includes('privatekey') ||
     joined.includes('accesskey')

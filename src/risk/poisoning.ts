@@ -10,52 +10,68 @@ import { codePoint, passesForAscii } from './look-alike.js';
  * `weak` signs are ordinary in a server's instructions, which legitimately tell the model how to use its tools;
  * there only the plainly hostile signs count.
  */
-const HIDDEN_INSTRUCTIONS: readonly { readonly pattern: RegExp; readonly finding: string; readonly weak?: true }[] = [
+const HIDDEN_INSTRUCTIONS: readonly {
+  /** A cheap search for the words the pattern cannot match without; the pattern runs only where it finds them. */
+  readonly key: RegExp;
+  readonly pattern: RegExp;
+  readonly finding: string;
+  readonly weak?: true;
+}[] = [
   {
+    key: /</,
     pattern:
       /<\s*\/?\s*(?:important|system|instructions?|secret|hidden|admin|context|prompt|ai|llm|assistant_only|note_to_ai|policy)\b[^>]{0,40}>/i,
     finding: 'a tag addressed to the model',
   },
   {
+    key: /ignore|disregard|forget|override/i,
     pattern:
       /\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:previous|prior|above|earlier|all|other|system|original|any)\b[^.]{0,20}\b(?:instructions?|prompts?|rules|directions|guidelines|messages|tools?)\b/i,
     finding: 'asks the model to set its instructions aside',
   },
   {
+    key: /do not|don't|never|must not|should not|shouldn't|without (?:tell|inform|notif|alert|ask|show)|hide|conceal|should not|must not|need not/i,
     pattern:
       /\b(?:do not|don't|never|must not|should not|shouldn't)\s+(?:tell|mention|inform|notify|reveal|show|disclose|alert|let)\b[^.]{0,40}\b(?:user|human|person|operator|anyone)\b|\bwithout (?:telling|informing|notifying|alerting|asking|showing)\b[^.]{0,20}\b(?:the )?(?:user|human)\b|\b(?:hide|conceal)\b[^.]{0,40}\bfrom the (?:user|human)\b|\b(?:user|human) (?:should|must|need) (?:not|never) (?:know|see|be told)\b/i,
     finding: 'asks the model to keep something from the user',
   },
   {
+    key: /ssh|id_rsa|id_ed25519|credentials|npmrc|netrc|git-credentials|\/etc\/|mcp\.json|claude_desktop|cursor\/|\.env/i,
     pattern:
       /\b(?:read|cat|open|include|send|pass|upload|attach|copy|provide|paste|append|share|post|leak|forward|get)\b[^.]{0,80}(?:~\/\.ssh|\bid_rsa\b|\bid_ed25519\b|\.aws\/credentials|\.npmrc|\.netrc|\.git-credentials|\/etc\/(?:passwd|shadow)|\bmcp\.json\b|claude_desktop_config|\.cursor\/mcp|\.env\b)/i,
     finding: 'asks the model to read or pass on a file holding secrets',
   },
   {
+    key: /before (?:using|calling|invoking|running)/i,
     pattern:
       /\bbefore (?:using|calling|invoking|running) (?:this|the|any) (?:tool|function)\b[^.]{0,120}\b(?:read|open|cat|pass|send|include|upload|provide)\b/i,
     finding: 'tells the model what to do before it may use the tool',
     weak: true,
   },
   {
+    key: /side ?note|hidden (?:param|field|arg)/i,
     pattern: /\b(?:side ?note|hidden (?:parameter|field|argument))\b/i,
     finding: 'asks for data in a side channel of the arguments',
   },
   {
+    key: /this tool is|(?:must|should|shall) (?:also )?be (?:sent|cc|bcc|forwarded|copied|redirected|routed)|silently|secretly|quietly|covertly|always (?:bcc|cc|forward|send|copy)/i,
     pattern:
       /\b(?:when|whenever|if) this tool is (?:available|present|loaded|installed|enabled)\b|\b(?:all|every|any) (?:emails?|messages?|requests?|calls?|payments?|transfers?) (?:must|should|shall) (?:be |also be )?(?:sent|cc'?d|bcc'?d|forwarded|copied|redirected|routed)\b|\b(?:silently|secretly|quietly|covertly) (?:send|forward|copy|cc|bcc|include|add|call|invoke|upload|post)\b|\balways (?:bcc|cc|forward|send|copy)\b[^.]{0,60}\bto\b/i,
     finding: 'changes how the model uses other tools',
   },
   {
+    key: /system prompt|your instructions|conversation history|chat history|previous messages|the conversation/i,
     pattern:
       /\b(?:reveal|print|output|repeat|send|include|leak|dump)\b[^.]{0,40}\b(?:system prompt|your instructions|conversation history|chat history|previous messages|the conversation)\b/i,
     finding: 'asks the model to give away its prompt or conversation',
   },
   {
+    key: /instructions\s*:|you are now|from now on/i,
     pattern: /\b(?:new|updated|real|actual|true) instructions\s*:|\byou are now\b|\bfrom now on,? you\b/i,
     finding: 'gives the model new instructions',
   },
   {
+    key: /must/i,
     pattern:
       /\b(?:you|the (?:assistant|model|agent|ai))\s+must\s+(?:first\s+|always\s+|also\s+)?(?:call|invoke|run|execute|use)\s+(?:the\s+)?[`'"]?[\w.-]+[`'"]?(?:\s+tool)?\s+(?:with|passing|and\s+(?:pass|send|include))\b/i,
     finding: 'orders the model to call another tool with given arguments',
@@ -98,10 +114,14 @@ function excerpt(text: string, index: number, length: number): string {
 
 const where = (place: TextPlace) => (place.at === undefined ? place.source : `${place.source} of ${place.at}`);
 
+/** Any key at all: one search that clears most texts. */
+const ANY_KEY = new RegExp(HIDDEN_INSTRUCTIONS.map(({ key }) => key.source).join('|'), 'i');
+
 function hiddenInstructions(place: TextPlace, strongOnly: boolean): Warning[] {
   const warnings: Warning[] = [];
-  for (const { pattern, finding, weak } of HIDDEN_INSTRUCTIONS) {
-    if (strongOnly && weak) continue;
+  if (!ANY_KEY.test(place.text)) return warnings;
+  for (const { key, pattern, finding, weak } of HIDDEN_INSTRUCTIONS) {
+    if ((strongOnly && weak) || !key.test(place.text)) continue;
     const match = pattern.exec(place.text);
     if (!match) continue;
     warnings.push({
@@ -160,7 +180,9 @@ function invisibleCharacters(place: TextPlace): Warning[] {
   return [{ kind: 'invisible-characters', source: place.source, quote: visible, finding }];
 }
 
-const LETTERS = /[\p{L}\p{N}]+/gu;
+/** A letter or digit outside ASCII (one code point, surrogate pairs included). */
+const NON_ASCII_LETTER = /(?!\p{ASCII})[\p{L}\p{N}]/gu;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
 const LATIN = /\p{Script=Latin}/u;
 const OTHER_SCRIPT_LETTER = /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}\p{Script=Cherokee}]/u;
 
@@ -169,23 +191,28 @@ const OTHER_SCRIPT_LETTER = /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armen
  * in prose, a word that mixes Latin letters with Cyrillic or Greek ones (a whole Greek word is just Greek).
  */
 function lookAlikeCharacters(place: TextPlace, isName: boolean): Warning[] {
-  for (const match of place.text.matchAll(LETTERS)) {
-    const word = match[0];
-    for (const char of word) {
-      const passesFor = passesForAscii(char);
-      if (passesFor === undefined) continue;
-      const mixed = LATIN.test(word) || /\d/.test(word);
-      const disguised = isName ? true : mixed && (OTHER_SCRIPT_LETTER.test(char) || char.normalize('NFKC') !== char);
-      if (!disguised) continue;
-      return [
-        {
-          kind: 'look-alike-characters',
-          source: place.source,
-          quote: word.slice(0, 60),
-          finding: `the ${where(place)} writes "${word.slice(0, 60)}" with ${codePoint(char)}, which looks like "${passesFor}"`,
-        },
-      ];
-    }
+  // Only the words around a letter outside ASCII can pass for ASCII words.
+  for (const found of place.text.matchAll(NON_ASCII_LETTER)) {
+    const at = found.index;
+    let start = at;
+    let end = at + found[0].length;
+    while (start > 0 && WORD_CHAR.test(place.text[start - 1]!)) start--;
+    while (end < place.text.length && WORD_CHAR.test(place.text[end]!)) end++;
+    const word = place.text.slice(start, end);
+    const char = found[0];
+    const passesFor = passesForAscii(char);
+    if (passesFor === undefined) continue;
+    const mixed = LATIN.test(word) || /\d/.test(word);
+    const disguised = isName || (mixed && (OTHER_SCRIPT_LETTER.test(char) || char.normalize('NFKC') !== char));
+    if (!disguised) continue;
+    return [
+      {
+        kind: 'look-alike-characters',
+        source: place.source,
+        quote: word.slice(0, 60),
+        finding: `the ${where(place)} writes "${word.slice(0, 60)}" with ${codePoint(char)}, which looks like "${passesFor}"`,
+      },
+    ];
   }
   return [];
 }
@@ -197,8 +224,13 @@ export function poisoningWarnings(places: readonly TextPlace[]): Warning[] {
     if (place.text.length === 0) continue;
     const isName = place.isName === true;
     if (!isName) warnings.push(...hiddenInstructions(place, place.source === 'instructions'));
+    // Printable ASCII hides nothing and passes for nothing: most texts stop here.
+    if (!UNUSUAL.test(place.text)) continue;
     warnings.push(...invisibleCharacters(place));
     warnings.push(...lookAlikeCharacters(place, isName));
   }
   return warnings;
 }
+
+/** Any character outside printable ASCII, tab and line breaks. */
+const UNUSUAL = /[^\x20-\x7E\t\n\r]/;

@@ -2,7 +2,8 @@
  * Words out of identifiers and prose, with their place in the original text so that evidence can quote it, and
  * the verb each word is a form of.
  */
-import { NOUNS, type NounClass, VERBS } from './vocabulary.js';
+import { NOUNS, type NounClass } from './nouns.js';
+import { VERBS } from './verbs.js';
 
 export interface Word {
   /** Lower case. */
@@ -108,7 +109,7 @@ function inflections(lemma: string): [string, VerbForm][] {
   return out;
 }
 
-/** Every form of every verb of the vocabulary, built once. */
+/** Every form of every verb, built once. */
 const VERB_FORMS: ReadonlyMap<string, VerbForms> = (() => {
   const map = new Map<string, VerbForms>();
   // Irregular forms first, so that a derived form of another verb cannot take them ("thought" is think's).
@@ -136,7 +137,7 @@ export function verbOf(word: string): VerbForms | undefined {
   return undefined;
 }
 
-/** For `un`/`re` words not in the vocabulary: the verb they are built on. */
+/** For `un`/`re` words that are not verbs themselves: the verb they are built on. */
 export function prefixedVerbOf(word: string): { readonly prefix: 'un' | 're'; readonly base: VerbForms } | undefined {
   for (const prefix of ['un', 're'] as const) {
     if (word.length > prefix.length + 3 && word.startsWith(prefix)) {
@@ -149,7 +150,7 @@ export function prefixedVerbOf(word: string): { readonly prefix: 'un' | 're'; re
 
 const NOUN_CLASSES: ReadonlyMap<string, readonly NounClass[]> = (() => {
   const map = new Map<string, NounClass[]>();
-  for (const [klass, nouns] of Object.entries(NOUNS) as [NounClass, readonly string[]][]) {
+  for (const [klass, nouns] of Object.entries(NOUNS) as [NounClass, ReadonlySet<string>][]) {
     for (const noun of nouns) {
       const list = map.get(noun) ?? [];
       list.push(klass);
@@ -159,8 +160,9 @@ const NOUN_CLASSES: ReadonlyMap<string, readonly NounClass[]> = (() => {
   return map;
 })();
 
-/** The noun classes of a word, singular or plural. */
+/** The noun classes of a word, singular or plural; of each part of a hyphenated word (`port-forward`). */
 export function nounClassesOf(word: string): readonly NounClass[] {
+  if (word.includes('-')) return [...new Set(word.split('-').flatMap((part) => nounClassesOf(part)))];
   const direct = NOUN_CLASSES.get(word);
   if (direct) return direct;
   if (word.endsWith('ies')) {
