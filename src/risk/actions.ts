@@ -608,6 +608,19 @@ function listedVerbs(
   return { found, negated };
 }
 
+/** Each word with whether a negation before it, in its clause and within six words, cancels it: one pass. */
+function negationMarked(words: readonly TextWord[]): LeadWord[] {
+  const out: LeadWord[] = [];
+  let since = Infinity;
+  for (const word of words) {
+    if (endsClause(word) || word.gap.includes(',')) since = Infinity;
+    out.push({ text: word.text, negated: since <= 6 });
+    since++;
+    if (NEGATIONS.has(word.text) || word.text.startsWith('non-')) since = 1;
+  }
+  return out;
+}
+
 /** Is a phrase found at `index` of the sentence preceded, in its clause, by a negation? */
 function negatedAt(words: readonly TextWord[], index: number): boolean {
   let k = words.findIndex((word) => word.start >= index);
@@ -648,11 +661,7 @@ export function readText(text: string, source: ActionSource): TextReading {
     const hits = phraseHits.filter((hit) => hit.pattern.test(part.text));
     if (documenting && hits.length === 0) return;
     const sentence = wordsOf(part.text);
-    if (index === 0) {
-      for (const word of sentence.words) {
-        leadWords.push({ text: word.text, negated: negatedAt(sentence.words, word.start) });
-      }
-    }
+    if (index === 0) leadWords.push(...negationMarked(sentence.words));
     for (const hit of hits) {
       const match = hit.pattern.exec(part.text)!;
       if (negatedAt(sentence.words, match.index)) continue;

@@ -94,14 +94,32 @@ export function parametersOf(schema: unknown): Parameter[] {
 const takes = (parameter: Parameter, ...types: string[]) =>
   parameter.types.length === 0 || parameter.types.some((type) => types.includes(type));
 
+/** Parameter names that hold code in some tools and plain text in others. */
+const MAYBE_CODE = new Set([
+  'query',
+  'expression',
+  'expr',
+  'statement',
+  'function',
+  'input',
+  'body',
+  'source',
+  'text',
+  'content',
+  'payload',
+  'program',
+  'pipeline',
+  'stdin',
+]);
+
 function isCode(parameter: Parameter): boolean {
   if (parameter.enumValues.length > 0 || !takes(parameter, 'string', 'array')) return false;
   const last = parameter.words.at(-1);
   if (last !== undefined && CODE_PARAMETER_WORDS.has(last)) {
     return !parameter.words.slice(0, -1).some((word) => NOT_CODE_QUALIFIERS.has(word));
   }
-  // `query`, `expression`, `function`, `statement`: code only when the description says it is run.
-  return RUNS_TEXT.test(parameter.description);
+  // `query`, `expression`, `function`, `input`: code only when the description says it is run.
+  return parameter.words.some((word) => MAYBE_CODE.has(word)) && RUNS_TEXT.test(parameter.description);
 }
 
 function isFlag(parameter: Parameter): boolean {

@@ -11,67 +11,93 @@ import { codePoint, passesForAscii } from './look-alike.js';
  * there only the plainly hostile signs count.
  */
 const HIDDEN_INSTRUCTIONS: readonly {
-  /** A cheap search for the words the pattern cannot match without; the pattern runs only where it finds them. */
-  readonly key: RegExp;
+  /** Words (lower case) the pattern cannot match without: the pattern runs only on a text holding one. */
+  readonly key: readonly string[];
   readonly pattern: RegExp;
   readonly finding: string;
   readonly weak?: true;
 }[] = [
   {
-    key: /</,
+    key: ['<'],
     pattern:
       /<\s*\/?\s*(?:important|system|instructions?|secret|hidden|admin|context|prompt|ai|llm|assistant_only|note_to_ai|policy)\b[^>]{0,40}>/i,
     finding: 'a tag addressed to the model',
   },
   {
-    key: /ignore|disregard|forget|override/i,
+    key: ['ignore', 'disregard', 'forget', 'override'],
     pattern:
       /\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:previous|prior|above|earlier|all|other|system|original|any)\b[^.]{0,20}\b(?:instructions?|prompts?|rules|directions|guidelines|messages|tools?)\b/i,
     finding: 'asks the model to set its instructions aside',
   },
   {
-    key: /do not|don't|never|must not|should not|shouldn't|without (?:tell|inform|notif|alert|ask|show)|hide|conceal|should not|must not|need not/i,
+    key: ['not ', "n't ", 'never', 'without', 'hide', 'conceal'],
     pattern:
       /\b(?:do not|don't|never|must not|should not|shouldn't)\s+(?:tell|mention|inform|notify|reveal|show|disclose|alert|let)\b[^.]{0,40}\b(?:user|human|person|operator|anyone)\b|\bwithout (?:telling|informing|notifying|alerting|asking|showing)\b[^.]{0,20}\b(?:the )?(?:user|human)\b|\b(?:hide|conceal)\b[^.]{0,40}\bfrom the (?:user|human)\b|\b(?:user|human) (?:should|must|need) (?:not|never) (?:know|see|be told)\b/i,
     finding: 'asks the model to keep something from the user',
   },
   {
-    key: /ssh|id_rsa|id_ed25519|credentials|npmrc|netrc|git-credentials|\/etc\/|mcp\.json|claude_desktop|cursor\/|\.env/i,
+    key: [
+      'ssh',
+      'id_rsa',
+      'id_ed25519',
+      'credentials',
+      'npmrc',
+      'netrc',
+      '/etc/',
+      'mcp.json',
+      'claude_desktop',
+      'cursor/',
+      '.env',
+    ],
     pattern:
       /\b(?:read|cat|open|include|send|pass|upload|attach|copy|provide|paste|append|share|post|leak|forward|get)\b[^.]{0,80}(?:~\/\.ssh|\bid_rsa\b|\bid_ed25519\b|\.aws\/credentials|\.npmrc|\.netrc|\.git-credentials|\/etc\/(?:passwd|shadow)|\bmcp\.json\b|claude_desktop_config|\.cursor\/mcp|\.env\b)/i,
     finding: 'asks the model to read or pass on a file holding secrets',
   },
   {
-    key: /before (?:using|calling|invoking|running)/i,
+    key: ['before using', 'before calling', 'before invoking', 'before running'],
     pattern:
       /\bbefore (?:using|calling|invoking|running) (?:this|the|any) (?:tool|function)\b[^.]{0,120}\b(?:read|open|cat|pass|send|include|upload|provide)\b/i,
     finding: 'tells the model what to do before it may use the tool',
     weak: true,
   },
   {
-    key: /side ?note|hidden (?:param|field|arg)/i,
+    key: ['sidenote', 'side note', 'hidden param', 'hidden field', 'hidden arg'],
     pattern: /\b(?:side ?note|hidden (?:parameter|field|argument))\b/i,
     finding: 'asks for data in a side channel of the arguments',
   },
   {
-    key: /this tool is|(?:must|should|shall) (?:also )?be (?:sent|cc|bcc|forwarded|copied|redirected|routed)|silently|secretly|quietly|covertly|always (?:bcc|cc|forward|send|copy)/i,
+    key: [
+      'this tool is',
+      'be sent',
+      'be cc',
+      'be bcc',
+      'be forwarded',
+      'be copied',
+      'be redirected',
+      'be routed',
+      'silently',
+      'secretly',
+      'quietly',
+      'covertly',
+      'always ',
+    ],
     pattern:
       /\b(?:when|whenever|if) this tool is (?:available|present|loaded|installed|enabled)\b|\b(?:all|every|any) (?:emails?|messages?|requests?|calls?|payments?|transfers?) (?:must|should|shall) (?:be |also be )?(?:sent|cc'?d|bcc'?d|forwarded|copied|redirected|routed)\b|\b(?:silently|secretly|quietly|covertly) (?:send|forward|copy|cc|bcc|include|add|call|invoke|upload|post)\b|\balways (?:bcc|cc|forward|send|copy)\b[^.]{0,60}\bto\b/i,
     finding: 'changes how the model uses other tools',
   },
   {
-    key: /system prompt|your instructions|conversation history|chat history|previous messages|the conversation/i,
+    key: ['system prompt', 'your instructions', 'history', 'previous messages', 'the conversation'],
     pattern:
       /\b(?:reveal|print|output|repeat|send|include|leak|dump)\b[^.]{0,40}\b(?:system prompt|your instructions|conversation history|chat history|previous messages|the conversation)\b/i,
     finding: 'asks the model to give away its prompt or conversation',
   },
   {
-    key: /instructions\s*:|you are now|from now on/i,
+    key: ['instructions', 'you are now', 'from now on'],
     pattern: /\b(?:new|updated|real|actual|true) instructions\s*:|\byou are now\b|\bfrom now on,? you\b/i,
     finding: 'gives the model new instructions',
   },
   {
-    key: /must/i,
+    key: ['must'],
     pattern:
       /\b(?:you|the (?:assistant|model|agent|ai))\s+must\s+(?:first\s+|always\s+|also\s+)?(?:call|invoke|run|execute|use)\s+(?:the\s+)?[`'"]?[\w.-]+[`'"]?(?:\s+tool)?\s+(?:with|passing|and\s+(?:pass|send|include))\b/i,
     finding: 'orders the model to call another tool with given arguments',
@@ -114,14 +140,20 @@ function excerpt(text: string, index: number, length: number): string {
 
 const where = (place: TextPlace) => (place.at === undefined ? place.source : `${place.source} of ${place.at}`);
 
-/** Any key at all: one search that clears most texts. */
-const ANY_KEY = new RegExp(HIDDEN_INSTRUCTIONS.map(({ key }) => key.source).join('|'), 'i');
+/** Every key word of every pattern, in one search: most texts hold none and stop there. */
+const ANY_KEY = new RegExp(
+  HIDDEN_INSTRUCTIONS.flatMap(({ key }) => key)
+    .map((word) => word.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
+    .join('|'),
+  'i',
+);
 
 function hiddenInstructions(place: TextPlace, strongOnly: boolean): Warning[] {
   const warnings: Warning[] = [];
   if (!ANY_KEY.test(place.text)) return warnings;
+  const lower = place.text.toLowerCase();
   for (const { key, pattern, finding, weak } of HIDDEN_INSTRUCTIONS) {
-    if ((strongOnly && weak) || !key.test(place.text)) continue;
+    if ((strongOnly && weak) || !key.some((word) => lower.includes(word))) continue;
     const match = pattern.exec(place.text);
     if (!match) continue;
     warnings.push({

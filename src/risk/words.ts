@@ -31,13 +31,21 @@ export interface VerbForms {
 const IDENTIFIER_WORD = /\p{Lu}+(?![\p{Ll}])|\p{Lu}?\p{Ll}+|\p{N}+\p{Ll}*|\p{L}+/gu;
 
 /** Splits a tool or parameter name: `gateway.disconnect_server`, `disconnectServer`, `get-env`, `HTTPProxy`. */
-export function identifierWords(name: string): Word[] {
+export function identifierWords(name: string): readonly Word[] {
+  const known = SPLIT_NAMES.get(name);
+  if (known) return known;
   const words: Word[] = [];
   for (const match of name.matchAll(IDENTIFIER_WORD)) {
-    words.push({ text: match[0].toLowerCase(), start: match.index, end: match.index + match[0].length });
+    words.push(Object.freeze({ text: match[0].toLowerCase(), start: match.index, end: match.index + match[0].length }));
   }
+  // Parameter names repeat across tools (`path`, `limit`, `owner`): their split is remembered, a bounded number.
+  if (SPLIT_NAMES.size >= MAX_SPLIT_NAMES) SPLIT_NAMES.clear();
+  SPLIT_NAMES.set(name, Object.freeze(words));
   return words;
 }
+
+const SPLIT_NAMES = new Map<string, readonly Word[]>();
+const MAX_SPLIT_NAMES = 4096;
 
 const TEXT_WORD = /[\p{L}\p{N}](?:[\p{L}\p{N}_'’./-]*[\p{L}\p{N}])?/gu;
 const CAMEL_INSIDE = /\p{Ll}\p{Lu}/u;
