@@ -154,7 +154,8 @@ export function headNoun(words: readonly string[]): string | undefined {
   let head: string | undefined;
   let before: string | undefined;
   for (const word of words) {
-    if (PHRASE_ENDS.has(word) || SUBORDINATORS.has(word)) break;
+    // "a comment and/or reaction": the first of two joined nouns is what the phrase is about.
+    if (PHRASE_ENDS.has(word) || SUBORDINATORS.has(word) || (head !== undefined && COORDINATORS.has(word))) break;
     if (DETERMINERS.has(word)) continue;
     before = head;
     head = word;

@@ -63,7 +63,7 @@ export const NOUNS: Readonly<Record<NounClass, ReadonlySet<string>>> = Object.fr
     case poll alert question`),
   membership: wordSet(`member label tag assignee reviewer collaborator participant reaction star bookmark highlight
     overlay filter permission role watcher subscriber follower relationship relation dependency link association
-    favorite guest attendee emoji mention blocker remote alias upstream`),
+    favorite guest attendee emoji mention blocker remote alias upstream type field value property attribute`),
   container: wordSet(`list group team channel project cart queue watchlist favorites playlist proxy
     board org organization issue pr thread conversation role selection index staging album chat allowlist
     whitelist blocklist blacklist parent milestone sprint epic view registry catalog workspace meeting`),

@@ -69,6 +69,22 @@ function headWords(facts: Facts, actions: readonly Action[]): string[] {
   return nameHead === undefined ? heads : [nameHead, ...heads];
 }
 
+/** Words after `secret` that make it the name of something else: a secret-scanning alert, a secret's type. */
+const NOT_SECRET_AFTER = new Set([
+  'scanning',
+  'scan',
+  'detection',
+  'alert',
+  'alerts',
+  'type',
+  'types',
+  'name',
+  'names',
+  'manager',
+  'id',
+  'ids',
+]);
+
 /** Plural nouns after a record's noun that still name the records (`payment_intents`, `message_entries`). */
 const RECORD_NOUNS = new Set(['intents', 'records', 'entries', 'messages', 'history', 'logs']);
 
@@ -166,7 +182,8 @@ export function tierOf(facts: Facts): Tier {
       const looksUp = lemmas.has('search') || lemmas.has('find');
       const records = looksUp ? undefined : privateRecords(facts.nameWords);
       if (records) raises.push(fromName(records, 'Medium', 'reads personal or financial records in bulk'));
-      const secret = [...words, ...leadWords].find((word) => SECRETS.has(word));
+      const said = [...words, ...leadWords];
+      const secret = said.find((word, i) => SECRETS.has(word) && !NOT_SECRET_AFTER.has(said[i + 1] ?? ''));
       if (secret) raises.push(fromName(secret, 'Medium', 'reads secrets'));
       const url = urlParameter(facts.parameters);
       if (url) raises.push(fromParameter(url, 'Medium', 'fetches any URL it is given'));
@@ -223,7 +240,8 @@ export function tierOf(facts: Facts): Tier {
       const heads = headWords(facts, destructive);
       const broad =
         heads.find((word) => BROAD_TARGETS.has(word)) ??
-        subjectWords(facts, destructive).find((word) => QUANTIFIERS.has(word));
+        facts.nameWords.find((word) => QUANTIFIERS.has(word)) ??
+        destructive.map((action) => quantifiedRecords(action.objects)).find((word) => word !== undefined);
       const selector = parameterNamed(facts.parameters, (w) =>
         w.some((x) => x === 'filter' || x === 'selector' || x === 'where'),
       );
@@ -284,6 +302,37 @@ function compoundHeads(facts: Facts): string[] {
     if (at > 0) out.push(words[at - 1]!);
   }
   return out;
+}
+
+/** Records a deletion takes all of: "all documents", "every file" (not "all uncommitted changes" of one tree). */
+const RECORDS = new Set([
+  'documents',
+  'records',
+  'rows',
+  'items',
+  'objects',
+  'resources',
+  'messages',
+  'entries',
+  'files',
+  'keys',
+  'data',
+  'users',
+  'entities',
+  'emails',
+  'events',
+  'tables',
+  'collections',
+  'buckets',
+]);
+
+function quantifiedRecords(objects: readonly string[]): string | undefined {
+  for (let i = 0; i < objects.length; i++) {
+    if (!QUANTIFIERS.has(objects[i]!)) continue;
+    const noun = objects.slice(i + 1, i + 4).find((word) => RECORDS.has(word));
+    if (noun !== undefined) return objects[i];
+  }
+  return undefined;
 }
 
 function hasTarget(facts: Facts): boolean {
