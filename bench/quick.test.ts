@@ -34,7 +34,7 @@ const measured = (cell: string, target: string) =>
   new RegExp(`^\\| ${literal(cell)} \\| ${literal(target)} \\| [\\d,.]+( [a-z/]+)? \\|`, 'm');
 
 test('npm run bench -- --quick runs and writes a results table with the expected rows', () => {
-  const table = quickRun(['--only', 'calls.stdio.small.c1,calls.http.small.c1,decide,audit']);
+  const table = quickRun(['--only', 'calls.stdio.small.c1,calls.http.small.c1,decide,audit,classify']);
 
   expect(table).toMatch(/^- machine: \d+ cores .*Node v\d+/m);
   expect(table).toMatch(/^- versions: toolgate .*mcp-proxy .*supergateway /m);
@@ -50,6 +50,8 @@ test('npm run bench -- --quick runs and writes a results table with the expected
   expect(table).toMatch(measured('decide.rules-10', 'toolgate'));
   expect(table).toMatch(measured('decide.rules-10000', 'toolgate'));
   expect(table).toMatch(measured('audit.sustained', 'toolgate'));
+  // The risk classifier, alone.
+  expect(table).toMatch(measured('classify.tools-10000', 'toolgate'));
   expect(table).toContain('## Targets');
   // Without --baseline, no baseline targets and no comparison with one.
   expect(table).not.toMatch(/baseline/i);

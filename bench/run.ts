@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { type ClientKind, httpAgent, type Session } from './lib/clients.js';
+import { classificationRates } from './lib/classifications.js';
 import { decisionRates } from './lib/decisions.js';
 import { auditRate } from './lib/audit.js';
 import { PIPELINE_GAPS } from './lib/pending.js';
@@ -431,6 +432,20 @@ async function decisionCells(): Promise<void> {
   }
 }
 
+/** The risk classifier alone: tools classified per second (issue 13). */
+async function classificationCells(): Promise<void> {
+  const tools = 10_000;
+  const cell = `classify.tools-${tools}`;
+  if (!selected(cell)) return;
+  try {
+    const rates = await classificationRates(tools, settings.rounds, settings.roundMs, settings.warmupMs);
+    rows.push({ cell, target: 'toolgate', unit: 'tools/s', rate: median(rates) });
+    log(`${cell}: ${Math.round(median(rates))} tools/s`);
+  } catch (error) {
+    fail({ cell, target: 'toolgate' }, error);
+  }
+}
+
 const MB = 1024 * 1024;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 
@@ -639,6 +654,7 @@ async function main(): Promise<void> {
   }
   pendingCells();
   await decisionCells();
+  await classificationCells();
   await idleSessionsCell();
   await manyToolsCell();
   await stopAll();

@@ -139,6 +139,8 @@ export const moduleMap = {
 
   // Leaves.
   json: { pure: true, uses: [] },
+  // Tool risk classification: a pure function of a tool's definition.
+  risk: { pure: true, uses: [] },
   state: { uses: [] },
   'sdk-forks': { uses: [] },
   'clock.ts': { uses: [] },
