@@ -46,6 +46,7 @@ export const moduleMap = {
       'services',
       'sessions',
       'catalog',
+      'pinning',
       'approvals',
       'audit',
       'config',
@@ -63,6 +64,7 @@ export const moduleMap = {
   services: {
     uses: [
       'approvals',
+      'pinning',
       'audit',
       'config',
       'grants',
@@ -98,6 +100,7 @@ export const moduleMap = {
   pipeline: {
     uses: [
       'catalog',
+      'pinning',
       'config',
       'approvals',
       'limits',

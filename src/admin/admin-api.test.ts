@@ -18,7 +18,12 @@ async function setUp() {
   const woken: string[] = [];
   const services = sqliteServices(db, {
     clock,
-    config: { file: null, policy: null, serverIds: ['github', 'stripe'] },
+    config: {
+      file: null,
+      policy: null,
+      serverIds: ['github', 'stripe'],
+      pinning: { changed: 'block', added: 'allow' },
+    },
     waiters: { wake: (id) => woken.push(id) },
   });
   const created = await new SqliteApprovalStore(db).create(
@@ -65,7 +70,10 @@ describe('admin API', () => {
   it('asks for the admin token, and takes no other', async () => {
     const { grantToken } = await setUp();
     const api = createAdminApi(
-      sqliteServices(openStateDb(':memory:'), { clock, config: { file: null, policy: null, serverIds: [] } }),
+      sqliteServices(openStateDb(':memory:'), {
+        clock,
+        config: { file: null, policy: null, serverIds: [], pinning: { changed: 'block', added: 'allow' } },
+      }),
       TOKEN,
       clock,
     );

@@ -38,7 +38,7 @@ export interface GatewayConfig {
 
 /**
  * The settings every command shares, none of which may hold a variable: where the gateway listens and keeps its
- * state, the policy for local callers, the namespacing, and which servers there are. What the grants, approvals,
+ * state, the policy for local callers, the namespacing, the pinning rules, and which servers there are. What the grants, approvals,
  * audit, policy and import commands read (see loadConfigOutline).
  */
 export interface ConfigOutline {
@@ -47,6 +47,7 @@ export interface ConfigOutline {
   readonly state: GatewayConfig['state'];
   readonly namespacing: GatewayConfig['namespacing'];
   readonly policy: string | null;
+  readonly pinning: GatewayConfig['pinning'];
   /** The ids of the enabled servers, in file order. */
   readonly serverIds: readonly string[];
 }

@@ -17,7 +17,7 @@ export interface JsonChange {
 
 /** How one pinned field of a tool changed: text fields line by line, JSON fields place by place. */
 export type FieldDiff =
-  | { readonly field: PinnedField; readonly kind: 'text'; readonly lines: readonly LineChange[] }
+  | { readonly field: PinnedField | 'instructions'; readonly kind: 'text'; readonly lines: readonly LineChange[] }
   | { readonly field: PinnedField; readonly kind: 'json'; readonly changes: readonly JsonChange[] };
 
 const TEXT_FIELDS: ReadonlySet<PinnedField> = new Set(['name', 'title', 'description']);

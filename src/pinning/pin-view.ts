@@ -65,3 +65,13 @@ export function effectOf(view: PinView): PinEffect {
       return 'none';
   }
 }
+
+/** How a server's tool is shown to clients, and what a call to it meets. */
+export interface ToolView {
+  /** What clients are shown; null when the tool is not listed (it is still routed, so that a call is told why). */
+  readonly item: Readonly<Record<string, unknown>> | null;
+  /** Its class, for the policy's `categories` and `risks` rules; absent when unclassified. */
+  readonly toolClass?: ToolClass;
+  /** Set while its calls are refused until an operator accepts a change. */
+  readonly unaccepted?: UnacceptedChange;
+}
