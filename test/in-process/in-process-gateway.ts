@@ -15,6 +15,7 @@ import type { Principal } from '../../src/grants/principal.js';
 import { SqliteLimitStore } from '../../src/limits/sqlite-limit-store.js';
 import { SqlitePinStore } from '../../src/pinning/sqlite-pin-store.js';
 import type { Classify, ToolPins } from '../../src/pinning/tool-pins.js';
+import { PinService } from '../../src/services/pin-service.js';
 import type { UpstreamPool } from '../../src/upstream/upstream-pool.js';
 import { openStateDb } from '../../src/state/state-db.js';
 
@@ -38,6 +39,8 @@ export interface InProcessGateway {
   policy(document: object): string;
   /** The gateway's pinned definitions. */
   readonly pins: ToolPins;
+  /** Accepting changes as the admin API does: in the gateway's process, audited with its calls. */
+  readonly pinService: PinService;
   /**
    * Changes the server's tools as a server that changes a tool after it was trusted does: `change` gives a tool
    * new fields (or adds a tool of that name); every server instance tells the gateway its tool list changed.
@@ -119,6 +122,13 @@ export async function startInProcessGateway(
     clock,
     policy,
     pins: gateway.pins,
+    pinService: new PinService(
+      pinStore,
+      gatewayConfig.pinning,
+      clock,
+      async (written) => written.forEach((record) => gateway.deps.audit.write(record)),
+      gateway.pins,
+    ),
     async changeTool(name, change) {
       await tools.change(name, change);
       // The gateway lists again when told; wait until it has, and has recorded what it found.
