@@ -84,7 +84,8 @@ export class ToolPins {
       return;
     }
     if (reviewed.pins) this.#pins.set(serverId, reviewed.pins);
-    void this.#enqueue(() => this.#sync(serverId, reviewed.changes));
+    // Each listing is reviewed against the store in turn: one that only lasted a moment is recorded all the same.
+    void this.#enqueue(() => this.#sync(serverId, listing, reviewed.changes));
   }
 
   /** How a server's tool is shown, and what its calls meet. The catalog asks for each tool it aggregates. */
@@ -133,13 +134,13 @@ export class ToolPins {
     return this.#enqueue(async () => {
       const { revision, serverIds } = await this.#options.store.changedSince(this.#revision);
       this.#revision = revision;
-      for (const serverId of serverIds) await this.#sync(serverId, []);
+      for (const serverId of serverIds) await this.#sync(serverId, this.#listings.get(serverId)?.listing, []);
     });
   }
 
   /** Reads a server's pins anew: an operator accepted a change in this process (the admin API). */
   refresh(serverId: string): Promise<void> {
-    return this.#enqueue(() => this.#sync(serverId, []));
+    return this.#enqueue(() => this.#sync(serverId, this.#listings.get(serverId)?.listing, []));
   }
 
   /** Resolves once the store work asked for so far is done. */
@@ -148,20 +149,17 @@ export class ToolPins {
   }
 
   /**
-   * Reviews a server's latest listing against the store, in one transaction, and makes the outcome this process's
-   * pins. `reviewed`: the changes the review in memory found, reported if the store cannot be written (they are
-   * enforced here all the same, and recorded once it can).
+   * Reviews a listing of a server against the store, in one transaction, and makes the outcome this process's
+   * pins (without a listing, reads them). `reviewed`: the changes the review in memory found, reported if the
+   * store cannot be written (they are enforced here all the same, and recorded once it can).
    */
-  async #sync(serverId: string, reviewed: readonly PinChange[]): Promise<void> {
+  async #sync(serverId: string, listing: Listing | undefined, reviewed: readonly PinChange[]): Promise<void> {
     const { store, rules, log } = this.#options;
-    const entry = this.#listings.get(serverId);
     const before = viewKey(this.#pins.get(serverId));
     let update: PinUpdate;
     try {
-      update = entry
-        ? await store.update(serverId, (stored) =>
-            reviewListing(stored, entry.listing, this.#classOf, rules, this.#now()),
-          )
+      update = listing
+        ? await store.update(serverId, (stored) => reviewListing(stored, listing, this.#classOf, rules, this.#now()))
         : { pins: await store.get(serverId), changes: [] };
     } catch (error) {
       log.error(
