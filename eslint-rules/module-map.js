@@ -30,6 +30,7 @@ export const moduleMap = {
       'app.ts',
       'services',
       'approvals',
+      'pinning',
       'audit',
       'config',
       'grants',

@@ -88,3 +88,31 @@ export function parsePinTarget(text: string): PinTarget {
   }
   return { serverId, tool };
 }
+
+/** A waiting change as `tools diff --json` prints it and `GET /admin/pins` sends it: times in ISO 8601. */
+export function waitingChangeJson(change: WaitingChange): Record<string, unknown> {
+  return {
+    server: change.serverId,
+    tool: change.tool,
+    kind: change.kind,
+    since: new Date(change.since).toISOString(),
+    effect: change.effect,
+    classBefore: change.classBefore,
+    classAfter: change.classAfter,
+    fields: change.fields,
+    accept: `toolgate tools accept ${pinTarget(change.serverId, change.kind === 'instructions' ? null : change.tool)}`,
+  };
+}
+
+/** An acceptance as `POST /admin/pins/accept` sends it back. */
+export function acceptedJson(change: PinChange): Record<string, unknown> {
+  return {
+    server: change.serverId,
+    tool: change.tool,
+    fields: change.fields,
+    classBefore: change.classBefore,
+    classAfter: change.classAfter,
+    by: change.by ?? null,
+    at: new Date(change.at).toISOString(),
+  };
+}
