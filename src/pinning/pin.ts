@@ -66,14 +66,12 @@ export interface PinRules {
  * What can happen to a pin, in the audit trail's words (the `decision` of a `toolgate/pinning` record) and the
  * metric's (`change` of toolgate_tool_definition_changes_total).
  */
-export const PIN_CHANGE_KINDS = [
-  'tool_changed',
-  'tool_added',
-  'tool_removed',
-  'instructions_changed',
-  'change_accepted',
-] as const;
-export type PinChangeKind = (typeof PIN_CHANGE_KINDS)[number];
+export type PinChangeKind =
+  | 'tool_changed'
+  | 'tool_added'
+  | 'tool_removed'
+  | 'instructions_changed'
+  | 'change_accepted';
 
 /** One change Toolgate noticed in a server's listing, or an operator's acceptance of changes. */
 export interface PinChange {

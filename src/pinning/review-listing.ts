@@ -190,7 +190,7 @@ function newPin(name: string, listedClass: ToolClass | null, now: number): ToolP
   };
 }
 
-export function pinnedInstructions(text: string | null): PinnedInstructions {
+function pinnedInstructions(text: string | null): PinnedInstructions {
   return { fingerprint: instructionsFingerprint(text), text };
 }
 
