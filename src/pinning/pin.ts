@@ -1,4 +1,4 @@
-import { RISKS, type Category, type ToolClass } from '../risk/risk-class.js';
+import { RISKS, type ToolClass } from '../risk/risk-class.js';
 import type { ToolDefinition } from './tool-fingerprint.js';
 
 /** One definition of a tool as Toolgate pinned it: its fingerprint, the definition, and the class it was given. */
@@ -66,12 +66,7 @@ export interface PinRules {
  * What can happen to a pin, in the audit trail's words (the `decision` of a `toolgate/pinning` record) and the
  * metric's (`change` of toolgate_tool_definition_changes_total).
  */
-export type PinChangeKind =
-  | 'tool_changed'
-  | 'tool_added'
-  | 'tool_removed'
-  | 'instructions_changed'
-  | 'change_accepted';
+export type PinChangeKind = 'tool_changed' | 'tool_added' | 'tool_removed' | 'instructions_changed' | 'change_accepted';
 
 /** One change Toolgate noticed in a server's listing, or an operator's acceptance of changes. */
 export interface PinChange {
@@ -108,7 +103,7 @@ export function stricterClass(accepted: ToolClass | null, listed: ToolClass | nu
 }
 
 /** How strictly a category is usually treated (the seed pages' catalogue's default severities). */
-const CATEGORY_SEVERITY: Readonly<Record<Category, number>> = {
+const CATEGORY_SEVERITY: Readonly<Record<ToolClass['category'], number>> = {
   Other: 0,
   Read: 0,
   Write: 1,
