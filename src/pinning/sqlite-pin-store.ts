@@ -53,7 +53,9 @@ const TOOL_COLUMNS = [
 
 /**
  * Pins in the embedded SQLite state database: `pin_servers` (a server's instructions and its revision) and
- * `pin_tools` (one row a tool). Definitions are kept as JSON. Each update is one write transaction (StateDb.write:
+ * `pin_tools` (one row a tool). Definitions and instructions are kept as JSON, and a tool's name as the inside of a
+ * JSON string (`search`; `danger\u0000`): what a server sends may hold any character, and SQLite's bindings cut a
+ * text short at NUL and mangle lone surrogates, which would make two tools one. Each update is one write transaction (StateDb.write:
  * in the gateway it waits for another process's lock on a timer, never blocking the event loop).
  */
 export class SqlitePinStore implements PinStore {
@@ -131,17 +133,17 @@ export class SqlitePinStore implements PinStore {
       if (old === undefined || !sameValues(toolValues(serverId, old), values)) upsert.run(...values);
     }
     const remove = this.#db.prepare('DELETE FROM pin_tools WHERE server_id = ? AND tool = ?');
-    for (const name of stored?.tools.keys() ?? []) if (!pins.tools.has(name)) remove.run(serverId, name);
+    for (const name of stored?.tools.keys() ?? []) if (!pins.tools.has(name)) remove.run(serverId, keyOf(name));
   }
 }
 
 function toPins(server: ServerRow, tools: readonly ToolRow[]): ServerPins {
   const instructions: InstructionsPin = {
-    accepted: { fingerprint: server.accepted_fingerprint, text: server.accepted_instructions },
+    accepted: { fingerprint: server.accepted_fingerprint, text: textFrom(server.accepted_instructions) },
     pending:
       server.pending_fingerprint === null
         ? null
-        : { fingerprint: server.pending_fingerprint, text: server.pending_instructions },
+        : { fingerprint: server.pending_fingerprint, text: textFrom(server.pending_instructions) },
     changedAt: server.changed_at,
     acceptedAt: server.accepted_at,
     acceptedBy: server.accepted_by,
@@ -149,8 +151,9 @@ function toPins(server: ServerRow, tools: readonly ToolRow[]): ServerPins {
   const pins = new Map<string, ToolPin>();
   for (const row of tools) {
     if (row.server_id !== server.server_id) continue;
-    pins.set(row.tool, {
-      name: row.tool,
+    const name = nameOf(row.tool);
+    pins.set(name, {
+      name,
       accepted: definitionFrom(row.accepted_fingerprint, row.accepted_definition, row.accepted_class),
       pending: definitionFrom(row.pending_fingerprint, row.pending_definition, row.pending_class),
       listedClass: classFrom(row.listed_class),
@@ -165,10 +168,11 @@ function toPins(server: ServerRow, tools: readonly ToolRow[]): ServerPins {
 }
 
 function instructionValues(pin: InstructionsPin): unknown[] {
+  const json = (text: string | null | undefined) => (text === null || text === undefined ? null : JSON.stringify(text));
   return [
-    pin.accepted.text,
+    json(pin.accepted.text),
     pin.accepted.fingerprint,
-    pin.pending?.text ?? null,
+    json(pin.pending?.text),
     pin.pending?.fingerprint ?? null,
     pin.changedAt,
     pin.acceptedAt,
@@ -180,7 +184,7 @@ function toolValues(serverId: string, pin: ToolPin): unknown[] {
   const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
   return [
     serverId,
-    pin.name,
+    keyOf(pin.name),
     pin.accepted?.fingerprint ?? null,
     json(pin.accepted?.definition),
     json(pin.accepted?.toolClass),
@@ -207,6 +211,19 @@ function definitionFrom(
 
 function classFrom(text: string | null): ToolClass | null {
   return text === null ? null : (JSON.parse(text) as ToolClass);
+}
+
+/** A tool's name as its row's key: the inside of its JSON string, so plain names read as they are. */
+function keyOf(name: string): string {
+  return JSON.stringify(name).slice(1, -1);
+}
+
+function nameOf(key: string): string {
+  return JSON.parse(`"${key}"`) as string;
+}
+
+function textFrom(json: string | null): string | null {
+  return json === null ? null : (JSON.parse(json) as string);
 }
 
 function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {

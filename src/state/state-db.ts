@@ -163,7 +163,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE approvals ADD COLUMN reveals TEXT NOT NULL DEFAULT '[]';
    CREATE INDEX approvals_pending_grant ON approvals(grant_id, expires_at) WHERE status = 'pending';`,
   // Pinned tool definitions (src/pinning): a server's instructions, accepted and pending, with a revision that
-  // moves on with each recorded change (the gateways look for it); one row a tool, definitions as JSON.
+  // moves on with each recorded change (the gateways look for it); one row a tool. Instructions and definitions
+  // are JSON, a tool's name the inside of a JSON string (see SqlitePinStore).
   `CREATE TABLE pin_servers (
      server_id TEXT PRIMARY KEY,
      revision INTEGER NOT NULL,
