@@ -130,7 +130,7 @@ describe('admin API', () => {
             server: 'github',
             tool: 'search',
             kind: 'changed',
-            effect: 'refused',
+            state: 'blocked',
             since: new Date(T0 + MINUTE).toISOString(),
             fields: [{ field: 'description', kind: 'text' }],
             accept: 'toolgate tools accept github:search',

@@ -64,31 +64,30 @@ export function addPinCommands(
     );
 }
 
-/** What a waiting change does meanwhile, in words. */
-const EFFECTS: Readonly<Record<WaitingChange['kind'], Readonly<Record<WaitingChange['effect'], string>>>> = {
-  changed: {
-    refused: 'blocked: listed as accepted, its calls refused',
-    stricter: 'listed as it is now, decided under the stricter class',
-    none: 'allowed',
-  },
-  added: { refused: 'held: not listed, its calls refused', stricter: 'allowed', none: 'allowed' },
-  removed: { refused: 'noted', stricter: 'noted', none: 'noted' },
-  instructions: {
-    refused: 'the server’s tools are held: not listed, their calls refused',
-    stricter: 'the server’s tools are decided under their stricter classes',
-    none: 'noted',
-  },
+/** What a waiting change comes to meanwhile, in words. */
+const STATES: Readonly<Record<WaitingChange['state'], string>> = {
+  blocked: 'blocked: listed as accepted, its calls refused',
+  held: 'held: not listed, its calls refused',
+  stricter: 'listed as it is now, decided under the stricter class',
+  allowed: 'allowed',
+  noted: 'noted',
 };
 
 /** One waiting change as `tools diff` prints it. */
 function changeLines(change: WaitingChange, now: number): string[] {
   const target = pinTarget(change.serverId, change.tool);
   const since = `${readableTime(change.since)} (${relativeTime(change.since, now)})`;
-  const lines = [`${target}  ${change.kind} ${since}: ${EFFECTS[change.kind][change.effect]}`];
-  if (change.classBefore !== null || change.classAfter !== null) {
-    lines.push(`  class: ${classText(change.classBefore)} → ${classText(change.classAfter)}`);
+  const state =
+    change.kind === 'instructions' && change.state !== 'noted'
+      ? `the server's tools are ${change.state === 'held' ? 'held: not listed, their calls refused' : 'decided under their stricter classes'}`
+      : STATES[change.state];
+  const lines = [`${target}  ${change.kind} ${since}: ${state}`];
+  const classes = [change.classBefore, change.classAfter].flatMap((each) => (each === null ? [] : [classText(each)]));
+  if (classes.length > 0) lines.push(`  class: ${[...new Set(classes)].join(' → ')}`);
+  // A new tool's name is the line above.
+  for (const field of change.fields.filter((each) => change.kind !== 'added' || each.field !== 'name')) {
+    lines.push(`  ${field.field}:`, ...fieldLines(field).map((line) => `    ${line}`));
   }
-  for (const field of change.fields) lines.push(`  ${field.field}:`, ...fieldLines(field).map((line) => `    ${line}`));
   const accept = pinTarget(change.serverId, change.kind === 'instructions' ? null : change.tool);
   lines.push(`  accept with: toolgate tools accept ${accept}`, '');
   return lines;

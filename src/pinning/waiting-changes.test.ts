@@ -31,12 +31,16 @@ function pinsAfter(rules: PinRules) {
 describe('waitingChanges', () => {
   it('lists the instructions, then each changed, added and removed tool, with field diffs and classes', () => {
     const changes = waitingChanges(pinsAfter(HOLD), HOLD);
-    expect(changes.map((change) => [change.tool, change.kind, change.effect])).toEqual([
-      [null, 'instructions', 'refused'],
-      ['ls', 'changed', 'refused'],
-      ['sh', 'added', 'refused'],
-      ['cat', 'removed', 'none'],
+    expect(changes.map((change) => [change.tool, change.kind, change.state])).toEqual([
+      [null, 'instructions', 'held'],
+      ['ls', 'changed', 'held'],
+      ['sh', 'added', 'held'],
+      ['cat', 'removed', 'noted'],
     ]);
+    // Without the change of instructions, the changed tool is blocked (listed as accepted) rather than held.
+    const pins = pinsAfter(HOLD);
+    const toolsOnly = waitingChanges({ ...pins, instructions: { ...pins.instructions, pending: null } }, HOLD);
+    expect(toolsOnly.map((change) => change.state)).toEqual(['blocked', 'held', 'noted']);
     expect(changes[0]!.fields).toEqual([
       {
         field: 'instructions',
@@ -61,10 +65,10 @@ describe('waitingChanges', () => {
 
   it('says what each does under stricter rules, and nothing when nothing waits', () => {
     const stricter = { changed: 'stricter', added: 'allow' } as const;
-    expect(waitingChanges(pinsAfter(stricter), stricter).map((change) => change.effect)).toEqual([
+    expect(waitingChanges(pinsAfter(stricter), stricter).map((change) => change.state)).toEqual([
       'stricter',
       'stricter',
-      'none',
+      'noted',
     ]);
     const quiet = reviewListing(undefined, { serverId: 'fs', tools: [ls], instructions: null }, classOf, HOLD, 1);
     expect(waitingChanges(quiet.pins!, HOLD)).toEqual([]);

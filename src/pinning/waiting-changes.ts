@@ -1,7 +1,7 @@
 import type { ToolClass } from '../risk/risk-class.js';
 import { diffDefinitions, diffLines, type FieldDiff } from './definition-diff.js';
-import type { PinEffect, PinRules, ServerPins } from './pin.js';
-import { effectOf, pinView } from './pin-view.js';
+import type { PinRules, ServerPins } from './pin.js';
+import { pinView } from './pin-view.js';
 
 /**
  * One change that waits for an operator, as `toolgate tools diff` and `GET /admin/pins` show it: what changed,
@@ -14,7 +14,12 @@ export interface WaitingChange {
   readonly kind: 'changed' | 'added' | 'removed' | 'instructions';
   /** When it was first seen. */
   readonly since: number;
-  readonly effect: PinEffect;
+  /**
+   * What it comes to until accepted: `blocked` (listed as accepted, calls refused), `held` (not listed, calls
+   * refused; for instructions, the server's tools are), `stricter` (decided under the stricter class), `allowed`,
+   * or `noted` (a removal).
+   */
+  readonly state: 'blocked' | 'held' | 'stricter' | 'allowed' | 'noted';
   readonly classBefore: ToolClass | null;
   readonly classAfter: ToolClass | null;
   readonly fields: readonly FieldDiff[];
@@ -31,7 +36,7 @@ export function waitingChanges(pins: ServerPins, rules: PinRules): WaitingChange
       tool: null,
       kind: 'instructions',
       since: instructions.changedAt ?? instructions.acceptedAt,
-      effect: rules.changed === 'block' ? 'refused' : 'stricter',
+      state: rules.changed === 'block' ? 'held' : 'stricter',
       classBefore: null,
       classAfter: null,
       fields: [
@@ -46,13 +51,13 @@ export function waitingChanges(pins: ServerPins, rules: PinRules): WaitingChange
   for (const pin of pins.tools.values()) {
     const removed = pin.removedAt !== null;
     if (!removed && pin.pending === null) continue;
-    const effect = effectOf(pinView(pin, instructionsPending, rules));
+    const view = pinView(pin, instructionsPending, rules).kind;
     changes.push({
       serverId,
       tool: pin.name,
       kind: removed ? 'removed' : pin.accepted === null ? 'added' : 'changed',
       since: (removed ? pin.removedAt : pin.changedAt) ?? pin.firstSeen,
-      effect: removed ? 'none' : effect,
+      state: view === 'removed' ? 'noted' : view === 'trusted' ? 'allowed' : view,
       classBefore: pin.accepted?.toolClass ?? null,
       classAfter: removed ? null : (pin.pending?.toolClass ?? null),
       fields: removed ? [] : diffDefinitions(pin.accepted?.definition ?? null, pin.pending?.definition ?? null),

@@ -96,7 +96,7 @@ export function waitingChangeJson(change: WaitingChange): Record<string, unknown
     tool: change.tool,
     kind: change.kind,
     since: new Date(change.since).toISOString(),
-    effect: change.effect,
+    state: change.state,
     classBefore: change.classBefore,
     classAfter: change.classAfter,
     fields: change.fields,

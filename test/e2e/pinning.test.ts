@@ -116,7 +116,7 @@ describe('pinned tool definitions: block (the default)', () => {
       server: 'alpha',
       tool: 'echo',
       kind: 'changed',
-      effect: 'refused',
+      state: 'blocked',
       fields: [
         {
           field: 'description',
