@@ -169,9 +169,23 @@ export class ToolPins {
       this.#report(reviewed);
       return;
     }
-    if (update.pins) this.#pins.set(serverId, update.pins);
+    if (update.pins) this.#pins.set(serverId, this.#withLatest(serverId, listing, update.pins));
     this.#report(update.changes);
     if (viewKey(update.pins) !== before) this.#options.onChange(serverId);
+  }
+
+  /**
+   * The pins a sync stored, with the server's latest listing reviewed over them in memory when it is newer than
+   * the one synced (its own sync is queued): what clients are shown now is always what the pins were reviewed on.
+   */
+  #withLatest(serverId: string, synced: Listing | undefined, pins: ServerPins): ServerPins {
+    const latest = this.#listings.get(serverId)?.listing;
+    if (latest === undefined || latest === synced) return pins;
+    try {
+      return reviewListing(pins, latest, this.#classOf, this.#options.rules, this.#now()).pins ?? pins;
+    } catch {
+      return pins;
+    }
   }
 
   #report(changes: readonly PinChange[]): void {
