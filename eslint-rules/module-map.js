@@ -30,6 +30,7 @@ export const moduleMap = {
       'app.ts',
       'services',
       'approvals',
+      'pinning',
       'audit',
       'config',
       'grants',
@@ -46,6 +47,7 @@ export const moduleMap = {
       'services',
       'sessions',
       'catalog',
+      'pinning',
       'approvals',
       'audit',
       'config',
@@ -63,6 +65,7 @@ export const moduleMap = {
   services: {
     uses: [
       'approvals',
+      'pinning',
       'audit',
       'config',
       'grants',
@@ -98,6 +101,7 @@ export const moduleMap = {
   pipeline: {
     uses: [
       'catalog',
+      'pinning',
       'config',
       'approvals',
       'limits',
@@ -113,12 +117,20 @@ export const moduleMap = {
     ],
   },
   sessions: { uses: ['upstream', 'grants', 'observability'] },
-  catalog: { uses: ['upstream', 'risk', 'errors.ts', 'raw-result.ts'] },
+  catalog: { uses: ['upstream', 'pinning', 'risk', 'errors.ts', 'raw-result.ts'] },
   approvals: {
     uses: ['upstream', 'audit', 'grants', 'policy', 'state', 'json', 'observability', 'clock.ts', 'errors.ts'],
   },
   upstream: {
     uses: ['config', 'grants', 'sdk-forks', 'json', 'observability', 'clock.ts', 'errors.ts', 'raw-result.ts'],
+  },
+
+  // Pinned tool definitions: what changed since an operator accepted it. Pure but its SQLite store and the
+  // service that records changes (tool-pins.ts).
+  pinning: {
+    pure: true,
+    impureFiles: ['sqlite-*.ts', 'tool-pins.ts'],
+    uses: ['audit', 'risk', 'json', 'state', 'observability', 'clock.ts'],
   },
 
   // The operator's files: the gateway config and the policy files it names (read and watched).

@@ -1,6 +1,7 @@
 import { ApprovalGate } from './approvals/approval-gate.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
 import { SqliteApprovalStore, type ApprovalStore } from './approvals/approval-store.js';
+import { deliverWebhook } from './approvals/approval-webhook.js';
 import { startAuditRetention, type AuditRetention } from './audit/audit-retention.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import { JsonlFileSink } from './audit/jsonl-file-sink.js';
@@ -23,12 +24,17 @@ import { createLogger, type Logger } from './observability/log.js';
 import type { LimitStore } from './limits/limit-store.js';
 import { SqliteLimitStore } from './limits/sqlite-limit-store.js';
 import { GatewayMetrics } from './observability/metrics.js';
+import { changePayload } from './pinning/change-record.js';
+import type { PinSnapshot, PinStore } from './pinning/pin-store.js';
+import { SqlitePinStore } from './pinning/sqlite-pin-store.js';
+import { ToolPins, type Classify } from './pinning/tool-pins.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { sqliteServices, type Services } from './services/services.js';
 import { StateLockedError } from './state/lock-wait.js';
 import { openStateDb, proveWritable, type StateDb } from './state/state-db.js';
 import type { TransportFactory } from './upstream/server-connection.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
+import type { Upstream, UpstreamListener } from './upstream/upstream.js';
 
 /**
  * How often spent counter events are dropped, and the least they are kept: a policy loaded later (a grant's
@@ -38,6 +44,8 @@ const PRUNE_INTERVAL_MS = 60_000;
 const MIN_COUNTER_KEEP_MS = 24 * 60 * 60_000;
 /** How often pending approvals past their time are marked expired. */
 const APPROVAL_SWEEP_MS = 5_000;
+/** How often the gateway looks for pin changes other processes recorded (an acceptance made with the CLI). */
+const PIN_POLL_MS = 1_000;
 /** How long a bridged call waits for its client to come back with an answer. */
 const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
 
@@ -80,7 +88,7 @@ export async function startGateway(
           localPolicy: config.policy,
         }),
         metrics: gateway.metrics,
-        services: state.services(gateway.approvalQueue),
+        services: state.services(gateway),
         clock: systemClock,
       });
     } catch (error) {
@@ -144,6 +152,7 @@ export interface ComposedGateway {
   readonly deps: DownstreamDeps;
   readonly metrics: GatewayMetrics;
   readonly approvalQueue: ApprovalQueue;
+  readonly pins: ToolPins;
   close(): Promise<void>;
 }
 
@@ -161,16 +170,26 @@ export function composeGateway(
   const redact = [...DEFAULT_REDACT_KEYS, ...config.audit.redact];
   // Told of catalog changes once the servers run, after the catalog below exists.
   const sessions = new SessionRegistry(() => catalog.invalidate(), log);
-  const upstreams = new UpstreamPool(config, sessions, log, { clock, transportFor: options.transportFor });
-  const catalog = new CatalogService(upstreams, config.namespacing);
-  const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
-  if (config.policy !== null) policies.require(config.policy);
-  const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log, clock);
+  // Read when scraped, once the servers below exist.
   const metrics = new GatewayMetrics(
     () => upstreams.servers(),
     async () => (await state.approvals.list('pending')).length,
     () => state.audit.stats(),
   );
+  // Metrics are read off the audit records: one per call, on every exit path, so the two always agree.
+  const audit = new TeeAuditSink([state.audit, metrics.auditSink]);
+  const pins = toolPinsOf(config, state, audit, log, clock, options.classify, (serverId) =>
+    sessions.catalogChanged(upstreams.get(serverId), new Set(['tools'])),
+  );
+  const upstreams = new UpstreamPool(config, reviewingListings(pins, sessions), log, {
+    clock,
+    transportFor: options.transportFor,
+    instructionsShown: (serverId, text) => pins.instructionsShown(serverId, text),
+  });
+  const catalog = new CatalogService(upstreams, config.namespacing, (serverId, tool) => pins.viewOf(serverId, tool));
+  const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
+  if (config.policy !== null) policies.require(config.policy);
+  const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log, clock);
   const eraBridge = new EraBridge(BRIDGE_IDLE_TIMEOUT_MS);
   const deps: DownstreamDeps = {
     catalog,
@@ -179,8 +198,7 @@ export function composeGateway(
     limits: state.limits,
     upstreams,
     sessions,
-    // Metrics are read off the audit records: one per call, on every exit path, so the two always agree.
-    audit: new TeeAuditSink([state.audit, metrics.auditSink]),
+    audit,
     auditSettings: { arguments: config.audit.arguments, redact },
     bounds: {
       maxNameLength: config.listen.maxNameLength,
@@ -206,18 +224,76 @@ export function composeGateway(
   // Sessions with servers that no call uses end, and with them what the servers keep for them.
   const idleTimer = setInterval(() => upstreams.closeIdle(), upstreams.idleCheckMs());
   idleTimer.unref();
+  // An acceptance made with the CLI (another process) is found in the state database.
+  const pinTimer = setInterval(() => void pins.poll(), PIN_POLL_MS);
+  pinTimer.unref();
   return {
     deps,
     metrics,
     approvalQueue,
+    pins,
     async close() {
       clearInterval(pruneTimer);
       clearInterval(expiryTimer);
       clearInterval(idleTimer);
+      clearInterval(pinTimer);
       policies.close();
       eraBridge.close();
       await upstreams.close();
+      // The changes the last listings showed are recorded before the state database closes.
+      await pins.settled();
     },
+  };
+}
+
+/** The pinned definitions, as stored when the gateway started; each change is audited and, with a webhook, sent. */
+function toolPinsOf(
+  config: GatewayConfig,
+  state: GatewayStores,
+  audit: AuditSink,
+  log: Logger,
+  clock: Clock,
+  classify: Classify | undefined,
+  onChange: (serverId: string) => void,
+): ToolPins {
+  const { webhook } = config.approvals;
+  return new ToolPins({
+    store: state.pins,
+    snapshot: state.pinned,
+    rules: config.pinning,
+    ...(classify ? { classify } : {}),
+    audit,
+    ...(webhook
+      ? {
+          announce: (change) =>
+            void deliverWebhook(
+              webhook,
+              changePayload(change),
+              { serverId: change.serverId, tool: change.tool },
+              log,
+              clock,
+            ),
+        }
+      : {}),
+    onChange,
+    log,
+    clock,
+  });
+}
+
+/**
+ * The servers' listener: each catalog a server lists is reviewed against the pins first, so that no client is
+ * told of a change (and lists, or calls, what changed) before the gateway has. A listing whose tools list failed
+ * says nothing of the tools: it is not reviewed (its tools would all look removed).
+ */
+function reviewingListings(pins: ToolPins, sessions: SessionRegistry): UpstreamListener {
+  return {
+    catalogChanged(upstream: Upstream, kinds) {
+      const failed = upstream.health().lists?.some((failure) => failure.method === 'tools/list') ?? false;
+      if (upstream.hasListed && !failed) pins.listed(upstream.id, upstream.catalog.tools, upstream.instructions);
+      sessions.catalogChanged(upstream, kinds);
+    },
+    notification: (upstream, notification, audience) => sessions.notification(upstream, notification, audience),
   };
 }
 
@@ -242,19 +318,27 @@ export interface GatewayStores {
   readonly approvals: ApprovalStore;
   readonly limits: LimitStore;
   readonly audit: AuditSink;
+  readonly pins: PinStore;
+  /** The pins as stored when the gateway started. */
+  readonly pinned: PinSnapshot;
 }
 
 /** What tests swap: the clock, and how servers are reached (in-memory transports instead of processes). */
 export interface ComposeOptions {
   readonly clock?: Clock;
   readonly transportFor?: TransportFactory;
+  /** Classifies tools (src/risk's classifier, once wired); without it tools have no class. */
+  readonly classify?: Classify;
 }
 
 /** The state a gateway keeps, and the one order it is closed in. */
 interface OpenState extends GatewayStores {
   readonly grants: GrantStore;
-  /** The operator services on this state, waking the gateway's held calls when a verdict is given. */
-  services(waiters: ApprovalQueue): Services;
+  /**
+   * The operator services on this state, for the gateway's admin API: a verdict wakes its held calls, an accepted
+   * change reaches its pins at once, and what operators do is audited (and counted) with its calls.
+   */
+  services(gateway: ComposedGateway): Services;
   /** Stops retention, writes every counter event and audit record still buffered, then closes the database. */
   close(): Promise<void>;
 }
@@ -305,12 +389,24 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
       ? startAuditRetention(db, { retentionDays: config.audit.retentionDays, logger: log })
       : undefined;
   const limits = new SqliteLimitStore(db, { logger: log });
+  const pins = new SqlitePinStore(db);
+  const pinned = await pins.load();
   return {
     grants: new SqliteGrantStore(db),
     approvals: new SqliteApprovalStore(db),
     limits,
     audit,
-    services: (waiters) => sqliteServices(db, { clock: systemClock, config: outlineOf(config), waiters, log }),
+    pins,
+    pinned,
+    services: (gateway) =>
+      sqliteServices(db, {
+        clock: systemClock,
+        config: outlineOf(config),
+        waiters: gateway.approvalQueue,
+        pins: gateway.pins,
+        audit: gateway.deps.audit,
+        log,
+      }),
     async close() {
       await retention?.stop();
       // After the gateway has closed, so that the calls it ended are counted and audited too.

@@ -35,6 +35,14 @@ export const ErrorCode = {
   /** No server the caller may use offers the resource. */
   UnknownResource: 'GW_UNKNOWN_RESOURCE',
 
+  // ---- pinned definitions: refused until an operator accepts a change (a tool result) ----
+  /**
+   * The tool's definition changed since an operator accepted it, or the tool is new (under `pinning.added:
+   * hold`), or its server's instructions changed (under `pinning.changed: block`): its calls are refused until an
+   * operator accepts the change (`toolgate tools accept`).
+   */
+  ToolChanged: 'GW_TOOL_CHANGED',
+
   // ---- decide, approve, limit: refusals the agent reads as a tool result ----
   /** The policy refused the call. */
   PolicyDenied: 'GW_POLICY_DENIED',
@@ -165,6 +173,14 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
     httpStatus: 200,
     audit: 'refused',
     quota: 'release',
+  },
+  GW_TOOL_CHANGED: {
+    surface: 'tool-result',
+    jsonRpcCode: null,
+    httpStatus: 200,
+    audit: 'refused',
+    quota: 'release',
+    label: '[TOOL CHANGED]',
   },
   GW_POLICY_DENIED: {
     surface: 'tool-result',

@@ -3,6 +3,8 @@ import { recordingLogger, sampleRecord } from '../../test/contract/audit-sink.co
 import { SqliteApprovalStore } from '../approvals/approval-store.js';
 import { SqliteAuditSink } from '../audit/sqlite-audit-sink.js';
 import type { Clock } from '../clock.js';
+import { reviewListing } from '../pinning/review-listing.js';
+import { SqlitePinStore } from '../pinning/sqlite-pin-store.js';
 import { sqliteServices } from '../services/services.js';
 import { openStateDb } from '../state/state-db.js';
 import { createAdminApi } from './admin-api.js';
@@ -16,10 +18,17 @@ const clock: Clock = { now: () => T0 + 60 * MINUTE, elapsed: () => 0 };
 async function setUp() {
   const db = openStateDb(':memory:');
   const woken: string[] = [];
+  const refreshed: string[] = [];
   const services = sqliteServices(db, {
     clock,
-    config: { file: null, policy: null, serverIds: ['github', 'stripe'] },
+    config: {
+      file: null,
+      policy: null,
+      serverIds: ['github', 'stripe'],
+      pinning: { changed: 'block', added: 'allow' },
+    },
     waiters: { wake: (id) => woken.push(id) },
+    pins: { refresh: async (serverId) => void refreshed.push(serverId) },
   });
   const created = await new SqliteApprovalStore(db).create(
     {
@@ -58,14 +67,17 @@ async function setUp() {
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  return { request, approval, woken, grantToken: token };
+  return { request, approval, woken, refreshed, db, grantToken: token };
 }
 
 describe('admin API', () => {
   it('asks for the admin token, and takes no other', async () => {
     const { grantToken } = await setUp();
     const api = createAdminApi(
-      sqliteServices(openStateDb(':memory:'), { clock, config: { file: null, policy: null, serverIds: [] } }),
+      sqliteServices(openStateDb(':memory:'), {
+        clock,
+        config: { file: null, policy: null, serverIds: [], pinning: { changed: 'block', added: 'allow' } },
+      }),
       TOKEN,
       clock,
     );
@@ -91,6 +103,58 @@ describe('admin API', () => {
       body: { error: 'No approval apr_0000000000000000' },
     });
     expect(woken).toEqual([approval.id]);
+  });
+
+  it('shows the changes to tool definitions that wait, and accepts them, audited and told to the gateway', async () => {
+    const { request, refreshed, db } = await setUp();
+    const store = new SqlitePinStore(db);
+    const rules = { changed: 'block', added: 'allow' } as const;
+    const review = (description: string, now: number) =>
+      store.update('github', (stored) =>
+        reviewListing(
+          stored,
+          { serverId: 'github', tools: [{ name: 'search', description }], instructions: null },
+          () => null,
+          rules,
+          now,
+        ),
+      );
+    await review('Searches issues.', T0);
+    await review('Searches issues, and closes them.', T0 + MINUTE);
+    const listed = await request('/pins?target=github:search');
+    expect(listed).toMatchObject({
+      status: 200,
+      body: {
+        changes: [
+          {
+            server: 'github',
+            tool: 'search',
+            kind: 'changed',
+            state: 'blocked',
+            since: new Date(T0 + MINUTE).toISOString(),
+            fields: [{ field: 'description', kind: 'text' }],
+            accept: 'toolgate tools accept github:search',
+          },
+        ],
+      },
+    });
+    expect((await request('/pins?target=github:')).status).toBe(400);
+    expect((await request('/pins/accept', { method: 'POST', body: '{}' })).status).toBe(400);
+    const accepted = await request('/pins/accept', { method: 'POST', body: '{"target":"github","by":"alice"}' });
+    expect(accepted).toMatchObject({
+      status: 200,
+      body: { accepted: [{ server: 'github', tool: 'search', fields: ['description'], by: 'admin-api:alice' }] },
+    });
+    expect(refreshed).toEqual(['github']);
+    expect((await request('/pins')).body).toEqual({ changes: [] });
+    expect(await request('/pins/accept', { method: 'POST', body: '{"target":"github"}' })).toEqual({
+      status: 404,
+      body: { error: 'Nothing to accept for github: no change of it waits.' },
+    });
+    const audit = await request('/audit?decision=change_accepted');
+    expect(audit.body.records).toMatchObject([
+      { method: 'toolgate/pinning', serverId: 'github', tool: 'search', outcome: 'ok' },
+    ]);
   });
 
   it('lists approvals by status, and shows one', async () => {

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import { parseAuditFilter } from '../services/audit-service.js';
 import { approvalView, droppedReason, unresolvedReason } from '../services/approval-service.js';
 import { grantView } from '../services/grant-service.js';
+import { acceptedJson, parsePinTarget, waitingChangeJson } from '../services/pin-service.js';
 import { ServiceError, type ServiceErrorCode } from '../services/service-error.js';
 import type { Services } from '../services/services.js';
 import { bearerToken } from '../grants/authenticate.js';
@@ -76,7 +77,7 @@ export function createAdminApi(services: Services, adminToken: string, clock: Cl
   });
   app.post('/approvals/:id/:verdict{approve|deny}', async (c) => {
     // Read whole rather than by Content-Length, which a chunked request does not send.
-    const body = verdictBody(await c.req.text());
+    const body = objectBody(await c.req.text());
     if (body === undefined) {
       return c.json({ error: 'expected a JSON body: { "reason"?: string, "by"?: string }' }, 400);
     }
@@ -96,6 +97,21 @@ export function createAdminApi(services: Services, adminToken: string, clock: Cl
   });
 
   app.get('/grants', async (c) => c.json({ grants: (await services.grants.list()).map(grantView) }));
+
+  app.get('/pins', async (c) => {
+    const target = c.req.query('target');
+    const changes = await services.pins.changes(target === undefined ? undefined : parsePinTarget(target));
+    return c.json({ changes: changes.map(waitingChangeJson) });
+  });
+  app.post('/pins/accept', async (c) => {
+    const body = objectBody(await c.req.text());
+    if (body === undefined || typeof body.target !== 'string') {
+      return c.json({ error: 'expected a JSON body: { "target": "SERVER" or "SERVER:TOOL", "by"?: string }' }, 400);
+    }
+    const by = typeof body.by === 'string' && body.by !== '' ? `admin-api:${body.by}` : 'admin-api';
+    const accepted = await services.pins.accept(parsePinTarget(body.target), by);
+    return c.json({ accepted: accepted.map(acceptedJson) });
+  });
 
   app.get('/audit', async (c) => {
     const text = (name: string) => c.req.query(name);
@@ -131,12 +147,14 @@ export function createAdminApi(services: Services, adminToken: string, clock: Cl
   return app;
 }
 
-/** The body of a verdict: none, or a JSON object; undefined for anything else. */
-function verdictBody(text: string): { reason?: unknown; by?: unknown } | undefined {
+/** The body of a POST: none, or a JSON object; undefined for anything else. */
+function objectBody(text: string): Record<string, unknown> | undefined {
   if (text.trim() === '') return {};
   try {
     const body: unknown = JSON.parse(text);
-    return typeof body === 'object' && body !== null && !Array.isArray(body) ? body : undefined;
+    return typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -72,8 +72,7 @@ export function announceApproval(
       expiresAt: new Date(approval.expiresAt).toISOString(),
     },
   };
-  const body = JSON.stringify(payload);
-  return deliver(webhook, body, approval.id, log, clock, delays);
+  return deliverWebhook(webhook, payload, { approval: approval.id }, log, clock, delays);
 }
 
 /** The hidden values in words, for a chat message: where they are, and how an operator sees them. */
@@ -88,14 +87,20 @@ function revealWith(approval: Approval): string {
   return `\`toolgate approvals show ${approval.id} --reveal\` or GET /admin/approvals/${approval.id}?reveal=secrets`;
 }
 
-async function deliver(
+/**
+ * Delivers one JSON body to the webhook, signed, in the background of whatever caused it: retried with backoff
+ * (1 s doubling, 5 retries) until the receiver answers 2xx, then given up and logged. `about` names what the
+ * delivery is about in the log lines (`{ approval: id }`, a changed tool). Resolves with whether it was delivered.
+ */
+export async function deliverWebhook(
   webhook: ApprovalWebhookConfig,
-  body: string,
-  approvalId: string,
+  payload: object,
+  about: Record<string, unknown>,
   log: Logger,
   clock: Clock,
-  delays: readonly number[],
+  delays: readonly number[] = RETRY_DELAYS_MS,
 ): Promise<boolean> {
+  const body = JSON.stringify(payload);
   for (let attempt = 0; ; attempt++) {
     // Signed afresh each attempt: the timestamp says when this delivery was made.
     const timestamp = String(Math.floor(clock.now() / 1000));
@@ -113,13 +118,13 @@ async function deliver(
       });
       await response.body?.cancel();
       if (response.ok) return true;
-      log.warn({ approval: approvalId, status: response.status, attempt }, 'approval webhook refused the delivery');
+      log.warn({ ...about, status: response.status, attempt }, 'approval webhook refused the delivery');
     } catch (error) {
-      log.warn({ approval: approvalId, err: (error as Error).message, attempt }, 'approval webhook unreachable');
+      log.warn({ ...about, err: (error as Error).message, attempt }, 'approval webhook unreachable');
     }
     const delay = delays[attempt];
     if (delay === undefined) {
-      log.error({ approval: approvalId }, 'approval webhook gave up: the approval is stored, but nobody was told');
+      log.error(about, 'approval webhook gave up: what it was to announce is stored, but nobody was told');
       return false;
     }
     await new Promise((resolve) => setTimeout(resolve, delay).unref());

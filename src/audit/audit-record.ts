@@ -17,7 +17,14 @@ import { randomFillSync } from 'node:crypto';
  * - `unknown_tool`: the caller named a tool that no server it may use offers;
  * - `undecided`: the call ended before the policy decided: the gateway failed (`gateway_error`), the client
  *   cancelled (`cancelled`), or the request was beyond a bound of `listen` (`refused`: a name too long, arguments
- *   nested too deep; the message says which).
+ *   nested too deep; the message says which);
+ * - `not_accepted`: the tool's definition changed (or it is new, or its server's instructions changed) and no
+ *   operator has accepted it yet: the call was refused (see src/pinning).
+ *
+ * Records of method `toolgate/pinning` are not calls: each says what Toolgate noticed in a server's listing, or
+ * what an operator accepted. Their decisions: `tool_changed`, `tool_added`, `tool_removed`,
+ * `instructions_changed`, `change_accepted`; their outcome is `refused` when the change holds the tool's calls
+ * until accepted, `ok` otherwise.
  */
 export const AUDIT_DECISIONS = [
   'allow',
@@ -31,6 +38,12 @@ export const AUDIT_DECISIONS = [
   'approval_expired',
   'unknown_tool',
   'undecided',
+  'not_accepted',
+  'tool_changed',
+  'tool_added',
+  'tool_removed',
+  'instructions_changed',
+  'change_accepted',
 ] as const;
 
 export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
@@ -65,6 +78,9 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 /** The MCP requests the audit trail records: each names one server's tool, prompt, resource or completion. */
 export type CallMethod = 'tools/call' | 'prompts/get' | 'resources/read' | 'completion/complete';
 
+/** What a record is about: a call, or a change to a server's pinned tool definitions (not a call). */
+export type AuditMethod = CallMethod | 'toolgate/pinning';
+
 /** The decision enforcement would have made, on a call that shadow mode let through. */
 interface ShadowedDecision {
   readonly decision: AuditDecision;
@@ -88,8 +104,11 @@ export interface AuditRecord {
   readonly grantLabel: string | null;
   /** The client session's id. */
   readonly session: string;
-  /** The request: a tool call, or a prompt, resource read or completion (which policies do not decide yet). */
-  readonly method: CallMethod;
+  /**
+   * The request: a tool call, or a prompt, resource read or completion (which policies do not decide yet); or
+   * `toolgate/pinning` for a change to a server's pinned tool definitions.
+   */
+  readonly method: AuditMethod;
   /** The id of the server that owns the tool; null when the tool is unknown. */
   readonly serverId: string | null;
   /**

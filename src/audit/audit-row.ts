@@ -1,4 +1,4 @@
-import type { AuditDecision, CallMethod, AuditOutcome, AuditRecord } from './audit-record.js';
+import type { AuditDecision, AuditMethod, AuditOutcome, AuditRecord } from './audit-record.js';
 
 /** A record as the `audit_records` table holds it (migration in src/state/state-db.ts), without its `seq`. */
 export interface AuditRow {
@@ -93,7 +93,7 @@ export function fromAuditRow(row: AuditRow): AuditRecord {
     grantId: row.grant_id,
     grantLabel: row.grant_label,
     session: row.session,
-    method: row.method as CallMethod,
+    method: row.method as AuditMethod,
     serverId: row.server,
     tool: row.tool,
     decision: row.decision as AuditDecision,

@@ -1,4 +1,5 @@
 import { UriTemplate } from '@modelcontextprotocol/server';
+import type { ToolView, UnacceptedChange } from '../pinning/pin-view.js';
 import type { ToolClass } from '../risk/risk-class.js';
 import type { CatalogItem, ServerCatalog } from '../upstream/upstream.js';
 import { exposeNames, type Namespacing } from './namespacing.js';
@@ -9,10 +10,15 @@ export interface Route {
   readonly name: string;
   /** A tool's class, for the policy's `categories` and `risks` rules; absent for prompts and resources. */
   readonly toolClass?: ToolClass;
+  /** Set while a tool's calls are refused until an operator accepts a change to it (see pinning/). */
+  readonly unaccepted?: UnacceptedChange;
 }
 
-/** Gives a server's tool its class (see risk/). */
-export type ToolClassifier = (serverId: string, tool: CatalogItem) => ToolClass;
+/**
+ * How a server's tool is shown and routed: as listed, with an earlier definition, or not listed at all; with its
+ * class. The gateway's pinned definitions decide it (pinning/ToolPins.viewOf).
+ */
+export type ToolViewer = (serverId: string, tool: CatalogItem) => ToolView;
 
 /** A resource template and the server that owns it. */
 interface TemplateRoute {
@@ -43,9 +49,9 @@ export class AggregatedCatalog {
   constructor(
     catalogs: readonly { serverId: string; catalog: ServerCatalog }[],
     namespacing: Namespacing,
-    classify?: ToolClassifier,
+    viewTool?: ToolViewer,
   ) {
-    const tools = mergeNamed(catalogs, (c) => c.tools, namespacing, classify);
+    const tools = mergeNamed(catalogs, (c) => c.tools, namespacing, viewTool);
     const prompts = mergeNamed(catalogs, (c) => c.prompts, namespacing);
     this.tools = tools.items;
     this.#toolRoutes = tools.routes;
@@ -107,7 +113,7 @@ function mergeNamed(
   catalogs: readonly { serverId: string; catalog: ServerCatalog }[],
   pick: (catalog: ServerCatalog) => readonly CatalogItem[],
   namespacing: Namespacing,
-  classify?: ToolClassifier,
+  view?: ToolViewer,
 ): { items: CatalogItem[]; routes: Map<string, Route> } {
   const originals: { serverId: string; name: string; item: CatalogItem }[] = [];
   for (const { serverId, catalog } of catalogs) {
@@ -120,10 +126,21 @@ function mergeNamed(
   const items: CatalogItem[] = [];
   const routes = new Map<string, Route>();
   for (const entry of exposed) {
-    const item = itemOf.get(`${entry.serverId}\u0000${entry.name}`)!;
-    items.push(entry.exposed === entry.name ? item : { ...item, name: entry.exposed });
-    const route = { serverId: entry.serverId, name: entry.name };
-    routes.set(entry.exposed, classify ? { ...route, toolClass: classify(entry.serverId, item) } : route);
+    const listed = itemOf.get(`${entry.serverId}\u0000${entry.name}`)!;
+    const route: Route = { serverId: entry.serverId, name: entry.name };
+    if (!view) {
+      items.push(entry.exposed === entry.name ? listed : { ...listed, name: entry.exposed });
+      routes.set(entry.exposed, route);
+      continue;
+    }
+    const { item, toolClass, unaccepted } = view(entry.serverId, listed);
+    // A tool not listed keeps its route: a call to it is told why it is refused, rather than that it does not exist.
+    if (item) items.push(entry.exposed === entry.name ? item : { ...item, name: entry.exposed });
+    routes.set(entry.exposed, {
+      ...route,
+      ...(toolClass === undefined ? {} : { toolClass }),
+      ...(unaccepted === undefined ? {} : { unaccepted }),
+    });
   }
   return { items, routes };
 }

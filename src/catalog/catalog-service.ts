@@ -4,7 +4,7 @@ import type { RawResult } from '../raw-result.js';
 import { capabilityKey, serverFacingCapabilities, type Caller } from '../upstream/caller.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
-import { AggregatedCatalog, type Route } from './aggregate.js';
+import { AggregatedCatalog, type Route, type ToolViewer } from './aggregate.js';
 import { paginate } from './cursor.js';
 
 /**
@@ -20,11 +20,14 @@ const PAGE_SIZE = 500;
 export class CatalogService {
   readonly #pool: UpstreamPool;
   readonly #namespacing: Namespacing;
+  readonly #viewTool: ToolViewer | undefined;
   #catalogs = new Map<string, Promise<AggregatedCatalog>>();
 
-  constructor(pool: UpstreamPool, namespacing: Namespacing) {
+  /** @param viewTool how each server's tool is shown and routed (the pinned definitions); as listed without it. */
+  constructor(pool: UpstreamPool, namespacing: Namespacing, viewTool?: ToolViewer) {
     this.#pool = pool;
     this.#namespacing = namespacing;
+    this.#viewTool = viewTool;
   }
 
   /** Forgets every aggregated catalog: a server's catalog changed. */
@@ -103,6 +106,7 @@ export class CatalogService {
     return new AggregatedCatalog(
       upstreams.map((u, i) => ({ serverId: u.id, catalog: catalogs[i]! })),
       this.#namespacing,
+      this.#viewTool,
     );
   }
 

@@ -19,6 +19,7 @@ import { addPolicyCommands } from './policy.js';
 import { addApprovalCommands } from './approvals.js';
 import { addAuditCommands } from './audit.js';
 import { addImportCommand } from './import.js';
+import { addPinCommands } from './pins.js';
 
 /** The start-up line that says which servers serve, and why the others do not. */
 function readiness(url: string, servers: readonly ServerHealth[]): string {
@@ -109,8 +110,17 @@ export function buildCli(): Command {
   addApprovalCommands(program, readOutline, out);
   addAuditCommands(program, readOutline, out);
   addImportCommand(program, out);
+  addPinCommands(toolsCommand(program), readOutline, out);
 
   return program;
+}
+
+/** `toolgate tools`, which several files add subcommands to: made by the first that asks. */
+function toolsCommand(program: Command): Command {
+  return (
+    program.commands.find((command) => command.name() === 'tools') ??
+    program.command('tools').description('The tools servers offer, and changes to their definitions')
+  );
 }
 
 /** The whole config, every variable it uses set: for the commands that serve. */

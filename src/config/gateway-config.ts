@@ -1,5 +1,12 @@
 import path from 'node:path';
-import type { LogLevel, NamespacingMode, SessionSharing, ValidatedConfigFile } from './schema.js';
+import type {
+  LogLevel,
+  NamespacingMode,
+  PIN_ADDED_RULES,
+  PIN_CHANGED_RULES,
+  SessionSharing,
+  ValidatedConfigFile,
+} from './schema.js';
 
 /**
  * The gateway's configuration: validated, defaults filled in, variable references expanded,
@@ -19,6 +26,8 @@ export interface GatewayConfig {
   namespacing: { mode: NamespacingMode; separator: string };
   approvals: ApprovalsConfig;
   audit: AuditConfig;
+  /** What becomes of a tool whose definition changed since it was accepted, and of a tool a server adds. */
+  pinning: PinningConfig;
   /** The admin HTTP API's bearer token; null: the admin API is off. */
   admin: { token: string } | null;
   /** Absolute path of the policy for local callers (tokenless HTTP callers with listen.allowTokenless, stdio without --grant); null: they may call every tool. */
@@ -29,7 +38,7 @@ export interface GatewayConfig {
 
 /**
  * The settings every command shares, none of which may hold a variable: where the gateway listens and keeps its
- * state, the policy for local callers, the namespacing, and which servers there are. What the grants, approvals,
+ * state, the policy for local callers, the namespacing, the pinning rules, and which servers there are. What the grants, approvals,
  * audit, policy and import commands read (see loadConfigOutline).
  */
 export interface ConfigOutline {
@@ -38,6 +47,7 @@ export interface ConfigOutline {
   readonly state: GatewayConfig['state'];
   readonly namespacing: GatewayConfig['namespacing'];
   readonly policy: string | null;
+  readonly pinning: GatewayConfig['pinning'];
   /** The ids of the enabled servers, in file order. */
   readonly serverIds: readonly string[];
 }
@@ -54,6 +64,11 @@ interface AuditConfig {
   maxPending: number;
   /** Whether the gateway refuses to serve on a state database it cannot write. */
   required: boolean;
+}
+
+interface PinningConfig {
+  changed: (typeof PIN_CHANGED_RULES)[number];
+  added: (typeof PIN_ADDED_RULES)[number];
 }
 
 interface ApprovalsConfig {
@@ -171,7 +186,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
     }
   }
 
-  const { listen, log, namespacing, state, policy, approvals, admin, audit } = parsed;
+  const { listen, log, namespacing, state, policy, approvals, admin, audit, pinning } = parsed;
   return deepFreeze({
     file: options.file,
     listen: {
@@ -197,6 +212,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       maxPendingPerGrant: approvals.maxPendingPerGrant,
       webhook: approvals.webhook ?? null,
     },
+    pinning: { changed: pinning.changed, added: pinning.added },
     admin: admin ?? null,
     audit: { ...audit, file: audit.file === undefined ? null : resolve(audit.file) },
     policy: policy === undefined ? null : resolve(policy),

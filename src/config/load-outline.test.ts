@@ -8,6 +8,7 @@ const CONFIG = JSON.stringify({
   listen: { port: 9000 },
   state: { sqlite: 'data/state.db' },
   namespacing: { separator: '.' },
+  pinning: { added: 'hold' },
   policy: 'policy.json',
   admin: { token: '${env:TOOLGATE_ADMIN_TOKEN}' },
   approvals: { webhook: { url: '${env:HOOK_URL}', secret: '${env:HOOK_SECRET}' } },
@@ -27,6 +28,7 @@ describe('parseConfigOutline', () => {
       state: { sqlite: path.resolve('/srv/gateway/data/state.db'), lockWaitMs: 5000 },
       namespacing: { mode: 'prefix', separator: '.' },
       policy: path.resolve('/srv/gateway/policy.json'),
+      pinning: { changed: 'block', added: 'hold' },
       serverIds: ['github', 'remote'],
     });
   });

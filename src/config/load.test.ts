@@ -95,6 +95,7 @@ describe('parseConfig: valid files', () => {
         maxPending: 10_000,
         required: true,
       },
+      pinning: { changed: 'block', added: 'allow' },
       admin: null,
       policy: path.join(DIR, 'policies', 'local.json'),
       servers: [
@@ -357,7 +358,7 @@ describe('parseConfig: invalid files', () => {
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
       '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, allowTokenless, maxBodyBytes, maxNameLength, maxUriLength, maxArgumentDepth, sessionIdleMs, maxSessionsPerGrant',
-      '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, audit, admin, policy, mcpServers',
+      '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, audit, pinning, admin, policy, mcpServers',
     ]);
   });
 
@@ -653,6 +654,7 @@ describe('defaultConfig', () => {
         maxPending: 10_000,
         required: true,
       },
+      pinning: { changed: 'block', added: 'allow' },
       admin: null,
       policy: null,
       servers: [],

@@ -67,6 +67,7 @@ export function parseConfigOutline(text: string, file: string): ConfigOutline {
     listen: sections.listen,
     state: sections.state,
     namespacing: sections.namespacing,
+    pinning: sections.pinning,
     policy: sections.policy,
     mcpServers: {},
   });
@@ -80,8 +81,16 @@ export function outlineOf(
   config: GatewayConfig,
   serverIds: readonly string[] = config.servers.map((server) => server.id),
 ): ConfigOutline {
-  const { file, listen, state, namespacing, policy } = config;
-  return Object.freeze({ file, listen, state, namespacing, policy, serverIds: Object.freeze([...serverIds]) });
+  const { file, listen, state, namespacing, policy, pinning } = config;
+  return Object.freeze({
+    file,
+    listen,
+    state,
+    namespacing,
+    policy,
+    pinning,
+    serverIds: Object.freeze([...serverIds]),
+  });
 }
 
 /**

@@ -278,6 +278,30 @@ const adminSchema = z
   })
   .describe('The admin HTTP API: approvals.');
 
+/** What happens to a tool whose definition changed since it was accepted; see the config key `pinning`. */
+export const PIN_CHANGED_RULES = ['block', 'stricter'] as const;
+/** What happens to a tool a server adds after its tools were first pinned. */
+export const PIN_ADDED_RULES = ['allow', 'hold'] as const;
+
+const pinningSchema = z
+  .strictObject({
+    changed: z
+      .enum(PIN_CHANGED_RULES)
+      .default('block')
+      .describe(
+        'A tool whose definition (name, title, description, schemas, annotations) or whose server\'s instructions changed since an operator accepted it. "block": it is listed with its accepted definition and its calls are refused (a server\'s changed instructions hold every tool of the server) until an operator accepts the change with `toolgate tools accept`. "stricter": it is listed as it is now and decided under the stricter of its old and new classes until accepted.',
+      ),
+    added: z
+      .enum(PIN_ADDED_RULES)
+      .default('allow')
+      .describe(
+        'A tool a server adds after its tools were first pinned. "allow": accepted at once and decided by the policy like the others. "hold": not listed, and its calls refused, until an operator accepts it.',
+      ),
+  })
+  .describe(
+    "Pinned tool definitions, against a server that changes a tool after it was trusted: Toolgate records a fingerprint of each tool and of each server's instructions the first time it sees them, and every change after (audit trail, metrics, approvals webhook).",
+  );
+
 const logSchema = z
   .strictObject({
     level: z
@@ -485,6 +509,7 @@ export const configSchema = z
     namespacing: namespacingSchema.prefault({}),
     approvals: approvalsSchema.prefault({}),
     audit: auditSchema.prefault({}),
+    pinning: pinningSchema.prefault({}),
     admin: adminSchema.optional(),
     policy: z
       .string()

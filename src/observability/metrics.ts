@@ -33,6 +33,12 @@ export class GatewayMetrics {
     labelNames: ['code'] as const,
     registers: [this.registry],
   });
+  readonly definitionChanges = new Counter({
+    name: 'toolgate_tool_definition_changes_total',
+    help: 'Changes to pinned tool definitions this gateway recorded, by server and change (tool_changed, tool_added, tool_removed, instructions_changed, and change_accepted for acceptances made through its admin API).',
+    labelNames: ['server', 'change'] as const,
+    registers: [this.registry],
+  });
   /** The sink the gateway's audit records also go to, to count calls and time them. */
   readonly auditSink: AuditSink;
   readonly pendingApprovals: Gauge;
@@ -52,9 +58,13 @@ export class GatewayMetrics {
     auditStats: () => AuditSinkStats,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'toolgate_process_' });
-    const { toolCalls, gatewayOverhead, serverTime } = this;
+    const { toolCalls, gatewayOverhead, serverTime, definitionChanges } = this;
     this.auditSink = {
       write(record) {
+        if (record.method === 'toolgate/pinning') {
+          definitionChanges.inc({ server: record.serverId ?? '', change: record.decision });
+          return;
+        }
         // Prompts, resource reads and completions are audited too, but are not tool calls.
         if (record.method !== 'tools/call') return;
         toolCalls.inc({

@@ -5,6 +5,7 @@ import { auditDecisionOf } from '../audit/audit-decision.js';
 import { argumentKeys, redactArguments } from '../audit/redact.js';
 import type { EndOutcome } from '../errors.js';
 import type { Principal } from '../grants/principal.js';
+import type { UnacceptedChange } from '../pinning/pin-view.js';
 import type { Decision } from '../policy/decide.js';
 import type { Caller, ForwardOptions } from '../upstream/caller.js';
 import { recordedName, type RequestBounds } from './request-bounds.js';
@@ -48,6 +49,8 @@ export class CallContext {
   route: Route | undefined;
   /** True when no server the caller may use offers what the call names (or the policy hides it). */
   unknown = false;
+  /** Set when the call was refused because the tool has a change no operator has accepted yet. */
+  unaccepted: UnacceptedChange | undefined;
   decision: Decision | undefined;
   /** What became of the approval the call was held for; `by` names who approved it. */
   approval: { readonly status: ApprovalStatus; readonly id: string | null; readonly by?: string } | undefined;
@@ -152,6 +155,7 @@ function recordedDecision(call: CallContext): AuditDecision {
   // A limit has the last word: it may refuse a call a person approved (the approval stays for the retry).
   if (call.decision?.effect === 'deny' && call.decision.cause === 'limit') return 'rate_limited';
   if (call.approval) return APPROVAL_DECISION[call.approval.status];
+  if (call.unaccepted !== undefined) return 'not_accepted';
   // A local caller under a config that names no policy: the allow-all policy decided, and the record says so.
   const unrestricted = call.principal.via === 'local' && call.principal.policy === null;
   if (call.decision) return unrestricted ? 'unrestricted' : auditDecisionOf(call.decision);

@@ -2,11 +2,11 @@ import type { Approval } from '../approvals/approval.js';
 import type { Route } from '../catalog/aggregate.js';
 import { unknownTool } from '../catalog/catalog-service.js';
 import { NOTHING_RESERVED, type Reservation } from '../limits/limit-store.js';
-import { decide, limitDenial, type Decision, type RequireApprovalDecision } from '../policy/decide.js';
+import { decide, isVisible, limitDenial, type Decision, type RequireApprovalDecision } from '../policy/decide.js';
 import type { RawResult } from '../raw-result.js';
 import type { CallContext, CallRequest } from './call-context.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { approvalRefused, policyDenied, tooManyPendingApprovals } from './refusal.js';
+import { approvalRefused, policyDenied, tooManyPendingApprovals, toolNotAccepted } from './refusal.js';
 import { closeReservation, forwardCall } from './forward.js';
 import { runCall } from './run-call.js';
 
@@ -22,6 +22,7 @@ export function handleToolCall(request: CallRequest, deps: PipelineDeps): Promis
 
 async function runToolCall(call: CallContext, deps: PipelineDeps): Promise<RawResult> {
   const route = await resolve(call, deps);
+  refuseUnaccepted(call, route, deps);
   const decision = decideCall(call, route, deps);
   const approval = await approve(call, decision, deps);
   const reservation = await limit(call, decision, deps);
@@ -39,6 +40,18 @@ async function resolve(call: CallContext, deps: PipelineDeps): Promise<Route> {
     call.unknown = true;
     throw error;
   }
+}
+
+/**
+ * pinned: a tool with a change no operator has accepted yet (its definition, or it is new, or its server's
+ * instructions) is refused, the same way each time. One the policy hides is left to decide, which hides it.
+ */
+function refuseUnaccepted(call: CallContext, route: Route, deps: PipelineDeps): void {
+  if (route.unaccepted === undefined) return;
+  const policy = deps.policies.policyFor(call.principal);
+  if (!isVisible(policy, route.serverId, route.name, route.toolClass)) return;
+  call.unaccepted = route.unaccepted;
+  throw toolNotAccepted(route.serverId, route.name, route.unaccepted);
 }
 
 /** decide: the principal's policy, as of now, on this call. A hidden tool is answered as one that does not exist. */

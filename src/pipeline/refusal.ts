@@ -2,6 +2,7 @@ import { ERRORS, ErrorCode, GatewayError } from '../errors.js';
 import type { Approval } from '../approvals/approval.js';
 import type { ApprovalOutcome } from '../approvals/approval-queue.js';
 import type { Principal } from '../grants/principal.js';
+import type { UnacceptedChange } from '../pinning/pin-view.js';
 import type { Decision } from '../policy/decide.js';
 import type { RawResult } from '../raw-result.js';
 
@@ -61,6 +62,24 @@ export function tooManyPendingApprovals(principal: Principal, maxPending: number
     ErrorCode.TooManyPendingApprovals,
     `${who} already has ${maxPending} approvals pending, the most approvals.maxPendingPerGrant allows. This call was not held for approval and has not run: retry it once a person has decided some of them, or they have expired.`,
     { data: { maxPending } },
+  );
+}
+
+/**
+ * A tool whose change no operator has accepted yet (see pinning/). The same words every time, so that an agent
+ * can tell its operator what to run.
+ */
+export function toolNotAccepted(serverId: string, tool: string, change: UnacceptedChange): GatewayError {
+  const accept = change === 'instructions' ? serverId : `${serverId}:${tool}`;
+  const what = {
+    changed: `The definition of this tool changed on server "${serverId}" after an operator accepted it.`,
+    added: `This tool is new on server "${serverId}" and has not been accepted yet.`,
+    instructions: `The instructions of server "${serverId}" changed after an operator accepted them.`,
+  }[change];
+  return new GatewayError(
+    ErrorCode.ToolChanged,
+    `${what} The call has not run, and calls to it are refused until an operator reviews the change (toolgate tools diff ${accept}) and accepts it (toolgate tools accept ${accept}).`,
+    { data: { change, serverId, tool } },
   );
 }
 

@@ -1,15 +1,20 @@
 import type { ApprovalWaiters } from '../approvals/approval-queue.js';
 import { SqliteApprovalStore } from '../approvals/approval-store.js';
+import type { AuditRecord } from '../audit/audit-record.js';
+import type { AuditSink } from '../audit/audit-sink.js';
 import { SqliteAuditReader } from '../audit/sqlite-audit-reader.js';
+import { SqliteAuditSink } from '../audit/sqlite-audit-sink.js';
 import type { Clock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
 import { SqliteLimitStore } from '../limits/sqlite-limit-store.js';
 import type { Logger } from '../observability/log.js';
+import { SqlitePinStore } from '../pinning/sqlite-pin-store.js';
 import type { StateDb } from '../state/state-db.js';
 import { ApprovalService } from './approval-service.js';
 import { AuditService } from './audit-service.js';
 import { GrantService } from './grant-service.js';
+import { PinService, type PinRefresh } from './pin-service.js';
 import { PolicyService } from './policy-service.js';
 
 /** Everything an operator can do, whatever they do it from: the CLI, the admin API, the web console. */
@@ -18,16 +23,21 @@ export interface Services {
   readonly approvals: ApprovalService;
   readonly audit: AuditService;
   readonly policy: PolicyService;
+  readonly pins: PinService;
 }
 
 export interface ServiceOptions {
   readonly clock: Clock;
   /** The config's file, policy and server ids. */
-  readonly config: Pick<ConfigOutline, 'file' | 'policy' | 'serverIds'>;
+  readonly config: Pick<ConfigOutline, 'file' | 'policy' | 'serverIds' | 'pinning'>;
   /** The calls waiting for approvals in this process (the gateway's ApprovalQueue); none in the CLI. */
   readonly waiters?: ApprovalWaiters;
   /** The gateway's log, for what operators do through it (the admin API); none in the CLI. */
   readonly log?: Logger;
+  /** The gateway's pins in this process (told of acceptances at once); none in the CLI. */
+  readonly pins?: PinRefresh;
+  /** The gateway's audit sink (its records also counted in its metrics); in the CLI, records go to the store. */
+  readonly audit?: AuditSink;
 }
 
 /** The services over the embedded SQLite state database. */
@@ -39,5 +49,23 @@ export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
     approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters, options.log),
     audit: new AuditService(new SqliteAuditReader(db)),
     policy: new PolicyService(grants, () => new SqliteLimitStore(db), clock, config),
+    pins: new PinService(new SqlitePinStore(db), config.pinning, clock, auditWriter(db, options.audit), options.pins),
+  };
+}
+
+/** Where operators' actions are audited: the gateway's sink, or (the CLI) the state database, stored before it returns. */
+function auditWriter(db: StateDb, sink: AuditSink | undefined): (records: readonly AuditRecord[]) => Promise<void> {
+  if (sink) return async (records) => records.forEach((record) => sink.write(record));
+  return async (records) => {
+    const failures: string[] = [];
+    const logger = { warn: () => undefined, error: (_fields: object, message: string) => void failures.push(message) };
+    const stored = new SqliteAuditSink(db, { logger });
+    for (const record of records) stored.write(record);
+    try {
+      await stored.flush();
+    } finally {
+      await stored.close();
+    }
+    if (failures.length > 0) throw new Error(`Could not store the audit record: ${failures.join('; ')}`);
   };
 }

@@ -162,6 +162,38 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE approvals ADD COLUMN secrets TEXT;
    ALTER TABLE approvals ADD COLUMN reveals TEXT NOT NULL DEFAULT '[]';
    CREATE INDEX approvals_pending_grant ON approvals(grant_id, expires_at) WHERE status = 'pending';`,
+  // Pinned tool definitions (src/pinning): a server's instructions, accepted and pending, with a revision that
+  // moves on with each recorded change (the gateways look for it); one row a tool. Instructions and definitions
+  // are JSON, a tool's name the inside of a JSON string (see SqlitePinStore).
+  `CREATE TABLE pin_servers (
+     server_id TEXT PRIMARY KEY,
+     revision INTEGER NOT NULL,
+     accepted_instructions TEXT,
+     accepted_fingerprint TEXT NOT NULL,
+     pending_instructions TEXT,
+     pending_fingerprint TEXT,
+     changed_at INTEGER,
+     accepted_at INTEGER NOT NULL,
+     accepted_by TEXT
+   );
+   CREATE INDEX pin_servers_revision ON pin_servers(revision);
+   CREATE TABLE pin_tools (
+     server_id TEXT NOT NULL,
+     tool TEXT NOT NULL,
+     accepted_fingerprint TEXT,
+     accepted_definition TEXT,
+     accepted_class TEXT,
+     pending_fingerprint TEXT,
+     pending_definition TEXT,
+     pending_class TEXT,
+     listed_class TEXT,
+     first_seen INTEGER NOT NULL,
+     changed_at INTEGER,
+     removed_at INTEGER,
+     accepted_at INTEGER,
+     accepted_by TEXT,
+     PRIMARY KEY (server_id, tool)
+   );`,
 ];
 
 /**

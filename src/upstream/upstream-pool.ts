@@ -17,8 +17,12 @@ const MAX_IDLE_CHECK_MS = 60_000;
  * Every configured server, and the one way a request reaches one: starting and closing them, their health, which
  * of them a principal may use, and forwarding with the client's progress token and `_meta` rewritten.
  */
+/** The instructions clients are given for a server: what it gave, or what an operator accepted (see pinning/). */
+export type InstructionsShown = (serverId: string, text: string | undefined) => string | undefined;
+
 export class UpstreamPool {
   readonly #upstreams: ReadonlyMap<string, Upstream>;
+  readonly #instructionsShown: InstructionsShown;
   #started = false;
   /** True until every server's first start has come out. */
   #starting = true;
@@ -27,8 +31,13 @@ export class UpstreamPool {
     config: GatewayConfig,
     listener: UpstreamListener,
     log: Logger,
-    options: { readonly clock?: Clock; readonly transportFor?: TransportFactory } = {},
+    options: {
+      readonly clock?: Clock;
+      readonly transportFor?: TransportFactory;
+      readonly instructionsShown?: InstructionsShown;
+    } = {},
   ) {
+    this.#instructionsShown = options.instructionsShown ?? ((_serverId, text) => text);
     this.#upstreams = new Map(
       config.servers.map((server) => [server.id, new Upstream(server, listener, log, options)]),
     );
@@ -104,7 +113,7 @@ export class UpstreamPool {
   instructions(principal: Principal | undefined): string | undefined {
     const parts: string[] = [];
     for (const upstream of this.visibleTo(principal)) {
-      const text = upstream.instructions?.trim();
+      const text = this.#instructionsShown(upstream.id, upstream.instructions)?.trim();
       if (!text) continue;
       const bounded = text.length > MAX_INSTRUCTIONS_CHARS ? `${text.slice(0, MAX_INSTRUCTIONS_CHARS)}…` : text;
       parts.push(`## Server "${upstream.id}"\n\n${bounded}`);

@@ -80,6 +80,10 @@ export async function startHostileGateway(): Promise<HostileSetup> {
         listen: { maxBodyBytes: 256 * 1024 },
         // Held calls are answered at once: nobody approves, and the call must never run.
         approvals: { waitMs: 0 },
+        // The hostile server changes its tools with every listing; under the default (block) pinning would refuse
+        // them all, and this suite is about what reaches the servers and the clients, not about pinning (see
+        // test/e2e/pinning.test.ts). Under stricter every change is still noticed and recorded.
+        pinning: { changed: 'stricter' },
         log: { level: process.env.TOOLGATE_HOSTILE_LOG ?? 'warn' },
         mcpServers: {
           good: fixture('good'),

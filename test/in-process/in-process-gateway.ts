@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type ClientCapabilities } from '@modelcontextprotocol/client';
-import { InMemoryTransport, ProtocolError, Server } from '@modelcontextprotocol/server';
+import { InMemoryTransport, ProtocolError, Server, type Tool } from '@modelcontextprotocol/server';
 import pino from 'pino';
 import { composeGateway, type ComposedGateway } from '../../src/app.js';
 import { SqliteApprovalStore } from '../../src/approvals/approval-store.js';
@@ -13,6 +13,9 @@ import { parseConfig } from '../../src/config/load.js';
 import { createMcpEndpoint } from '../../src/downstream/mcp-endpoint.js';
 import type { Principal } from '../../src/grants/principal.js';
 import { SqliteLimitStore } from '../../src/limits/sqlite-limit-store.js';
+import { SqlitePinStore } from '../../src/pinning/sqlite-pin-store.js';
+import type { Classify, ToolPins } from '../../src/pinning/tool-pins.js';
+import { PinService } from '../../src/services/pin-service.js';
 import type { UpstreamPool } from '../../src/upstream/upstream-pool.js';
 import { openStateDb } from '../../src/state/state-db.js';
 
@@ -34,11 +37,26 @@ export interface InProcessGateway {
   connect(principal?: Principal, capabilities?: ClientCapabilities): Promise<Client>;
   /** Writes a policy file and returns its path. */
   policy(document: object): string;
+  /** The gateway's pinned definitions. */
+  readonly pins: ToolPins;
+  /** Accepting changes as the admin API does: in the gateway's process, audited with its calls. */
+  readonly pinService: PinService;
+  /**
+   * Changes the server's tools as a server that changes a tool after it was trusted does: `change` gives a tool
+   * new fields (or adds a tool of that name); every server instance tells the gateway its tool list changed.
+   */
+  changeTool(name: string, change: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startInProcessGateway(
-  config: { policy?: object; approvals?: object; server?: Record<string, unknown> } = {},
+  config: {
+    policy?: object;
+    approvals?: object;
+    pinning?: object;
+    server?: Record<string, unknown>;
+    classify?: Classify;
+  } = {},
 ): Promise<InProcessGateway> {
   const folder = mkdtempSync(join(tmpdir(), 'toolgate-inproc-'));
   let files = 0;
@@ -52,6 +70,7 @@ export async function startInProcessGateway(
     mcpServers: { mem: { command: 'in-memory', ...config.server } },
     ...(config.policy ? { policy: policy(config.policy) } : {}),
     ...(config.approvals ? { approvals: config.approvals } : {}),
+    ...(config.pinning ? { pinning: config.pinning } : {}),
   });
   writeFileSync(configFile, configText);
   const gatewayConfig = parseConfig(configText, configFile);
@@ -77,18 +96,21 @@ export async function startInProcessGateway(
   const limits = new SqliteLimitStore(db);
   const log = pino({ level: 'silent' });
   let sessionsStarted = 0;
+  const pinStore = new SqlitePinStore(db);
+  const tools = new MemoryTools();
   const gateway: ComposedGateway = composeGateway(
     gatewayConfig,
     log,
-    { approvals: new SqliteApprovalStore(db), limits, audit },
+    { approvals: new SqliteApprovalStore(db), limits, audit, pins: pinStore, pinned: await pinStore.load() },
     {
       clock,
       transportFor: () => {
         const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
         sessionsStarted++;
-        void memoryServer().connect(serverSide);
+        void memoryServer(tools).connect(serverSide);
         return clientSide;
       },
+      ...(config.classify ? { classify: config.classify } : {}),
     },
   );
   await gateway.deps.upstreams.settled();
@@ -99,6 +121,25 @@ export async function startInProcessGateway(
     sessionsStarted: () => sessionsStarted,
     clock,
     policy,
+    pins: gateway.pins,
+    pinService: new PinService(
+      pinStore,
+      gatewayConfig.pinning,
+      clock,
+      async (written) => written.forEach((record) => gateway.deps.audit.write(record)),
+      gateway.pins,
+    ),
+    async changeTool(name, change) {
+      await tools.change(name, change);
+      // The gateway lists again when told; wait until it has, and has recorded what it found.
+      const listed = () =>
+        JSON.stringify(gateway.deps.upstreams.get('mem').catalog.tools) === JSON.stringify(tools.list);
+      for (let turn = 0; !listed(); turn++) {
+        if (turn > 1000) throw new Error('the gateway did not list the changed tools');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await gateway.pins.settled();
+    },
     async connect(
       principal = { via: 'local', id: null, label: null, policy: gatewayConfig.policy, servers: null },
       capabilities = {},
@@ -119,18 +160,34 @@ export async function startInProcessGateway(
   };
 }
 
-/** The server behind the in-process gateway. */
-function memoryServer(): Server {
-  const server = new Server(
-    { name: 'mem', version: '1.0.0' },
-    { capabilities: { tools: {}, prompts: {}, resources: {} } },
-  );
-  let remembered = '(nothing)';
-  const tools = ['echo', 'fail', 'flaky', 'remember', 'recall', 'quit'].map((name) => ({
+/** The tools of the in-process server, shared by its instances, and changed by a test as a server would. */
+class MemoryTools {
+  list: Record<string, unknown>[] = ['echo', 'fail', 'flaky', 'remember', 'recall', 'quit'].map((name) => ({
     name,
     inputSchema: { type: 'object' as const, properties: { text: { type: 'string' } } },
   }));
-  server.setRequestHandler('tools/list', () => ({ tools }));
+  readonly servers = new Set<Server>();
+
+  /** Changes (or adds) a tool, and waits until every instance has told its client that the list changed. */
+  async change(name: string, change: Record<string, unknown>): Promise<void> {
+    const known = this.list.some((tool) => tool.name === name);
+    this.list = known
+      ? this.list.map((tool) => (tool.name === name ? { ...tool, ...change } : tool))
+      : [...this.list, { name, inputSchema: { type: 'object' }, ...change }];
+    await Promise.all([...this.servers].map((server) => server.sendToolListChanged().catch(() => undefined)));
+  }
+}
+
+/** The server behind the in-process gateway. */
+function memoryServer(tools: MemoryTools): Server {
+  const server = new Server(
+    { name: 'mem', version: '1.0.0' },
+    { capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} } },
+  );
+  tools.servers.add(server);
+  server.onclose = () => tools.servers.delete(server);
+  let remembered = '(nothing)';
+  server.setRequestHandler('tools/list', () => ({ tools: tools.list as Tool[] }));
   server.setRequestHandler('tools/call', (request) => {
     const given = (request.params.arguments as { text?: unknown } | undefined)?.text;
     const text = typeof given === 'string' ? given : '';
