@@ -113,7 +113,7 @@ export const moduleMap = {
     ],
   },
   sessions: { uses: ['upstream', 'grants', 'observability'] },
-  catalog: { uses: ['upstream', 'errors.ts', 'raw-result.ts'] },
+  catalog: { uses: ['upstream', 'risk', 'errors.ts', 'raw-result.ts'] },
   approvals: {
     uses: ['upstream', 'audit', 'grants', 'policy', 'state', 'json', 'observability', 'clock.ts', 'errors.ts'],
   },
@@ -130,9 +130,12 @@ export const moduleMap = {
   grants: { uses: ['state'] },
 
   // The decision: a pure function of the policy and the call.
-  policy: { pure: true, uses: ['limits', 'json'] },
+  policy: { pure: true, uses: ['limits', 'risk', 'json'] },
   // Rate limits: pure counting; only the SQLite store (sqlite-*.ts) touches the state database.
   limits: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['state'] },
+
+  // What a tool is and how much harm it can do, read from its definition.
+  risk: { pure: true, uses: [] },
 
   // Leaves.
   json: { pure: true, uses: [] },

@@ -1,4 +1,5 @@
 import { UriTemplate } from '@modelcontextprotocol/server';
+import type { ToolClass } from '../risk/risk-class.js';
 import type { CatalogItem, ServerCatalog } from '../upstream/upstream.js';
 import { exposeNames, type Namespacing } from './namespacing.js';
 
@@ -6,7 +7,12 @@ import { exposeNames, type Namespacing } from './namespacing.js';
 export interface Route {
   readonly serverId: string;
   readonly name: string;
+  /** A tool's class, for the policy's `categories` and `risks` rules; absent for prompts and resources. */
+  readonly toolClass?: ToolClass;
 }
+
+/** Gives a server's tool its class (see risk/). */
+export type ToolClassifier = (serverId: string, tool: CatalogItem) => ToolClass;
 
 /** A resource template and the server that owns it. */
 interface TemplateRoute {
@@ -34,8 +40,12 @@ export class AggregatedCatalog {
    * their URIs (a URI already names its origin); when two servers list the same URI, the first server in the
    * config owns it and the other's entry is not shown.
    */
-  constructor(catalogs: readonly { serverId: string; catalog: ServerCatalog }[], namespacing: Namespacing) {
-    const tools = mergeNamed(catalogs, (c) => c.tools, namespacing);
+  constructor(
+    catalogs: readonly { serverId: string; catalog: ServerCatalog }[],
+    namespacing: Namespacing,
+    classify?: ToolClassifier,
+  ) {
+    const tools = mergeNamed(catalogs, (c) => c.tools, namespacing, classify);
     const prompts = mergeNamed(catalogs, (c) => c.prompts, namespacing);
     this.tools = tools.items;
     this.#toolRoutes = tools.routes;
@@ -97,6 +107,7 @@ function mergeNamed(
   catalogs: readonly { serverId: string; catalog: ServerCatalog }[],
   pick: (catalog: ServerCatalog) => readonly CatalogItem[],
   namespacing: Namespacing,
+  classify?: ToolClassifier,
 ): { items: CatalogItem[]; routes: Map<string, Route> } {
   const originals: { serverId: string; name: string; item: CatalogItem }[] = [];
   for (const { serverId, catalog } of catalogs) {
@@ -111,7 +122,8 @@ function mergeNamed(
   for (const entry of exposed) {
     const item = itemOf.get(`${entry.serverId}\u0000${entry.name}`)!;
     items.push(entry.exposed === entry.name ? item : { ...item, name: entry.exposed });
-    routes.set(entry.exposed, { serverId: entry.serverId, name: entry.name });
+    const route = { serverId: entry.serverId, name: entry.name };
+    routes.set(entry.exposed, classify ? { ...route, toolClass: classify(entry.serverId, item) } : route);
   }
   return { items, routes };
 }

@@ -57,7 +57,7 @@ export const plainMessage: z.core.$ZodErrorMap = (issue) => {
         : `expected a valid ${issue.format}`;
     case 'unrecognized_keys':
       // Completed per key by fromZodIssue; the object schema that raised it knows which keys it has.
-      return `expected one of: ${Object.keys(shapeOf(issue.inst)).join(', ')}`;
+      return `expected one of: ${keysOf(issue.inst).join(', ')}`;
     default:
       return undefined;
   }
@@ -87,9 +87,12 @@ function fromZodIssue(issue: z.core.$ZodIssue, path: JsonPath, explainUnion?: Un
   return [{ path, message: issue.message }];
 }
 
-function shapeOf(inst: unknown): object {
-  const shape = (inst as { _zod?: { def?: { shape?: unknown } } } | undefined)?._zod?.def?.shape;
-  return typeof shape === 'object' && shape !== null ? shape : {};
+/** The keys an object schema has, or the keys a record schema with a fixed set of keys (an enum) takes. */
+function keysOf(inst: unknown): string[] {
+  const def = (inst as { _zod?: { def?: { shape?: unknown; keyType?: unknown } } } | undefined)?._zod?.def;
+  if (typeof def?.shape === 'object' && def.shape !== null) return Object.keys(def.shape);
+  const values = (def?.keyType as { _zod?: { values?: unknown } } | undefined)?._zod?.values;
+  return values instanceof Set ? [...values].map(String) : [];
 }
 
 function toSegment(key: PropertyKey): string | number {

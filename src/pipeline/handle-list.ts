@@ -24,7 +24,7 @@ export async function handleList(
   const policy = deps.policies.policyFor(caller.principal);
   const tools = catalog.tools.filter((tool) => {
     const route = catalog.routeTool(tool.name as string);
-    return route !== undefined && isVisible(policy, route.serverId, route.name);
+    return route !== undefined && isVisible(policy, route.serverId, route.name, route.toolClass);
   });
   return deps.catalog.page(tools, cursor, 'tools');
 }

@@ -48,6 +48,7 @@ function decideCall(call: CallContext, route: Route, deps: PipelineDeps): Decisi
   const decision = decide(policy, {
     serverId: route.serverId,
     tool: route.name,
+    ...(route.toolClass === undefined ? {} : { toolClass: route.toolClass }),
     arguments: call.request.params.arguments,
     ...(principal.id === null ? {} : { grant: { id: principal.id, label: principal.label ?? principal.id } }),
     sessionId: limitSession(call),

@@ -7,6 +7,8 @@ import { PolicyError } from './policy-error.js';
 import {
   rateLimitCounter,
   validatePolicy,
+  type RuleSection,
+  type ToolRuleDocument,
   type LimitDocument,
   type LimitScope,
   type PolicyDocument,
@@ -79,10 +81,9 @@ export interface CompiledApprovalIf {
   readonly reason: string | null;
 }
 
-/** The rule of one `tools` key. */
+/** The rule of one `tools`, `categories` or `risks` key. */
 export interface CompiledToolRule {
-  readonly key: ToolKey;
-  /** JSON Pointer of the rule: `/tools/create_charge`. */
+  /** JSON Pointer of the rule: `/tools/create_charge`, `/categories/Destructive`. */
   readonly rule: string;
   /** "allow" when the rule gives no action: listing a tool allows it. */
   readonly action: ToolAction;
@@ -110,6 +111,9 @@ export interface CompiledPolicy {
   /** `hide` entries; the value is the entry's JSON Pointer (`/hide/0`). */
   readonly hidden: ToolKeyIndex<string>;
   readonly rules: ToolKeyIndex<CompiledToolRule>;
+  /** `categories` rules by category, and `risks` rules by risk: for a tool no `tools` key matches. */
+  readonly categoryRules: ReadonlyMap<string, CompiledToolRule>;
+  readonly riskRules: ReadonlyMap<string, CompiledToolRule>;
   readonly allToolsLimits: readonly CompiledLimit[];
   /** `all_tools` limits grouped into charges: what a call no rule matches is charged. */
   readonly allToolsCharging: ChargePlan;
@@ -143,62 +147,81 @@ export function compileValidatedPolicy(written: PolicyDocument): CompiledPolicy 
     compileLimit(limit, `/all_tools/limits/${i}`, ALL_TOOLS_RANK + i),
   );
   const allToolsCharging = chargePlanOf(allToolsLimits);
-  const rules: Array<[ToolKey, CompiledToolRule]> = [];
-  // Object.keys keeps the written order for every key that is not an array index, and globs never are, so
+  const compileRule = (section: RuleSection, key: string, rule: ToolRuleDocument): CompiledToolRule =>
+    compileToolRule(`/${section}/${escapePointer(key)}`, rateLimitCounter(section, key), rule, allToolsCharging);
+  // Object.entries keeps the written order for every key that is not an array index, and globs never are, so
   // the order that breaks ties between globs is the order of the file.
-  for (const [text, rule] of Object.entries(document.tools ?? {})) {
-    const key = toolKey(text);
-    const pointer = `/tools/${escapePointer(text)}`;
-    const limits = (rule.limits ?? []).map((limit, i) => compileLimit(limit, `${pointer}/limits/${i}`, i));
-    if (rule.rate_limit !== undefined) {
-      limits.push(compileLimit(rule.rate_limit, `${pointer}/rate_limit`, limits.length, text));
-    }
-    rules.push([
-      key,
-      // decide() reads the first six on every call: with the object's header, they span two cache lines, not three.
-      freeze({
-        rule: pointer,
-        action: rule.action ?? 'allow',
-        require: listOf(rule.require, (condition, i) => compile(condition, `${pointer}/require/${i}`)),
-        denyIf: listOf(rule.deny_if, (entry, i) => {
-          const entryPointer = `${pointer}/deny_if/${i}`;
-          return freeze({
-            rule: entryPointer,
-            conditions: entry.conditions.map((c, j) => compile(c, `${entryPointer}/conditions/${j}`)),
-            onDeny: entry.on_deny ?? null,
-          });
-        }),
-        requireApprovalIf: listOf(rule.require_approval_if, (entry, i) => {
-          const entryPointer = `${pointer}/require_approval_if/${i}`;
-          return freeze({
-            rule: entryPointer,
-            conditions: entry.conditions.map((c, j) => compile(c, `${entryPointer}/conditions/${j}`)),
-            reason: entry.reason ?? null,
-          });
-        }),
-        // Most rules have no limits of their own: they share the policy's plan rather than build one each.
-        charging:
-          limits.length === 0
-            ? allToolsCharging
-            : chargePlanOf([...limits, ...allToolsLimits], allToolsCharging.charges),
-        key,
-        reason: rule.reason ?? null,
-        approver: rule.approver ?? 'operator',
-        limits,
-      }),
-    ]);
+  const rules = Object.entries(document.tools ?? {}).map(
+    ([text, rule]) => [toolKey(text), compileRule('tools', text, rule)] as const,
+  );
+  const categoryRules = new Map<string, CompiledToolRule>();
+  for (const [category, rule] of Object.entries(document.categories ?? {})) {
+    categoryRules.set(category, compileRule('categories', category, rule));
   }
-  const everyLimit = [...allToolsLimits, ...rules.flatMap(([, rule]) => rule.limits)];
+  const riskRules = new Map<string, CompiledToolRule>();
+  for (const [risk, rule] of Object.entries(document.risks ?? {}))
+    riskRules.set(risk, compileRule('risks', risk, rule));
+  const everyLimit = [
+    ...allToolsLimits,
+    ...[...rules.map(([, rule]) => rule), ...categoryRules.values(), ...riskRules.values()].flatMap(
+      (rule) => rule.limits,
+    ),
+  ];
   return freeze({
     revision: policyRevision(document),
     mode: document.mode ?? 'enforce',
     default: document.default,
     hidden: freeze(new ToolKeyIndex((document.hide ?? []).map((text, i) => [toolKey(text), `/hide/${i}`] as const))),
     rules: freeze(new ToolKeyIndex(rules)),
+    categoryRules: freeze(categoryRules),
+    riskRules: freeze(riskRules),
     allToolsLimits: freeze(allToolsLimits),
     allToolsCharging,
     longestWindowMs: Math.max(0, ...everyLimit.map((limit) => limit.windowMs)),
     document,
+  });
+}
+
+/** Compiles one rule, at `pointer`; a `rate_limit` without a counter counts on `rateLimitCounterName`. */
+function compileToolRule(
+  pointer: string,
+  rateLimitCounterName: string,
+  rule: ToolRuleDocument,
+  allToolsCharging: ChargePlan,
+): CompiledToolRule {
+  const limits = (rule.limits ?? []).map((limit, i) => compileLimit(limit, `${pointer}/limits/${i}`, i));
+  if (rule.rate_limit !== undefined) {
+    limits.push(compileLimit(rule.rate_limit, `${pointer}/rate_limit`, limits.length, rateLimitCounterName));
+  }
+  // decide() reads the first six on every call: with the object's header, they span two cache lines, not three.
+  return freeze({
+    rule: pointer,
+    action: rule.action ?? 'allow',
+    require: listOf(rule.require, (condition, i) => compile(condition, `${pointer}/require/${i}`)),
+    denyIf: listOf(rule.deny_if, (entry, i) => {
+      const entryPointer = `${pointer}/deny_if/${i}`;
+      return freeze({
+        rule: entryPointer,
+        conditions: entry.conditions.map((c, j) => compile(c, `${entryPointer}/conditions/${j}`)),
+        onDeny: entry.on_deny ?? null,
+      });
+    }),
+    requireApprovalIf: listOf(rule.require_approval_if, (entry, i) => {
+      const entryPointer = `${pointer}/require_approval_if/${i}`;
+      return freeze({
+        rule: entryPointer,
+        conditions: entry.conditions.map((c, j) => compile(c, `${entryPointer}/conditions/${j}`)),
+        reason: entry.reason ?? null,
+      });
+    }),
+    // Most rules have no limits of their own: they share the policy's plan rather than build one each.
+    charging:
+      limits.length === 0
+        ? allToolsCharging
+        : chargePlanOf([...limits, ...allToolsCharging.limits], allToolsCharging.charges),
+    reason: rule.reason ?? null,
+    approver: rule.approver ?? 'operator',
+    limits,
   });
 }
 
@@ -219,13 +242,13 @@ function compileLimit(
   limit: LimitDocument | RateLimitDocument,
   rule: string,
   rank: number,
-  rateLimitKey?: string,
+  defaultCounter?: string,
 ): CompiledLimit {
   const incrementFrom = limit.increment_from === undefined ? null : parseArgumentPath(limit.increment_from);
   if (incrementFrom !== null && 'error' in incrementFrom) throw new Error(incrementFrom.error);
   return freeze({
     rule,
-    counter: limit.counter ?? rateLimitCounter(rateLimitKey ?? rule),
+    counter: limit.counter ?? defaultCounter ?? rule,
     windowMs: typeof limit.window === 'number' ? limit.window * 1000 : WINDOW_MS[limit.window],
     window: limit.window,
     max: limit.max,

@@ -68,10 +68,10 @@ describe('the seed pages’ policies behave as the pages say', () => {
     for (const tool of tools) {
       const decision = decide(policy, input(tool, { serverId: 'pmcp' }));
       if (tool === 'gateway.disconnect_server') {
-        expect(isVisible(policy, 'pmcp', tool)).toBe(false);
+        expect(isVisible(policy, 'pmcp', tool, undefined)).toBe(false);
         expect(decision).toMatchObject({ effect: 'hide', rule: RuleSentinel.Hidden, shadow: false });
       } else {
-        expect(isVisible(policy, 'pmcp', tool), tool).toBe(true);
+        expect(isVisible(policy, 'pmcp', tool, undefined), tool).toBe(true);
         expect(decision).toEqual({
           effect: 'deny',
           shadow: false,
@@ -90,7 +90,7 @@ describe('the seed pages’ policies behave as the pages say', () => {
     const { policy, tools } = seed('bambu-mcp');
     expect(tools).toHaveLength(32);
     for (const tool of tools) {
-      expect(isVisible(policy, 'bambu', tool), tool).toBe(true);
+      expect(isVisible(policy, 'bambu', tool, undefined), tool).toBe(true);
       const decision = decide(policy, input(tool, { serverId: 'bambu' }));
       if (tool === 'mqtt_disconnect') {
         expect(decision).toEqual({
@@ -192,7 +192,7 @@ describe('no policy', () => {
       message: 'No policy applies to this client, so every tool call is refused (no policy).',
       policyRevision: null,
     });
-    expect(isVisible(null, 'srv', 'anything')).toBe(true);
+    expect(isVisible(null, 'srv', 'anything', undefined)).toBe(true);
   });
 });
 
@@ -224,8 +224,8 @@ describe('precedence', () => {
       effect: 'allow',
       rule: '/tools/delete_draft*',
     });
-    expect(isVisible(policy, 'gitlab', 'delete_draft_3')).toBe(true);
-    expect(isVisible(policy, 'gitlab', 'delete_repo')).toBe(false);
+    expect(isVisible(policy, 'gitlab', 'delete_draft_3', undefined)).toBe(true);
+    expect(isVisible(policy, 'gitlab', 'delete_repo', undefined)).toBe(false);
   });
 
   it('only the most specific rule applies: its limits, not a less specific rule’s', () => {
@@ -252,13 +252,13 @@ describe('precedence', () => {
       rule: '(default deny)',
     });
     expect(decide(hidden, input('internal_x'))).toMatchObject({ effect: 'hide', rule: '(hidden)' });
-    expect(isVisible(hidden, 'srv', 'internal_x')).toBe(false);
-    expect(isVisible(hidden, 'other', 'secret')).toBe(true);
+    expect(isVisible(hidden, 'srv', 'internal_x', undefined)).toBe(false);
+    expect(isVisible(hidden, 'other', 'secret', undefined)).toBe(true);
   });
 
   it('"*" in hide hides every tool', () => {
     const all = policyOf({ default: 'allow', hide: ['*'] });
-    expect(isVisible(all, 'a', 'b')).toBe(false);
+    expect(isVisible(all, 'a', 'b', undefined)).toBe(false);
     expect(decide(all, input('b'))).toMatchObject({ effect: 'hide' });
   });
 });
@@ -317,7 +317,7 @@ describe('actions', () => {
 
   it('hide hides, by the rule’s action', () => {
     expect(decide(policy, input('purge'))).toMatchObject({ effect: 'hide', rule: '/tools/purge/action' });
-    expect(isVisible(policy, 'srv', 'purge')).toBe(false);
+    expect(isVisible(policy, 'srv', 'purge', undefined)).toBe(false);
   });
 
   it('require_approval holds the call for a person, after conditions and limits', async () => {
@@ -764,7 +764,7 @@ describe('shadow mode', () => {
       shadow: true,
       shadowed: { effect: 'require_approval' },
     });
-    expect(isVisible(policy, 'srv', 'secret')).toBe(true);
+    expect(isVisible(policy, 'srv', 'secret', undefined)).toBe(true);
   });
 
   it('counts the calls enforcement would let through, and not the ones it would refuse', async () => {
@@ -888,5 +888,84 @@ describe('require_approval_if', () => {
       effect: 'deny',
       cause: 'condition_error',
     });
+  });
+});
+
+describe('rules by class (categories and risks)', () => {
+  const policy = policyOf({
+    default: 'allow',
+    hide: ['drop_everything'],
+    tools: {
+      delete_draft: { rate_limit: { window: 'hour', max: 5 } },
+      'billing:*': { action: 'deny', reason: 'Billing is off limits.' },
+    },
+    categories: {
+      Destructive: { action: 'hide' },
+      Write: { rate_limit: { window: 'hour', max: 2 } },
+    },
+    risks: {
+      Critical: { action: 'require_approval', reason: 'Critical tools need a person.' },
+      High: { action: 'deny', reason: 'No high-risk tools yet.' },
+    },
+  });
+  const destructive = { category: 'Destructive', risk: 'Critical' } as const;
+  const financial = { category: 'Financial', risk: 'Critical' } as const;
+  const write = { category: 'Write', risk: 'High' } as const;
+  const read = { category: 'Read', risk: 'Low' } as const;
+
+  it("follows a tool's own rule, a glob included, before any class rule", () => {
+    expect(decide(policy, input('delete_draft', { toolClass: destructive }))).toMatchObject({
+      effect: 'allow',
+      rule: '/tools/delete_draft',
+    });
+    expect(decide(policy, input('refund', { serverId: 'billing', toolClass: financial }))).toMatchObject({
+      effect: 'deny',
+      rule: '/tools/billing:*/action',
+    });
+  });
+
+  it('then its category’s rule, then its risk’s', () => {
+    expect(decide(policy, input('rm_rf', { toolClass: destructive }))).toMatchObject({
+      effect: 'hide',
+      rule: '/categories/Destructive/action',
+    });
+    expect(isVisible(policy, 'srv', 'rm_rf', destructive)).toBe(false);
+    expect(isVisible(policy, 'srv', 'rm_rf', read)).toBe(true);
+    // Financial has no category rule: its risk's applies.
+    expect(decide(policy, input('pay', { toolClass: financial }))).toMatchObject({
+      effect: 'require_approval',
+      rule: '/risks/Critical/action',
+      reason: 'Critical tools need a person.',
+    });
+    // A category rule wins over the risk rule that would deny.
+    expect(decide(policy, input('send_mail', { toolClass: write }))).toMatchObject({
+      effect: 'allow',
+      rule: '/categories/Write',
+    });
+  });
+
+  it('keeps the hide list first, and a tool of unknown class under the default', () => {
+    expect(decide(policy, input('drop_everything', { toolClass: read }))).toMatchObject({
+      effect: 'hide',
+      rule: RuleSentinel.Hidden,
+    });
+    expect(decide(policy, input('rm_rf'))).toMatchObject({ effect: 'allow', rule: '' });
+    const closed = policyOf({ default: 'deny', categories: { Read: {} } });
+    expect(decide(closed, input('search', { toolClass: read }))).toMatchObject({
+      effect: 'allow',
+      rule: '/categories/Read',
+    });
+    expect(decide(closed, input('search'))).toMatchObject({ effect: 'deny', rule: RuleSentinel.DefaultDeny });
+  });
+
+  it('counts a class rule’s rate_limit on one counter for every tool of that class', async () => {
+    const limits = new MemoryLimitStore();
+    const results = [];
+    for (const tool of ['send_mail', 'post_message', 'send_mail']) {
+      results.push(await call(policy, limits, tool, { toolClass: write }));
+    }
+    expect(results.map((d) => d.effect)).toEqual(['allow', 'allow', 'deny']);
+    expect(results[2]).toMatchObject({ rule: '/categories/Write/rate_limit' });
+    expect(decodeURIComponent(chargesOf(results[0]!)[0]?.counterKey ?? '')).toContain('rate_limit:categories/Write');
   });
 });

@@ -12,6 +12,7 @@ import { describeCondition, evaluateCondition, type CompiledCondition } from './
 import { counterKeyOf } from './counter-key.js';
 import type { Charge } from '../limits/charge.js';
 import type { LimitRefusal } from '../limits/limit-refusal.js';
+import type { ToolClass } from '../risk/risk-class.js';
 
 /**
  * The policy decision: pure. decide() reads its two arguments, both plain data, and nothing else (no clock,
@@ -44,6 +45,8 @@ export interface DecisionInput {
   readonly serverId: string;
   /** The tool's name as its server gives it (not the gateway's namespaced name). */
   readonly tool: string;
+  /** The tool's class, as Toolgate classified its definition: what `categories` and `risks` rules match. */
+  readonly toolClass?: ToolClass;
   /** The call's arguments (absent or undefined: none). */
   readonly arguments?: unknown;
   readonly grant?: GrantRef;
@@ -154,7 +157,7 @@ export type Decision = EnforcedDecision | ShadowDecision;
  * Decides one tool call. In order, the first that applies decides:
  * 1. no policy: deny `(no policy)`;
  * 2. the tool is in `hide`: hide `(hidden)`;
- * 3. no rule lists the tool and the default is "deny": deny `(default deny)`;
+ * 3. no rule applies to the tool (see ruleOf) and the default is "deny": deny `(default deny)`;
  * 4. the rule's action is "hide" or "deny";
  * 5. `require`, then `deny_if`: the first denial wins;
  * 6. limits: the rule's, then `all_tools`' (all_tools limits apply to every call, listed or not): a charge on
@@ -214,9 +217,29 @@ export function limitDenial(
  * denied (by default deny, a rule or no policy) stay listed and are refused when called, so the agent can
  * read why. Needs no arguments, grant or counters: hiding depends on the tool alone.
  */
-export function isVisible(policy: CompiledPolicy | null, serverId: string, tool: string): boolean {
+export function isVisible(
+  policy: CompiledPolicy | null,
+  serverId: string,
+  tool: string,
+  toolClass: ToolClass | undefined,
+): boolean {
   if (policy === null || policy.mode === 'shadow') return true;
-  return hidingRule(policy, serverId, tool, policy.rules.find(serverId, tool)) === null;
+  return hidingRule(policy, serverId, tool, ruleOf(policy, serverId, tool, toolClass)) === null;
+}
+
+/**
+ * The one rule a tool's calls follow: its `tools` key (an exact name before a glob, a server's key before an
+ * unscoped one), else its category's rule, else its risk's. A tool whose class is unknown has no class rule.
+ */
+function ruleOf(
+  policy: CompiledPolicy,
+  serverId: string,
+  tool: string,
+  toolClass: ToolClass | undefined,
+): CompiledToolRule | undefined {
+  const rule = policy.rules.find(serverId, tool);
+  if (rule !== undefined || toolClass === undefined) return rule;
+  return policy.categoryRules.get(toolClass.category) ?? policy.riskRules.get(toolClass.risk);
 }
 
 /** The arguments of a call that gives none: conditions and spend caps read an empty object. */
@@ -235,7 +258,7 @@ const NO_ARGUMENTS: unknown = Object.freeze({});
 function evaluate(policy: CompiledPolicy, input: DecisionInput): EnforcedDecision {
   const { serverId, tool } = input;
   const policyRevision = policy.revision;
-  const rule = policy.rules.find(serverId, tool);
+  const rule = ruleOf(policy, serverId, tool, input.toolClass);
 
   const hiddenBy = hidingRule(policy, serverId, tool, rule);
   if (hiddenBy !== null) {

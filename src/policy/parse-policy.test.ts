@@ -137,6 +137,16 @@ describe('parsePolicy: located errors', () => {
     ]);
   });
 
+  it('names the categories and risks a class rule may have', () => {
+    const issues = issuesOf(
+      text({ version: '1', default: 'deny', categories: { Destroy: {} }, risks: { critical: {} } }),
+    );
+    expect(brief(issues)).toEqual([
+      '5:5 $.categories.Destroy unknown key "Destroy"; expected one of: Read, Write, Execute, Destructive, Financial, Other',
+      '8:5 $.risks.critical unknown key "critical"; expected one of: Low, Medium, High, Critical',
+    ]);
+  });
+
   it('refuses unknown keys everywhere, at the key', () => {
     const issues = issuesOf(
       text({
@@ -148,8 +158,8 @@ describe('parsePolicy: located errors', () => {
       }),
     );
     expect(brief(issues)).toEqual([
-      '4:3 $.tool unknown key "tool"; expected one of: $schema, version, default, mode, hide, all_tools, tools',
-      '7:7 $.tools.x.limit unknown key "limit"; expected one of: action, reason, require, deny_if, require_approval_if, approver, limits, rate_limit',
+      '4:3 $.tool unknown key "tool"; expected one of: $schema, version, default, mode, hide, all_tools, tools, categories, risks',
+      '7:7 $.tools.x.limit unknown key "limit"; expected one of: action, reason, note, require, deny_if, require_approval_if, approver, limits, rate_limit',
       '11:11 $.tools.x.deny_if[0].message unknown key "message"; expected one of: conditions, on_deny',
       '22:9 $.all_tools.limits[0].scop unknown key "scop"; expected one of: counter, window, max, scope, increment_from, on_deny',
     ]);

@@ -100,6 +100,37 @@ describe('runPolicyTests', () => {
     expect(report.results.filter((result) => !result.pass)).toEqual([]);
   });
 
+  it('decides by class when a case gives the tool’s category and risk, and refuses half a class', async () => {
+    const policy = compilePolicy({
+      version: '1',
+      default: 'deny',
+      categories: { Destructive: { action: 'hide' } },
+      risks: { Critical: { action: 'require_approval' } },
+    });
+    const report = await runPolicyTests(policy, [
+      {
+        tool: 'drop',
+        category: 'Destructive',
+        risk: 'Critical',
+        expect: { effect: 'hide', rule: '/categories/Destructive/action' },
+      },
+      {
+        tool: 'pay',
+        category: 'Financial',
+        risk: 'Critical',
+        expect: { effect: 'require_approval', rule: '/risks/Critical/action' },
+      },
+      { tool: 'pay', expect: { effect: 'deny', rule: '(default deny)' } },
+    ]);
+    expect(report.results.filter((result) => !result.pass)).toEqual([]);
+    expect(() =>
+      parsePolicyTestSuite(
+        JSON.stringify({ cases: [{ tool: 'x', category: 'Read', expect: { effect: 'allow' } }] }),
+        'cases.json',
+      ),
+    ).toThrow('give "category" and "risk" together, or neither');
+  });
+
   it('runs a table against no policy', async () => {
     expect((await runPolicyTests(null, [{ tool: 'x', expect: { effect: 'deny', rule: '(no policy)' } }])).failed).toBe(
       0,
@@ -129,7 +160,7 @@ describe('parsePolicyTestSuite', () => {
         'cases.json:6:19: $.cases[0].expect.effect: expected one of: "allow", "deny", "hide", "require_approval"',
         'cases.json:18:21: $.cases[2].at_seconds: time cannot go back: the previous case is at 10 s',
         'cases.json:19:15: $.cases[2].args: expected an object',
-        'cases.json:23:7: $.cases[2].extra: unknown key "extra"; expected one of: name, tool, server, args, grant, session, at_seconds, repeat, expect',
+        'cases.json:23:7: $.cases[2].extra: unknown key "extra"; expected one of: name, tool, server, args, category, risk, grant, session, at_seconds, repeat, expect',
       ]);
     }
   });

@@ -5,6 +5,7 @@ import type { CompiledPolicy } from './compile-policy.js';
 import { MemoryLimitStore } from '../limits/memory-limit-store.js';
 import { decide, limitDenial, type Decision, type EnforcedDecision } from './decide.js';
 import { parseValidated } from './parse-policy.js';
+import { CATEGORIES, RISKS } from '../risk/risk-class.js';
 import { TOOL_ACTIONS } from './schema.js';
 
 /**
@@ -17,42 +18,61 @@ import { TOOL_ACTIONS } from './schema.js';
  * table written while a policy runs in shadow mode keeps passing when the policy is switched to enforce.
  */
 
-const caseSchema = z.strictObject({
-  name: z.string().optional().describe('Shown in the report; defaults to the case number and tool.'),
-  tool: z.string().min(1).describe("The tool's name as its server gives it."),
-  server: z.string().optional().describe('The server id; without it, only keys that name no server match.'),
-  args: z
-    // Not a record schema, which would drop a "__proto__" key; not a custom check, which would stop every other check.
-    .custom<Record<string, unknown>>()
-    .superRefine((value, ctx) => {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        ctx.addIssue({ code: 'custom', message: 'expected an object' });
-      }
-    })
-    .optional()
-    .describe("The call's arguments."),
-  grant: z.string().min(1).optional().describe('The id of the grant the call is made with.'),
-  session: z.string().min(1).optional().describe('The client session, for limits with scope "session".'),
-  at_seconds: z
-    .number()
-    .min(0)
-    .optional()
-    .describe("When the call is made, in seconds from the start of the table; defaults to the previous case's time."),
-  repeat: z
-    .int()
-    .min(1)
-    .max(100_000)
-    .optional()
-    .describe('Make the call this many times; each must get the expected decision.'),
-  expect: z.strictObject({
-    effect: z.enum(TOOL_ACTIONS),
-    rule: z
-      .string()
+const caseSchema = z
+  .strictObject({
+    name: z.string().optional().describe('Shown in the report; defaults to the case number and tool.'),
+    tool: z.string().min(1).describe("The tool's name as its server gives it."),
+    server: z.string().optional().describe('The server id; without it, only keys that name no server match.'),
+    args: z
+      // Not a record schema, which would drop a "__proto__" key; not a custom check, which would stop every other check.
+      .custom<Record<string, unknown>>()
+      .superRefine((value, ctx) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          ctx.addIssue({ code: 'custom', message: 'expected an object' });
+        }
+      })
       .optional()
-      .describe('The rule exactly: a JSON Pointer, "(default deny)", "(hidden)" or "(no policy)".'),
-    message: z.string().optional().describe('Text the message must contain.'),
-  }),
-});
+      .describe("The call's arguments."),
+    category: z
+      .enum(CATEGORIES)
+      .optional()
+      .describe('The category Toolgate gives the tool, for `categories` rules; give `risk` with it.'),
+    risk: z
+      .enum(RISKS)
+      .optional()
+      .describe('The risk Toolgate gives the tool, for `risks` rules; give `category` with it.'),
+    grant: z.string().min(1).optional().describe('The id of the grant the call is made with.'),
+    session: z.string().min(1).optional().describe('The client session, for limits with scope "session".'),
+    at_seconds: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("When the call is made, in seconds from the start of the table; defaults to the previous case's time."),
+    repeat: z
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .describe('Make the call this many times; each must get the expected decision.'),
+    expect: z.strictObject({
+      effect: z.enum(TOOL_ACTIONS),
+      rule: z
+        .string()
+        .optional()
+        .describe('The rule exactly: a JSON Pointer, "(default deny)", "(hidden)" or "(no policy)".'),
+      message: z.string().optional().describe('Text the message must contain.'),
+    }),
+  })
+  .superRefine((each, ctx) => {
+    // A class is both: a rule by category or by risk needs the whole of it to be looked for.
+    if ((each.category === undefined) !== (each.risk === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [each.category === undefined ? 'category' : 'risk'],
+        message: 'give "category" and "risk" together, or neither',
+      });
+    }
+  });
 
 const suiteSchema = z
   .strictObject({
@@ -152,6 +172,9 @@ export async function runPolicyTests(
       let decision: Decision = decide(policy, {
         serverId: each.server ?? '',
         tool: each.tool,
+        ...(each.category === undefined || each.risk === undefined
+          ? {}
+          : { toolClass: { category: each.category, risk: each.risk } }),
         arguments: each.args ?? {},
         ...(each.grant === undefined ? {} : { grant: { id: each.grant } }),
         ...(each.session === undefined ? {} : { sessionId: each.session }),

@@ -4,6 +4,7 @@ import type { JsonPath } from '../json/json-path.js';
 import { pathIssuesFromZod, plainMessage } from '../json/schema-issues.js';
 import { parseArgumentPath } from './argument-path.js';
 import { CONDITION_OPS, conditionIssues } from './condition.js';
+import { CATEGORIES, RISKS } from '../risk/risk-class.js';
 import { parseToolKey } from './tool-key.js';
 
 /**
@@ -106,6 +107,12 @@ const toolRuleSchema = z
       .optional()
       .describe('"allow" (the default for a listed tool), "deny", "hide" or "require_approval".'),
     reason: z.string().optional().describe('The message for "deny" and "require_approval".'),
+    note: z
+      .string()
+      .optional()
+      .describe(
+        'Why the rule is there, for people who read the policy (`policy suggest` writes one). Toolgate ignores it.',
+      ),
     require: z.array(conditionSchema).optional().describe('Conditions that must all hold, else the call is denied.'),
     deny_if: z.array(denyIfSchema).optional(),
     require_approval_if: z
@@ -172,6 +179,18 @@ const policySchema = z
       .record(toolKeySchema, toolRuleSchema)
       .optional()
       .describe('Rules by tool: "name", "glob_*", "server:name" or "server:glob_*". {} allows the tool.'),
+    categories: z
+      .partialRecord(z.enum(CATEGORIES), toolRuleSchema)
+      .optional()
+      .describe(
+        'Rules by the category Toolgate gives a tool (Read, Write, Execute, Destructive, Financial, Other), for the tools "tools" does not match.',
+      ),
+    risks: z
+      .partialRecord(z.enum(RISKS), toolRuleSchema)
+      .optional()
+      .describe(
+        'Rules by the risk Toolgate gives a tool (Low, Medium, High, Critical), for the tools neither "tools" nor "categories" match.',
+      ),
   })
   .superRefine(checkCounterUnits, { when: () => true })
   .meta({ title: 'Toolgate policy', description: 'A policy document, version "1". See docs/policy.md.' });
@@ -180,6 +199,7 @@ const policySchema = z
 export type PolicyDocument = z.output<typeof policySchema>;
 export type LimitDocument = z.output<typeof limitSchema>;
 export type RateLimitDocument = z.output<typeof rateLimitSchema>;
+export type ToolRuleDocument = z.output<typeof toolRuleSchema>;
 
 /**
  * Validates a parsed JSON value as a policy document.
@@ -233,21 +253,30 @@ function checkCounterUnits(document: unknown, ctx: z.core.$RefinementCtx<unknown
       });
     }
   };
-  const doc = document as { all_tools?: { limits?: unknown }; tools?: unknown };
-  const allLimits = doc?.all_tools?.limits;
+  const doc = document as Record<RuleSection | 'all_tools', unknown> | null;
+  const allLimits = (doc?.all_tools as { limits?: unknown } | undefined)?.limits;
   if (Array.isArray(allLimits)) allLimits.forEach((limit, i) => check(limit, ['all_tools', 'limits', i]));
-  if (typeof doc?.tools === 'object' && doc.tools !== null) {
-    for (const [key, rule] of Object.entries(doc.tools)) {
+  for (const section of RULE_SECTIONS) {
+    const rules = doc?.[section];
+    if (typeof rules !== 'object' || rules === null) continue;
+    for (const [key, rule] of Object.entries(rules)) {
       const { limits, rate_limit: rateLimit } = (rule ?? {}) as { limits?: unknown; rate_limit?: unknown };
-      if (Array.isArray(limits)) limits.forEach((limit, i) => check(limit, ['tools', key, 'limits', i]));
-      check(rateLimit, ['tools', key, 'rate_limit'], rateLimitCounter(key));
+      if (Array.isArray(limits)) limits.forEach((limit, i) => check(limit, [section, key, 'limits', i]));
+      check(rateLimit, [section, key, 'rate_limit'], rateLimitCounter(section, key));
     }
   }
 }
 
-/** The counter of a `rate_limit` that names none: its own, named after the rule, so no other limit shares it. */
-export function rateLimitCounter(toolKey: string): string {
-  return `rate_limit:${toolKey}`;
+/** The keys of a policy that hold rules, in the order a call's rule is looked for. */
+const RULE_SECTIONS = ['tools', 'categories', 'risks'] as const;
+export type RuleSection = (typeof RULE_SECTIONS)[number];
+
+/**
+ * The counter of a `rate_limit` that names none: its own, named after the rule, so no other limit shares it.
+ * A tool rule's keeps the name it has always had (counters survive upgrades); a class rule's names its section.
+ */
+export function rateLimitCounter(section: RuleSection, key: string): string {
+  return section === 'tools' ? `rate_limit:${key}` : `rate_limit:${section}/${key}`;
 }
 
 function describeUnit(unit: string): string {

@@ -19,6 +19,8 @@ export class PooledConnection {
   catalog: ServerCatalog = EMPTY_CATALOG;
   /** Resource URIs subscribed on this connection, and the client sessions that want their updates. */
   readonly subscribers = new Map<string, Set<string>>();
+  /** The re-listing under way after the server said a list changed: who lists meanwhile waits for it. */
+  refreshing: Promise<unknown> | undefined;
   /** When a request last started or ended on it (the clock's time). */
   lastUsed: number;
   /** What the gateway declared to the server as the client's capabilities on this connection. */

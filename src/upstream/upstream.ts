@@ -232,6 +232,7 @@ export class Upstream {
       }
       const primary = this.#pool.get(PRIMARY_KEY);
       if (!primary) return this.#lastKnown;
+      if (primary.refreshing) await settledWithin(primary.refreshing, LIST_WAIT_MS);
       // Every partition lists here (a server's lists rarely differ between sessions), but listing takes nothing
       // over: the lister hears the server's notifications on it only while no other partition has taken it.
       const partition = this.#partitionFor(caller);
@@ -239,7 +240,9 @@ export class Upstream {
       return primary.catalog;
     }
     try {
-      return (await this.#connectionFor(caller)).catalog;
+      const pooled = await this.#connectionFor(caller);
+      if (pooled.refreshing) await settledWithin(pooled.refreshing, LIST_WAIT_MS);
+      return pooled.catalog;
     } catch {
       return this.#lastKnown;
     }
@@ -654,16 +657,28 @@ export class Upstream {
     this.#listener.notification(this, notification, current ? [current] : pooled.attachedCallers());
   }
 
-  /** Re-lists after a list_changed. The server's word is enough to tell clients, whatever the gateway sees. */
+  /**
+   * Re-lists after a list_changed. The server's word is enough to tell clients, and they are told at once, not
+   * after the re-listing (which a busy server can make slow): a client that lists meanwhile waits for the new
+   * list (see `refreshing`). Other lists found changed on the way are told after.
+   */
   async #refreshCatalog(pooled: PooledConnection, notified: CatalogKind): Promise<void> {
+    const before = pooled.catalog;
+    const primary = this.#pool.get(PRIMARY_KEY) === pooled;
+    const listing = this.#list(pooled, primary);
+    pooled.refreshing = listing;
+    this.#listener.catalogChanged(this, new Set([notified]));
     try {
-      const before = pooled.catalog;
-      const primary = this.#pool.get(PRIMARY_KEY) === pooled;
-      pooled.catalog = await this.#list(pooled, primary);
+      pooled.catalog = await listing;
       if (primary) this.#lastKnown = pooled.catalog;
-      this.#listener.catalogChanged(this, changedKinds(before, pooled.catalog).add(notified));
+      const others = changedKinds(before, pooled.catalog);
+      others.delete(notified);
+      // Told even when nothing else changed: the aggregated catalogs made meanwhile are dropped.
+      this.#listener.catalogChanged(this, others);
     } catch (error) {
       this.#log.warn({ err: (error as Error).message }, 'could not refresh the catalog after list_changed');
+    } finally {
+      if (pooled.refreshing === listing) pooled.refreshing = undefined;
     }
   }
 

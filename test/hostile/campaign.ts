@@ -209,9 +209,28 @@ function progressTokenOf(message: Message): unknown {
 /** The status a refusal that comes before the message is read must have, or undefined to judge the message. */
 function bodyRefusal(message: Message, maxBodyBytes: number): { status: number; code?: number } | undefined {
   if (message.bytes.length > maxBodyBytes) return { status: 413 };
+  // Deeper than any listen.maxArgumentDepth allows (1000, and the message and its params): refused unparsed.
+  if (nestingOf(message.bytes.toString('utf8')) > 1002) return { status: 400, code: -32_600 };
   if (message.parsed === undefined) return { status: 400, code: -32_700 };
   if (Array.isArray(message.parsed)) return { status: 400, code: -32_600 };
   return undefined;
+}
+
+/** How deep arrays and objects nest in JSON text, brackets inside strings not counted; for text that is not JSON too. */
+function nestingOf(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
+    else if (c === ']' || c === '}') depth--;
+  }
+  return deepest;
 }
 
 function expectStatus(reply: HttpReply, status: number, code?: number): string[] {
