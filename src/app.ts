@@ -24,7 +24,10 @@ import type { LimitStore } from './limits/limit-store.js';
 import { SqliteLimitStore } from './limits/sqlite-limit-store.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { SessionRegistry } from './sessions/session-registry.js';
-import { sqliteServices, type Services } from './services/services.js';
+import { classifyTool } from './risk/classify-tool.js';
+import type { ToolDefinition } from './risk/classification.js';
+import { poolListings } from './services/server-listings.js';
+import { sqliteServices, type Services, type ToolSource } from './services/services.js';
 import { StateLockedError } from './state/lock-wait.js';
 import { openStateDb, proveWritable, type StateDb } from './state/state-db.js';
 import type { TransportFactory } from './upstream/server-connection.js';
@@ -80,7 +83,10 @@ export async function startGateway(
           localPolicy: config.policy,
         }),
         metrics: gateway.metrics,
-        services: state.services(gateway.approvalQueue),
+        services: state.services(gateway.approvalQueue, {
+          listings: () => Promise.resolve(poolListings(gateway.deps.upstreams)),
+          namespacing: config.namespacing,
+        }),
         clock: systemClock,
       });
     } catch (error) {
@@ -162,7 +168,10 @@ export function composeGateway(
   // Told of catalog changes once the servers run, after the catalog below exists.
   const sessions = new SessionRegistry(() => catalog.invalidate(), log);
   const upstreams = new UpstreamPool(config, sessions, log, { clock, transportFor: options.transportFor });
-  const catalog = new CatalogService(upstreams, config.namespacing);
+  // The catalog keeps each tool as its server sent it; the classifier reads it as the untrusted data it is.
+  const catalog = new CatalogService(upstreams, config.namespacing, (tool, instructions) =>
+    classifyTool(tool as unknown as ToolDefinition, instructions === undefined ? {} : { instructions }),
+  );
   const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
   if (config.policy !== null) policies.require(config.policy);
   const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log, clock);
@@ -254,7 +263,7 @@ export interface ComposeOptions {
 interface OpenState extends GatewayStores {
   readonly grants: GrantStore;
   /** The operator services on this state, waking the gateway's held calls when a verdict is given. */
-  services(waiters: ApprovalQueue): Services;
+  services(waiters: ApprovalQueue, tools: ToolSource): Services;
   /** Stops retention, writes every counter event and audit record still buffered, then closes the database. */
   close(): Promise<void>;
 }
@@ -310,7 +319,8 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
     approvals: new SqliteApprovalStore(db),
     limits,
     audit,
-    services: (waiters) => sqliteServices(db, { clock: systemClock, config: outlineOf(config), waiters, log }),
+    services: (waiters, tools) =>
+      sqliteServices(db, { clock: systemClock, config: outlineOf(config), waiters, log, tools }),
     async close() {
       await retention?.stop();
       // After the gateway has closed, so that the calls it ended are counted and audited too.

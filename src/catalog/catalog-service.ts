@@ -2,7 +2,8 @@ import { ErrorCode, GatewayError } from '../errors.js';
 import type { Namespacing } from './namespacing.js';
 import type { RawResult } from '../raw-result.js';
 import { capabilityKey, serverFacingCapabilities, type Caller } from '../upstream/caller.js';
-import type { Upstream } from '../upstream/upstream.js';
+import type { ToolClass } from '../risk/classification.js';
+import type { CatalogItem, Upstream } from '../upstream/upstream.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import { AggregatedCatalog, type Route } from './aggregate.js';
 import { paginate } from './cursor.js';
@@ -13,6 +14,9 @@ import { paginate } from './cursor.js';
  */
 const PAGE_SIZE = 500;
 
+/** Classifies a tool from its definition and its server's instructions (risk/'s classifyTool). */
+export type ClassifyTool = (tool: CatalogItem, instructions: string | undefined) => ToolClass;
+
 /**
  * What each client may see of the servers' catalogs, and where each name leads. An aggregated catalog is built
  * once per set of client capabilities and visible servers, and dropped whenever a server's catalog changes.
@@ -20,11 +24,18 @@ const PAGE_SIZE = 500;
 export class CatalogService {
   readonly #pool: UpstreamPool;
   readonly #namespacing: Namespacing;
+  readonly #classify: ClassifyTool;
+  /**
+   * Each tool's class, by the definition object its server listed: a definition is classified once, and a
+   * re-listed (maybe changed) tool is a new object, classified anew.
+   */
+  readonly #classes = new WeakMap<CatalogItem, ToolClass>();
   #catalogs = new Map<string, Promise<AggregatedCatalog>>();
 
-  constructor(pool: UpstreamPool, namespacing: Namespacing) {
+  constructor(pool: UpstreamPool, namespacing: Namespacing, classify: ClassifyTool) {
     this.#pool = pool;
     this.#namespacing = namespacing;
+    this.#classify = classify;
   }
 
   /** Forgets every aggregated catalog: a server's catalog changed. */
@@ -100,10 +111,22 @@ export class CatalogService {
   async #aggregate(caller: Caller): Promise<AggregatedCatalog> {
     const upstreams = this.#pool.visibleTo(caller.principal);
     const catalogs = await Promise.all(upstreams.map((u) => u.catalogFor(caller)));
+    const instructions = new Map(upstreams.map((u) => [u.id, u.instructions]));
     return new AggregatedCatalog(
       upstreams.map((u, i) => ({ serverId: u.id, catalog: catalogs[i]! })),
       this.#namespacing,
+      (serverId, tool) => this.#classOf(tool, instructions.get(serverId)),
     );
+  }
+
+  #classOf(tool: CatalogItem, instructions: string | undefined): ToolClass {
+    let toolClass = this.#classes.get(tool);
+    if (toolClass === undefined) {
+      const { category, risk } = this.#classify(tool, instructions);
+      toolClass = { category, risk };
+      this.#classes.set(tool, toolClass);
+    }
+    return toolClass;
   }
 
   /** The servers a caller may use that have never listed their tools: a tool unknown now may be one of theirs. */

@@ -15,6 +15,7 @@ import type { ServerHealth } from '../upstream/upstream.js';
 import { runConfigCheck } from './config-check.js';
 import { serveStartFailure } from './stdio-start-failure.js';
 import { addGrantCommands } from './grants.js';
+import { addSuggestCommand, addToolCommands } from './inventory.js';
 import { addPolicyCommands } from './policy.js';
 import { addApprovalCommands } from './approvals.js';
 import { addAuditCommands } from './audit.js';
@@ -105,7 +106,8 @@ export function buildCli(): Command {
 
   const out = { log: (line: string) => console.log(line), error: (line: string) => console.error(line) };
   addGrantCommands(program, readOutline, out);
-  addPolicyCommands(program, readOutline, out);
+  addSuggestCommand(addPolicyCommands(program, readOutline, out), readOutline, out);
+  addToolCommands(program, readOutline, out);
   addApprovalCommands(program, readOutline, out);
   addAuditCommands(program, readOutline, out);
   addImportCommand(program, out);
