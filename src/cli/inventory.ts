@@ -12,10 +12,11 @@ import { classifyServers } from '../risk/classify-servers.js';
 import { CliError, reportingErrors } from './cli-error.js';
 import type { CliOutput } from './cli-output.js';
 import { withServices } from './state-services.js';
+import { countList } from './inventory-summary.js';
 import { formatTable, printable } from './table.js';
 
 /** The flags that shape a recommended rule, shared by `tools show` and `policy suggest`. */
-interface RuleFlags {
+export interface RuleFlags {
   readonly destructive: string;
   readonly root?: string;
 }
@@ -119,11 +120,7 @@ export function addSuggestCommand(
             return;
           }
           writeFileSync(resolve(options.out), text);
-          const counts = Object.entries(suggested.categories)
-            .filter(([, count]) => count > 0)
-            .map(([category, count]) => `${count} ${category}`)
-            .join(', ');
-          out.error(`wrote ${options.out}: ${taken.entries.length} tools (${counts || 'none'})`);
+          out.error(`wrote ${options.out}: ${taken.entries.length} tools (${countList(suggested.categories)})`);
           if (suggested.hidden.length > 0) out.error(`hidden: ${suggested.hidden.join(', ')}`);
           if (suggested.approval.length > 0) out.error(`held for approval: ${suggested.approval.join(', ')}`);
         }),
@@ -156,7 +153,8 @@ async function withInventory(
   );
 }
 
-function ruleOptions(flags: RuleFlags): RuleOptions {
+/** The rule options of `--destructive` and `--root`. */
+export function ruleOptions(flags: RuleFlags): RuleOptions {
   if (flags.destructive !== 'hide' && flags.destructive !== 'approve') {
     throw new CliError(`--destructive: expected "hide" or "approve", got ${JSON.stringify(flags.destructive)}`);
   }
