@@ -14,6 +14,7 @@ import {
   type ClientConfig,
   type ClientKind,
 } from './client-config.js';
+import type { CliOutput } from './cli-output.js';
 
 /** What became of each of the client's servers. */
 export interface ImportPlan {
@@ -38,7 +39,7 @@ export interface ServerImport {
 }
 
 /** The server id a client's entry for Toolgate itself has: what `import` and `init` write and then skip. */
-const TOOLGATE_ID = 'toolgate';
+export const TOOLGATE_ID = 'toolgate';
 
 const FORMATTING = { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } } as const;
 
@@ -93,19 +94,28 @@ export function toolgateEntry(
   access: ToolgateAccess = {},
 ): Record<string, unknown> {
   if (kind === 'claude-desktop') {
-    const grant = access.grant === undefined ? [] : ['--grant', access.grant];
-    return {
-      command: process.execPath,
-      args: [realpathSync(process.argv[1]!), 'stdio', '--config', configFile, ...grant],
-    };
+    const [command, ...args] = stdioCommand(configFile, access.grant);
+    return { command, args };
   }
-  if (listen.port === 0) {
+  const url = gatewayUrl(listen);
+  if (url === null) {
     throw new ClientConfigError('The config listens on port 0 (any free port): give listen.port a fixed port first');
   }
-  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}/mcp`;
   const headers = access.token === undefined ? {} : { headers: { Authorization: `Bearer ${access.token}` } };
   return kind === 'vscode' ? { type: 'http', url, ...headers } : { url, ...headers };
+}
+
+/** The command that serves this Toolgate on stdio, with this node, on the config's absolute path. */
+export function stdioCommand(configFile: string, grant?: string): string[] {
+  const main = realpathSync(process.argv[1]!);
+  return [process.execPath, main, 'stdio', '--config', configFile, ...(grant === undefined ? [] : ['--grant', grant])];
+}
+
+/** The address clients on this machine reach the gateway at; null when it listens on any free port. */
+export function gatewayUrl(listen: ConfigOutline['listen']): string | null {
+  if (listen.port === 0) return null;
+  const host = listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host === '::' ? '::1' : listen.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${listen.port}/mcp`;
 }
 
 /**
@@ -114,9 +124,30 @@ export function toolgateEntry(
  */
 export function pointClient(client: ClientConfig, plan: ImportPlan, entry: Record<string, unknown>): string {
   const backup = backUp(client.file);
-  const moved = [...plan.present, ...plan.imported.map(({ sourceId }) => sourceId)];
-  writeFileSync(client.file, pointAtToolgate(client, moved, entry));
+  writeFileSync(client.file, pointAtToolgate(client, movedServers(plan), entry));
   return backup;
+}
+
+/**
+ * Says which servers were imported, with the notes on them, and which were not and why.
+ * @param left what becomes of the servers not imported, for the person to read.
+ */
+export function reportImport(file: string, configFile: string, plan: ImportPlan, left: string, out: CliOutput): void {
+  const ids = plan.imported.map(({ id }) => id);
+  out.log(
+    ids.length === 0
+      ? `No server imported from ${file}.`
+      : `Imported ${ids.length} ${ids.length === 1 ? 'server' : 'servers'} from ${file} into ${configFile}: ${ids.join(', ')}`,
+  );
+  for (const note of plan.notes) out.log(`  ${note}`);
+  if (plan.refused.length === 0) return;
+  out.error(`Not imported (${left}):`);
+  for (const line of plan.refused) out.error(`  ${line}`);
+}
+
+/** The client's ids of the servers behind Toolgate once it is pointed at it (its own entry included). */
+export function movedServers(plan: ImportPlan): string[] {
+  return [...plan.present, ...plan.imported.map(({ sourceId }) => sourceId)];
 }
 
 /** The names of the environment variables a config refers to, which a client that launches Toolgate must pass. */
@@ -207,8 +238,8 @@ function candidate(existing: string | null, imported: ImportPlan['imported'], po
   return applyEdits(text, modify(text, ['policy'], policy, FORMATTING));
 }
 
-/** The server ids a toolgate.json already has, disabled ones included. */
-function serverIdsIn(text: string): string[] {
+/** The server ids a toolgate.json has, disabled ones included. */
+export function serverIdsIn(text: string): string[] {
   const value = parse(text) as { mcpServers?: Record<string, unknown> } | undefined;
   return Object.keys(value?.mcpServers ?? {});
 }

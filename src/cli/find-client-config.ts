@@ -55,7 +55,7 @@ function sight(location: ClientLocation, read: (location: ClientLocation) => Cli
   if (client === undefined) return { location, note: `${file}: not there`, candidate: false };
   const ids = serversBesideToolgate(client);
   if (ids.length === 0) {
-    const note = client.servers.length === 0 ? 'no MCP servers in it' : 'only Toolgate: it is pointed at it already';
+    const note = client.servers.length === 0 ? 'no MCP servers in it' : 'only Toolgate (pointed at it already)';
     return { location, note: `${file}: ${note}`, candidate: false };
   }
   const count = `${ids.length} ${ids.length === 1 ? 'server' : 'servers'}`;

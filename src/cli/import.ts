@@ -8,6 +8,7 @@ import {
   importServers,
   pointClient,
   readClientConfig,
+  reportImport,
   toolgateEntry,
   variablesIn,
 } from './client-import.js';
@@ -54,17 +55,8 @@ function runImport(file: string, options: ImportOptions, out: CliOutput): void {
   // A rewritten Claude Desktop launches Toolgate on this file, so it must exist even with nothing imported.
   if (plan.imported.length > 0 || (entry !== undefined && existing === null)) writeFileSync(configFile, text);
 
-  const ids = plan.imported.map(({ id }) => id);
-  out.log(
-    ids.length === 0
-      ? `No server imported from ${file}.`
-      : `Imported ${ids.length} ${ids.length === 1 ? 'server' : 'servers'} from ${file} into ${configFile}: ${ids.join(', ')}`,
-  );
-  for (const note of plan.notes) out.log(`  ${note}`);
-  if (plan.refused.length > 0) {
-    out.error(`Not imported (${entry ? 'left in the client’s file as they are' : 'fix, then import again'}):`);
-    for (const line of plan.refused) out.error(`  ${line}`);
-  }
+  const left = entry ? 'left in the client’s file as they are' : 'fix, then import again';
+  reportImport(file, configFile, plan, left, out);
   if (entry === undefined || kind === undefined) return;
 
   const backup = pointClient(client, plan, entry);

@@ -20,6 +20,7 @@ import { addPolicyCommands } from './policy.js';
 import { addApprovalCommands } from './approvals.js';
 import { addAuditCommands } from './audit.js';
 import { addImportCommand } from './import.js';
+import { addInitCommand } from './init.js';
 
 /** The start-up line that says which servers serve, and why the others do not. */
 function readiness(url: string, servers: readonly ServerHealth[]): string {
@@ -111,6 +112,7 @@ export function buildCli(): Command {
   addApprovalCommands(program, readOutline, out);
   addAuditCommands(program, readOutline, out);
   addImportCommand(program, out);
+  addInitCommand(program, out);
 
   return program;
 }
