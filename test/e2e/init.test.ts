@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { parse } from 'jsonc-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientLocations } from '../../src/cli/client-locations.js';
 import {
@@ -199,6 +200,56 @@ describe('toolgate init', () => {
         await desktop.close();
       }
     });
+  });
+});
+
+describe('toolgate init for VS Code', () => {
+  it('finds the project’s .vscode/mcp.json and, with --rewrite, gives VS Code the URL and the token', async () => {
+    const { home, env } = homeFolder();
+    // A Cursor config with servers too: --client says which one is meant.
+    mkdirSync(join(home, '.cursor'));
+    writeFileSync(join(home, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { other: { command: 'x' } } }));
+    const project = join(home, 'project');
+    mkdirSync(join(project, '.vscode'), { recursive: true });
+    const vscode = join(project, '.vscode', 'mcp.json');
+    const memory = {
+      type: 'stdio',
+      command: process.execPath,
+      args: [script('@modelcontextprotocol/server-memory', 'dist/index.js')],
+      env: { MEMORY_FILE_PATH: '${workspaceFolder}/memory.jsonl' },
+    };
+    writeFileSync(vscode, `// mine\n${JSON.stringify({ inputs: [], servers: { memory } }, null, 2)}\n`);
+
+    const ambiguous = runToolgateWith({ cwd: project, env }, 'init');
+    expect(ambiguous.status).toBe(1);
+    expect(ambiguous.stderr).toContain('Several MCP client configs could be the one to import:');
+    expect(ambiguous.stderr).toContain('--client KIND');
+
+    const run = runToolgateWith({ cwd: project, env }, 'init', '--client', 'vscode', '--rewrite');
+    expect(run.status).toBe(0);
+    const token = tokenFrom(run.stdout);
+    expect(run.stdout).toContain(`${vscode} holds the grant’s token now: keep it out of version control.`);
+    const rewritten = readFileSync(vscode, 'utf8');
+    expect(rewritten.startsWith('// mine\n')).toBe(true);
+    const entry = (parse(rewritten) as { servers: Record<string, unknown> }).servers;
+    expect(entry).toEqual({
+      toolgate: { type: 'http', url: 'http://127.0.0.1:8787/mcp', headers: { Authorization: `Bearer ${token}` } },
+    });
+    const written = JSON.parse(readFileSync(join(project, 'toolgate.json'), 'utf8')) as {
+      mcpServers: { memory: { env: Record<string, string> } };
+    };
+    expect(written.mcpServers.memory.env.MEMORY_FILE_PATH).toBe(join(project, 'memory.jsonl'));
+
+    const gateway = await startGatewayProcess(join(project, 'toolgate.json'));
+    try {
+      const client = await connectWithToken(gateway.url, token);
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toContain('memory__read_graph');
+      expect(names).not.toContain('memory__delete_entities');
+      await client.close();
+    } finally {
+      await gateway.stop();
+    }
   });
 });
 
