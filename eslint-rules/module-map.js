@@ -29,6 +29,8 @@ export const moduleMap = {
     uses: [
       'app.ts',
       'services',
+      'inventory',
+      'risk',
       'approvals',
       'pinning',
       'audit',
@@ -48,6 +50,7 @@ export const moduleMap = {
       'sessions',
       'catalog',
       'pinning',
+      'risk',
       'approvals',
       'audit',
       'config',
@@ -61,9 +64,13 @@ export const moduleMap = {
   },
 
   // The operator's side: the admin HTTP API, on the services the CLI uses too.
-  admin: { uses: ['services', 'approvals', 'audit', 'grants', 'clock.ts'] },
+  admin: { uses: ['services', 'inventory', 'approvals', 'audit', 'grants', 'clock.ts'] },
   services: {
     uses: [
+      'inventory',
+      'catalog',
+      'risk',
+      'raw-result.ts',
       'approvals',
       'pinning',
       'audit',
@@ -118,6 +125,8 @@ export const moduleMap = {
   },
   sessions: { uses: ['upstream', 'grants', 'observability'] },
   catalog: { uses: ['upstream', 'pinning', 'risk', 'errors.ts', 'raw-result.ts'] },
+  // What each tool is, what a policy does with it, and the rule to start from: the inventory's pages.
+  inventory: { uses: ['catalog', 'policy', 'risk'] },
   approvals: {
     uses: ['upstream', 'audit', 'grants', 'policy', 'state', 'json', 'observability', 'clock.ts', 'errors.ts'],
   },
@@ -151,8 +160,6 @@ export const moduleMap = {
 
   // Leaves.
   json: { pure: true, uses: [] },
-  // Tool risk classification: a pure function of a tool's definition.
-  risk: { pure: true, uses: [] },
   state: { uses: [] },
   'sdk-forks': { uses: [] },
   'clock.ts': { uses: [] },

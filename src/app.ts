@@ -29,6 +29,8 @@ import type { PinSnapshot, PinStore } from './pinning/pin-store.js';
 import { SqlitePinStore } from './pinning/sqlite-pin-store.js';
 import { ToolPins, type Classify } from './pinning/tool-pins.js';
 import { SessionRegistry } from './sessions/session-registry.js';
+import { classifyTool } from './risk/classify-tool.js';
+import { poolListings } from './services/server-listings.js';
 import { sqliteServices, type Services } from './services/services.js';
 import { StateLockedError } from './state/lock-wait.js';
 import { openStateDb, proveWritable, type StateDb } from './state/state-db.js';
@@ -178,7 +180,7 @@ export function composeGateway(
   );
   // Metrics are read off the audit records: one per call, on every exit path, so the two always agree.
   const audit = new TeeAuditSink([state.audit, metrics.auditSink]);
-  const pins = toolPinsOf(config, state, audit, log, clock, options.classify, (serverId) =>
+  const pins = toolPinsOf(config, state, audit, log, clock, options.classify ?? classifyByRisk, (serverId) =>
     sessions.catalogChanged(upstreams.get(serverId), new Set(['tools'])),
   );
   const upstreams = new UpstreamPool(config, reviewingListings(pins, sessions), log, {
@@ -245,6 +247,12 @@ export function composeGateway(
     },
   };
 }
+
+/** A tool's class by src/risk's classifier: what the policy's `categories` and `risks` rules match on. */
+const classifyByRisk: Classify = (tool, instructions) => {
+  const { category, risk } = classifyTool(tool, instructions === undefined ? {} : { instructions });
+  return { category, risk };
+};
 
 /** The pinned definitions, as stored when the gateway started; each change is audited and, with a webhook, sent. */
 function toolPinsOf(
@@ -327,7 +335,7 @@ export interface GatewayStores {
 export interface ComposeOptions {
   readonly clock?: Clock;
   readonly transportFor?: TransportFactory;
-  /** Classifies tools (src/risk's classifier, once wired); without it tools have no class. */
+  /** Classifies tools; src/risk's classifier unless a test gives another. */
   readonly classify?: Classify;
 }
 
@@ -405,6 +413,10 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
         waiters: gateway.approvalQueue,
         pins: gateway.pins,
         audit: gateway.deps.audit,
+        tools: {
+          listings: () => Promise.resolve(poolListings(gateway.deps.upstreams)),
+          namespacing: config.namespacing,
+        },
         log,
       }),
     async close() {

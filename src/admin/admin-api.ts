@@ -9,6 +9,8 @@ import { parseAuditFilter } from '../services/audit-service.js';
 import { approvalView, droppedReason, unresolvedReason } from '../services/approval-service.js';
 import { grantView } from '../services/grant-service.js';
 import { acceptedJson, parsePinTarget, waitingChangeJson } from '../services/pin-service.js';
+import { inventoryRowView, type InventoryService } from '../services/inventory-service.js';
+import type { RuleOptions } from '../inventory/recommended-rule.js';
 import { ServiceError, type ServiceErrorCode } from '../services/service-error.js';
 import type { Services } from '../services/services.js';
 import { bearerToken } from '../grants/authenticate.js';
@@ -113,6 +115,20 @@ export function createAdminApi(services: Services, adminToken: string, clock: Cl
     return c.json({ accepted: accepted.map(acceptedJson) });
   });
 
+  // The inventory: every tool of the gateway's servers, classified, and what a grant's policy does with it.
+  app.get('/tools', async (c) => {
+    const grant = c.req.query('grant');
+    const { inventory, rows } = await inventoryOf(services).rows(grant);
+    return c.json({ tools: rows.map(inventoryRowView), unlisted: inventory.unlisted });
+  });
+  app.get('/tools/:name', async (c) =>
+    c.json(await inventoryOf(services).page(c.req.param('name'), ruleOptionsOf(c.req.query()))),
+  );
+  app.get('/policy/suggest', async (c) => {
+    const { suggested } = await inventoryOf(services).suggest(ruleOptionsOf(c.req.query()));
+    return c.json(suggested);
+  });
+
   app.get('/audit', async (c) => {
     const text = (name: string) => c.req.query(name);
     const list = (name: string) =>
@@ -176,4 +192,18 @@ export function bearerMatches(header: string | undefined, expected: string): boo
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
+}
+
+function inventoryOf(services: Services): InventoryService {
+  if (!services.inventory) throw new ServiceError('not_found', 'This gateway keeps no inventory');
+  return services.inventory;
+}
+
+/** `?destructive=hide|approve&root=/dir`: how the recommended rules are written. */
+function ruleOptionsOf(query: Record<string, string>): RuleOptions {
+  const destructive = query.destructive ?? 'hide';
+  if (destructive !== 'hide' && destructive !== 'approve') {
+    throw new ServiceError('invalid', `destructive: expected "hide" or "approve", got ${JSON.stringify(destructive)}`);
+  }
+  return { destructive, ...(query.root === undefined ? {} : { root: query.root }) };
 }

@@ -1,6 +1,6 @@
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { ToolView, UnacceptedChange } from '../pinning/pin-view.js';
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 import type { CatalogItem, ServerCatalog } from '../upstream/upstream.js';
 import { exposeNames, type Namespacing } from './namespacing.js';
 

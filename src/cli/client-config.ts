@@ -1,7 +1,18 @@
 import { homedir } from 'node:os';
 import { basename, dirname } from 'node:path';
-import { applyEdits, modify, parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import {
+  applyEdits,
+  findNodeAtLocation,
+  getLocation,
+  getNodeValue,
+  modify,
+  parseTree,
+  printParseErrorCode,
+  type ParseError,
+} from 'jsonc-parser';
 import { SERVER_TYPES } from '../config/schema.js';
+import { syntaxMessage } from '../json/json-document.js';
+import { formatJsonPath, type JsonPath } from '../json/json-path.js';
 
 /** The MCP clients whose config files `toolgate import` reads. */
 export const CLIENT_KINDS = ['claude-desktop', 'cursor', 'vscode'] as const;
@@ -10,6 +21,14 @@ export type ClientKind = (typeof CLIENT_KINDS)[number];
 /** A client config file that cannot be read or understood. */
 export class ClientConfigError extends Error {
   override readonly name = 'ClientConfigError';
+
+  /** `without_servers`: valid JSON with no servers map at all, as a client's settings file may well be. */
+  constructor(
+    message: string,
+    readonly reason: 'invalid' | 'without_servers' = 'invalid',
+  ) {
+    super(message);
+  }
 }
 
 /** An MCP client's config file, as read. */
@@ -42,21 +61,36 @@ const COPIED_KEYS = ['type', 'command', 'args', 'env', 'cwd', 'url', 'headers', 
  * Reads a Claude Desktop (`claude_desktop_config.json`, `mcpServers`), Cursor (`mcp.json`, `mcpServers`) or
  * VS Code (`mcp.json`, `servers`) config. VS Code and Cursor accept comments and trailing commas, so they are
  * accepted here too. `kind` overrides what the file's name and content say.
- * @throws ClientConfigError naming the file, and the line and column of a syntax error.
+ * @throws ClientConfigError naming the file, and the line, column and JSON path of what is wrong.
  */
 export function parseClientConfig(text: string, file: string, kind?: ClientKind): ClientConfig {
   const errors: ParseError[] = [];
-  const value: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
-  if (errors.length > 0) {
-    const { line, column } = positionOf(text, errors[0]!.offset);
-    throw new ClientConfigError(`${file}:${line}:${column}: ${printParseErrorCode(errors[0]!.error)}`);
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const at = (offset: number, path: JsonPath, message: string) => {
+    const { line, column } = positionOf(text, offset);
+    return new ClientConfigError(`${file}:${line}:${column}: ${formatJsonPath(path)}: ${message}`);
+  };
+  if (errors.length > 0 || root === undefined) {
+    const offset = errors[0]?.offset ?? 0;
+    const path = getLocation(text, offset).path.filter((segment) => segment !== '');
+    throw at(
+      offset,
+      path,
+      errors[0] === undefined ? 'the file is empty' : syntaxMessage(printParseErrorCode(errors[0].error)),
+    );
   }
-  if (!isRecord(value)) throw new ClientConfigError(`${file}: expected a JSON object`);
-  const serversKey = isRecord(value.mcpServers) ? 'mcpServers' : isRecord(value.servers) ? 'servers' : undefined;
+  const value: unknown = getNodeValue(root);
+  if (!isRecord(value)) throw at(root.offset, [], `expected a JSON object, got ${kindOfValue(value)}`);
+  const serversKey = 'mcpServers' in value ? 'mcpServers' : 'servers' in value ? 'servers' : undefined;
   if (serversKey === undefined) {
     throw new ClientConfigError(
       `${file}: no "mcpServers" (Claude Desktop, Cursor) or "servers" (VS Code) object: not an MCP client config`,
+      'without_servers',
     );
+  }
+  if (!isRecord(value[serversKey])) {
+    const node = findNodeAtLocation(root, [serversKey])!;
+    throw at(node.offset, [serversKey], `expected an object of servers by name, got ${kindOfValue(value[serversKey])}`);
   }
   const folder = dirname(file);
   const inWorkspace = ['.vscode', '.cursor'].includes(basename(folder));
@@ -65,7 +99,7 @@ export function parseClientConfig(text: string, file: string, kind?: ClientKind)
     text,
     kind: kind ?? kindOf(file, serversKey),
     serversKey,
-    servers: Object.entries(value[serversKey] as Record<string, unknown>),
+    servers: Object.entries(value[serversKey]),
     workspace: inWorkspace ? dirname(folder) : null,
   };
 }
@@ -153,6 +187,10 @@ export function withServers(text: string, entries: readonly (readonly [string, u
 function positionOf(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset).split('\n');
   return { line: before.length, column: before[before.length - 1]!.length + 1 };
+}
+
+function kindOfValue(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

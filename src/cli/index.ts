@@ -15,11 +15,13 @@ import type { ServerHealth } from '../upstream/upstream.js';
 import { runConfigCheck } from './config-check.js';
 import { serveStartFailure } from './stdio-start-failure.js';
 import { addGrantCommands } from './grants.js';
+import { addSuggestCommand, addToolCommands } from './inventory.js';
 import { addPolicyCommands } from './policy.js';
 import { addApprovalCommands } from './approvals.js';
 import { addAuditCommands } from './audit.js';
 import { addImportCommand } from './import.js';
 import { addPinCommands } from './pins.js';
+import { addInitCommand } from './init.js';
 
 /** The start-up line that says which servers serve, and why the others do not. */
 function readiness(url: string, servers: readonly ServerHealth[]): string {
@@ -106,21 +108,15 @@ export function buildCli(): Command {
 
   const out = { log: (line: string) => console.log(line), error: (line: string) => console.error(line) };
   addGrantCommands(program, readOutline, out);
-  addPolicyCommands(program, readOutline, out);
+  addSuggestCommand(addPolicyCommands(program, readOutline, out), readOutline, out);
+  const tools = addToolCommands(program, readOutline, out);
   addApprovalCommands(program, readOutline, out);
   addAuditCommands(program, readOutline, out);
   addImportCommand(program, out);
-  addPinCommands(toolsCommand(program), readOutline, out);
+  addPinCommands(tools, readOutline, out);
+  addInitCommand(program, out);
 
   return program;
-}
-
-/** `toolgate tools`, which several files add subcommands to: made by the first that asks. */
-function toolsCommand(program: Command): Command {
-  return (
-    program.commands.find((command) => command.name() === 'tools') ??
-    program.command('tools').description('The tools servers offer, and changes to their definitions')
-  );
 }
 
 /** The whole config, every variable it uses set: for the commands that serve. */

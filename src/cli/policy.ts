@@ -19,8 +19,8 @@ export function addPolicyCommands(
   program: Command,
   readConfig: (file: string | undefined) => ConfigOutline,
   out: CliOutput,
-): void {
-  const policy = program.command('policy').description('Check, explain and test policies');
+): Command {
+  const policy = program.command('policy').description('Check, explain, test and suggest policies');
 
   policy
     .command('check <file>')
@@ -99,6 +99,7 @@ export function addPolicyCommands(
         if (report.failed > 0) process.exitCode = 1;
       }),
     );
+  return policy;
 }
 
 /** What explain found out by starting the tool's server, in one line. */

@@ -53,7 +53,7 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
  * as `\uXXXX`. Cells hold what agents and servers chose (tool names, messages, labels): printed raw, a newline
  * could forge a row of another grant, and an escape sequence would reach the operator's terminal.
  */
-function printable(text: string): string {
+export function printable(text: string): string {
   return text.replace(UNPRINTABLE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

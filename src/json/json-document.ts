@@ -46,6 +46,11 @@ const SYNTAX_MESSAGES: Record<ParseErrorName, string> = {
   '<unknown ParseErrorCode>': 'invalid JSON',
 };
 
+/** What a syntax error of jsonc-parser means, in plain words. */
+export function syntaxMessage(name: ParseErrorName): string {
+  return SYNTAX_MESSAGES[name];
+}
+
 /**
  * A JSON text parsed into a tree that remembers where every value is, so that problems found
  * later in the parsed value can be reported at a line and column.

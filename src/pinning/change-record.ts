@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../audit/audit-record.js';
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 import { pinTarget, type PinChange } from './pin.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 import { stricterClass, type PinEffect, type PinRules, type ToolPin } from './pin.js';
 import type { ToolDefinition } from './tool-fingerprint.js';
 

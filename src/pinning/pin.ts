@@ -1,4 +1,4 @@
-import { RISKS, type ToolClass } from '../risk/risk-class.js';
+import { RISKS, type ToolClass } from '../risk/classification.js';
 import type { ToolDefinition } from './tool-fingerprint.js';
 
 /** One definition of a tool as Toolgate pinned it: its fingerprint, the definition, and the class it was given. */

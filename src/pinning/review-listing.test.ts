@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 import type { PinRules, ServerPins } from './pin.js';
 import { reviewListing, type ClassOf, type Listing } from './review-listing.js';
 import { toolFingerprint, type ToolDefinition } from './tool-fingerprint.js';

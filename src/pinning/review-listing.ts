@@ -1,4 +1,4 @@
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 import { changedFields } from './definition-diff.js';
 import type {
   InstructionsPin,

@@ -1,4 +1,4 @@
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 import type { StateDb } from '../state/state-db.js';
 import type { InstructionsPin, PinnedDefinition, ServerPins, ToolPin } from './pin.js';
 import type { PinSnapshot, PinStore } from './pin-store.js';

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../json/canonical-json.js';
+import type { ToolDefinition } from '../risk/classification.js';
+
+export type { ToolDefinition };
 
 /**
  * The parts of a tool's definition that are pinned: what a model reads (name, title, description, annotations)
@@ -7,25 +10,6 @@ import { canonicalJson } from '../json/canonical-json.js';
  */
 export const PINNED_FIELDS = ['name', 'title', 'description', 'inputSchema', 'outputSchema', 'annotations'] as const;
 export type PinnedField = (typeof PINNED_FIELDS)[number];
-
-/**
- * A tool as its server defines it: the pinned parts of the MCP Tool object, as the server sent them. Untrusted
- * plain data: a server may send any JSON in any of them, so readers check types before trusting one.
- */
-export interface ToolDefinition {
-  readonly name: string;
-  readonly title?: string;
-  readonly description?: string;
-  readonly inputSchema?: unknown;
-  readonly outputSchema?: unknown;
-  readonly annotations?: {
-    readonly title?: string;
-    readonly readOnlyHint?: boolean;
-    readonly destructiveHint?: boolean;
-    readonly idempotentHint?: boolean;
-    readonly openWorldHint?: boolean;
-  };
-}
 
 /** The pinned parts of a tool a server listed; the other parts (`_meta`, icons) are not pinned. */
 export function definitionOf(tool: Readonly<Record<string, unknown>>): ToolDefinition {

@@ -2,7 +2,7 @@ import { newDecisionId } from '../audit/audit-record.js';
 import type { AuditSink } from '../audit/audit-sink.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 import { changeMessage, changeRecord } from './change-record.js';
 import { stricterClass, type PinChange, type PinRules, type ServerPins } from './pin.js';
 import type { PinSnapshot, PinStore } from './pin-store.js';

@@ -1,4 +1,4 @@
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 import { diffDefinitions, diffLines, type FieldDiff } from './definition-diff.js';
 import type { PinRules, ServerPins } from './pin.js';
 import { pinView } from './pin-view.js';

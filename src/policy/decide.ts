@@ -12,7 +12,7 @@ import { describeCondition, evaluateCondition, type CompiledCondition } from './
 import { counterKeyOf } from './counter-key.js';
 import type { Charge } from '../limits/charge.js';
 import type { LimitRefusal } from '../limits/limit-refusal.js';
-import type { ToolClass } from '../risk/risk-class.js';
+import type { ToolClass } from '../risk/classification.js';
 
 /**
  * The policy decision: pure. decide() reads its two arguments, both plain data, and nothing else (no clock,
@@ -231,7 +231,7 @@ export function isVisible(
  * The one rule a tool's calls follow: its `tools` key (an exact name before a glob, a server's key before an
  * unscoped one), else its category's rule, else its risk's. A tool whose class is unknown has no class rule.
  */
-function ruleOf(
+export function ruleOf(
   policy: CompiledPolicy,
   serverId: string,
   tool: string,

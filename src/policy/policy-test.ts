@@ -5,7 +5,7 @@ import type { CompiledPolicy } from './compile-policy.js';
 import { MemoryLimitStore } from '../limits/memory-limit-store.js';
 import { decide, limitDenial, type Decision, type EnforcedDecision } from './decide.js';
 import { parseValidated } from './parse-policy.js';
-import { CATEGORIES, RISKS } from '../risk/risk-class.js';
+import { CATEGORIES, RISKS } from '../risk/classification.js';
 import { TOOL_ACTIONS } from './schema.js';
 
 /**

@@ -4,7 +4,7 @@ import type { JsonPath } from '../json/json-path.js';
 import { pathIssuesFromZod, plainMessage } from '../json/schema-issues.js';
 import { parseArgumentPath } from './argument-path.js';
 import { CONDITION_OPS, conditionIssues } from './condition.js';
-import { CATEGORIES, RISKS } from '../risk/risk-class.js';
+import { CATEGORIES, RISKS } from '../risk/classification.js';
 import { parseToolKey } from './tool-key.js';
 
 /**

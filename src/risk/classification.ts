@@ -45,6 +45,12 @@ export interface Warning {
   readonly finding: string;
 }
 
+/** A tool's class: what the policy's `categories` and `risks` rules match on. */
+export interface ToolClass {
+  readonly category: Category;
+  readonly risk: Risk;
+}
+
 export interface Classification {
   readonly category: Category;
   readonly risk: Risk;

@@ -15,6 +15,10 @@ import { ApprovalService } from './approval-service.js';
 import { AuditService } from './audit-service.js';
 import { GrantService } from './grant-service.js';
 import { PinService, type PinRefresh } from './pin-service.js';
+import { InventoryService } from './inventory-service.js';
+import type { Listings } from './server-listings.js';
+import type { Namespacing } from '../catalog/namespacing.js';
+import { classifyServers } from '../risk/classify-servers.js';
 import { PolicyService } from './policy-service.js';
 
 /** Everything an operator can do, whatever they do it from: the CLI, the admin API, the web console. */
@@ -24,6 +28,14 @@ export interface Services {
   readonly audit: AuditService;
   readonly policy: PolicyService;
   readonly pins: PinService;
+  /** Every tool, classified: where the servers' tools can be read (the running gateway's servers). */
+  readonly inventory?: InventoryService;
+}
+
+/** Where the inventory reads the servers' tools, and the names clients see for them. */
+interface ToolSource {
+  readonly listings: () => Promise<Listings>;
+  readonly namespacing: Namespacing;
 }
 
 export interface ServiceOptions {
@@ -38,18 +50,33 @@ export interface ServiceOptions {
   readonly pins?: PinRefresh;
   /** The gateway's audit sink (its records also counted in its metrics); in the CLI, records go to the store. */
   readonly audit?: AuditSink;
+  /** The gateway's servers, for the inventory; none in the CLI, which starts the servers itself. */
+  readonly tools?: ToolSource;
 }
 
 /** The services over the embedded SQLite state database. */
 export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
   const { clock, config } = options;
   const grants = new SqliteGrantStore(db);
+  const grantService = new GrantService(grants, clock, config.serverIds);
+  const { tools } = options;
   return {
-    grants: new GrantService(grants, clock, config.serverIds),
+    grants: grantService,
     approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters, options.log),
     audit: new AuditService(new SqliteAuditReader(db)),
     policy: new PolicyService(grants, () => new SqliteLimitStore(db), clock, config),
     pins: new PinService(new SqlitePinStore(db), config.pinning, clock, auditWriter(db, options.audit), options.pins),
+    ...(tools === undefined
+      ? {}
+      : {
+          inventory: new InventoryService({
+            ...tools,
+            classify: classifyServers,
+            grants: grantService,
+            localPolicy: config.policy,
+            clock,
+          }),
+        }),
   };
 }
 

@@ -207,7 +207,20 @@ export function runToolgate(...args: string[]): CliRun {
 
 /** Runs the built `toolgate` CLI with `args` in the folder `cwd`, and returns what it printed. */
 export function runToolgateIn(cwd: string, ...args: string[]): CliRun {
-  const run = spawnSync(process.execPath, [GATEWAY_MAIN, ...args], { cwd, encoding: 'utf8' });
+  return runToolgateWith({ cwd }, ...args);
+}
+
+/**
+ * Runs the built `toolgate` CLI with `args` in the folder `cwd`, this process's environment changed by `env`
+ * (a variable given as undefined is removed), and returns what it printed.
+ */
+export function runToolgateWith(
+  { cwd, env = {} }: { cwd: string; env?: Readonly<Record<string, string | undefined>> },
+  ...args: string[]
+): CliRun {
+  const environment = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete environment[name];
+  const run = spawnSync(process.execPath, [GATEWAY_MAIN, ...args], { cwd, env: environment, encoding: 'utf8' });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
