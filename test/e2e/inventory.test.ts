@@ -62,7 +62,7 @@ describe('the tool inventory', () => {
       category: 'Read',
     });
     expect(byName.get('files__write_file')).toMatchObject({ category: 'Write' });
-    expect(byName.get('memory__delete_entities')).toMatchObject({ category: 'Destructive', risk: 'Critical' });
+    expect(byName.get('memory__delete_entities')).toMatchObject({ category: 'Destructive', risk: 'High' });
     expect(byName.get('memory__delete_entities')?.evidence).toEqual(
       expect.arrayContaining([expect.objectContaining({ quote: expect.stringMatching(/delete/i) })]),
     );
@@ -73,7 +73,7 @@ describe('the tool inventory', () => {
 
   it("shows one tool's page: what it does, why, the evidence and a rule that loads as it is", () => {
     const page = toolgate('tools', 'show', 'memory__delete_entities', '--config', config);
-    expect(page).toContain('Critical risk · Destructive');
+    expect(page).toContain('High risk · Destructive');
     for (const heading of ['What it does', 'Why it needs a policy', 'Evidence', 'Recommended rule (policy.json)']) {
       expect(page).toContain(heading);
     }
@@ -202,7 +202,7 @@ describe('the tool inventory', () => {
 
     it("shows what the grant's policy does with each tool", () => {
       const table = toolgate('tools', '--grant', 'agent', '--config', config);
-      expect(table).toMatch(/memory\s+memory__delete_entities\s+Destructive\s+Critical\s+hide/);
+      expect(table).toMatch(/memory\s+memory__delete_entities\s+Destructive\s+High\s+hide/);
       expect(table).toMatch(/files\s+files__write_file\s+Write\s+\S+\s+allow\*/);
       expect(table).toContain('* the rule checks arguments');
     });

@@ -163,7 +163,10 @@ describe('pinned tool definitions: block (the default)', () => {
   it('lets the calls through once `toolgate tools accept` (another process) accepts the change', async () => {
     const accepted = runToolgate('tools', 'accept', 'alpha:echo', '--as', 'alice', '--config', config);
     expect(accepted.status).toBe(0);
-    expect(accepted.stdout).toBe('cli:alice accepted the definition of tool "echo" on server "alpha" (description).\n');
+    // The poisoned description is what the classifier warns of: the accepted class is the higher one.
+    expect(accepted.stdout).toBe(
+      'cli:alice accepted the definition of tool "echo" on server "alpha" (description), class Read/Low → Read/High.\n',
+    );
     await eventually(async () => {
       const result = await client.callTool({ name: 'alpha__echo', arguments: { text: 'fourth' } });
       expect(textOf(result)).toBe('fourth');
