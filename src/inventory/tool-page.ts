@@ -46,11 +46,14 @@ const WHY: Record<Category, string> = {
 export function toolPage(entry: InventoryEntry, verdicts: readonly GrantVerdict[], options: RuleOptions): ToolPage {
   const { definition, classification } = entry;
   const recommended = recommendRule(entry, options);
-  const raises = classification.evidence.filter((item) => item.source === 'parameter' && item.risk !== undefined);
+  // What moved the risk: each piece of evidence that names one, in the words it quotes.
+  const raises = classification.evidence.filter((item) => item.risk !== undefined);
   const why = [
     WHY[classification.category],
-    ...raises.map((item) => `${item.at === undefined ? 'A parameter' : `\`${item.at}\``}: ${item.finding}.`),
-    ...classification.warnings.map((warning) => `Warning: ${warning.finding}.`),
+    ...raises.map(
+      (item) => `"${item.quote}"${item.at === undefined ? '' : ` (${item.at})`}: ${sentence(item.finding)}`,
+    ),
+    ...classification.warnings.map((warning) => `Warning: ${sentence(warning.finding)}`),
   ].join(' ');
   return {
     serverId: entry.serverId,
@@ -69,4 +72,10 @@ export function toolPage(entry: InventoryEntry, verdicts: readonly GrantVerdict[
     },
     verdicts,
   };
+}
+
+/** A finding as a sentence: capitalised, with one full stop. */
+function sentence(finding: string): string {
+  const text = finding.trim().replace(/\.+$/, '');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }
