@@ -106,7 +106,7 @@ export function addPolicyCommands(
 function presenceNote(serverId: string, presence: ToolPresence): string {
   switch (presence.kind) {
     case 'listed':
-      return `Server:   "${serverId}" is up and lists the tool`;
+      return `Server:   "${serverId}" is up and lists the tool (${presence.toolClass.category}, ${presence.toolClass.risk} risk)`;
     case 'not_listed':
       return `Server:   "${serverId}" lists ${presence.tools} tools, not this one`;
     case 'unavailable': {

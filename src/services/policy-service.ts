@@ -89,6 +89,8 @@ export class PolicyService {
     const decision = decide(file === null ? null : loadable(file), {
       serverId,
       tool,
+      // Only a tool its server lists has a class: without it (--offline) no categories/risks rule applies.
+      ...(presence?.kind === 'listed' ? { toolClass: presence.toolClass } : {}),
       arguments: request.arguments,
       ...(grant ? { grant: { id: grant.id, label: grant.label } } : {}),
       now,

@@ -1,10 +1,14 @@
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../observability/log.js';
+import { definitionOf } from '../pinning/tool-fingerprint.js';
+import { classifyTool } from '../risk/classify-tool.js';
+import type { ToolClass } from '../risk/classification.js';
 import { Upstream, type ServerHealth } from '../upstream/upstream.js';
 
 /** Whether a server lists a tool, as the gateway would find out by starting it. */
 export type ToolPresence =
-  | { readonly kind: 'listed' }
+  /** Listed, with the tool's class as the gateway would give it (for `categories` and `risks` rules). */
+  | { readonly kind: 'listed'; readonly toolClass: ToolClass }
   | { readonly kind: 'not_listed'; readonly tools: number }
   | { readonly kind: 'unavailable'; readonly health: ServerHealth }
   | { readonly kind: 'unchecked'; readonly why: string };
@@ -33,7 +37,11 @@ export async function findTool(file: string, serverId: string, tool: string): Pr
     await upstream.settled();
     if (upstream.state !== 'up') return { kind: 'unavailable', health: upstream.health() };
     const tools = upstream.catalog.tools;
-    return tools.some((item) => item.name === tool) ? { kind: 'listed' } : { kind: 'not_listed', tools: tools.length };
+    const listed = tools.find((item) => item.name === tool);
+    if (!listed) return { kind: 'not_listed', tools: tools.length };
+    const { instructions } = upstream;
+    const { category, risk } = classifyTool(definitionOf(listed), instructions === undefined ? {} : { instructions });
+    return { kind: 'listed', toolClass: { category, risk } };
   } finally {
     await upstream.close();
   }

@@ -170,6 +170,19 @@ describe('the tool inventory', () => {
         expect(textOf(risky)).toMatch(/\[POLICY DENIED\] (No high-risk tools for this agent\.|.*default deny)/);
         const audit = toolgate('audit', 'query', '--grant', 'by-class', '--json', '--config', config);
         expect(audit).toContain('/categories/Read');
+        // policy explain starts the server, classifies the tool as the gateway does and names the class rule.
+        const explained = toolgate(
+          'policy',
+          'explain',
+          '--tool',
+          'files__list_directory',
+          '--grant',
+          'by-class',
+          '--config',
+          config,
+        );
+        expect(explained).toContain('/categories/Read');
+        expect(explained).toContain('(Read, Low risk)');
       } finally {
         await byClass.close();
       }
