@@ -9,27 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** The classifier's vocabulary (src/risk's contract), which the labels use. */
-export const CATEGORIES = ['Read', 'Write', 'Execute', 'Destructive', 'Financial', 'Other'] as const;
-type Category = (typeof CATEGORIES)[number];
-export const RISKS = ['Low', 'Medium', 'High', 'Critical'] as const;
-type Risk = (typeof RISKS)[number];
+import { CATEGORIES, RISKS, type Category, type Risk, type ToolDefinition } from '../../src/risk/classification.js';
 
-/** A tool as its server defines it: the MCP Tool object as sent, read as untrusted plain data. */
-interface ToolDefinition {
-  readonly name: string;
-  readonly title?: string;
-  readonly description?: string;
-  readonly inputSchema?: unknown;
-  readonly outputSchema?: unknown;
-  readonly annotations?: {
-    readonly title?: string;
-    readonly readOnlyHint?: boolean;
-    readonly destructiveHint?: boolean;
-    readonly idempotentHint?: boolean;
-    readonly openWorldHint?: boolean;
-  };
-}
+export { CATEGORIES, RISKS };
 
 /** One server's file in the corpus. */
 export interface ServerCorpus {
