@@ -29,6 +29,7 @@ export const moduleMap = {
     uses: [
       'app.ts',
       'services',
+      'members',
       'inventory',
       'risk',
       'approvals',
@@ -67,6 +68,7 @@ export const moduleMap = {
   admin: { uses: ['services', 'inventory', 'approvals', 'audit', 'grants', 'clock.ts'] },
   services: {
     uses: [
+      'members',
       'inventory',
       'catalog',
       'risk',
@@ -154,6 +156,9 @@ export const moduleMap = {
   policy: { pure: true, uses: ['limits', 'risk', 'json'] },
   // Rate limits: pure counting; only the SQLite store (sqlite-*.ts) touches the state database.
   limits: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['state'] },
+
+  // The console's operators: who signs in, with which role.
+  members: { uses: ['state'] },
 
   // What a tool is and how much harm it can do, read from its definition.
   risk: { pure: true, uses: [] },

@@ -22,6 +22,7 @@ import { addAuditCommands } from './audit.js';
 import { addImportCommand } from './import.js';
 import { addPinCommands } from './pins.js';
 import { addInitCommand } from './init.js';
+import { addMemberCommands } from './members.js';
 
 /** The start-up line that says which servers serve, and why the others do not. */
 function readiness(url: string, servers: readonly ServerHealth[]): string {
@@ -115,6 +116,7 @@ export function buildCli(): Command {
   addImportCommand(program, out);
   addPinCommands(tools, readOutline, out);
   addInitCommand(program, out);
+  addMemberCommands(program, readOutline, out);
 
   return program;
 }

@@ -14,6 +14,8 @@ import type { StateDb } from '../state/state-db.js';
 import { ApprovalService } from './approval-service.js';
 import { AuditService } from './audit-service.js';
 import { GrantService } from './grant-service.js';
+import { SqliteMemberStore } from '../members/member-store.js';
+import { MemberService } from './member-service.js';
 import { PinService, type PinRefresh } from './pin-service.js';
 import { InventoryService } from './inventory-service.js';
 import type { Listings } from './server-listings.js';
@@ -28,6 +30,7 @@ export interface Services {
   readonly audit: AuditService;
   readonly policy: PolicyService;
   readonly pins: PinService;
+  readonly members: MemberService;
   /** Every tool, classified: where the servers' tools can be read (the running gateway's servers). */
   readonly inventory?: InventoryService;
 }
@@ -65,6 +68,7 @@ export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
     approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters, options.log),
     audit: new AuditService(new SqliteAuditReader(db)),
     policy: new PolicyService(grants, () => new SqliteLimitStore(db), clock, config),
+    members: new MemberService(new SqliteMemberStore(db), clock),
     pins: new PinService(new SqlitePinStore(db), config.pinning, clock, auditWriter(db, options.audit), options.pins),
     ...(tools === undefined
       ? {}

@@ -194,6 +194,13 @@ const MIGRATIONS: readonly string[] = [
      accepted_by TEXT,
      PRIMARY KEY (server_id, tool)
    );`,
+  // The console's operators: a password is kept only as its scrypt hash (src/members/password.ts).
+  `CREATE TABLE members (
+     name TEXT PRIMARY KEY,
+     role TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
 ];
 
 /**
