@@ -45,6 +45,7 @@ interface InitOptions extends RuleFlags {
   dir?: string;
   rewrite?: boolean;
   yes?: boolean;
+  admin?: string;
 }
 
 /** Adds `toolgate init`. */
@@ -66,6 +67,7 @@ export function addInitCommand(program: Command, out: CliOutput): void {
     .option('--root <dir>', 'refuse paths outside this folder for tools that change or run things')
     .option('--rewrite', 'point the client at Toolgate too (its file is backed up first)')
     .option('--yes', `replace the ${POLICY_FILE} and the grant "${GRANT}" of an earlier init`)
+    .option('--admin <name>', "add the console's first admin with this name, and show their password once")
     .action((options: InitOptions) =>
       reportingErrors(out, async () => {
         try {
@@ -141,6 +143,10 @@ async function runInit(options: InitOptions, out: CliOutput): Promise<void> {
   out.log(`Grant "${GRANT}" has that policy. Its token, shown this once (HTTP clients send it):`);
   out.log(token);
   out.log('');
+  if (options.admin !== undefined) {
+    for (const line of await firstAdmin(imported, options.admin, out)) out.log(line);
+    out.log('');
+  }
 
   const access = { grant: GRANT, token };
   const url = gatewayUrl(outline.listen);
@@ -207,6 +213,25 @@ async function grantFor({ outline }: ServerImport, policyFile: string, out: CliO
     'create',
   );
   return token;
+}
+
+/** Adds the console's first admin, with a password made for them; an existing member of that name is kept. */
+async function firstAdmin({ outline }: ServerImport, name: string, out: CliOutput): Promise<string[]> {
+  const lines: string[] = [];
+  await withServices(
+    outline,
+    out,
+    async ({ members }) => {
+      if ((await members.list()).some((member) => member.name === name)) {
+        lines.push(`Member "${name}" exists already: kept, with their password.`);
+        return;
+      }
+      const { madePassword } = await members.add(name, 'admin');
+      lines.push(`Console admin "${name}" added. Their password, shown this once:`, madePassword ?? '');
+    },
+    'create',
+  );
+  return lines;
 }
 
 /**

@@ -86,7 +86,7 @@ describe('toolgate init', () => {
     writeFileSync(join(files, 'hello.txt'), 'hello\n');
     mkdirSync(dirname(claude), { recursive: true });
     writeFileSync(claude, original);
-    run = runToolgateWith({ cwd: project, env }, 'init', '--root', files);
+    run = runToolgateWith({ cwd: project, env }, 'init', '--root', files, '--admin', 'amir');
   });
 
   it('finds the client config, imports its servers, and writes toolgate.json naming the suggested policy', () => {
@@ -120,6 +120,13 @@ describe('toolgate init', () => {
     const destructive = rows.filter((row) => row.category === 'Destructive').map((row) => `${row.server}:${row.tool}`);
     expect(destructive).toContain('memory:delete_entities');
     expect(run.stdout).toContain(`  hidden from agents: ${destructive.length} (${destructive.join(', ')})`);
+  });
+
+  it("adds the console's first admin, with a password shown once", () => {
+    const password = /Console admin "amir" added\. Their password, shown this once:\n(\S+)\n/.exec(run.stdout)?.[1];
+    expect(password).toMatch(/^[\w-]{24}$/);
+    const members = toolgate('members', 'list', '--json', '--config', config);
+    expect(JSON.parse(members.trim())).toMatchObject({ name: 'amir', role: 'admin' });
   });
 
   it('says how to point Claude Desktop at Toolgate, and what to run next', () => {
