@@ -1,8 +1,7 @@
 import type { Clock } from '../clock.js';
 import { GrantError, type GrantChanges, type GrantStore, type GrantWithToken } from '../grants/grant-store.js';
 import type { Grant } from '../grants/grant.js';
-import { loadPolicy } from '../config/load-policy.js';
-import { PolicyError } from '../policy/policy-error.js';
+import { loadServicePolicy } from './service-policy.js';
 import { ServiceError } from './service-error.js';
 
 /** A grant to create. */
@@ -53,7 +52,7 @@ export class GrantService {
   }
 
   async create(draft: GrantDraft): Promise<GrantWithToken> {
-    const policy = draft.policy === undefined ? null : loadable(draft.policy);
+    const policy = draft.policy === undefined ? null : checkedPolicy(draft.policy);
     const servers = draft.servers === undefined ? null : this.#known(draft.servers);
     const created = await storeCall(() =>
       this.#store.create({ label: draft.label, policy, servers }, this.#clock.now()),
@@ -74,7 +73,7 @@ export class GrantService {
   async update(labelOrId: string, edit: GrantEdit): Promise<Grant> {
     const changes: GrantChanges = {
       ...(edit.label === undefined ? {} : { label: edit.label }),
-      ...(edit.policy === undefined ? {} : { policy: loadable(edit.policy) }),
+      ...(edit.policy === undefined ? {} : { policy: checkedPolicy(edit.policy) }),
       ...(edit.servers === undefined ? {} : { servers: edit.servers === null ? null : this.#known(edit.servers) }),
     };
     return storeCall(() => this.#store.update(labelOrId, changes));
@@ -115,20 +114,6 @@ export function grantView(grant: Grant): GrantView {
   };
 }
 
-/**
- * The policy file, as the gateway would load it; one that does not load is refused with the problems `toolgate
- * policy check` reports, so that no grant is made that would be denied everything.
- */
-function loadable(path: string): string {
-  try {
-    loadPolicy(path);
-  } catch (error) {
-    if (error instanceof PolicyError) throw new ServiceError('invalid', error.message);
-    throw error;
-  }
-  return path;
-}
-
 async function storeCall<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -136,4 +121,13 @@ async function storeCall<T>(run: () => Promise<T>): Promise<T> {
     if (!(error instanceof GrantError)) throw error;
     throw new ServiceError(error.code === 'not_found' ? 'not_found' : 'conflict', error.message);
   }
+}
+
+/**
+ * The policy file, as the gateway would load it; one that does not load is refused with the problems `toolgate
+ * policy check` reports, so that no grant is made that would be denied everything.
+ */
+function checkedPolicy(path: string): string {
+  loadServicePolicy(path);
+  return path;
 }

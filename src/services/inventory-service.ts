@@ -1,5 +1,4 @@
 import type { Clock } from '../clock.js';
-import { loadPolicy } from '../config/load-policy.js';
 import type { Namespacing } from '../catalog/namespacing.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import {
@@ -16,8 +15,8 @@ import { suggestPolicy, type SuggestedPolicy } from '../inventory/suggested-poli
 import type { RuleOptions } from '../inventory/recommended-rule.js';
 import { toolPage, type GrantVerdict, type ToolPage } from '../inventory/tool-page.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import { PolicyError } from '../policy/policy-error.js';
 import type { Listings } from './server-listings.js';
+import { loadServicePolicy } from './service-policy.js';
 import { ServiceError } from './service-error.js';
 
 /** Who `tools` shows verdicts for: the local caller, under the config's policy. */
@@ -98,7 +97,7 @@ export class InventoryService {
     for (const grant of await this.#grants.list()) {
       if (grant.revokedAt !== null) continue;
       const subject = {
-        policy: policyOf(grant.policy),
+        policy: servicePolicyOf(grant.policy),
         servers: grant.servers ?? undefined,
         unrestrictedWithoutPolicy: false,
       };
@@ -115,22 +114,16 @@ export class InventoryService {
 
   async #subject(grantName?: string): Promise<VerdictSubject> {
     if (grantName === undefined) {
-      return { policy: policyOf(this.#localPolicy), unrestrictedWithoutPolicy: true };
+      return { policy: servicePolicyOf(this.#localPolicy), unrestrictedWithoutPolicy: true };
     }
     const grant = await this.#grants.find(grantName);
     if (!grant || grant.revokedAt !== null)
       throw new ServiceError('not_found', `No active grant labelled "${grantName}"`);
-    return { policy: policyOf(grant.policy), servers: grant.servers ?? undefined, unrestrictedWithoutPolicy: false };
-  }
-}
-
-function policyOf(file: string | null): CompiledPolicy | null {
-  if (file === null) return null;
-  try {
-    return loadPolicy(file);
-  } catch (error) {
-    if (error instanceof PolicyError) throw new ServiceError('invalid', error.message);
-    throw error;
+    return {
+      policy: servicePolicyOf(grant.policy),
+      servers: grant.servers ?? undefined,
+      unrestrictedWithoutPolicy: false,
+    };
   }
 }
 
@@ -146,4 +139,8 @@ export function inventoryRowView({ entry, verdict }: InventoryRow) {
     warnings: entry.classification.warnings,
     policy: verdict,
   };
+}
+
+function servicePolicyOf(file: string | null): CompiledPolicy | null {
+  return file === null ? null : loadServicePolicy(file);
 }

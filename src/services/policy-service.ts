@@ -4,8 +4,7 @@ import type { GrantStore } from '../grants/grant-store.js';
 import type { LimitStore } from '../limits/limit-store.js';
 import { decide, limitDenial, type Decision } from '../policy/decide.js';
 import type { UsageOf } from '../policy/explain.js';
-import { loadPolicy } from '../config/load-policy.js';
-import { PolicyError } from '../policy/policy-error.js';
+import { loadServicePolicy } from './service-policy.js';
 import { ServiceError } from './service-error.js';
 import { findTool, type ToolPresence } from './tool-presence.js';
 
@@ -86,7 +85,7 @@ export class PolicyService {
     const file = grant ? grant.policy : this.#config.policy;
     if (file === null && !grant) return { kind: 'unrestricted', ...checked };
     const now = this.#clock.now();
-    const decision = decide(file === null ? null : loadable(file), {
+    const decision = decide(file === null ? null : loadServicePolicy(file), {
       serverId,
       tool,
       // Only a tool its server lists has a class: without it (--offline) no categories/risks rule applies.
@@ -114,14 +113,5 @@ export class PolicyService {
     } finally {
       await limits.close();
     }
-  }
-}
-
-function loadable(file: string) {
-  try {
-    return loadPolicy(file);
-  } catch (error) {
-    if (error instanceof PolicyError) throw new ServiceError('invalid', error.message);
-    throw error;
   }
 }
