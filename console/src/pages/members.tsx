@@ -1,0 +1,6 @@
+import type { PageProps } from '../app.js';
+
+// Placeholder until this page is built (issue 14).
+export function MembersPage(_props: PageProps) {
+  return <h1>Not built yet</h1>;
+}
