@@ -68,6 +68,8 @@ export async function startAdminListener(
       },
       referrerPolicy: 'no-referrer',
       crossOriginEmbedderPolicy: false,
+      // Whether the console is reached over TLS is the proxy's to know; HSTS from here could pin a whole host.
+      strictTransportSecurity: false,
     }),
   );
   app.use(
