@@ -49,6 +49,7 @@ describe('admin listener', () => {
         sessionMs: 3_600_000,
         secureCookies: null,
       },
+      0,
       {
         services,
         clock,
