@@ -7,7 +7,7 @@ export interface ApiState<T> {
   readonly error: ApiError | undefined;
   readonly loading: boolean;
   /** Asks again, keeping what was shown until the new answer arrives (no flash of "Loading…"). */
-  reload(): void;
+  readonly reload: () => void;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Evidence } from './tool-row.js';
 /** The words in a tool's definition that decided its class, quoted, with what each means. */
 export function EvidenceList({ evidence }: { evidence: readonly Evidence[] }) {
   if (evidence.length === 0) {
-    return <p class="muted">Nothing in the definition points anywhere: the class is the default one.</p>;
+    return <p class="muted">No words in the definition point to a category or a risk.</p>;
   }
   return (
     <ul class="evidence">
