@@ -4,7 +4,8 @@
  * form.
  */
 import { expect, it } from 'vitest';
-import { describeConsole, MEMBERS, useConsoleGateway } from './console-harness.js';
+import { MEMBERS } from './console-gateway.js';
+import { describeConsole, useConsoleGateway } from './console-harness.js';
 
 describeConsole('signing in to the console', () => {
   const gate = useConsoleGateway();
