@@ -10,7 +10,9 @@ import { connectWithToken } from '../e2e/harness.js';
 import { describeConsole, useConsoleGateway } from './console-harness.js';
 
 describeConsole('the grants page', () => {
-  const gate = useConsoleGateway({ policy: { version: '1', default: 'deny', tools: { 'files:*': { allow: true } } } });
+  const gate = useConsoleGateway({
+    policy: { version: '1', default: 'deny', tools: { 'files:read_text_file': {}, 'files:list_directory': {} } },
+  });
 
   it('creates a grant, shows its token once, and the token works for a real MCP client', async () => {
     const page = await gate().newPage();

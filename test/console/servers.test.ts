@@ -66,7 +66,7 @@ describeConsole('the servers and tools page', () => {
     gate().createGrant('reader', {
       version: '1',
       default: 'deny',
-      tools: { 'files:read_text_file': { allow: true } },
+      tools: { 'files:read_text_file': {} },
     });
     const page = await gate().newPage();
     await gate().signIn(page, 'viewer');
