@@ -177,6 +177,8 @@ export async function startConsoleGateway(
       files,
       async newPage() {
         const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+        // Shorter than a test's timeout, so a locator that never matches fails with its own message.
+        context.setDefaultTimeout(10_000);
         contexts.push(context);
         return context.newPage();
       },

@@ -41,24 +41,23 @@ describeConsole('the servers and tools page', () => {
     const status = page.getByRole('status').filter({ hasText: /Showing \d+ of \d+ tools/ });
     expect(await status.textContent()).toBe(`Showing ${all} of ${all} tools`);
 
-    await page.getByLabel('Search').fill('write');
-    await expect.poll(() => rows.count()).toBeLessThan(all);
-    const names = await rows.locator('th a').allTextContents();
-    expect(names).toContain('files__write_file');
-    for (const name of names) expect(name).toMatch(/write|files__/);
+    // Every word must match, anywhere in the row: names, server, category, quotes.
+    await page.getByLabel('Search').fill('TEXT files read');
+    await expect.poll(() => rows.locator('th a').allTextContents()).toEqual(['files__read_text_file']);
+    expect(await status.textContent()).toBe(`Showing 1 of ${all} tools`);
 
     await page.getByLabel('Search').fill('');
-    await page.getByLabel('Server').selectOption('memory');
+    await page.getByLabel('Server', { exact: true }).selectOption('memory');
     await expect.poll(() => rows.count()).toBeLessThan(all);
     for (const server of await rows.locator('td:nth-child(2)').allTextContents()) expect(server).toBe('memory');
 
-    await page.getByLabel('Risk').selectOption('High');
+    await page.getByLabel('Risk', { exact: true }).selectOption('High');
     const high = await rows.locator('th a').allTextContents();
     expect(high).toContain('memory__delete_entities');
     expect(high).not.toContain('memory__read_graph');
 
-    await page.getByLabel('Server').selectOption('');
-    await page.getByLabel('Risk').selectOption('');
+    await page.getByLabel('Server', { exact: true }).selectOption('');
+    await page.getByLabel('Risk', { exact: true }).selectOption('');
     await expect.poll(() => rows.count()).toBe(all);
   });
 

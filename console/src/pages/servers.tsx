@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { PageProps } from '../app.js';
 import { ApiProblem } from '../components/api-problem.js';
+import { Field } from '../components/field.js';
 import { useApi } from '../components/use-api.js';
 import type { GrantsAnswer } from '../grants/grant-view.js';
 import type { ServersAnswer } from '../servers/server-health.js';
@@ -34,19 +35,20 @@ export function ServersPage(_props: PageProps) {
       <section aria-labelledby="tools-heading">
         <h2 id="tools-heading">Tools</h2>
         <div class="filters">
-          <label>
-            Policy of
-            <select value={grant} onChange={(event) => setGrant(event.currentTarget.value)}>
-              <option value="">Local caller (no grant)</option>
-              {(grants.data?.grants ?? [])
-                .filter((each) => each.status === 'active')
-                .map((each) => (
-                  <option key={each.id} value={each.label}>
-                    Grant “{each.label}”
-                  </option>
-                ))}
-            </select>
-          </label>
+          <Field label="Policy of">
+            {(id) => (
+              <select id={id} value={grant} onChange={(event) => setGrant(event.currentTarget.value)}>
+                <option value="">Local caller (no grant)</option>
+                {(grants.data?.grants ?? [])
+                  .filter((each) => each.status === 'active')
+                  .map((each) => (
+                    <option key={each.id} value={each.label}>
+                      Grant “{each.label}”
+                    </option>
+                  ))}
+              </select>
+            )}
+          </Field>
         </div>
         <ToolFilters filter={filter} facets={facets} onChange={setFilter} />
         {tools.error && <ApiProblem error={tools.error} what="read the tools" />}

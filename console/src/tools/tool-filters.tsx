@@ -1,3 +1,4 @@
+import { Field } from '../components/field.js';
 import { effectText, type Effect } from './tool-row.js';
 import type { ToolFilter } from './tool-filter.js';
 
@@ -22,10 +23,11 @@ export function ToolFilters({
     onChange({ ...filter, [key]: event.currentTarget.value });
   return (
     <div class="filters" role="search" aria-label="Filter tools">
-      <label>
-        Search
-        <input type="search" value={filter.text} onInput={set('text')} placeholder="name, server, quote…" />
-      </label>
+      <Field label="Search">
+        {(id) => (
+          <input id={id} type="search" value={filter.text} onInput={set('text')} placeholder="name, server, quote…" />
+        )}
+      </Field>
       <Choice label="Server" value={filter.server} values={facets.servers} onChange={set('server')} />
       <Choice label="Category" value={filter.category} values={facets.categories} onChange={set('category')} />
       <Choice label="Risk" value={filter.risk} values={facets.risks} onChange={set('risk')} />
@@ -54,16 +56,17 @@ function Choice({
   onChange: (event: { currentTarget: { value: string } }) => void;
 }) {
   return (
-    <label>
-      {label}
-      <select value={value} onChange={onChange}>
-        <option value="">Any</option>
-        {values.map((each) => (
-          <option key={each} value={each}>
-            {text(each)}
-          </option>
-        ))}
-      </select>
-    </label>
+    <Field label={label}>
+      {(id) => (
+        <select id={id} value={value} onChange={onChange}>
+          <option value="">Any</option>
+          {values.map((each) => (
+            <option key={each} value={each}>
+              {text(each)}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }
