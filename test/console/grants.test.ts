@@ -30,11 +30,18 @@ describeConsole('the grants page', () => {
     expect(await page.getByText('Shown once.').count()).toBe(1);
     const token = (await page.getByLabel('Token', { exact: true }).textContent())!.trim();
     expect(token).toMatch(/^tg_/);
-    // The three clients' configs, in tabs; each carries the token.
-    for (const client of ['Claude Desktop', 'Cursor', 'VS Code']) {
+    // The three clients' configs, in tabs: those that speak HTTP carry the token; Claude Desktop starts
+    // `toolgate stdio --grant ui-agent` and needs none.
+    for (const client of ['Cursor', 'VS Code']) {
       await page.getByRole('tab', { name: client }).click();
       expect(await page.getByLabel(`${client} configuration`).textContent()).toContain(token);
     }
+    await page.getByRole('tab', { name: 'Claude Desktop' }).click();
+    const claude = JSON.parse((await page.getByLabel('Claude Desktop configuration').textContent())!);
+    expect(claude.mcpServers.toolgate.args).toEqual(expect.arrayContaining(['stdio', '--grant', 'ui-agent']));
+    // The arrow keys move between the tabs, as the tabs pattern has it.
+    await page.getByRole('tab', { name: 'Claude Desktop' }).press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Cursor' }).getAttribute('aria-selected')).toBe('true');
     const row = page.getByRole('row', { name: /ui-agent/ });
     expect(await row.getByRole('cell', { name: 'files', exact: true }).count()).toBe(1);
 

@@ -16,9 +16,24 @@ function snippetText(snippet: Snippet): string {
 }
 
 const CLIENTS = [
-  { id: 'claudeDesktop', title: 'Claude Desktop', where: 'claude_desktop_config.json' },
-  { id: 'cursor', title: 'Cursor', where: '~/.cursor/mcp.json or .cursor/mcp.json' },
-  { id: 'vscode', title: 'VS Code', where: '.vscode/mcp.json' },
+  {
+    id: 'claudeDesktop',
+    title: 'Claude Desktop',
+    where: 'claude_desktop_config.json',
+    how: 'Claude Desktop starts Toolgate itself as this grant (toolgate stdio --grant), on this machine and with this config: no token goes in its file.',
+  },
+  {
+    id: 'cursor',
+    title: 'Cursor',
+    where: '~/.cursor/mcp.json or .cursor/mcp.json',
+    how: 'Cursor connects to this gateway over HTTP with the token.',
+  },
+  {
+    id: 'vscode',
+    title: 'VS Code',
+    where: '.vscode/mcp.json',
+    how: 'VS Code connects to this gateway over HTTP with the token.',
+  },
 ] as const;
 
 /**
@@ -52,7 +67,7 @@ export function TokenReveal({ label, issued, onDone }: { label: string; issued: 
           content: (
             <>
               <p class="muted">
-                Paste into {client.where}.{' '}
+                {client.how} Paste into {client.where}.{' '}
                 <CopyButton text={snippetText(issued.snippets[client.id])} label={`Copy ${client.title} config`} />
               </p>
               <pre aria-label={`${client.title} configuration`}>{snippetText(issued.snippets[client.id])}</pre>
