@@ -59,10 +59,13 @@ describeConsole('the pinned definitions page', () => {
     expect(await description.getByRole('cell').nth(1).textContent()).toBe(POISONED);
     expect(await card.getByText(/every call to the tool is refused/).count()).toBe(1);
 
-    // "Keep blocked" only folds the change away; it still waits.
-    await card.getByRole('button', { name: 'Keep blocked: alpha:echo' }).click();
+    // "Keep blocked" only folds the change away; it still waits. By keyboard: the focus follows the buttons.
+    await card.getByRole('button', { name: 'Keep blocked: alpha:echo' }).press('Enter');
     await card.getByText('It stays blocked until someone accepts it.').waitFor();
-    await card.getByRole('button', { name: 'Show the change again' }).click();
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Show the change again');
+    await page.keyboard.press('Enter');
+    await card.getByRole('button', { name: 'Accept alpha:echo' }).waitFor();
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Keep blocked');
 
     await card.getByRole('button', { name: 'Accept alpha:echo' }).click();
     await page.getByText('No changes wait').waitFor();
