@@ -4,7 +4,7 @@ import type { Role } from '../members/member.js';
 import { roleMay, type Permission } from '../members/permission.js';
 
 /** Who is acting through the admin API: a signed-in member, or a script with the admin token. */
-export interface Operator {
+interface Operator {
   /** The member's name; `admin-api` for the admin token. What the audit trail records as `actor`. */
   readonly name: string;
   readonly role: Role;

@@ -48,7 +48,7 @@ export class OperatorLog {
 }
 
 /** The audit record of an operator's change. Pure: the time and id are given. */
-export function operatorRecord(change: OperatorChange, time: number, decisionId: string): AuditRecord {
+function operatorRecord(change: OperatorChange, time: number, decisionId: string): AuditRecord {
   return {
     time,
     requestId: null,
