@@ -73,5 +73,5 @@ describeConsole('the pinned definitions page', () => {
       const result = await client!.callTool({ name: 'alpha__echo', arguments: { text: 'third' } });
       expect(textOf(result)).toBe('third');
     });
-  });
+  }, 90_000); // It restarts the gateway and its servers, and signs in twice.
 });
