@@ -43,7 +43,8 @@ export class OperatorLog {
   }
 
   record(change: OperatorChange): Promise<void> {
-    return this.#write([operatorRecord(change, this.#clock.now(), newDecisionId())]);
+    const now = this.#clock.now();
+    return this.#write([operatorRecord(change, now, newDecisionId(now))]);
   }
 }
 
