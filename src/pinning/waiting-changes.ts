@@ -1,3 +1,4 @@
+import type { ToolDefinition } from '../risk/classification.js';
 import type { ToolClass } from '../risk/classification.js';
 import { diffDefinitions, diffLines, type FieldDiff } from './definition-diff.js';
 import type { PinRules, ServerPins } from './pin.js';
@@ -23,6 +24,9 @@ export interface WaitingChange {
   readonly classBefore: ToolClass | null;
   readonly classAfter: ToolClass | null;
   readonly fields: readonly FieldDiff[];
+  /** The accepted definition (or instructions' text) and the one listed now, whole: for a side-by-side view. */
+  readonly before: ToolDefinition | string | null;
+  readonly after: ToolDefinition | string | null;
 }
 
 /** Everything that waits on a server, its instructions first, then its tools in the order they were first seen. */
@@ -46,6 +50,8 @@ export function waitingChanges(pins: ServerPins, rules: PinRules): WaitingChange
           lines: diffLines(instructions.accepted.text ?? '', instructions.pending.text ?? ''),
         },
       ],
+      before: instructions.accepted.text,
+      after: instructions.pending.text,
     });
   }
   for (const pin of pins.tools.values()) {
@@ -61,6 +67,8 @@ export function waitingChanges(pins: ServerPins, rules: PinRules): WaitingChange
       classBefore: pin.accepted?.toolClass ?? null,
       classAfter: removed ? null : (pin.pending?.toolClass ?? null),
       fields: removed ? [] : diffDefinitions(pin.accepted?.definition ?? null, pin.pending?.definition ?? null),
+      before: pin.accepted?.definition ?? null,
+      after: removed ? null : (pin.pending?.definition ?? null),
     });
   }
   return changes;

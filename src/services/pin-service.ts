@@ -100,6 +100,8 @@ export function waitingChangeJson(change: WaitingChange): Record<string, unknown
     classBefore: change.classBefore,
     classAfter: change.classAfter,
     fields: change.fields,
+    before: change.before,
+    after: change.after,
     accept: `toolgate tools accept ${pinTarget(change.serverId, change.kind === 'instructions' ? null : change.tool)}`,
   };
 }
