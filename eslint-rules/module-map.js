@@ -46,6 +46,7 @@ export const moduleMap = {
   },
   'app.ts': {
     uses: [
+      'admin',
       'downstream',
       'services',
       'sessions',
@@ -65,7 +66,21 @@ export const moduleMap = {
   },
 
   // The operator's side: the admin HTTP API, on the services the CLI uses too.
-  admin: { uses: ['services', 'inventory', 'approvals', 'audit', 'grants', 'clock.ts'] },
+  admin: {
+    uses: [
+      'services',
+      'members',
+      'inventory',
+      'approvals',
+      'policy',
+      'audit',
+      'config',
+      'grants',
+      'upstream',
+      'observability',
+      'clock.ts',
+    ],
+  },
   services: {
     uses: [
       'members',
@@ -153,7 +168,7 @@ export const moduleMap = {
   grants: { uses: ['state'] },
 
   // The decision: a pure function of the policy and the call.
-  policy: { pure: true, uses: ['limits', 'risk', 'json'] },
+  policy: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['limits', 'risk', 'json', 'state'] },
   // Rate limits: pure counting; only the SQLite store (sqlite-*.ts) touches the state database.
   limits: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['state'] },
 

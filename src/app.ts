@@ -15,6 +15,9 @@ import { PolicyFiles } from './config/policy-files.js';
 import { EraBridge } from './downstream/era-bridge.js';
 import type { DownstreamDeps } from './downstream/mcp-endpoint.js';
 import { startHttpEndpoint, type HttpEndpoint } from './downstream/http-endpoint.js';
+import { startAdminListener, type AdminListener } from './admin/admin-listener.js';
+import type { AdminContext } from './admin/admin-context.js';
+import { stdioCommand } from './config/stdio-command.js';
 import { serveStdioEndpoint } from './downstream/stdio-endpoint.js';
 import { Authenticator } from './grants/authenticate.js';
 import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
@@ -55,6 +58,8 @@ const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
 export interface RunningGateway {
   readonly upstreams: UpstreamPool;
   readonly http: HttpEndpoint;
+  /** The console and admin API, unless `admin.console` is false. */
+  readonly admin?: AdminListener;
   stop(): Promise<void>;
 }
 
@@ -80,7 +85,17 @@ export async function startGateway(
       );
     }
     const gateway = composeGateway(config, log, state);
-    let http: HttpEndpoint;
+    let http: HttpEndpoint | undefined;
+    let admin: AdminListener | undefined;
+    const adminContext: AdminContext = {
+      services: state.services(gateway),
+      clock: systemClock,
+      servers: () => gateway.deps.upstreams.servers(),
+      clients: {
+        mcpUrl: () => http?.url ?? '',
+        stdioCommand: (grant) => stdioCommand(config.file ?? 'toolgate.json', grant),
+      },
+    };
     try {
       http = await startHttpEndpoint({
         config,
@@ -90,20 +105,26 @@ export async function startGateway(
           localPolicy: config.policy,
         }),
         metrics: gateway.metrics,
-        services: state.services(gateway),
+        admin: adminContext,
         clock: systemClock,
       });
+      if (config.admin.console) admin = await startAdminListener(config.admin, adminContext, log);
     } catch (error) {
+      await http?.close();
       await gateway.close();
       throw error;
     }
-    log.info({ url: http.url, servers: gateway.deps.upstreams.servers().map((s) => s.id) }, 'toolgate listening');
+    const endpoint = http;
+    log.info({ url: endpoint.url, servers: gateway.deps.upstreams.servers().map((s) => s.id) }, 'toolgate listening');
+    if (admin) log.info({ url: admin.url }, 'console listening');
     void gateway.deps.upstreams.settled().then(() => logReady(gateway.deps.upstreams, log));
     return {
       upstreams: gateway.deps.upstreams,
-      http,
+      http: endpoint,
+      ...(admin ? { admin } : {}),
       async stop() {
-        await http.close();
+        await admin?.close();
+        await endpoint.close();
         await gateway.close();
         await state.close();
       },
@@ -417,6 +438,8 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
           listings: () => Promise.resolve(poolListings(gateway.deps.upstreams)),
           namespacing: config.namespacing,
         },
+        // A policy saved from the console decides the very next call.
+        policySaved: (file) => gateway.deps.policies.reload(file),
         log,
       }),
     async close() {

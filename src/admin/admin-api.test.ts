@@ -7,7 +7,22 @@ import { reviewListing } from '../pinning/review-listing.js';
 import { SqlitePinStore } from '../pinning/sqlite-pin-store.js';
 import { sqliteServices } from '../services/services.js';
 import { openStateDb } from '../state/state-db.js';
-import { createAdminApi } from './admin-api.js';
+import { adminTokenAuthentication, createAdminApi } from './admin-api.js';
+import type { AdminContext } from './admin-context.js';
+import type { Services } from '../services/services.js';
+
+/** What the admin API serves from, in a test: no servers running, clients told of a made-up address. */
+function contextOf(services: Services): AdminContext {
+  return {
+    services,
+    clock,
+    servers: () => [],
+    clients: {
+      mcpUrl: () => 'http://127.0.0.1:8787/mcp',
+      stdioCommand: (grant) => ['toolgate', 'stdio', '--grant', grant],
+    },
+  };
+}
 
 const TOKEN = 'a'.repeat(32);
 const T0 = Date.UTC(2026, 4, 1);
@@ -59,7 +74,7 @@ async function setUp() {
     );
   }
   await sink.close();
-  const api = createAdminApi(services, TOKEN, clock);
+  const api = createAdminApi(contextOf(services), adminTokenAuthentication(TOKEN));
   const request = async (path: string, init: RequestInit = {}) => {
     const response = await api.request(path, {
       ...init,
@@ -74,12 +89,13 @@ describe('admin API', () => {
   it('asks for the admin token, and takes no other', async () => {
     const { grantToken } = await setUp();
     const api = createAdminApi(
-      sqliteServices(openStateDb(':memory:'), {
-        clock,
-        config: { file: null, policy: null, serverIds: [], pinning: { changed: 'block', added: 'allow' } },
-      }),
-      TOKEN,
-      clock,
+      contextOf(
+        sqliteServices(openStateDb(':memory:'), {
+          clock,
+          config: { file: null, policy: null, serverIds: [], pinning: { changed: 'block', added: 'allow' } },
+        }),
+      ),
+      adminTokenAuthentication(TOKEN),
     );
     expect((await api.request('/approvals')).status).toBe(401);
     expect((await api.request('/grants', { headers: { authorization: `Bearer ${grantToken}` } })).status).toBe(401);

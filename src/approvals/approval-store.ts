@@ -73,6 +73,11 @@ export interface ApprovalStore {
   findOpen(fingerprint: string, now: number): Promise<Approval | undefined>;
   /** Approves or denies a pending approval, dropping its hidden values; an approval is resolved once. */
   resolve(id: string, verdict: Verdict, by: string, reason: string | null, now: number): Promise<Resolution>;
+  /**
+   * Moves a pending approval's expiry to `expiresAt` (an approver needs longer to decide); undefined when it is
+   * not pending, or has expired already.
+   */
+  extend(id: string, expiresAt: number, now: number): Promise<Approval | undefined>;
   /** Marks an approved call as run; false when it already ran (so it runs exactly once). */
   consume(id: string, now: number): Promise<boolean>;
   /** Marks a denial or expiry as told to the agent. */
@@ -215,6 +220,14 @@ export class SqliteApprovalStore implements ApprovalStore {
     const approval = await this.get(id);
     if (!approval) return { kind: 'not_found' };
     return { kind: changed === 0 ? 'already_resolved' : 'resolved', approval };
+  }
+
+  async extend(id: string, expiresAt: number, now: number): Promise<Approval | undefined> {
+    const update = this.#db.prepare(
+      `UPDATE approvals SET expires_at = ? WHERE id = ? AND status = 'pending' AND expires_at > ?`,
+    );
+    const { changes } = await this.#db.write(() => update.run(expiresAt, id, now));
+    return changes === 1 ? this.get(id) : undefined;
   }
 
   async consume(id: string, now: number): Promise<boolean> {

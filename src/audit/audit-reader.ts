@@ -62,6 +62,22 @@ export interface AuditReader {
    * order calls ended, not the order of their times.
    */
   tail(filter: AuditFilter, options?: { readonly after?: AuditPosition; readonly limit?: number }): Promise<AuditTail>;
+  /** The record with this decision id. */
+  get(decisionId: string): Promise<AuditRecord | undefined>;
+  /**
+   * How many matching records each decision had in each `bucketMs` slice of [since, until): for the console's
+   * chart. Counted by the store, so it costs the matching rows, never a read of whole records.
+   */
+  histogram(
+    filter: AuditFilter & { readonly since: number; readonly until: number },
+    bucketMs: number,
+  ): Promise<AuditBucket[]>;
+}
+
+/** One slice of time of a histogram: its start (epoch ms) and how many records each decision had in it. */
+export interface AuditBucket {
+  readonly start: number;
+  readonly counts: Readonly<Partial<Record<AuditDecision, number>>>;
 }
 
 /**

@@ -25,6 +25,12 @@ import { randomFillSync } from 'node:crypto';
  * what an operator accepted. Their decisions: `tool_changed`, `tool_added`, `tool_removed`,
  * `instructions_changed`, `change_accepted`; their outcome is `refused` when the change holds the tool's calls
  * until accepted, `ok` otherwise.
+ *
+ * Records of method `toolgate/operator` are not calls either: each is a change an operator made through the admin
+ * API or the console, with `actor` saying who and `tool` naming what was changed (a grant's label, a policy file,
+ * an approval id, a member). Their decisions: `signed_in`, `sign_in_refused` (outcome `refused`), `grant_created`,
+ * `grant_changed`, `grant_rotated`, `grant_revoked`, `policy_saved`, `approval_resolved`, `approval_extended`,
+ * `member_added`, `member_removed`.
  */
 export const AUDIT_DECISIONS = [
   'allow',
@@ -44,6 +50,17 @@ export const AUDIT_DECISIONS = [
   'tool_removed',
   'instructions_changed',
   'change_accepted',
+  'signed_in',
+  'sign_in_refused',
+  'grant_created',
+  'grant_changed',
+  'grant_rotated',
+  'grant_revoked',
+  'policy_saved',
+  'approval_resolved',
+  'approval_extended',
+  'member_added',
+  'member_removed',
 ] as const;
 
 export type AuditDecision = (typeof AUDIT_DECISIONS)[number];
@@ -79,7 +96,7 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 export type CallMethod = 'tools/call' | 'prompts/get' | 'resources/read' | 'completion/complete';
 
 /** What a record is about: a call, or a change to a server's pinned tool definitions (not a call). */
-export type AuditMethod = CallMethod | 'toolgate/pinning';
+export type AuditMethod = CallMethod | 'toolgate/pinning' | 'toolgate/operator';
 
 /** The decision enforcement would have made, on a call that shadow mode let through. */
 interface ShadowedDecision {
@@ -138,6 +155,8 @@ export interface AuditRecord {
   /** The time the server took; null when the call never reached a server. */
   readonly serverLatencyMs: number | null;
   readonly outcome: AuditOutcome;
+  /** Who made an operator change (a member's name, `admin-api`): only on `toolgate/operator` records. */
+  readonly actor?: string;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface AuditRow {
   gateway_latency_ms: number;
   server_latency_ms: number | null;
   outcome: string;
+  /** Who made an operator change; null on calls. */
+  actor: string | null;
 }
 
 /** The columns, in the order `toAuditRow` fills them; shared by the sink's INSERT and the reader's SELECT. */
@@ -53,6 +55,7 @@ export const AUDIT_COLUMNS = [
   'gateway_latency_ms',
   'server_latency_ms',
   'outcome',
+  'actor',
 ] as const satisfies readonly (keyof AuditRow)[];
 
 /** Encodes a record for the table. Throws when its arguments cannot be written as JSON. */
@@ -81,6 +84,7 @@ export function toAuditRow(record: AuditRecord): AuditRow {
     gateway_latency_ms: record.gatewayLatencyMs,
     server_latency_ms: record.serverLatencyMs,
     outcome: record.outcome,
+    actor: record.actor ?? null,
   };
 }
 
@@ -112,6 +116,7 @@ export function fromAuditRow(row: AuditRow): AuditRecord {
     gatewayLatencyMs: row.gateway_latency_ms,
     serverLatencyMs: row.server_latency_ms,
     outcome: row.outcome as AuditOutcome,
+    ...(row.actor === null ? {} : { actor: row.actor }),
   };
 }
 

@@ -9,7 +9,9 @@ import {
   type AuditQuery,
   type AuditReader,
   type AuditTail,
+  type AuditBucket,
 } from './audit-reader.js';
+import type { AuditDecision, AuditRecord } from './audit-record.js';
 import { AUDIT_COLUMNS, fromAuditRow, type AuditRow } from './audit-row.js';
 
 const DEFAULT_TAIL_SIZE = 20;
@@ -78,6 +80,35 @@ export class SqliteAuditReader implements AuditReader {
     const position = rows.length === limit ? rows.at(-1)!.seq : Math.max(newest, options.after);
     return { records: rows.map(fromAuditRow), position };
   }
+
+  async get(decisionId: string): Promise<AuditRecord | undefined> {
+    const row = this.#db.prepare<[string], StoredRow>(`${SELECT} WHERE decision_id = ?`).get(decisionId);
+    return row && fromAuditRow(row);
+  }
+
+  async histogram(filter: AuditFilter & { since: number; until: number }, bucketMs: number): Promise<AuditBucket[]> {
+    const { where, parameters } = conditions(filter);
+    const rows = this.#db
+      .prepare<[Parameters], BucketRow>(
+        `SELECT (time - @since) / @bucketMs AS bucket, decision, COUNT(*) AS count FROM audit_records
+         ${whereClause(where)} GROUP BY bucket, decision`,
+      )
+      .all({ ...parameters, since: filter.since, bucketMs });
+    const buckets: { start: number; counts: Partial<Record<AuditDecision, number>> }[] = [];
+    for (let start = filter.since; start < filter.until; start += bucketMs) buckets.push({ start, counts: {} });
+    for (const row of rows) {
+      const bucket = buckets[Math.floor(row.bucket)];
+      if (bucket) bucket.counts[row.decision] = Number(row.count);
+    }
+    return buckets;
+  }
+}
+
+/** A histogram's row: a bucket's index, a decision and its count. */
+interface BucketRow {
+  bucket: number;
+  decision: AuditDecision;
+  count: number;
 }
 
 /** The WHERE conditions of a filter, with named parameters. */

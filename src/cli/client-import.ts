@@ -1,8 +1,9 @@
-import { constants, copyFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { applyEdits, modify, parse } from 'jsonc-parser';
 import { ConfigError, parseConfigOutline, type ConfigIssue, type ConfigOutline } from '../config/load.js';
 import { formatJsonPath } from '../json/json-path.js';
+import { stdioCommand } from '../config/stdio-command.js';
 import { readFailure } from '../json/read-failure.js';
 import {
   CLIENT_KINDS,
@@ -103,12 +104,6 @@ export function toolgateEntry(
   }
   const headers = access.token === undefined ? {} : { headers: { Authorization: `Bearer ${access.token}` } };
   return kind === 'vscode' ? { type: 'http', url, ...headers } : { url, ...headers };
-}
-
-/** The command that serves this Toolgate on stdio, with this node, on the config's absolute path. */
-export function stdioCommand(configFile: string, grant?: string): string[] {
-  const main = realpathSync(process.argv[1]!);
-  return [process.execPath, main, 'stdio', '--config', configFile, ...(grant === undefined ? [] : ['--grant', grant])];
 }
 
 /** The address clients on this machine reach the gateway at; null when it listens on any free port. */

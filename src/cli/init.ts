@@ -19,7 +19,6 @@ import {
   readClientConfig,
   reportImport,
   serverIdsIn,
-  stdioCommand,
   toolgateEntry,
   TOOLGATE_ID,
   variablesIn,
@@ -27,6 +26,7 @@ import {
 } from './client-import.js';
 import { clientLocations } from './client-locations.js';
 import { CliError, reportingErrors } from './cli-error.js';
+import { stdioCommand } from '../config/stdio-command.js';
 import type { CliOutput } from './cli-output.js';
 import { findClientConfig } from './find-client-config.js';
 import { nextSteps, pointingAdvice } from './init-advice.js';

@@ -28,8 +28,7 @@ export interface GatewayConfig {
   audit: AuditConfig;
   /** What becomes of a tool whose definition changed since it was accepted, and of a tool a server adds. */
   pinning: PinningConfig;
-  /** The admin HTTP API's bearer token; null: the admin API is off. */
-  admin: { token: string } | null;
+  admin: AdminConfig;
   /** Absolute path of the policy for local callers (tokenless HTTP callers with listen.allowTokenless, stdio without --grant); null: they may call every tool. */
   policy: string | null;
   /** The enabled servers, in file order. */
@@ -50,6 +49,22 @@ export interface ConfigOutline {
   readonly pinning: GatewayConfig['pinning'];
   /** The ids of the enabled servers, in file order. */
   readonly serverIds: readonly string[];
+}
+
+/** The admin listener (console and admin API), and the bearer token for scripts. */
+export interface AdminConfig {
+  /** The admin API's bearer token (the admin role); null: only signed-in members reach the admin API. */
+  token: string | null;
+  /** Serve the admin listener (console and admin API) with `toolgate start`. */
+  console: boolean;
+  host: string;
+  /** The port to listen on (0: any free port). */
+  port: number;
+  /** Host header values accepted besides localhost and `host`, lowercased. */
+  allowedHosts: string[];
+  sessionMs: number;
+  /** Mark the sign-in cookie Secure; null: when the request came over TLS. */
+  secureCookies: boolean | null;
 }
 
 interface AuditConfig {
@@ -213,7 +228,16 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       webhook: approvals.webhook ?? null,
     },
     pinning: { changed: pinning.changed, added: pinning.added },
-    admin: admin ?? null,
+    admin: {
+      token: admin.token ?? null,
+      console: admin.console,
+      host: admin.host,
+      // Beside the MCP listener by default; a test gateway on any free port gets a free admin port too.
+      port: admin.port ?? (listen.port === 0 ? 0 : Math.min(listen.port + 1, 65_535)),
+      allowedHosts: admin.allowedHosts.map((host) => host.toLowerCase()),
+      sessionMs: admin.sessionHours * 3_600_000,
+      secureCookies: admin.secureCookies ?? null,
+    },
     audit: { ...audit, file: audit.file === undefined ? null : resolve(audit.file) },
     policy: policy === undefined ? null : resolve(policy),
     servers,

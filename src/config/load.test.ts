@@ -96,7 +96,15 @@ describe('parseConfig: valid files', () => {
         required: true,
       },
       pinning: { changed: 'block', added: 'allow' },
-      admin: null,
+      admin: {
+        token: null,
+        console: true,
+        host: '127.0.0.1',
+        port: 0,
+        allowedHosts: [],
+        sessionMs: 43_200_000,
+        secureCookies: null,
+      },
       policy: path.join(DIR, 'policies', 'local.json'),
       servers: [
         {
@@ -655,7 +663,15 @@ describe('defaultConfig', () => {
         required: true,
       },
       pinning: { changed: 'block', added: 'allow' },
-      admin: null,
+      admin: {
+        token: null,
+        console: true,
+        host: '127.0.0.1',
+        port: 8788,
+        allowedHosts: [],
+        sessionMs: 43_200_000,
+        secureCookies: null,
+      },
       policy: null,
       servers: [],
     });

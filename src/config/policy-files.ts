@@ -65,6 +65,16 @@ export class PolicyFiles {
     return longest;
   }
 
+  /**
+   * Reloads `file` now, if it is in use: a save from the console applies to the very next call, not after the
+   * watcher's debounce. A file that does not load is logged and the previous policy stays, as for any edit.
+   */
+  reload(file: string): void {
+    const entry = this.#entries.get(file);
+    if (entry) clearTimeout(entry.timer);
+    this.#reload(file);
+  }
+
   /** Stops watching every file. */
   close(): void {
     for (const entry of this.#entries.values()) {

@@ -272,11 +272,45 @@ const adminSchema = z
     token: z
       .string()
       .min(32, 'expected an admin token of at least 32 characters')
+      .optional()
       .describe(
-        'The bearer token of the admin HTTP API (/admin/...). Use a variable: "${env:TOOLGATE_ADMIN_TOKEN}". A grant\'s token never works there. Without it, the admin API is off.',
+        'A bearer token for scripts that call the admin API (/admin/...) with the admin role. Use a variable: "${env:TOOLGATE_ADMIN_TOKEN}". A grant\'s token never works there. With it, the admin API is served on the main listener too, at /admin.',
+      ),
+    console: z
+      .boolean()
+      .default(true)
+      .describe(
+        '`toolgate start` serves the web console and the admin API on the admin listener (admin.host, admin.port); members sign in with their name and password (toolgate members add). false: no admin listener.',
+      ),
+    host: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe(
+        "The admin listener's address. The default accepts connections from this machine only; put it behind TLS (a reverse proxy) before opening it to a network.",
+      ),
+    port: integer(0, 65_535, 'expected an integer from 0 to 65535')
+      .optional()
+      .describe(
+        "The admin listener's TCP port. Default: listen.port + 1 (8788), or any free port when listen.port is 0.",
+      ),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Host header values the admin listener accepts besides localhost and its address, e.g. "toolgate-admin.example.com". The console is refused under any other name (DNS rebinding).',
+      ),
+    sessionHours: integer(1, 24 * 30, 'expected a whole number of hours from 1 to 720')
+      .default(12)
+      .describe('How long a console sign-in lasts before the member signs in again.'),
+    secureCookies: z
+      .boolean()
+      .optional()
+      .describe(
+        'Mark the sign-in cookie Secure (sent over HTTPS only). Default: when a request arrives over TLS or with X-Forwarded-Proto: https from loopback (a TLS proxy in front). Set true behind any TLS proxy.',
       ),
   })
-  .describe('The admin HTTP API: approvals.');
+  .describe('The admin listener (web console and admin API) and the bearer token for scripts.');
 
 /** What happens to a tool whose definition changed since it was accepted; see the config key `pinning`. */
 export const PIN_CHANGED_RULES = ['block', 'stricter'] as const;
@@ -510,7 +544,7 @@ export const configSchema = z
     approvals: approvalsSchema.prefault({}),
     audit: auditSchema.prefault({}),
     pinning: pinningSchema.prefault({}),
-    admin: adminSchema.optional(),
+    admin: adminSchema.prefault({}),
     policy: z
       .string()
       .min(1, 'expected the path of a policy file')

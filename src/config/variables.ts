@@ -94,7 +94,9 @@ export function expandServerVariables(
   }
   const value: Record<string, unknown> = { ...config, mcpServers: servers };
   // Secrets of the gateway itself: the admin credential and the webhook's signing key and headers.
-  if (isRecord(config.admin)) value.admin = { ...config.admin, token: expand(config.admin.token, ['admin', 'token']) };
+  if (isRecord(config.admin) && config.admin.token !== undefined) {
+    value.admin = { ...config.admin, token: expand(config.admin.token, ['admin', 'token']) };
+  }
   if (isRecord(config.approvals) && isRecord(config.approvals.webhook)) {
     const webhook: Record<string, unknown> = { ...config.approvals.webhook };
     const at = ['approvals', 'webhook'];

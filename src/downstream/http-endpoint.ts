@@ -14,15 +14,15 @@ import {
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { Hono, type Context, type Next } from 'hono';
-import { bearerMatches, createAdminApi } from '../admin/admin-api.js';
+import { adminTokenAuthentication, bearerMatches, createAdminApi } from '../admin/admin-api.js';
 import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load.js';
 import { ErrorCode, toHttpResponse, type RefusalReply } from '../errors.js';
 import type { Authenticator } from '../grants/authenticate.js';
 import type { Principal } from '../grants/principal.js';
-import { isLoopbackHost } from '../config/listen-address.js';
+import { hostnameOf, isLoopbackHost, listenHostnames } from '../config/listen-address.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import type { Services } from '../services/services.js';
+import type { AdminContext } from '../admin/admin-context.js';
 import { createMcpEndpoint, type DownstreamDeps } from './mcp-endpoint.js';
 import { ListenBus } from './listen-bus.js';
 import { parseMessageText } from './message-text.js';
@@ -52,8 +52,8 @@ export interface HttpEndpointDeps {
   readonly downstream: DownstreamDeps;
   readonly authenticator: Authenticator;
   readonly metrics: GatewayMetrics;
-  /** The operator services the admin API serves. */
-  readonly services: Services;
+  /** What the admin API serves (at /admin, with `admin.token`). */
+  readonly admin: AdminContext;
   readonly clock: Clock;
 }
 
@@ -61,7 +61,7 @@ export interface HttpEndpointDeps {
  * Serves the gateway over HTTP: Streamable HTTP on `/mcp` for both protocol eras (2025-era clients get a
  * session each, because sampling, elicitation, roots and notifications need one; 2026-07-28 requests are served
  * statelessly), plus `/healthz`. Every request passes the Host and Origin checks first (DNS rebinding), then
- * the body limit; batched JSON-RPC is refused. With `admin.token` set, `/admin` serves the admin API on `services`.
+ * the body limit; batched JSON-RPC is refused. With `admin.token` set, `/admin` serves the admin API to scripts.
  */
 export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<HttpEndpoint> {
   const { config, downstream, authenticator, metrics } = endpoint;
@@ -122,15 +122,16 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
       ? c.json({ status: 'ready', servers: upstreams.servers() })
       : c.json({ status: 'starting', servers: upstreams.servers() }, 503),
   );
-  const { admin } = config;
+  const adminToken = config.admin.token;
   // Metrics name servers and tools: on loopback anyone local may scrape; beyond it, only with the admin token.
   app.get('/metrics', async (c) => {
-    if (!loopbackOnly && !(admin && bearerMatches(c.req.header('authorization'), admin.token))) {
+    if (!loopbackOnly && !(adminToken !== null && bearerMatches(c.req.header('authorization'), adminToken))) {
       return c.json({ error: 'metrics need the admin token when Toolgate listens beyond loopback' }, 401);
     }
     return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
-  if (admin) app.route('/admin', createAdminApi(endpoint.services, admin.token, endpoint.clock));
+  // For scripts beside the agents; the console and its sign-in are served on the admin listener only.
+  if (adminToken !== null) app.route('/admin', createAdminApi(endpoint.admin, adminTokenAuthentication(adminToken)));
 
   // Every MCP route needs a grant's bearer token, unless the operator chose to serve tokenless local callers
   // (listen.allowTokenless, loopback only): never inferred from the grant table (fail closed).
@@ -325,16 +326,6 @@ function authInfoOf(principal: Principal): AuthInfo {
 }
 
 /** The hostname of a `host[:port]` entry, as the SDK's Host check compares hostnames without ports. */
-function hostnameOf(hostAndPort: string): string {
-  return new URL(`http://${hostAndPort}`).hostname;
-}
-
 function originHostname(origin: string): string {
   return new URL(origin).hostname;
-}
-
-/** A gateway listening on a specific address also answers requests addressed to it by that address. */
-function listenHostnames(host: string): string[] {
-  if (host === '0.0.0.0' || host === '::') return [];
-  return [host.includes(':') ? `[${host}]` : host];
 }

@@ -3,6 +3,7 @@ import type { ApprovalStore, Resolution, Verdict } from '../approvals/approval-s
 import { fillHidden, type Approval, type ApprovalStatus } from '../approvals/approval.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
+import { ServiceError } from './service-error.js';
 
 /** How asking to see an approval's hidden values came out, for the CLI and the admin API to report. */
 export type RevealOutcome =
@@ -70,6 +71,25 @@ export class ApprovalService {
    * Approves or denies a pending approval, and wakes the call waiting for it. `by` names the approver as the
    * record keeps it (`cli:alice`); `reason` is kept, and told to the agent on a denial.
    */
+  /** The longest an approval can be extended by at once. */
+  static readonly MAX_EXTENSION_MS = 24 * 3_600_000;
+
+  /**
+   * Gives a pending approval `ms` more before it expires, counted from its current expiry.
+   * @throws ServiceError `invalid` for a length out of bounds; `not_found` when it is not pending.
+   */
+  async extend(id: string, ms: number): Promise<Approval> {
+    if (!Number.isInteger(ms) || ms < 1_000 || ms > ApprovalService.MAX_EXTENSION_MS) {
+      throw new ServiceError('invalid', 'seconds: expected a whole number from 1 to 86400');
+    }
+    const now = this.#clock.now();
+    const approval = await this.#store.get(id);
+    const extended =
+      approval === undefined ? undefined : await this.#store.extend(id, Math.max(approval.expiresAt, now) + ms, now);
+    if (!extended) throw new ServiceError('not_found', `No pending approval ${id}`);
+    return extended;
+  }
+
   async resolve(id: string, verdict: Verdict, by: string, reason: string | null): Promise<Resolution> {
     const resolution = await this.#store.resolve(id, verdict, by, reason, this.#clock.now());
     if (resolution.kind === 'resolved') this.#waiters?.wake(id);

@@ -14,6 +14,7 @@ import {
   type AuditQuery,
   type AuditReader,
   type AuditTail,
+  type AuditBucket,
 } from '../audit/audit-reader.js';
 import { parseTimeBound } from '../audit/time-bound.js';
 import { ServiceError } from './service-error.js';
@@ -28,6 +29,9 @@ export interface AuditFilterText {
   readonly since?: string;
   readonly until?: string;
 }
+
+const DAY_MS = 86_400_000;
+const MAX_HISTOGRAM_BUCKETS = 500;
 
 /**
  * Reads the audit trail, the same for the CLI (`toolgate audit`), the admin API and the web console. The
@@ -53,6 +57,30 @@ export class AuditService {
   /** The last records stored, or those stored since `after`: for following the trail (see AuditReader.tail). */
   tail(filter: AuditFilter, options?: { readonly after?: AuditPosition; readonly limit?: number }): Promise<AuditTail> {
     return this.#reader.tail(filter, options);
+  }
+
+  /** One record, by its decision id. */
+  get(decisionId: string): Promise<AuditRecord | undefined> {
+    return this.#reader.get(decisionId);
+  }
+
+  /**
+   * Calls by decision over time: `buckets` slices of [since, until) (until defaults to now, since to a day
+   * before it).
+   */
+  async histogram(
+    filter: AuditFilter,
+    buckets: number,
+    now: number,
+  ): Promise<{ since: number; until: number; bucketMs: number; buckets: AuditBucket[] }> {
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_HISTOGRAM_BUCKETS) {
+      throw new ServiceError('invalid', `buckets: expected a whole number from 1 to ${MAX_HISTOGRAM_BUCKETS}`);
+    }
+    const until = filter.until ?? now;
+    const since = filter.since ?? until - DAY_MS;
+    if (since >= until) throw new ServiceError('invalid', 'since: expected a time before until');
+    const bucketMs = Math.max(1, Math.ceil((until - since) / buckets));
+    return { since, until, bucketMs, buckets: await this.#reader.histogram({ ...filter, since, until }, bucketMs) };
   }
 
   /** Every record that matches, page after page, oldest first: for exports of any length. */

@@ -15,6 +15,7 @@ import { suggestPolicy, type SuggestedPolicy } from '../inventory/suggested-poli
 import type { RuleOptions } from '../inventory/recommended-rule.js';
 import { toolPage, type GrantVerdict, type ToolPage } from '../inventory/tool-page.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
+import type { ToolClass } from '../risk/classification.js';
 import type { Listings } from './server-listings.js';
 import { loadServicePolicy } from './service-policy.js';
 import { ServiceError } from './service-error.js';
@@ -104,6 +105,12 @@ export class InventoryService {
       verdicts.push({ who: grant.label, verdict: verdictFor(entry, subject, now) });
     }
     return toolPage(entry, verdicts, options);
+  }
+
+  /** A tool's class as the inventory classifies it now; undefined for a tool no server lists. */
+  async classOf(serverId: string, tool: string): Promise<ToolClass | undefined> {
+    const entry = (await this.inventory()).entries.find((each) => each.serverId === serverId && each.name === tool);
+    return entry && { category: entry.classification.category, risk: entry.classification.risk };
   }
 
   /** A safe starting policy for every tool the servers list now (see suggestPolicy). */

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { SqliteMemberStore } from '../members/member-store.js';
+import { SqliteConsoleSessionStore } from '../members/console-session.js';
 import { openStateDb } from '../state/state-db.js';
 import { MemberService } from './member-service.js';
 import { ServiceError } from './service-error.js';
 
-const service = () =>
-  new MemberService(new SqliteMemberStore(openStateDb(':memory:')), { now: () => 1_000, elapsed: () => 0 });
+const service = () => {
+  const db = openStateDb(':memory:');
+  return new MemberService(
+    new SqliteMemberStore(db),
+    { now: () => 1_000, elapsed: () => 0 },
+    new SqliteConsoleSessionStore(db),
+  );
+};
 const refused = (code: ServiceError['code']) => expect.toSatisfy((e) => e instanceof ServiceError && e.code === code);
 
 describe('MemberService', () => {

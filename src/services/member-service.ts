@@ -4,6 +4,7 @@ import { MEMBER_NAME, ROLES, type Member, type Role } from '../members/member.js
 import type { MemberStore } from '../members/member-store.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../members/password.js';
 import { ServiceError } from './service-error.js';
+import type { ConsoleSession, ConsoleSessionStore, StartedSession } from '../members/console-session.js';
 
 /** A new member, and the password made for them when none was given (shown once). */
 export interface AddedMember {
@@ -18,10 +19,32 @@ export interface AddedMember {
 export class MemberService {
   readonly #store: MemberStore;
   readonly #clock: Clock;
+  readonly #sessions: ConsoleSessionStore;
 
-  constructor(store: MemberStore, clock: Clock) {
+  constructor(store: MemberStore, clock: Clock, sessions: ConsoleSessionStore) {
     this.#store = store;
     this.#clock = clock;
+    this.#sessions = sessions;
+  }
+
+  /** Signs a member in to the console: a new session, or undefined when the name and password prove no one. */
+  async startSession(name: string, password: string, lifetimeMs: number): Promise<StartedSession | undefined> {
+    const member = await this.signIn(name, password);
+    return member && this.#sessions.start(member, this.#clock.now(), lifetimeMs);
+  }
+
+  /** The live session a cookie's token proves. */
+  session(token: string): Promise<ConsoleSession | undefined> {
+    return this.#sessions.find(token, this.#clock.now());
+  }
+
+  endSession(token: string): Promise<void> {
+    return this.#sessions.end(token);
+  }
+
+  /** Forgets expired sessions. */
+  sweepSessions(): Promise<number> {
+    return this.#sessions.sweep(this.#clock.now());
   }
 
   /**

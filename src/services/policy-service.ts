@@ -6,6 +6,10 @@ import { decide, limitDenial, type Decision } from '../policy/decide.js';
 import type { UsageOf } from '../policy/explain.js';
 import { loadServicePolicy } from './service-policy.js';
 import { ServiceError } from './service-error.js';
+import { parsePolicy } from '../policy/parse-policy.js';
+import { PolicyError } from '../policy/policy-error.js';
+import type { CompiledPolicy } from '../policy/compile-policy.js';
+import type { ToolClass } from '../risk/classification.js';
 import { findTool, type ToolPresence } from './tool-presence.js';
 
 /** A call to explain. */
@@ -18,6 +22,10 @@ export interface ExplainRequest {
   readonly grant?: string;
   /** Start the tool's server to check that it lists the tool (and is up at all). */
   readonly checkServer: boolean;
+  /** A policy's text to decide by instead of the grant's saved file (the console's unsaved draft). */
+  readonly policyText?: string;
+  /** The tool's class, when the caller knows it (the running gateway's inventory); else from checkServer. */
+  readonly toolClass?: ToolClass;
 }
 
 /** What the gateway would answer a call right now, and why. `presence` is there when the server was checked. */
@@ -34,6 +42,18 @@ export type Explanation =
       readonly usage: UsageOf;
       readonly presence?: ToolPresence;
     };
+
+/** A policy not saved yet, compiled as a file would be; its problems are the caller's mistake. */
+function draftPolicy(text: string): CompiledPolicy {
+  try {
+    return parsePolicy(text, '(draft)');
+  } catch (error) {
+    if (error instanceof PolicyError) {
+      throw new ServiceError('invalid', `The draft policy does not load: ${error.message}`, { problems: error.issues });
+    }
+    throw error;
+  }
+}
 
 /**
  * Explains calls with the same `decide()` the gateway runs, on the grant's policy (or the config's), then asks
@@ -83,13 +103,20 @@ export class PolicyService {
       return { kind: 'unknown_tool', why, ...checked };
     }
     const file = grant ? grant.policy : this.#config.policy;
-    if (file === null && !grant) return { kind: 'unrestricted', ...checked };
+    if (file === null && !grant && request.policyText === undefined) return { kind: 'unrestricted', ...checked };
     const now = this.#clock.now();
-    const decision = decide(file === null ? null : loadServicePolicy(file), {
+    const policy =
+      request.policyText !== undefined
+        ? draftPolicy(request.policyText)
+        : file === null
+          ? null
+          : loadServicePolicy(file);
+    // Only a tool its server lists has a class: without it (--offline) no categories/risks rule applies.
+    const toolClass = presence?.kind === 'listed' ? presence.toolClass : request.toolClass;
+    const decision = decide(policy, {
       serverId,
       tool,
-      // Only a tool its server lists has a class: without it (--offline) no categories/risks rule applies.
-      ...(presence?.kind === 'listed' ? { toolClass: presence.toolClass } : {}),
+      ...(toolClass === undefined ? {} : { toolClass }),
       arguments: request.arguments,
       ...(grant ? { grant: { id: grant.id, label: grant.label } } : {}),
       now,

@@ -22,6 +22,10 @@ import type { Listings } from './server-listings.js';
 import type { Namespacing } from '../catalog/namespacing.js';
 import { classifyServers } from '../risk/classify-servers.js';
 import { PolicyService } from './policy-service.js';
+import { PolicyFileService } from './policy-file-service.js';
+import { OperatorLog } from './operator-log.js';
+import { SqlitePolicyVersionStore } from '../policy/sqlite-policy-version-store.js';
+import { SqliteConsoleSessionStore } from '../members/console-session.js';
 
 /** Everything an operator can do, whatever they do it from: the CLI, the admin API, the web console. */
 export interface Services {
@@ -31,6 +35,10 @@ export interface Services {
   readonly policy: PolicyService;
   readonly pins: PinService;
   readonly members: MemberService;
+  /** The policy files operators edit from the console, with their versions. */
+  readonly policyFiles: PolicyFileService;
+  /** Writes operators' changes to the audit trail, with who made them. */
+  readonly operators: OperatorLog;
   /** Every tool, classified: where the servers' tools can be read (the running gateway's servers). */
   readonly inventory?: InventoryService;
 }
@@ -55,6 +63,8 @@ export interface ServiceOptions {
   readonly audit?: AuditSink;
   /** The gateway's servers, for the inventory; none in the CLI, which starts the servers itself. */
   readonly tools?: ToolSource;
+  /** Told of each policy file saved from the console (the gateway reloads it at once); none in the CLI. */
+  readonly policySaved?: (file: string) => void;
 }
 
 /** The services over the embedded SQLite state database. */
@@ -63,13 +73,16 @@ export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
   const grants = new SqliteGrantStore(db);
   const grantService = new GrantService(grants, clock, config.serverIds);
   const { tools } = options;
+  const writeAudit = auditWriter(db, options.audit);
   return {
     grants: grantService,
     approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters, options.log),
     audit: new AuditService(new SqliteAuditReader(db)),
     policy: new PolicyService(grants, () => new SqliteLimitStore(db), clock, config),
-    members: new MemberService(new SqliteMemberStore(db), clock),
-    pins: new PinService(new SqlitePinStore(db), config.pinning, clock, auditWriter(db, options.audit), options.pins),
+    members: new MemberService(new SqliteMemberStore(db), clock, new SqliteConsoleSessionStore(db)),
+    pins: new PinService(new SqlitePinStore(db), config.pinning, clock, writeAudit, options.pins),
+    policyFiles: new PolicyFileService(new SqlitePolicyVersionStore(db), grants, clock, config, options.policySaved),
+    operators: new OperatorLog(writeAudit, clock),
     ...(tools === undefined
       ? {}
       : {

@@ -201,6 +201,26 @@ const MIGRATIONS: readonly string[] = [
      password_hash TEXT NOT NULL,
      created_at INTEGER NOT NULL
    );`,
+  // The console: members' sign-ins (only a hash of the cookie's secret is kept), the versions of policy files
+  // saved from it, and who made an operator change.
+  `CREATE TABLE console_sessions (
+     id_hash BLOB PRIMARY KEY,
+     member TEXT NOT NULL REFERENCES members(name) ON DELETE CASCADE,
+     csrf TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX console_sessions_expires ON console_sessions(expires_at);
+   CREATE TABLE policy_versions (
+     file TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     text TEXT NOT NULL,
+     saved_by TEXT NOT NULL,
+     saved_at INTEGER NOT NULL,
+     note TEXT,
+     PRIMARY KEY (file, version)
+   );
+   ALTER TABLE audit_records ADD COLUMN actor TEXT;`,
 ];
 
 /**
