@@ -11,6 +11,7 @@ import { TeeAuditSink } from './audit/tee-audit-sink.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import { systemClock, type Clock } from './clock.js';
 import { outlineOf, type GatewayConfig } from './config/load.js';
+import { adminPort } from './config/gateway-config.js';
 import { PolicyFiles } from './config/policy-files.js';
 import { EraBridge } from './downstream/era-bridge.js';
 import type { DownstreamDeps } from './downstream/mcp-endpoint.js';
@@ -108,7 +109,7 @@ export async function startGateway(
         admin: adminContext,
         clock: systemClock,
       });
-      if (config.admin.console) admin = await startAdminListener(config.admin, adminContext, log);
+      if (config.admin.console) admin = await startAdminListener(config.admin, adminPort(config), adminContext, log);
     } catch (error) {
       await http?.close();
       await gateway.close();

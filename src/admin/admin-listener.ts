@@ -33,6 +33,7 @@ export interface AdminListener {
  */
 export async function startAdminListener(
   config: AdminConfig,
+  port: number,
   context: AdminContext,
   log: Logger,
 ): Promise<AdminListener> {
@@ -68,6 +69,8 @@ export async function startAdminListener(
       },
       referrerPolicy: 'no-referrer',
       crossOriginEmbedderPolicy: false,
+      // Whether the console is reached over TLS is the proxy's to know; HSTS from here could pin a whole host.
+      strictTransportSecurity: false,
     }),
   );
   app.use(
@@ -95,9 +98,7 @@ export async function startAdminListener(
   }, SWEEP_MS);
   sweep.unref();
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const started: ServerType = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () =>
-      resolve(started),
-    );
+    const started: ServerType = serve({ fetch: app.fetch, hostname: config.host, port }, () => resolve(started));
     started.once('error', reject);
   });
   const address = server.address() as AddressInfo;

@@ -58,13 +58,22 @@ export interface AdminConfig {
   /** Serve the admin listener (console and admin API) with `toolgate start`. */
   console: boolean;
   host: string;
-  /** The port to listen on (0: any free port). */
-  port: number;
+  /** The port to listen on (0: any free port); null: beside the MCP listener (see adminPort). */
+  port: number | null;
   /** Host header values accepted besides localhost and `host`, lowercased. */
   allowedHosts: string[];
   sessionMs: number;
   /** Mark the sign-in cookie Secure; null: when the request came over TLS. */
   secureCookies: boolean | null;
+}
+
+/**
+ * The admin listener's port: the configured one, else the MCP listener's plus one (8788 by default), or any free
+ * port when the MCP listener takes any (`--port 0`), so that two gateways started that way never collide.
+ */
+export function adminPort(config: Pick<GatewayConfig, 'admin' | 'listen'>): number {
+  if (config.admin.port !== null) return config.admin.port;
+  return config.listen.port === 0 ? 0 : Math.min(config.listen.port + 1, 65_535);
 }
 
 interface AuditConfig {
@@ -232,8 +241,7 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       token: admin.token ?? null,
       console: admin.console,
       host: admin.host,
-      // Beside the MCP listener by default; a test gateway on any free port gets a free admin port too.
-      port: admin.port ?? (listen.port === 0 ? 0 : Math.min(listen.port + 1, 65_535)),
+      port: admin.port ?? null,
       allowedHosts: admin.allowedHosts.map((host) => host.toLowerCase()),
       sessionMs: admin.sessionHours * 3_600_000,
       secureCookies: admin.secureCookies ?? null,

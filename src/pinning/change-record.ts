@@ -78,6 +78,8 @@ export function changeRecord(change: PinChange, decisionId: string): AuditRecord
     gatewayLatencyMs: 0,
     serverLatencyMs: null,
     outcome: change.effect === 'refused' ? 'refused' : 'ok',
+    // An acceptance is an operator's change: who made it, as every operator record says.
+    ...(change.kind === 'change_accepted' && change.by !== null && change.by !== undefined ? { actor: change.by } : {}),
   };
 }
 
