@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Field } from '../components/field.js';
 import { ApiError } from '../api.js';
 import { countdownText, EXTEND_SECONDS, PRESET_REASONS, prettyArguments } from './approval-view.js';
 import { extendApproval, revealApproval, resolveApproval, type Approval } from './approvals-api.js';
@@ -110,22 +111,24 @@ export function ApprovalCard({
       )}
       {canAct && (
         <div class="approval-actions">
-          <label>
-            Preset reason
-            <select
-              value={(PRESET_REASONS as readonly string[]).includes(reason) ? reason : ''}
-              onChange={(event) => {
-                if (event.currentTarget.value !== '') setReason(event.currentTarget.value);
-              }}
-            >
-              <option value="">Choose…</option>
-              {PRESET_REASONS.map((preset) => (
-                <option key={preset} value={preset}>
-                  {preset}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label="Preset reason">
+            {(id) => (
+              <select
+                id={id}
+                value={(PRESET_REASONS as readonly string[]).includes(reason) ? reason : ''}
+                onChange={(event) => {
+                  if (event.currentTarget.value !== '') setReason(event.currentTarget.value);
+                }}
+              >
+                <option value="">Choose…</option>
+                {PRESET_REASONS.map((preset) => (
+                  <option key={preset} value={preset}>
+                    {preset}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           <label>
             Reason (optional; the agent reads it when denied)
             <input

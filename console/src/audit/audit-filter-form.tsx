@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Field } from '../components/field.js';
 import {
   fromLocalInput,
   NO_FILTERS,
@@ -97,16 +98,21 @@ export function AuditFilterForm({
           </fieldset>
         ))}
       </details>
-      <label>
-        Time
-        <select value={draft.range} onChange={(event) => set({ range: event.currentTarget.value as RangeChoice })}>
-          {[...RANGE_PRESETS, 'all' as const, 'custom' as const].map((range) => (
-            <option key={range} value={range}>
-              {RANGE_LABELS[range]}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Field label="Time">
+        {(id) => (
+          <select
+            id={id}
+            value={draft.range}
+            onChange={(event) => set({ range: event.currentTarget.value as RangeChoice })}
+          >
+            {[...RANGE_PRESETS, 'all' as const, 'custom' as const].map((range) => (
+              <option key={range} value={range}>
+                {RANGE_LABELS[range]}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       {draft.range === 'custom' && (
         <>
           <label>

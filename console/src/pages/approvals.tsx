@@ -7,8 +7,9 @@ import { ApprovalHistory } from '../approvals/approval-history.js';
 import { announcement, newlyPending, PRESET_REASONS, riskOf, splitApprovals } from '../approvals/approval-view.js';
 import { listApprovals, resolveApproval, type Approval } from '../approvals/approvals-api.js';
 import { useNow, usePolling } from '../approvals/use-polling.js';
-import { Tabs } from '../approvals/tabs.js';
-import { listTools, type ToolRow } from '../policy/policy-api.js';
+import { Tabs } from '../components/tabs.js';
+import { listTools } from '../policy/policy-api.js';
+import type { ToolRow } from '../tools/tool-row.js';
 
 /** Approvals are asked for by the second: the list is read again this often. */
 const POLL_MS = 2000;
@@ -20,8 +21,7 @@ const POLL_MS = 2000;
 export function ApprovalsPage({ session }: PageProps) {
   const canAct = may(session, 'approve');
   const [approvals, setApprovals] = useState<Approval[] | null>(null);
-  const [tools, setTools] = useState<ToolRow[]>([]);
-  const [tab, setTab] = useState<'pending' | 'history'>('pending');
+  const [tools, setTools] = useState<readonly ToolRow[]>([]);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [bulkReason, setBulkReason] = useState('');
   const [news, setNews] = useState('');
@@ -94,84 +94,88 @@ export function ApprovalsPage({ session }: PageProps) {
           {error}
         </p>
       )}
-      <Tabs
-        label="Approvals"
-        selected={tab}
-        onSelect={(id) => setTab(id as 'pending' | 'history')}
-        tabs={[
-          { id: 'pending', title: `Pending (${pending.length})` },
-          { id: 'history', title: 'History' },
-        ]}
-      >
-        {approvals === null ? (
-          <p class="loading">Loading…</p>
-        ) : tab === 'pending' ? (
-          <>
-            {pending.length === 0 && <p>No calls are waiting for approval.</p>}
-            {canAct && pending.length > 0 && (
-              <div class="filters bulk" role="group" aria-label="Several at once">
-                <label class="checkbox">
-                  <input
-                    type="checkbox"
-                    checked={pending.length > 0 && pending.every((item) => selected.has(item.id))}
-                    onChange={(event) =>
-                      setSelected(new Set(event.currentTarget.checked ? pending.map((item) => item.id) : []))
-                    }
-                  />
-                  Select all ({pending.length})
-                </label>
-                <label>
-                  Reason for the selected
-                  <input
-                    class="wide"
-                    list="preset-reasons"
-                    value={bulkReason}
-                    onInput={(event) => setBulkReason(event.currentTarget.value)}
-                  />
-                </label>
-                <datalist id="preset-reasons">
-                  {PRESET_REASONS.map((preset) => (
-                    <option key={preset} value={preset} />
+      {approvals === null ? (
+        <p class="loading">Loading…</p>
+      ) : (
+        <Tabs
+          label="Approvals"
+          tabs={[
+            {
+              id: 'pending',
+              title: `Pending (${pending.length})`,
+              content: (
+                <>
+                  {pending.length === 0 && <p>No calls are waiting for approval.</p>}
+                  {canAct && pending.length > 0 && (
+                    <div class="filters bulk" role="group" aria-label="Several at once">
+                      <label class="checkbox">
+                        <input
+                          type="checkbox"
+                          checked={pending.length > 0 && pending.every((item) => selected.has(item.id))}
+                          onChange={(event) =>
+                            setSelected(new Set(event.currentTarget.checked ? pending.map((item) => item.id) : []))
+                          }
+                        />
+                        Select all ({pending.length})
+                      </label>
+                      <label>
+                        Reason for the selected
+                        <input
+                          class="wide"
+                          list="preset-reasons"
+                          value={bulkReason}
+                          onInput={(event) => setBulkReason(event.currentTarget.value)}
+                        />
+                      </label>
+                      <datalist id="preset-reasons">
+                        {PRESET_REASONS.map((preset) => (
+                          <option key={preset} value={preset} />
+                        ))}
+                      </datalist>
+                      <button
+                        type="button"
+                        disabled={selected.size === 0}
+                        onClick={() => void resolveSelected('approve')}
+                      >
+                        Approve selected ({selected.size})
+                      </button>
+                      <button
+                        type="button"
+                        class="danger"
+                        disabled={selected.size === 0}
+                        onClick={() => void resolveSelected('deny')}
+                      >
+                        Deny selected ({selected.size})
+                      </button>
+                    </div>
+                  )}
+                  {pending.map((approval) => (
+                    <ApprovalCard
+                      key={approval.id}
+                      approval={approval}
+                      risk={riskOf(tools, approval.serverId, approval.tool)}
+                      now={now}
+                      canAct={canAct}
+                      selected={selected.has(approval.id)}
+                      onSelect={(on) =>
+                        setSelected((current) => {
+                          const next = new Set(current);
+                          if (on) next.add(approval.id);
+                          else next.delete(approval.id);
+                          return next;
+                        })
+                      }
+                      onChanged={replace}
+                      onResolved={resolved}
+                    />
                   ))}
-                </datalist>
-                <button type="button" disabled={selected.size === 0} onClick={() => void resolveSelected('approve')}>
-                  Approve selected ({selected.size})
-                </button>
-                <button
-                  type="button"
-                  class="danger"
-                  disabled={selected.size === 0}
-                  onClick={() => void resolveSelected('deny')}
-                >
-                  Deny selected ({selected.size})
-                </button>
-              </div>
-            )}
-            {pending.map((approval) => (
-              <ApprovalCard
-                key={approval.id}
-                approval={approval}
-                risk={riskOf(tools, approval.serverId, approval.tool)}
-                now={now}
-                canAct={canAct}
-                selected={selected.has(approval.id)}
-                onSelect={(on) =>
-                  setSelected((current) => {
-                    const next = new Set(current);
-                    if (on) next.add(approval.id);
-                    else next.delete(approval.id);
-                    return next;
-                  })
-                }
-                onChanged={replace}
-                onResolved={resolved}
-              />
-            ))}
-          </>
-        ) : (
-          <ApprovalHistory approvals={history} tools={tools} />
-        )}
-      </Tabs>
+                </>
+              ),
+            },
+            { id: 'history', title: 'History', content: <ApprovalHistory approvals={history} tools={tools} /> },
+          ]}
+        />
+      )}
     </>
   );
 }

@@ -18,7 +18,9 @@ import { AuditTable } from '../audit/audit-table.js';
 import { HistogramChart } from '../audit/histogram-chart.js';
 import type { Histogram } from '../audit/histogram-layout.js';
 import { RecordDetail } from '../audit/record-detail.js';
-import { listGrants, listTools, type GrantView, type ToolRow } from '../policy/policy-api.js';
+import type { GrantView } from '../grants/grant-view.js';
+import { listGrants, listTools } from '../policy/policy-api.js';
+import type { ToolRow } from '../tools/tool-row.js';
 
 /** The live tail asks this often. */
 const TAIL_MS = 2000;
@@ -44,8 +46,8 @@ export function AuditPage(_props: PageProps) {
   const [open, setOpen] = useState<string | null>(null);
   const [news, setNews] = useState('');
   const [error, setError] = useState('');
-  const [tools, setTools] = useState<ToolRow[]>([]);
-  const [grants, setGrants] = useState<GrantView[]>([]);
+  const [tools, setTools] = useState<readonly ToolRow[]>([]);
+  const [grants, setGrants] = useState<readonly GrantView[]>([]);
   const after = cursors.at(-1);
 
   useEffect(() => {

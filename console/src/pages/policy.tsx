@@ -10,11 +10,11 @@ import {
   policyVersions,
   savePolicy,
   suggestedPolicy,
-  type GrantView,
   type PolicyFile,
   type PolicyVersion,
-  type ToolRow,
 } from '../policy/policy-api.js';
+import type { GrantView } from '../grants/grant-view.js';
+import type { ToolRow } from '../tools/tool-row.js';
 import { formatDocument, parseDraft } from '../policy/policy-text.js';
 import { PolicyFormView } from '../policy/policy-form-view.js';
 import { PolicyHistory } from '../policy/policy-history.js';
@@ -30,8 +30,8 @@ import { WhatIf } from '../policy/what-if.js';
  */
 export function PolicyPage({ session, params }: PageProps) {
   const [policies, setPolicies] = useState<PolicyFile[] | null>(null);
-  const [tools, setTools] = useState<ToolRow[]>([]);
-  const [grants, setGrants] = useState<GrantView[]>([]);
+  const [tools, setTools] = useState<readonly ToolRow[]>([]);
+  const [grants, setGrants] = useState<readonly GrantView[]>([]);
   const [error, setError] = useState('');
   useEffect(() => {
     listPolicies()

@@ -1,4 +1,5 @@
 import { CONDITION_OPS, type ConditionRow } from './rule-form.js';
+import { Field } from '../components/field.js';
 
 const OP_LABELS: Record<string, string> = {
   eq: 'equals',
@@ -49,17 +50,18 @@ export function ConditionRows({
               onInput={(event) => set(index, { path: event.currentTarget.value })}
             />
           </label>
-          <label>
-            Operator
-            <select value={row.op} onChange={(event) => set(index, { op: event.currentTarget.value })}>
-              {CONDITION_OPS.map((op) => (
-                <option key={op} value={op}>
-                  {op} ({OP_LABELS[op]})
-                </option>
-              ))}
-              {!(CONDITION_OPS as readonly string[]).includes(row.op) && <option value={row.op}>{row.op}</option>}
-            </select>
-          </label>
+          <Field label="Operator">
+            {(id) => (
+              <select id={id} value={row.op} onChange={(event) => set(index, { op: event.currentTarget.value })}>
+                {CONDITION_OPS.map((op) => (
+                  <option key={op} value={op}>
+                    {op} ({OP_LABELS[op]})
+                  </option>
+                ))}
+                {!(CONDITION_OPS as readonly string[]).includes(row.op) && <option value={row.op}>{row.op}</option>}
+              </select>
+            )}
+          </Field>
           <label>
             Value
             <input

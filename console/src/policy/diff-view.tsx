@@ -4,7 +4,7 @@ import { diffCounts, type DiffLine } from './line-diff.js';
 export function DiffView({ lines, caption }: { lines: readonly DiffLine[]; caption: string }) {
   const { added, removed } = diffCounts(lines);
   return (
-    <table class="diff">
+    <table class="line-diff">
       <caption>
         {caption}: {added} line{added === 1 ? '' : 's'} added, {removed} removed
       </caption>

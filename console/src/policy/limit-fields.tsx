@@ -1,4 +1,5 @@
 import { LIMIT_SCOPES, type LimitRow } from './rule-form.js';
+import { Field } from '../components/field.js';
 
 const NAMED_WINDOWS = ['minute', 'hour', 'day'];
 
@@ -36,22 +37,24 @@ export function LimitFields({
           onInput={(event) => set({ max: event.currentTarget.value })}
         />
       </label>
-      <label>
-        calls per
-        <select
-          value={windowChoice}
-          onChange={(event) => {
-            const choice = event.currentTarget.value;
-            set({ window: choice === 'seconds' ? '60' : choice });
-          }}
-        >
-          {windowChoice === '' && <option value="">(choose)</option>}
-          <option value="minute">minute</option>
-          <option value="hour">hour</option>
-          <option value="day">day</option>
-          <option value="seconds">number of seconds…</option>
-        </select>
-      </label>
+      <Field label="calls per">
+        {(id) => (
+          <select
+            id={id}
+            value={windowChoice}
+            onChange={(event) => {
+              const choice = event.currentTarget.value;
+              set({ window: choice === 'seconds' ? '60' : choice });
+            }}
+          >
+            {windowChoice === '' && <option value="">(choose)</option>}
+            <option value="minute">minute</option>
+            <option value="hour">hour</option>
+            <option value="day">day</option>
+            <option value="seconds">number of seconds…</option>
+          </select>
+        )}
+      </Field>
       {windowChoice === 'seconds' && (
         <label>
           Seconds
@@ -64,20 +67,21 @@ export function LimitFields({
           />
         </label>
       )}
-      <label>
-        Counted per
-        <select value={limit.scope} onChange={(event) => set({ scope: event.currentTarget.value })}>
-          <option value="">grant (default)</option>
-          {LIMIT_SCOPES.map((scope) => (
-            <option key={scope} value={scope}>
-              {scope}
-            </option>
-          ))}
-          {limit.scope !== '' && !(LIMIT_SCOPES as readonly string[]).includes(limit.scope) && (
-            <option value={limit.scope}>{limit.scope}</option>
-          )}
-        </select>
-      </label>
+      <Field label="Counted per">
+        {(id) => (
+          <select id={id} value={limit.scope} onChange={(event) => set({ scope: event.currentTarget.value })}>
+            <option value="">grant (default)</option>
+            {LIMIT_SCOPES.map((scope) => (
+              <option key={scope} value={scope}>
+                {scope}
+              </option>
+            ))}
+            {limit.scope !== '' && !(LIMIT_SCOPES as readonly string[]).includes(limit.scope) && (
+              <option value={limit.scope}>{limit.scope}</option>
+            )}
+          </select>
+        )}
+      </Field>
       <label>
         {counterRequired ? 'Counter' : 'Counter (optional)'}
         <input

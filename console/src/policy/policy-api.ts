@@ -1,4 +1,6 @@
 import { apiGet, apiSend } from '../api.js';
+import type { GrantsAnswer } from '../grants/grant-view.js';
+import type { ToolsAnswer } from '../tools/tool-row.js';
 
 /**
  * The admin API's policy routes, typed as the console reads them (see the admin API contract). Every call goes
@@ -39,23 +41,6 @@ export interface PolicyProblem {
   readonly column?: number;
 }
 
-/** A tool of the inventory, GET /admin/tools (the fields these pages use). */
-export interface ToolRow {
-  readonly server: string;
-  readonly tool: string;
-  readonly exposedName: string;
-  readonly category: string;
-  readonly risk: string;
-  readonly policy?: { readonly effect: string; readonly rule: string; readonly message: string };
-}
-
-export interface GrantView {
-  readonly id: string;
-  readonly label: string;
-  readonly status: string;
-  readonly policy: string | null;
-}
-
 /** What `decide()` answers for one call: POST /admin/policies/explain. */
 export type Explanation =
   | {
@@ -81,5 +66,5 @@ export const rollbackPolicy = (file: string, version: number) =>
 export const explainCall = (body: { server: string; tool: string; arguments: unknown; grant?: string; text: string }) =>
   apiSend<Explanation>('POST', '/admin/policies/explain', body);
 export const suggestedPolicy = () => apiGet<unknown>('/admin/policy/suggest');
-export const listTools = () => apiGet<{ tools: ToolRow[] }>('/admin/tools');
-export const listGrants = () => apiGet<{ grants: GrantView[] }>('/admin/grants');
+export const listTools = () => apiGet<ToolsAnswer>('/admin/tools');
+export const listGrants = () => apiGet<GrantsAnswer>('/admin/grants');

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
+import { Field } from '../components/field.js';
+import { RiskBadge } from '../components/risk-badge.js';
+import { CATEGORIES, RISKS, type Risk, type ToolRow } from '../tools/tool-row.js';
 import {
-  CATEGORIES,
-  RISKS,
   classRuleForm,
   defaultEffect,
   globalLimits,
@@ -17,7 +18,6 @@ import {
   toolRuleForm,
   type ClassSection,
 } from './policy-form.js';
-import type { ToolRow } from './policy-api.js';
 import type { JsonObject } from './policy-text.js';
 import { LimitFields } from './limit-fields.js';
 import { RuleEditor } from './rule-editor.js';
@@ -46,27 +46,33 @@ export function PolicyFormView({
       <section aria-labelledby="policy-general">
         <h2 id="policy-general">General</h2>
         <div class="filters">
-          <label>
-            Default effect (tools no rule matches)
-            <select
-              value={defaultEffect(doc)}
-              onChange={(event) => onText(setDefaultEffect(text, doc, event.currentTarget.value as 'allow' | 'deny'))}
-            >
-              {defaultEffect(doc) === '' && <option value="">(not set)</option>}
-              <option value="deny">Deny</option>
-              <option value="allow">Allow</option>
-            </select>
-          </label>
-          <label>
-            Mode
-            <select
-              value={policyMode(doc)}
-              onChange={(event) => onText(setPolicyMode(text, doc, event.currentTarget.value as 'enforce' | 'shadow'))}
-            >
-              <option value="enforce">Enforce</option>
-              <option value="shadow">Shadow (decide and record, refuse nothing)</option>
-            </select>
-          </label>
+          <Field label="Default effect (tools no rule matches)">
+            {(id) => (
+              <select
+                id={id}
+                value={defaultEffect(doc)}
+                onChange={(event) => onText(setDefaultEffect(text, doc, event.currentTarget.value as 'allow' | 'deny'))}
+              >
+                {defaultEffect(doc) === '' && <option value="">(not set)</option>}
+                <option value="deny">Deny</option>
+                <option value="allow">Allow</option>
+              </select>
+            )}
+          </Field>
+          <Field label="Mode">
+            {(id) => (
+              <select
+                id={id}
+                value={policyMode(doc)}
+                onChange={(event) =>
+                  onText(setPolicyMode(text, doc, event.currentTarget.value as 'enforce' | 'shadow'))
+                }
+              >
+                <option value="enforce">Enforce</option>
+                <option value="shadow">Shadow (decide and record, refuse nothing)</option>
+              </select>
+            )}
+          </Field>
         </div>
       </section>
 
@@ -102,8 +108,7 @@ export function PolicyFormView({
                         )}
                       </th>
                       <td>
-                        <span class={`badge risk-${tool.risk}`}>{tool.risk}</span>{' '}
-                        <span class="muted small">{tool.category}</span>
+                        <RiskBadge risk={tool.risk} category={tool.category} />
                       </td>
                       <td>
                         <RuleEditor
@@ -299,7 +304,7 @@ function ClassRules({
         <tbody>
           {names.map((name) => (
             <tr key={name}>
-              <th scope="row">{section === 'risks' ? <span class={`badge risk-${name}`}>{name}</span> : name}</th>
+              <th scope="row">{section === 'risks' ? <RiskBadge risk={name as Risk} /> : name}</th>
               <td>
                 <RuleEditor
                   form={classRuleForm(doc, section, name)}

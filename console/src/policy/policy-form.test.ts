@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES as GATEWAY_CATEGORIES, RISKS as GATEWAY_RISKS } from '../../../src/risk/classification.js';
 import { validatePolicy } from '../../../src/policy/schema.js';
+import { CATEGORIES, RISKS } from '../tools/tool-row.js';
 import {
-  CATEGORIES,
-  RISKS,
   classRuleForm,
   defaultEffect,
   globalLimits,

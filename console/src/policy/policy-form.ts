@@ -7,9 +7,6 @@ import { isObject, replaceValue, setValue, type Json, type JsonObject } from './
  * tested without a browser.
  */
 
-/** Categories and risks Toolgate gives tools: src/risk/classification.ts (a test keeps them equal). */
-export const CATEGORIES = ['Read', 'Write', 'Execute', 'Destructive', 'Financial', 'Other'] as const;
-export const RISKS = ['Low', 'Medium', 'High', 'Critical'] as const;
 export type ClassSection = 'categories' | 'risks';
 
 /** A tool of the inventory (GET /admin/tools), as the form needs it. */

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Field } from '../components/field.js';
 import { ApiError } from '../api.js';
 import { DiffView } from './diff-view.js';
 import { lineDiff, type DiffLine } from './line-diff.js';
@@ -130,18 +131,20 @@ export function PolicyHistory({
           });
         }}
       >
-        <label>
-          Compare
-          <select value={String(older)} onChange={(event) => setFrom(parseSide(event.currentTarget.value))}>
-            {sideOptions}
-          </select>
-        </label>
-        <label>
-          with
-          <select value={String(newer)} onChange={(event) => setTo(parseSide(event.currentTarget.value))}>
-            {sideOptions}
-          </select>
-        </label>
+        <Field label="Compare">
+          {(id) => (
+            <select id={id} value={String(older)} onChange={(event) => setFrom(parseSide(event.currentTarget.value))}>
+              {sideOptions}
+            </select>
+          )}
+        </Field>
+        <Field label="with">
+          {(id) => (
+            <select id={id} value={String(newer)} onChange={(event) => setTo(parseSide(event.currentTarget.value))}>
+              {sideOptions}
+            </select>
+          )}
+        </Field>
         <button type="submit" class="secondary">
           Show the differences
         </button>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Field } from '../components/field.js';
 import { ApiError } from '../api.js';
 import { newPolicy, type PolicyFile } from './policy-api.js';
 
@@ -37,24 +38,26 @@ export function PolicyPicker({
   }
   return (
     <div class="filters">
-      <label>
-        Policy file
-        <select
-          value={file ?? ''}
-          onChange={(event) => {
-            location.hash = `#/policy/${encodeURIComponent(event.currentTarget.value)}`;
-          }}
-        >
-          {!known && file !== undefined && <option value={file}>{file}</option>}
-          {policies.map((policy) => (
-            <option key={policy.file} value={policy.file}>
-              {policy.name} — {policy.file}
-              {policy.inConfig ? ' (the config’s)' : ''}
-              {policy.grants.length > 0 ? ` · grants: ${policy.grants.join(', ')}` : ''}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Field label="Policy file">
+        {(id) => (
+          <select
+            id={id}
+            value={file ?? ''}
+            onChange={(event) => {
+              location.hash = `#/policy/${encodeURIComponent(event.currentTarget.value)}`;
+            }}
+          >
+            {!known && file !== undefined && <option value={file}>{file}</option>}
+            {policies.map((policy) => (
+              <option key={policy.file} value={policy.file}>
+                {policy.name} — {policy.file}
+                {policy.inConfig ? ' (the config’s)' : ''}
+                {policy.grants.length > 0 ? ` · grants: ${policy.grants.join(', ')}` : ''}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       {canCreate && !creating && (
         <button type="button" class="secondary" onClick={() => setCreating(true)}>
           New policy

@@ -1,6 +1,9 @@
 import { useState } from 'preact/hooks';
+import { Field } from '../components/field.js';
 import { ApiError } from '../api.js';
-import { explainCall, type Explanation, type GrantView, type ToolRow } from './policy-api.js';
+import type { GrantView } from '../grants/grant-view.js';
+import type { ToolRow } from '../tools/tool-row.js';
+import { explainCall, type Explanation } from './policy-api.js';
 
 /**
  * "What would happen if": one call (grant, tool, arguments) decided by the draft as it stands, saved or not
@@ -56,28 +59,34 @@ export function WhatIf({
       <p class="muted small">The draft decides, saved or not.</p>
       <form onSubmit={(event) => void ask(event)} class="what-if">
         <div class="filters">
-          <label>
-            Grant
-            <select value={grant} onChange={(event) => setGrant(event.currentTarget.value)}>
-              <option value="">(none: a local caller)</option>
-              {grants.map((item) => (
-                <option key={item.id} value={item.label}>
-                  {item.label}
-                  {item.status === 'revoked' ? ' (revoked)' : ''}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Tool
-            <select value={String(toolIndex)} onChange={(event) => setToolIndex(Number(event.currentTarget.value))}>
-              {tools.map((tool, index) => (
-                <option key={`${tool.server}:${tool.tool}`} value={String(index)}>
-                  {tool.server} · {tool.tool}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label="Grant">
+            {(id) => (
+              <select id={id} value={grant} onChange={(event) => setGrant(event.currentTarget.value)}>
+                <option value="">(none: a local caller)</option>
+                {grants.map((item) => (
+                  <option key={item.id} value={item.label}>
+                    {item.label}
+                    {item.status === 'revoked' ? ' (revoked)' : ''}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Tool">
+            {(id) => (
+              <select
+                id={id}
+                value={String(toolIndex)}
+                onChange={(event) => setToolIndex(Number(event.currentTarget.value))}
+              >
+                {tools.map((tool, index) => (
+                  <option key={`${tool.server}:${tool.tool}`} value={String(index)}>
+                    {tool.server} · {tool.tool}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         </div>
         <label class="block">
           Arguments (JSON)
