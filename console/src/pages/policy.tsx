@@ -151,8 +151,12 @@ function PolicyEditor({
   async function suggest() {
     setFailure('');
     try {
-      setDraft(formatDocument(await suggestedPolicy()));
-      setStatus('The draft is now the suggested policy. Nothing is saved until you save.');
+      const suggested = await suggestedPolicy();
+      setDraft(formatDocument(suggested.policy));
+      setStatus(
+        `The draft is now the suggested policy: ${suggested.hidden.length} tool(s) hidden, ` +
+          `${suggested.approval.length} held for approval. Nothing is saved until you save.`,
+      );
     } catch (error) {
       setFailure(messageOf(error));
     }

@@ -65,6 +65,12 @@ export const rollbackPolicy = (file: string, version: number) =>
   apiSend<{ version: number }>('POST', '/admin/policies/rollback', { file, version });
 export const explainCall = (body: { server: string; tool: string; arguments: unknown; grant?: string; text: string }) =>
   apiSend<Explanation>('POST', '/admin/policies/explain', body);
-export const suggestedPolicy = () => apiGet<unknown>('/admin/policy/suggest');
+/** GET /admin/policy/suggest: the document, and which tools it hides or holds for approval (`server:tool`). */
+export interface SuggestedPolicy {
+  readonly policy: unknown;
+  readonly hidden: readonly string[];
+  readonly approval: readonly string[];
+}
+export const suggestedPolicy = () => apiGet<SuggestedPolicy>('/admin/policy/suggest');
 export const listTools = () => apiGet<ToolsAnswer>('/admin/tools');
 export const listGrants = () => apiGet<GrantsAnswer>('/admin/grants');
