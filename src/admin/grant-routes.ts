@@ -3,7 +3,7 @@ import { roleMay } from '../members/permission.js';
 import { grantView, type GrantEdit } from '../services/grant-service.js';
 import type { AdminContext } from './admin-context.js';
 import { clientSnippets } from './client-snippets.js';
-import { needs, objectBody, type AdminEnv } from './operator.js';
+import { needs, objectBody, recordChange, type AdminEnv } from './operator.js';
 
 const GRANT_BODY = '{ "label": string, "policy"?: string, "servers"?: string[] | null }';
 
@@ -13,7 +13,6 @@ const GRANT_BODY = '{ "label": string, "policy"?: string, "servers"?: string[] |
  */
 export function grantRoutes({ services, clients }: AdminContext): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
-  const record = services.operators;
   app.get('/', needs('read'), async (c) => c.json({ grants: (await services.grants.list()).map(grantView) }));
   app.post('/', needs('grants'), async (c) => {
     const body = await objectBody(c);
@@ -24,34 +23,28 @@ export function grantRoutes({ services, clients }: AdminContext): Hono<AdminEnv>
       ...(edit.policy === undefined ? {} : { policy: edit.policy }),
       ...(edit.servers === undefined || edit.servers === null ? {} : { servers: edit.servers }),
     });
-    const actor = c.get('operator').name;
-    await record.record({
-      actor,
+    await recordChange(c, services.operators, {
       action: 'grant_created',
       target: created.grant.label,
-      message: `${actor} created grant "${created.grant.label}"`,
+      what: `created grant "${created.grant.label}"`,
     });
     return c.json(withToken(created.grant, created.token), 201);
   });
   app.post('/:id/rotate', needs('grants'), async (c) => {
     const rotated = await services.grants.rotate(c.req.param('id'));
-    const actor = c.get('operator').name;
-    await record.record({
-      actor,
+    await recordChange(c, services.operators, {
       action: 'grant_rotated',
       target: rotated.grant.label,
-      message: `${actor} rotated the token of grant "${rotated.grant.label}"`,
+      what: `rotated the token of grant "${rotated.grant.label}"`,
     });
     return c.json(withToken(rotated.grant, rotated.token));
   });
   app.post('/:id/revoke', needs('grants'), async (c) => {
     const revoked = await services.grants.revoke(c.req.param('id'));
-    const actor = c.get('operator').name;
-    await record.record({
-      actor,
+    await recordChange(c, services.operators, {
       action: 'grant_revoked',
       target: revoked.label,
-      message: `${actor} revoked grant "${revoked.label}"`,
+      what: `revoked grant "${revoked.label}"`,
     });
     return c.json({ grant: grantView(revoked) });
   });
@@ -65,13 +58,11 @@ export function grantRoutes({ services, clients }: AdminContext): Hono<AdminEnv>
       return c.json({ error: `Forbidden: the ${role.replace('_', ' ')} role may not change this grant` }, 403);
     }
     const updated = await services.grants.update(c.req.param('id'), edit);
-    const actor = c.get('operator').name;
     const changed = Object.keys(edit).join(', ');
-    await record.record({
-      actor,
+    await recordChange(c, services.operators, {
       action: 'grant_changed',
       target: updated.label,
-      message: `${actor} changed the ${changed} of grant "${updated.label}"`,
+      what: `changed the ${changed} of grant "${updated.label}"`,
     });
     return c.json({ grant: grantView(updated) });
   });

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { AdminContext } from './admin-context.js';
-import { needs, objectBody, type AdminEnv } from './operator.js';
+import { needs, objectBody, recordChange, type AdminEnv } from './operator.js';
 
 /** Members of the console: admins only, for reading too (names and roles say who can do what). */
 export function memberRoutes({ services }: AdminContext): Hono<AdminEnv> {
@@ -19,23 +19,19 @@ export function memberRoutes({ services }: AdminContext): Hono<AdminEnv> {
       return c.json({ error: 'expected { "name": string, "role": string, "password": string }' }, 400);
     }
     const { member } = await services.members.add(name, role, password);
-    const actor = c.get('operator').name;
-    await services.operators.record({
-      actor,
+    await recordChange(c, services.operators, {
       action: 'member_added',
       target: name,
-      message: `${actor} added ${name} as ${role}`,
+      what: `added ${name} as ${role}`,
     });
     return c.json({ member: { ...member, createdAt: new Date(member.createdAt).toISOString() } }, 201);
   });
   app.delete('/:name', async (c) => {
     const removed = await services.members.remove(c.req.param('name'));
-    const actor = c.get('operator').name;
-    await services.operators.record({
-      actor,
+    await recordChange(c, services.operators, {
       action: 'member_removed',
       target: removed.name,
-      message: `${actor} removed ${removed.name} (${removed.role})`,
+      what: `removed ${removed.name} (${removed.role})`,
     });
     return c.json({ removed: removed.name });
   });

@@ -2,9 +2,10 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Role } from '../members/member.js';
 import { roleMay, type Permission } from '../members/permission.js';
+import type { OperatorChange, OperatorLog } from '../services/operator-log.js';
 
 /** Who is acting through the admin API: a signed-in member, or a script with the admin token. */
-export interface Operator {
+interface Operator {
   /** The member's name; `admin-api` for the admin token. What the audit trail records as `actor`. */
   readonly name: string;
   readonly role: Role;
@@ -36,6 +37,19 @@ export function actorOf(c: Context<AdminEnv>, by?: unknown): string {
   const operator = c.get('operator');
   if (operator.via === 'console') return operator.name;
   return typeof by === 'string' && by !== '' ? `admin-api:${by}` : 'admin-api';
+}
+
+/**
+ * Writes the operator's change to the audit trail, with them as its actor; `what` says it in words after their
+ * name ("revoked grant \"ci\"").
+ */
+export function recordChange(
+  c: Context<AdminEnv>,
+  log: OperatorLog,
+  change: { readonly action: OperatorChange['action']; readonly target: string; readonly what: string },
+): Promise<void> {
+  const actor = c.get('operator').name;
+  return log.record({ actor, action: change.action, target: change.target, message: `${actor} ${change.what}` });
 }
 
 /** The body of a POST: none, or a JSON object; undefined for anything else. */

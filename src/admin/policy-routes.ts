@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { PolicyVersionInfo } from '../policy/policy-version-store.js';
 import { ServiceError } from '../services/service-error.js';
 import type { AdminContext } from './admin-context.js';
-import { needs, objectBody, type AdminEnv } from './operator.js';
+import { needs, objectBody, recordChange, type AdminEnv } from './operator.js';
 import type { RuleOptions } from '../inventory/recommended-rule.js';
 
 /**
@@ -85,11 +85,10 @@ export function policyRoutes({ services }: AdminContext): Hono<AdminEnv> {
     }
     const actor = c.get('operator').name;
     const version = await files.save(file, text, basedOn, actor, typeof note === 'string' && note !== '' ? note : null);
-    await services.operators.record({
-      actor,
+    await recordChange(c, services.operators, {
       action: 'policy_saved',
       target: file,
-      message: `${actor} saved version ${version} of ${file}`,
+      what: `saved version ${version} of ${file}`,
     });
     return c.json({ version });
   });
@@ -100,11 +99,10 @@ export function policyRoutes({ services }: AdminContext): Hono<AdminEnv> {
     }
     const actor = c.get('operator').name;
     const version = await files.rollback(body.file, body.version, actor);
-    await services.operators.record({
-      actor,
+    await recordChange(c, services.operators, {
       action: 'policy_saved',
       target: body.file,
-      message: `${actor} rolled ${body.file} back to version ${body.version} (saved as version ${version})`,
+      what: `rolled ${body.file} back to version ${body.version} (saved as version ${version})`,
     });
     return c.json({ version });
   });
@@ -114,12 +112,7 @@ export function policyRoutes({ services }: AdminContext): Hono<AdminEnv> {
       return c.json({ error: 'expected { "name": string }' }, 400);
     const actor = c.get('operator').name;
     const file = await files.create(body.name, actor);
-    await services.operators.record({
-      actor,
-      action: 'policy_saved',
-      target: file,
-      message: `${actor} created ${file}`,
-    });
+    await recordChange(c, services.operators, { action: 'policy_saved', target: file, what: `created ${file}` });
     return c.json({ file }, 201);
   });
   app.get('/suggest', needs('read'), async (c) => {

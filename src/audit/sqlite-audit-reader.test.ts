@@ -178,3 +178,38 @@ describe('audit retention', () => {
     }
   });
 });
+
+describe('SqliteAuditReader: one record, and calls by decision over time', () => {
+  it('finds a record by its decision id, with the actor of an operator record', async () => {
+    const db = openStateDb(':memory:');
+    const records = trail();
+    const operator = {
+      ...sampleRecord({ time: T0, requestId: null }),
+      method: 'toolgate/operator' as const,
+      actor: 'amir',
+    };
+    await store(db, [...records, operator]);
+    const reader = new SqliteAuditReader(db);
+    expect(await reader.get(records[3]!.decisionId)).toEqual(records[3]);
+    expect((await reader.get(operator.decisionId))?.actor).toBe('amir');
+    expect(await reader.get('no such id')).toBeUndefined();
+  });
+
+  it('counts each decision per slice of [since, until), with the filter applied', async () => {
+    const db = openStateDb(':memory:');
+    await store(db, trail());
+    const reader = new SqliteAuditReader(db);
+    // Calls at minutes 0..9: deny at 0, 3, 6, 9; slices of 4 minutes from minute 0 to 10.
+    const buckets = await reader.histogram({ since: T0, until: T0 + 10 * MINUTE }, 4 * MINUTE);
+    expect(buckets).toEqual([
+      { start: T0, counts: { deny: 2, allow: 2 } },
+      { start: T0 + 4 * MINUTE, counts: { deny: 1, allow: 3 } },
+      { start: T0 + 8 * MINUTE, counts: { deny: 1, allow: 1 } },
+    ]);
+    const github = await reader.histogram({ server: 'github', since: T0, until: T0 + 10 * MINUTE }, 5 * MINUTE);
+    expect(github).toEqual([
+      { start: T0, counts: { deny: 2, allow: 3 } },
+      { start: T0 + 5 * MINUTE, counts: {} },
+    ]);
+  });
+});

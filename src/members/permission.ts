@@ -4,7 +4,7 @@ import type { Role } from './member.js';
  * What a member may do through the admin API and the console, one word per kind of change. Every route names the
  * one it needs; `read` is every page's data (the audit trail included), never a token or a secret.
  */
-export const PERMISSIONS = ['read', 'approve', 'policy', 'pins', 'grants', 'members'] as const;
+const PERMISSIONS = ['read', 'approve', 'policy', 'pins', 'grants', 'members'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const OF_ROLE: Record<Role, readonly Permission[]> = {

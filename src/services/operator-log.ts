@@ -43,12 +43,13 @@ export class OperatorLog {
   }
 
   record(change: OperatorChange): Promise<void> {
-    return this.#write([operatorRecord(change, this.#clock.now(), newDecisionId())]);
+    const now = this.#clock.now();
+    return this.#write([operatorRecord(change, now, newDecisionId(now))]);
   }
 }
 
 /** The audit record of an operator's change. Pure: the time and id are given. */
-export function operatorRecord(change: OperatorChange, time: number, decisionId: string): AuditRecord {
+function operatorRecord(change: OperatorChange, time: number, decisionId: string): AuditRecord {
   return {
     time,
     requestId: null,

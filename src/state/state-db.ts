@@ -221,6 +221,9 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (file, version)
    );
    ALTER TABLE audit_records ADD COLUMN actor TEXT;`,
+  // The console's chart counts decisions per slice of time: an index on both lets it count from the index alone.
+  `DROP INDEX audit_records_time;
+   CREATE INDEX audit_records_time_decision ON audit_records(time, decision);`,
 ];
 
 /**
