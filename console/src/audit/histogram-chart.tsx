@@ -12,10 +12,14 @@ const AXIS = 18;
 export function HistogramChart({ histogram }: { histogram: Histogram }) {
   const { bars, max } = chartLayout(histogram, WIDTH, HEIGHT);
   const time = (ms: number) => new Date(ms).toLocaleString();
+  // The axis labels: times for a span within a day, dates with times beyond (a day's ends are the same time).
+  const span = histogram.until - histogram.since;
   const short = (ms: number) =>
-    histogram.until - histogram.since > 2 * 86_400_000
+    span > 2 * 86_400_000
       ? new Date(ms).toLocaleDateString()
-      : new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      : span > 12 * 3_600_000
+        ? new Date(ms).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+        : new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const summary = chartSummary(histogram, time);
   const totals = decisionTotals(histogram);
   const decisions = totals.map((item) => item.decision);
