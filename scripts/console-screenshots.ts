@@ -75,7 +75,14 @@ try {
     writeFileSync(file, await page.screenshot({ type: 'png' }));
     console.log(`wrote ${file}`);
   };
-  await shoot('servers', 'servers', (p) => p.locator('table.tools tbody tr').first().waitFor());
+  // The tools as the support agent's policy treats them: allowed, held for approval, denied.
+  await shoot('servers', 'servers', async (p) => {
+    await p.getByLabel('Policy of').selectOption({ label: 'Grant “support-agent”' });
+    await p
+      .getByRole('row', { name: /files__write_file/ })
+      .getByText('needs approval')
+      .waitFor();
+  });
   await shoot('tool', 'tools/memory__delete_entities', (p) =>
     p.getByRole('heading', { name: 'Recommended rule' }).waitFor(),
   );
@@ -92,6 +99,8 @@ try {
     await form.getByLabel('Policy').selectOption({ index: 1 });
     await form.getByRole('button', { name: 'Create grant' }).click();
     await page.getByRole('heading', { name: 'Token for “alice-laptop”' }).waitFor();
+    // Cursor's entry shows what a client gets: the gateway's URL and the token.
+    await page.getByRole('tab', { name: 'Cursor' }).click();
     const file = join(out, 'console-grants.png');
     writeFileSync(file, await page.screenshot({ type: 'png' }));
     console.log(`wrote ${file}`);

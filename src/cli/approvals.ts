@@ -1,10 +1,10 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Approval, ApprovalStatus } from '../approvals/approval.js';
 import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
 import { approvalView, droppedReason, unresolvedReason } from '../services/approval-service.js';
 import { CliError, reportingErrors } from './cli-error.js';
+import { cliActor, recordCliChange } from './cli-actor.js';
 import type { CliOutput } from './cli-output.js';
 import { readableTime, relativeTime } from './readable-time.js';
 import { withServices } from './state-services.js';
@@ -61,7 +61,7 @@ export function addApprovalCommands(
             out.log(JSON.stringify(approvalJson(approval, HIDDEN_MARKER), null, 2));
             return;
           }
-          const by = `cli:${options.as ?? userInfo().username}`;
+          const by = cliActor(options.as);
           const revealed = await approvals.reveal(id, by);
           if (revealed.kind === 'not_found') throw new CliError(`No approval ${id}`);
           if (revealed.kind === 'dropped') throw new CliError(droppedReason(revealed.approval));
@@ -83,11 +83,18 @@ export function addApprovalCommands(
       .option(...config)
       .action((id: string, options: { reason?: string; as?: string; config?: string }) =>
         reportingErrors(out, () =>
-          withServices(readConfig(options.config), out, async ({ approvals }) => {
-            const by = `cli:${options.as ?? userInfo().username}`;
-            const resolution = await approvals.resolve(id, verdict, by, options.reason ?? null);
+          withServices(readConfig(options.config), out, async (services) => {
+            const by = cliActor(options.as);
+            const resolution = await services.approvals.resolve(id, verdict, by, options.reason ?? null);
             if (resolution.kind !== 'resolved') throw new CliError(unresolvedReason(id, resolution));
             const { approval } = resolution;
+            const reason = options.reason === undefined ? '' : `: ${options.reason}`;
+            await recordCliChange(services, {
+              action: 'approval_resolved',
+              target: approval.id,
+              what: `${verdict === 'approve' ? 'approved' : 'denied'} the call to ${approval.tool}${reason}`,
+              ...(options.as === undefined ? {} : { as: options.as }),
+            });
             out.log(
               `${approval.status === 'approved' ? 'Approved' : 'Denied'} ${approval.id}: ${approval.tool} on ${approval.serverId}`,
             );

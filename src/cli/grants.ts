@@ -4,6 +4,7 @@ import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
 import { grantView, type GrantEdit } from '../services/grant-service.js';
 import { CliError, reportingErrors } from './cli-error.js';
+import { recordCliChange } from './cli-actor.js';
 import type { CliOutput } from './cli-output.js';
 import { readableTime, relativeTime } from './readable-time.js';
 import { withServices } from './state-services.js';
@@ -33,11 +34,16 @@ export function addGrantCommands(
         withServices(
           readConfig(options.config),
           out,
-          async ({ grants }) => {
-            const { grant, token } = await grants.create({
+          async (services) => {
+            const { grant, token } = await services.grants.create({
               label: options.label,
               ...(options.policy === undefined ? {} : { policy: resolve(options.policy) }),
               ...(options.servers === undefined ? {} : { servers: serverList(options.servers) }),
+            });
+            await recordCliChange(services, {
+              action: 'grant_created',
+              target: grant.label,
+              what: `created grant "${grant.label}"`,
             });
             out.log(`Created grant "${grant.label}" (${grant.id}). Its token, shown this once:`);
             out.log(token);
@@ -98,7 +104,8 @@ export function addGrantCommands(
         options: { label?: string; policy?: string; servers?: string; allServers?: boolean; config?: string },
       ) =>
         reportingErrors(out, () =>
-          withServices(readConfig(options.config), out, async ({ grants }) => {
+          withServices(readConfig(options.config), out, async (services) => {
+            const { grants } = services;
             if (options.servers !== undefined && options.allServers === true) {
               throw new CliError('Give --servers or --all-servers, not both');
             }
@@ -112,6 +119,11 @@ export function addGrantCommands(
               throw new CliError('Nothing to change: give --label, --policy, --servers or --all-servers');
             }
             const grant = await grants.update(label, edit);
+            await recordCliChange(services, {
+              action: 'grant_changed',
+              target: grant.label,
+              what: `changed the ${Object.keys(edit).join(', ')} of grant "${grant.label}"`,
+            });
             out.log(`Updated grant "${grant.label}" (${grant.id}); its token is unchanged.`);
             out.log(`  policy:  ${grant.policy ?? '(none: denied everything)'}`);
             out.log(`  servers: ${grant.servers === null ? '(all)' : grant.servers.join(',')}`);
@@ -125,8 +137,13 @@ export function addGrantCommands(
     .option(...config)
     .action((label: string, options: { config?: string }) =>
       reportingErrors(out, () =>
-        withServices(readConfig(options.config), out, async ({ grants }) => {
-          const { grant, token } = await grants.rotate(label);
+        withServices(readConfig(options.config), out, async (services) => {
+          const { grant, token } = await services.grants.rotate(label);
+          await recordCliChange(services, {
+            action: 'grant_rotated',
+            target: grant.label,
+            what: `rotated the token of grant "${grant.label}"`,
+          });
           out.log(`Rotated grant "${grant.label}" (${grant.id}). Its new token, shown this once:`);
           out.log(token);
         }),
@@ -139,8 +156,13 @@ export function addGrantCommands(
     .option(...config)
     .action((label: string, options: { config?: string }) =>
       reportingErrors(out, () =>
-        withServices(readConfig(options.config), out, async ({ grants }) => {
-          const grant = await grants.revoke(label);
+        withServices(readConfig(options.config), out, async (services) => {
+          const grant = await services.grants.revoke(label);
+          await recordCliChange(services, {
+            action: 'grant_revoked',
+            target: grant.label,
+            what: `revoked grant "${grant.label}"`,
+          });
           out.log(`Revoked grant "${grant.label}" (${grant.id}).`);
         }),
       ),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ConfigOutline } from '../config/load.js';
 import { ROLES } from '../members/member.js';
 import { reportingErrors } from './cli-error.js';
+import { recordCliChange } from './cli-actor.js';
 import type { CliOutput } from './cli-output.js';
 import { readableTime } from './readable-time.js';
 import { withServices } from './state-services.js';
@@ -33,8 +34,13 @@ export function addMemberCommands(
         await withServices(
           readConfig(options.config),
           out,
-          async ({ members: service }) => {
-            const { member, madePassword } = await service.add(name, options.role, password);
+          async (services) => {
+            const { member, madePassword } = await services.members.add(name, options.role, password);
+            await recordCliChange(services, {
+              action: 'member_added',
+              target: member.name,
+              what: `added ${member.name} as ${member.role}`,
+            });
             out.log(`Added ${member.role} "${member.name}".`);
             if (madePassword !== undefined) {
               out.log('Their password, shown this once:');
@@ -83,8 +89,13 @@ export function addMemberCommands(
     .option(...config)
     .action((name: string, options: { config?: string }) =>
       reportingErrors(out, () =>
-        withServices(readConfig(options.config), out, async ({ members: service }) => {
-          const removed = await service.remove(name);
+        withServices(readConfig(options.config), out, async (services) => {
+          const removed = await services.members.remove(name);
+          await recordCliChange(services, {
+            action: 'member_removed',
+            target: removed.name,
+            what: `removed ${removed.name} (${removed.role})`,
+          });
           out.log(`Removed ${removed.role} "${removed.name}".`);
         }),
       ),

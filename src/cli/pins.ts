@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
@@ -8,6 +7,7 @@ import { pinTarget } from '../pinning/pin.js';
 import type { WaitingChange } from '../pinning/waiting-changes.js';
 import { parsePinTarget, waitingChangeJson } from '../services/pin-service.js';
 import { reportingErrors } from './cli-error.js';
+import { cliActor } from './cli-actor.js';
 import type { CliOutput } from './cli-output.js';
 import { readableTime, relativeTime } from './readable-time.js';
 import { withServices } from './state-services.js';
@@ -56,7 +56,7 @@ export function addPinCommands(
     .action((target: string, options: { as?: string; config?: string }) =>
       reportingErrors(out, () =>
         withServices(readConfig(options.config), out, async ({ pins }) => {
-          const by = `cli:${options.as ?? userInfo().username}`;
+          const by = cliActor(options.as);
           for (const change of await pins.accept(parsePinTarget(target), by)) out.log(changeMessage(change));
           out.error('A running gateway applies it within a second.');
         }),

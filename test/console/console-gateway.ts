@@ -59,13 +59,13 @@ export interface ConsoleGatewayOptions {
 }
 
 /** An admin API answer as a test reads it. */
-export interface ApiAnswer {
+interface ApiAnswer {
   readonly status: number;
   readonly body: any;
 }
 
 /** A member's signed-in session with the admin API, outside the browser (cookie and CSRF token kept). */
-export interface ApiSession {
+interface ApiSession {
   get(path: string): Promise<ApiAnswer>;
   send(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<ApiAnswer>;
 }

@@ -7,7 +7,15 @@ import { expect, it } from 'vitest';
 import { describeConsole, useConsoleGateway } from './console-harness.js';
 
 describeConsole('the servers and tools page', () => {
-  const gate = useConsoleGateway();
+  const gate = useConsoleGateway({
+    servers: {
+      // A server that cannot start: the page says so, with its last words on stderr.
+      broken: {
+        command: process.execPath,
+        args: ['-e', "console.error('broken: no API key in BROKEN_API_KEY'); process.exit(3)"],
+      },
+    },
+  });
 
   it('shows each server up, and every tool with its risk badge', async () => {
     const page = await gate().newPage();
@@ -29,6 +37,19 @@ describeConsole('the servers and tools page', () => {
     expect(await destroy.getByRole('cell', { name: 'Destructive' }).count()).toBe(1);
     // A local caller under a config without a policy may call every tool.
     expect(await read.getByText('unrestricted').count()).toBe(1);
+  });
+
+  it('shows a server that failed to start as down, with why and its stderr lines', async () => {
+    const page = await gate().newPage();
+    await gate().signIn(page, 'viewer');
+    const broken = page.getByRole('row', { name: /^broken\b/ });
+    await broken.getByText('down', { exact: true }).waitFor();
+    expect(await broken.locator('.error').textContent()).toMatch(/^Failed to start: /);
+    const details = broken.getByText(/^Last \d+ stderr lines?$/);
+    expect(await broken.locator('pre').isVisible()).toBe(false);
+    await details.click();
+    expect(await broken.locator('pre').textContent()).toContain('broken: no API key in BROKEN_API_KEY');
+    expect(await page.getByText(/^\d+ of 3 servers up$/).textContent()).toBe('2 of 3 servers up');
   });
 
   it('narrows the list with the search box and the filters, without losing rows for good', async () => {

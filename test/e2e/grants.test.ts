@@ -3,6 +3,7 @@
  * servers, rotated and revoked while the gateway runs, and never passed on to a server.
  */
 import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand, startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
@@ -172,6 +173,16 @@ describe('grants', () => {
     expect(toolgate('grants', 'list', '--config', config)).toMatch(
       /^ci-runner\s+[0-9a-f]{16}\s+revoked (?:now|\S+ ago)\s/m,
     );
+    // Each change is in the audit trail, with who made it from the command line.
+    const changes = toolgate('audit', 'query', '--tool', 'ci-runner', '--oldest-first', '--json', '-c', config)
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { method: string; decision: string; actor: string });
+    expect(changes.map(({ method, decision, actor }) => [method, decision, actor])).toEqual([
+      ['toolgate/operator', 'grant_created', `cli:${userInfo().username}`],
+      ['toolgate/operator', 'grant_rotated', `cli:${userInfo().username}`],
+      ['toolgate/operator', 'grant_revoked', `cli:${userInfo().username}`],
+    ]);
   });
 
   it('prints the token alone on stdout, and on stderr how a client sends it', () => {

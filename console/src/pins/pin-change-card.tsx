@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiSend, ApiError } from '../api.js';
 import { RiskBadge } from '../components/risk-badge.js';
 import { DefinitionDiffTable } from './definition-diff-table.js';
@@ -27,6 +27,18 @@ export function PinChangeCard({
   const [kept, setKept] = useState(false);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  // The pressed button goes away with the view it was in: the focus moves to its counterpart, not to the page.
+  const showAgain = useRef<HTMLButtonElement>(null);
+  const keep = useRef<HTMLButtonElement>(null);
+  const moved = useRef(false);
+  useEffect(() => {
+    if (!moved.current) return;
+    (kept ? showAgain : keep).current?.focus();
+  }, [kept]);
+  const toggle = (next: boolean) => {
+    moved.current = true;
+    setKept(next);
+  };
   const target = acceptTarget(change);
   const title = change.tool === null ? `${change.server} (instructions)` : `${change.server}:${change.tool}`;
   const headingId = `pin-${target.replace(/[^\w-]/g, '_')}`;
@@ -49,7 +61,7 @@ export function PinChangeCard({
         <h2 id={headingId}>{title}</h2>
         <p>
           Left as it is. {blocks ? 'It stays blocked' : 'It keeps waiting'} until someone accepts it.{' '}
-          <button type="button" class="secondary" onClick={() => setKept(false)}>
+          <button type="button" class="secondary" ref={showAgain} onClick={() => toggle(false)}>
             Show the change again
           </button>
         </p>
@@ -88,7 +100,8 @@ export function PinChangeCard({
         <button
           type="button"
           class="secondary"
-          onClick={() => setKept(true)}
+          ref={keep}
+          onClick={() => toggle(true)}
           aria-label={`${blocks ? 'Keep blocked' : 'Leave for later'}: ${title}`}
         >
           {blocks ? 'Keep blocked' : 'Leave for later'}

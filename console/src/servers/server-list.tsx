@@ -69,7 +69,9 @@ function ServerRow({ server, now, unlisted }: { server: ServerHealth; now: numbe
         {unlisted && <p class="muted">Tools not listed: {unlisted}</p>}
         {server.stderr && server.stderr.length > 0 && (
           <details>
-            <summary>Last {server.stderr.length} stderr lines</summary>
+            <summary>
+              Last {server.stderr.length} stderr {server.stderr.length === 1 ? 'line' : 'lines'}
+            </summary>
             <pre class="stderr">{server.stderr.join('\n')}</pre>
           </details>
         )}
