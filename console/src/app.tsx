@@ -37,10 +37,14 @@ const ROUTES: readonly Route[] = [
   { path: 'members', title: 'Members', page: MembersPage, nav: true },
 ];
 
-/** `#/tools/fs__read_file` → ["tools", "fs__read_file"]; each part URI-decoded. */
+/**
+ * `#/tools/fs__read_file` → ["tools", "fs__read_file"]; each part URI-decoded. A query after `?` is the page's own
+ * (`#/audit?tool=x`: the audit viewer's filters) and not part of the path.
+ */
 function hashParts(): string[] {
   return location.hash
     .replace(/^#\/?/, '')
+    .replace(/\?.*$/, '')
     .split('/')
     .filter((part) => part !== '')
     .map((part) => decodeURIComponent(part));
