@@ -31,7 +31,7 @@ export interface CurrentPolicy {
 const ON_DISK = '(file on disk)';
 /** A new policy file's name: what `POST /admin/policies/new` takes, so that no path can be named. */
 const POLICY_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const NEW_POLICY = '{\n  "default": "deny",\n  "tools": {}\n}\n';
+const NEW_POLICY = '{\n  "version": "1",\n  "default": "deny",\n  "tools": {}\n}\n';
 
 /**
  * The policy files operators edit from the console: read, checked with the words of `toolgate policy check`,
