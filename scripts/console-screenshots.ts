@@ -88,7 +88,7 @@ try {
   );
   await shoot('policy', 'policy', (p) => p.locator('main h1').waitFor());
   await shoot('approvals', 'approvals', (p) => p.locator('main h1').waitFor());
-  await shoot('audit', 'audit', (p) => p.locator('main h1').waitFor());
+  await shoot('audit', 'audit', (p) => p.locator('figure.chart svg').waitFor());
   await shoot('pins', 'pins', (p) => p.getByRole('heading', { name: 'alpha:echo' }).waitFor());
   if (!only || only.includes('grants')) {
     // The grants page right after creating one: the token, shown once, and the client configs.
