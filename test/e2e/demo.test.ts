@@ -184,10 +184,15 @@ describe('the demo of the README quick start', () => {
 
   it('leaves one audit record per call, with the decision the README names', async () => {
     await eventually(() => {
-      const decisions = toolgate('audit', 'query', '--json', '--oldest-first', '--config', config)
+      const records = toolgate('audit', 'query', '--json', '--oldest-first', '--config', config)
         .trim()
         .split('\n')
-        .map((line) => (JSON.parse(line) as { tool: string; decision: string }).decision);
+        .map((line) => JSON.parse(line) as { method: string; decision: string; actor?: string });
+      // Besides the calls, the approver's verdict from the CLI is an operator's change, with who made it.
+      const verdicts = records.filter((record) => record.method === 'toolgate/operator');
+      expect(verdicts.map((record) => record.decision)).toEqual(['approval_resolved']);
+      expect(verdicts.every((record) => record.actor?.startsWith('cli:'))).toBe(true);
+      const decisions = records.filter((record) => record.method === 'tools/call').map((record) => record.decision);
       expect(new Set(decisions)).toEqual(
         new Set(['allow', 'rate_limited', 'hide', 'unknown_tool', 'approved', 'deny']),
       );
