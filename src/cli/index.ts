@@ -59,13 +59,18 @@ export function buildCli(): Command {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
         const { host, port } = config.listen;
+        const busy = (error as { port?: number }).port;
         process.stderr.write(
-          `Toolgate cannot listen on ${host}:${port}: port ${port} is in use, perhaps by another Toolgate; ` +
-            'pass --port 0 for any free port or --port N.\n',
+          busy === undefined || busy === port
+            ? `Toolgate cannot listen on ${host}:${port}: port ${port} is in use, perhaps by another Toolgate; ` +
+                'pass --port 0 for any free port or --port N.\n'
+            : `Toolgate cannot serve the console on ${config.admin.host}:${busy}: the port is in use, perhaps by ` +
+                'another Toolgate; set admin.port (0 for any free port), or admin.console to false.\n',
         );
         process.exit(1);
       }
       process.stderr.write(`Toolgate is listening on ${running.http.url}\n`);
+      if (running.admin) process.stderr.write(`The console is on ${running.admin.url}\n`);
       void running.upstreams
         .settled()
         .then(() => process.stderr.write(`${readiness(running.http.url, running.upstreams.servers())}\n`));

@@ -54,13 +54,16 @@ describe('the npm package', () => {
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  it('holds the built runtime code, the config schema and the package files, and nothing else', () => {
+  it('holds the built runtime code, the console, the config schema and the package files, and nothing else', () => {
+    const console = ['dist/console/index.html', 'dist/console/console.js', 'dist/console/console.css'];
     const unexpected = files.filter(
       (path) =>
         !(path.startsWith('dist/src/') && path.endsWith('.js') && !path.endsWith('.test.js')) &&
-        !['package.json', 'README.md', 'LICENSE', 'schema/toolgate.schema.json'].includes(path),
+        !['package.json', 'README.md', 'LICENSE', 'schema/toolgate.schema.json', ...console].includes(path),
     );
     expect(unexpected).toEqual([]);
+    // The console ships built: nothing is fetched when it is served.
+    expect(files).toEqual(expect.arrayContaining(console));
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       bin: { toolgate: string };
       dependencies: Record<string, string>;
