@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { recordingLogger } from '../../test/contract/audit-sink.contract.js';
@@ -12,13 +12,15 @@ const T0 = 1_000_000;
 /** Why the Redis tests cannot run here, or null when Redis answers at REDIS_URL. */
 async function redisUnavailable(): Promise<string | null> {
   const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, retryStrategy: () => null });
-  probe.on('error', () => {});
+  // The connection's own error (ECONNREFUSED, a timeout) says more than connect()'s "Connection is closed".
+  let refused: Error | undefined;
+  probe.on('error', (error: Error) => (refused ??= error));
   try {
     await probe.connect();
     await probe.ping();
     return null;
   } catch (error) {
-    return `no Redis at ${REDIS_URL} (${error instanceof Error ? error.message : String(error)})`;
+    return `no Redis at ${REDIS_URL} (${(refused ?? (error as Error)).message})`;
   } finally {
     probe.disconnect();
   }
@@ -120,6 +122,48 @@ describe('RedisLimitStore when Redis is unreachable', () => {
     expect(logger.lines).toEqual([{ level: 'error', message: 'limit store cannot reach Redis' }]);
     await store.close();
     await store.close();
+  });
+});
+
+describe.skipIf(unavailable !== null)('RedisLimitStore when the connection to Redis comes and goes', () => {
+  it('fails fast while Redis is away, and counts again once it is back', async () => {
+    const port = await freePort();
+    const logger = recordingLogger();
+    const store = openStore({ url: `redis://127.0.0.1:${port}`, logger, connectTimeoutMs: 1_000 });
+    await expect(store.take([chargeOf('x', 5)], T0)).rejects.toThrow(/is unreachable/);
+    // Redis appears on the port (a proxy to the real one): the store reconnects by itself, within a second.
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const server = connect(6379, '127.0.0.1');
+      for (const socket of [client, server]) {
+        sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(server).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+    try {
+      await expect.poll(async () => (await store.take([chargeOf('x', 5)], T0)).ok, { timeout: 3_000 }).toBe(true);
+      // Gone again: the next call fails at once rather than waiting for a reconnection.
+      const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      await expect
+        .poll(() => store.usage('x', 60_000, T0).catch((error: Error) => error.message))
+        .toMatch(/^Redis at 127\.0\.0\.1:\d+ is unreachable/);
+      const started = Date.now();
+      await expect(store.take([chargeOf('x', 5)], T0)).rejects.toThrow(/is unreachable/);
+      expect(Date.now() - started).toBeLessThan(100);
+      expect(logger.lines.map((line) => line.message)).toEqual([
+        'limit store cannot reach Redis',
+        'limit store reached Redis again',
+        'limit store cannot reach Redis',
+      ]);
+    } finally {
+      if (proxy.listening) proxy.close();
+      for (const socket of sockets) socket.destroy();
+    }
   });
 });
 
