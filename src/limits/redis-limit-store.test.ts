@@ -93,6 +93,19 @@ describe.skipIf(unavailable !== null)('RedisLimitStore on the Redis at 127.0.0.1
     expect(await store.peek([chargeOf('c', 1)], before + 3_600_000)).toMatchObject({ counterKey: 'c' });
   });
 
+  it('commits and releases fractional amounts (spend caps) exactly as taken', async () => {
+    const store = openStore();
+    const spend = (amount: number) => [chargeOf('spend', 1, amount)];
+    const kept = await store.take(spend(0.1), T0);
+    const given = await store.take(spend(1 / 3), T0);
+    if (!kept.ok || !given.ok) throw new Error('refused');
+    await store.commit(kept.reservation);
+    await store.release(given.reservation);
+    expect(await store.usage('spend', 60_000, T0)).toBe(0.1);
+    expect((await store.take(spend(0.9), T0)).ok).toBe(true);
+    expect(await store.take(spend(0.1), T0)).toMatchObject({ ok: false, refusal: { retryAfterMs: 60_000 } });
+  });
+
   it('keeps its keys under its prefix, each with a TTL at least the longest window, kept by commit', async () => {
     const keyPrefix = `toolgate-test:${randomUUID()}:`;
     const store = openStore({ keyPrefix });
