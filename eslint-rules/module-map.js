@@ -169,8 +169,9 @@ export const moduleMap = {
 
   // The decision: a pure function of the policy and the call.
   policy: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['limits', 'risk', 'json', 'state'] },
-  // Rate limits: pure counting; only the SQLite store (sqlite-*.ts) touches the state database.
-  limits: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['state'] },
+  // Rate limits: pure counting; only the SQLite store (sqlite-*.ts) touches the state database, and only the Redis
+  // store (redis-*.ts) talks to Redis.
+  limits: { pure: true, impureFiles: ['sqlite-*.ts', 'redis-*.ts'], uses: ['state'] },
 
   // The console's operators: who signs in, with which role.
   members: { uses: ['state'] },

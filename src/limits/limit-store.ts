@@ -6,7 +6,8 @@ import type { LimitRefusal } from './limit-refusal.js';
  * before forwarding it (check and reserve in one atomic step, all charges or none), then commits them when the
  * call ran, or releases them when it certainly did not. Implementations: MemoryLimitStore (one process, gone on
  * exit), SqliteLimitStore (exact counters in memory, committed events stored in SQLite, survives a restart);
- * Redis later, for several replicas. Every implementation passes test/contract/limit-store.contract.ts.
+ * RedisLimitStore (counters in Redis, shared by several replicas, which may count with Redis's clock instead of
+ * `now`). Every implementation passes test/contract/limit-store.contract.ts.
  *
  * Every method is asynchronous, so that a store may do I/O; `now` (epoch milliseconds) is always an argument,
  * never read from a clock, and a `now` earlier than a counter's newest event counts as that event's time.
