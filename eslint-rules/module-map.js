@@ -39,6 +39,7 @@ export const moduleMap = {
       'grants',
       'policy',
       'state',
+      'stores',
       'upstream',
       'json',
       'clock.ts',
@@ -59,6 +60,7 @@ export const moduleMap = {
       'grants',
       'limits',
       'state',
+      'stores',
       'upstream',
       'observability',
       'clock.ts',
@@ -98,8 +100,14 @@ export const moduleMap = {
       'state',
       'upstream',
       'observability',
+      'stores',
       'clock.ts',
     ],
+  },
+  // Where the state lives: every store on one engine (SQLite or PostgreSQL), and the counters (memory, SQLite,
+  // Redis), chosen by the config's `state` section.
+  stores: {
+    uses: ['approvals', 'audit', 'grants', 'members', 'pinning', 'policy', 'limits', 'state', 'config', 'clock.ts'],
   },
 
   // The client side: the MCP endpoint over HTTP and stdio. It hands every request to the pipeline.

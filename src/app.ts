@@ -1,12 +1,11 @@
 import { ApprovalGate } from './approvals/approval-gate.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
-import { SqliteApprovalStore, type ApprovalStore } from './approvals/approval-store.js';
+import type { ApprovalStore } from './approvals/approval-store.js';
 import { deliverWebhook } from './approvals/approval-webhook.js';
-import { startAuditRetention, type AuditRetention } from './audit/audit-retention.js';
+import type { AuditRetention } from './audit/audit-retention.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import { JsonlFileSink } from './audit/jsonl-file-sink.js';
 import { DEFAULT_REDACT_KEYS } from './audit/redact.js';
-import { SqliteAuditSink } from './audit/sqlite-audit-sink.js';
 import { TeeAuditSink } from './audit/tee-audit-sink.js';
 import { CatalogService } from './catalog/catalog-service.js';
 import { systemClock, type Clock } from './clock.js';
@@ -21,21 +20,22 @@ import type { AdminContext } from './admin/admin-context.js';
 import { stdioCommand } from './config/stdio-command.js';
 import { serveStdioEndpoint } from './downstream/stdio-endpoint.js';
 import { Authenticator } from './grants/authenticate.js';
-import { SqliteGrantStore, type GrantStore } from './grants/grant-store.js';
+import type { GrantStore } from './grants/grant-store.js';
 import { grantPrincipal, localPrincipal } from './grants/principal.js';
 import { isLoopbackHost } from './config/listen-address.js';
 import { createLogger, type Logger } from './observability/log.js';
 import type { LimitStore } from './limits/limit-store.js';
-import { SqliteLimitStore } from './limits/sqlite-limit-store.js';
+import { openCounters } from './stores/counters.js';
+import { sqliteStores } from './stores/sqlite-stores.js';
+import type { StateStores } from './stores/state-stores.js';
 import { GatewayMetrics } from './observability/metrics.js';
 import { changePayload } from './pinning/change-record.js';
 import type { PinSnapshot, PinStore } from './pinning/pin-store.js';
-import { SqlitePinStore } from './pinning/sqlite-pin-store.js';
 import { ToolPins, type Classify } from './pinning/tool-pins.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 import { classifyTool } from './risk/classify-tool.js';
 import { poolListings } from './services/server-listings.js';
-import { sqliteServices, type Services } from './services/services.js';
+import { servicesOn, type Services } from './services/services.js';
 import { StateLockedError } from './state/lock-wait.js';
 import { openStateDb, proveWritable, type StateDb } from './state/state-db.js';
 import type { TransportFactory } from './upstream/server-connection.js';
@@ -374,11 +374,75 @@ interface OpenState extends GatewayStores {
 }
 
 /**
- * Opens the state database for the gateway: a connection that never waits for a lock on the event loop (see
- * WhenLocked), proven writable before anything is served. A database that cannot be opened stops the gateway
- * (its grants could not be read); one that cannot be written stops it too, unless `audit.required` is false.
+ * Opens the gateway's state: the stores (SQLite or PostgreSQL, see `state.postgres`) and the counters (see
+ * `state.counters`). The SQLite database is opened only when something lives in it.
  */
 async function openState(config: GatewayConfig, log: Logger): Promise<OpenState> {
+  const { state } = config;
+  const db = state.postgres === null || state.counters === 'sqlite' ? await openSqliteState(config, log) : undefined;
+  let stores: StateStores;
+  try {
+    stores = sqliteStores(db!, state.sqlite);
+  } catch (error) {
+    db?.close();
+    throw error;
+  }
+  const sinkOptions = {
+    logger: log,
+    batchSize: config.audit.batchSize,
+    flushMs: config.audit.flushMs,
+    maxPending: config.audit.maxPending,
+  };
+  const stored = stores.auditSink(sinkOptions);
+  const audit: AuditSink = config.audit.file
+    ? new TeeAuditSink([stored, new JsonlFileSink(config.audit.file, sinkOptions)])
+    : stored;
+  const retention: AuditRetention | undefined =
+    config.audit.retentionDays > 0
+      ? stores.startRetention({ retentionDays: config.audit.retentionDays, logger: log })
+      : undefined;
+  const limits = openCounters(state, db, log);
+  const pinned = await stores.pins.load();
+  return {
+    grants: stores.grants,
+    approvals: stores.approvals,
+    limits,
+    audit,
+    pins: stores.pins,
+    pinned,
+    services: (gateway) =>
+      // `policy explain` reads the gateway's own counters, which stay open after it.
+      servicesOn(stores, () => borrowed(limits), {
+        clock: systemClock,
+        config: outlineOf(config),
+        waiters: gateway.approvalQueue,
+        pins: gateway.pins,
+        audit: gateway.deps.audit,
+        tools: {
+          listings: () => Promise.resolve(poolListings(gateway.deps.upstreams)),
+          namespacing: config.namespacing,
+        },
+        // A policy saved from the console decides the very next call.
+        policySaved: (file) => gateway.deps.policies.reload(file),
+        log,
+      }),
+    async close() {
+      await retention?.stop();
+      // After the gateway has closed, so that the calls it ended are counted and audited too.
+      await limits.close();
+      await audit.close();
+      await stores.close();
+      db?.close();
+    },
+  };
+}
+
+/**
+ * Opens the SQLite state database for the gateway: a connection that never waits for a lock on the event loop
+ * (see WhenLocked), proven writable before anything is served. A database that cannot be opened stops the
+ * gateway; one that cannot be written stops it too, unless `audit.required` is false.
+ */
+async function openSqliteState(config: GatewayConfig, log: Logger): Promise<StateDb> {
   const file = config.state.sqlite;
   let db: StateDb;
   try {
@@ -405,51 +469,19 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
         '(toolgate_audit_records_dropped_total), and calls held for approval fail',
     );
   }
-  const sinkOptions = {
-    logger: log,
-    batchSize: config.audit.batchSize,
-    flushMs: config.audit.flushMs,
-    maxPending: config.audit.maxPending,
-  };
-  const audit: AuditSink = config.audit.file
-    ? new TeeAuditSink([new SqliteAuditSink(db, sinkOptions), new JsonlFileSink(config.audit.file, sinkOptions)])
-    : new SqliteAuditSink(db, sinkOptions);
-  const retention: AuditRetention | undefined =
-    config.audit.retentionDays > 0
-      ? startAuditRetention(db, { retentionDays: config.audit.retentionDays, logger: log })
-      : undefined;
-  const limits = new SqliteLimitStore(db, { logger: log });
-  const pins = new SqlitePinStore(db);
-  const pinned = await pins.load();
+  return db;
+}
+
+/** `store`, whose close does nothing: lent to a reader that closes what it is given. */
+function borrowed(store: LimitStore): LimitStore {
   return {
-    grants: new SqliteGrantStore(db),
-    approvals: new SqliteApprovalStore(db),
-    limits,
-    audit,
-    pins,
-    pinned,
-    services: (gateway) =>
-      sqliteServices(db, {
-        clock: systemClock,
-        config: outlineOf(config),
-        waiters: gateway.approvalQueue,
-        pins: gateway.pins,
-        audit: gateway.deps.audit,
-        tools: {
-          listings: () => Promise.resolve(poolListings(gateway.deps.upstreams)),
-          namespacing: config.namespacing,
-        },
-        // A policy saved from the console decides the very next call.
-        policySaved: (file) => gateway.deps.policies.reload(file),
-        log,
-      }),
-    async close() {
-      await retention?.stop();
-      // After the gateway has closed, so that the calls it ended are counted and audited too.
-      await limits.close();
-      await audit.close();
-      db.close();
-    },
+    take: (charges, now) => store.take(charges, now),
+    peek: (charges, now) => store.peek(charges, now),
+    commit: (reservation) => store.commit(reservation),
+    release: (reservation) => store.release(reservation),
+    usage: (counterKey, windowMs, now) => store.usage(counterKey, windowMs, now),
+    prune: (now, keepMs) => store.prune(now, keepMs),
+    close: async () => undefined,
   };
 }
 

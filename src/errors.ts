@@ -76,8 +76,9 @@ export const ErrorCode = {
 
   // ---- the gateway's own state ----
   /**
-   * The call cannot go on without writing the state database (to open or settle its approval), and the database
-   * cannot be written now: another process holds its lock beyond `state.lockWaitMs`, or it is read-only or full.
+   * The call cannot go on without a store that cannot be reached now: the state database, to open or settle its
+   * approval (another process holds its lock beyond `state.lockWaitMs`, it is read-only or full, PostgreSQL is
+   * unreachable), or the counters its limits need (Redis unreachable, unless `state.redis.failOpen`).
    */
   StateUnavailable: 'GW_STATE_UNAVAILABLE',
 

@@ -5,7 +5,7 @@ import { SqliteAuditSink } from '../audit/sqlite-audit-sink.js';
 import type { Clock } from '../clock.js';
 import { reviewListing } from '../pinning/review-listing.js';
 import { SqlitePinStore } from '../pinning/sqlite-pin-store.js';
-import { sqliteServices } from '../services/services.js';
+import { sqliteServices } from '../../test/support/sqlite-services.js';
 import { openStateDb } from '../state/state-db.js';
 import { adminTokenAuthentication, createAdminApi } from './admin-api.js';
 import type { AdminContext } from './admin-context.js';

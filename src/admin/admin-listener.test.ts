@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
 import { createLogger } from '../observability/log.js';
-import { sqliteServices } from '../services/services.js';
+import { sqliteServices } from '../../test/support/sqlite-services.js';
 import { openStateDb } from '../state/state-db.js';
 import { startAdminListener, type AdminListener } from './admin-listener.js';
 

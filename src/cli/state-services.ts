@@ -1,14 +1,18 @@
 import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
-import { sqliteServices, type Services } from '../services/services.js';
+import { servicesOn, type Services } from '../services/services.js';
+import { openCounters } from '../stores/counters.js';
+import { sqliteStores } from '../stores/sqlite-stores.js';
+import type { StateStores } from '../stores/state-stores.js';
+import type { StateDb } from '../state/state-db.js';
 import type { CliOutput } from './cli-output.js';
 import { openCliStateDb, openExistingStateDb } from './cli-state-db.js';
 
 /**
- * Runs `run` on the services over the state database the config names, then closes it. Only commands that make
- * something new (`grants create`) may create the database; the others act on what must already be in it (see
- * openExistingStateDb). Verdicts given here reach the running gateway through the database: its waiting calls
- * look at it every quarter of a second.
+ * Runs `run` on the services over the stores the config names (SQLite or PostgreSQL), then closes them. Only
+ * commands that make something new (`grants create`) may create a SQLite database; the others act on what must
+ * already be in it (see openExistingStateDb). Verdicts given here reach the running gateways through the stores:
+ * their waiting calls look there every quarter of a second, and are woken at once where the engine can tell them.
  */
 export async function withServices(
   config: ConfigOutline,
@@ -16,13 +20,18 @@ export async function withServices(
   run: (services: Services) => Promise<void>,
   opening: 'create' | 'existing' = 'existing',
 ): Promise<void> {
-  const db =
-    opening === 'create'
-      ? openCliStateDb(config.state)
-      : openExistingStateDb(config.state, (message) => out.error(message));
+  let db: StateDb | undefined;
+  const sqlite = (): StateDb =>
+    (db ??=
+      opening === 'create'
+        ? openCliStateDb(config.state)
+        : openExistingStateDb(config.state, (message) => out.error(message)));
+  const stores: StateStores = sqliteStores(sqlite(), config.state.sqlite);
+  const quiet = { warn: () => undefined, info: () => undefined, error: () => undefined };
   try {
-    await run(sqliteServices(db, { clock: systemClock, config }));
+    await run(servicesOn(stores, () => openCounters(config.state, sqlite(), quiet), { clock: systemClock, config }));
   } finally {
-    db.close();
+    await stores.close();
+    db?.close();
   }
 }

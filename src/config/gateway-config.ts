@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type {
+  CounterStoreKind,
   LogLevel,
   NamespacingMode,
   PIN_ADDED_RULES,
@@ -21,6 +22,12 @@ export interface GatewayConfig {
     sqlite: string;
     /** How long a write waits for another process's lock on it. */
     lockWaitMs: number;
+    /** Where grants, approvals, pins, members, policy versions and audit records live when not in SQLite. */
+    postgres: PostgresConfig | null;
+    /** The Redis server counters may live in. */
+    redis: RedisConfig | null;
+    /** Where rate-limit counters live. */
+    counters: CounterStoreKind;
   };
   log: { level: LogLevel };
   namespacing: { mode: NamespacingMode; separator: string };
@@ -49,6 +56,22 @@ export interface ConfigOutline {
   readonly pinning: GatewayConfig['pinning'];
   /** The ids of the enabled servers, in file order. */
   readonly serverIds: readonly string[];
+}
+
+/** A PostgreSQL database shared by the replicas (config key `state.postgres`). */
+export interface PostgresConfig {
+  /** Holds the password when there is one: never logged (see addressOf in src/state/postgres-db.ts). */
+  url: string;
+  schema: string;
+  maxConnections: number;
+}
+
+/** The Redis server the replicas count in (config key `state.redis`). */
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
+  /** Calls a limit counts go on uncounted while Redis is unreachable (else they are refused). */
+  failOpen: boolean;
 }
 
 /** The admin listener (console and admin API), and the bearer token for scripts. */
@@ -227,7 +250,13 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       maxSessionsPerGrant: listen.maxSessionsPerGrant,
     },
     // ":memory:" is SQLite's name for a database that lives in memory, not a file name.
-    state: { sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite), lockWaitMs: state.lockWaitMs },
+    state: {
+      sqlite: state.sqlite === ':memory:' ? state.sqlite : resolve(state.sqlite),
+      lockWaitMs: state.lockWaitMs,
+      postgres: state.postgres ?? null,
+      redis: state.redis ?? null,
+      counters: state.counters ?? (state.redis ? 'redis' : 'sqlite'),
+    },
     log: { level: log.level },
     namespacing: { mode: namespacing.mode, separator: namespacing.separator },
     approvals: {

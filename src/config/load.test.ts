@@ -81,7 +81,13 @@ describe('parseConfig: valid files', () => {
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
       },
-      state: { sqlite: path.join(DIR, 'data', 'state.db'), lockWaitMs: 5000 },
+      state: {
+        sqlite: path.join(DIR, 'data', 'state.db'),
+        lockWaitMs: 5000,
+        postgres: null,
+        redis: null,
+        counters: 'sqlite',
+      },
       log: { level: 'debug' },
       namespacing: { mode: 'conflicts', separator: '.' },
       approvals: { waitMs: 30_000, expireMs: 1_800_000, maxPendingPerGrant: 20, webhook: null },
@@ -370,6 +376,22 @@ describe('parseConfig: invalid files', () => {
     ]);
   });
 
+  it('names each wrong store setting, and counters in Redis without a Redis', () => {
+    const text = JSON.stringify({
+      state: { postgres: { url: 'mysql://db/x', schema: 'Gw-1' }, redis: { url: 'http://cache' } },
+      mcpServers: {},
+    });
+    expect(issuesOf(text).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
+      '$.state.postgres.url expected a postgres:// URL: postgres://user:password@host:5432/database',
+      '$.state.postgres.schema expected lower-case letters, digits and _, starting with a letter or _',
+      '$.state.redis.url expected a redis:// or rediss:// URL: redis://[user:password@]host:6379[/db]',
+    ]);
+    const noRedis = JSON.stringify({ state: { counters: 'redis' }, mcpServers: {} });
+    expect(issuesOf(noRedis).map((issue) => `${issue.path} ${issue.message}`)).toEqual([
+      '$.state.counters expected state.redis to be set for counters in Redis',
+    ]);
+  });
+
   it('formats the error message one issue per line as file:line:column: path: message', () => {
     const text = '{\n  "mcpServers": {},\n  "log": { "level": "loud" }\n}';
     let error: unknown;
@@ -648,7 +670,7 @@ describe('defaultConfig', () => {
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
       },
-      state: { sqlite: path.resolve('toolgate.db'), lockWaitMs: 5000 },
+      state: { sqlite: path.resolve('toolgate.db'), lockWaitMs: 5000, postgres: null, redis: null, counters: 'sqlite' },
       log: { level: 'info' },
       namespacing: { mode: 'prefix', separator: '__' },
       approvals: { waitMs: 30_000, expireMs: 1_800_000, maxPendingPerGrant: 20, webhook: null },

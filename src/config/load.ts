@@ -8,7 +8,7 @@ import { formatJsonPath } from '../json/json-path.js';
 import { configSchema, type ValidatedConfigFile } from './schema.js';
 import { plainMessage } from '../json/schema-issues.js';
 import { configPathIssues } from './schema-issues.js';
-import { expandServerVariables } from './variables.js';
+import { expandServerVariables, expandStateVariables } from './variables.js';
 
 export { ConfigError } from './config-error.js';
 export { formatConfigIssue, type ConfigIssue } from '../json/file-issue.js';
@@ -48,19 +48,32 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 
 /**
  * The settings of a configuration file that hold no variables, for the commands that use nothing else (grants,
- * approvals, audit, policy). They never read the environment: a value holding a `${env:NAME}` reference is
- * neither expanded nor checked, so that an unset variable the command does not use (the admin token, a
- * server's API key) cannot stop it. Every other part of the file is validated as `loadConfig` does.
+ * approvals, audit, policy), and the stores' URLs. Only those URLs are expanded from `env`: any other value
+ * holding a `${env:NAME}` reference is neither expanded nor checked, so that an unset variable the command does
+ * not use (the admin token, a server's API key) cannot stop it. Every other part of the file is validated as `loadConfig` does.
  * @throws ConfigError listing every problem found, or naming the file when it cannot be read.
  */
-export function loadConfigOutline(file: string): ConfigOutline {
-  return parseConfigOutline(readConfigText(file), file);
+export function loadConfigOutline(file: string, env: NodeJS.ProcessEnv = process.env): ConfigOutline {
+  return parseConfigOutline(readConfigText(file), file, env);
 }
 
 /** `loadConfigOutline` on the text of a file; `file` names it in issues and is not read. */
-export function parseConfigOutline(text: string, file: string): ConfigOutline {
+export function parseConfigOutline(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigOutline {
   const { document, value } = validateConfig(text, file, null);
-  const sections = value as Record<string, unknown>;
+  // The stores' URLs are the exception: every command acts on the stores, so their variables are expanded.
+  const raw = document.value as Record<string, unknown>;
+  const state = expandStateVariables(raw.state, env);
+  if (state.issues.length > 0) {
+    throw new ConfigError(
+      state.issues.map((issue) => ({
+        file,
+        path: formatJsonPath(issue.path),
+        ...document.position(document.offsetOf(issue.path, issue.at)),
+        message: issue.message,
+      })),
+    );
+  }
+  const sections: Record<string, unknown> = { ...(value as Record<string, unknown>), state: state.value };
   const servers = sections.mcpServers as Record<string, { disabled?: boolean }>;
   // Only the sections that cannot hold variables are normalised; the servers are known by their ids alone.
   const parsed = configSchema.parse({

@@ -161,6 +161,59 @@ const listenSchema = z
   })
   .describe('Where Toolgate accepts MCP clients.');
 
+/** Where rate-limit counters can live. */
+export const COUNTER_STORES = ['sqlite', 'memory', 'redis'] as const;
+export type CounterStoreKind = (typeof COUNTER_STORES)[number];
+
+const postgresSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .refine(
+        (text) => URL.canParse(text) && /^postgres(ql)?:$/.test(new URL(text).protocol),
+        'expected a postgres:// URL: postgres://user:password@host:5432/database',
+      )
+      .describe(
+        'postgres://user:password@host:port/database, with ?sslmode=require and the other libpq parameters where needed. Keep the password out of the file: "${env:TOOLGATE_POSTGRES_URL}".',
+      ),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected lower-case letters, digits and _, starting with a letter or _')
+      .default('public')
+      .describe(
+        'The schema the tables live in, created when missing: lets several gateways (or tests) share a database.',
+      ),
+    maxConnections: integer(1, 1000, 'expected a whole number from 1 to 1000')
+      .default(10)
+      .describe('The most connections one gateway process opens.'),
+  })
+  .describe('A PostgreSQL database.');
+
+const redisSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .refine(
+        (text) => URL.canParse(text) && /^rediss?:$/.test(new URL(text).protocol),
+        'expected a redis:// or rediss:// URL: redis://[user:password@]host:6379[/db]',
+      )
+      .describe(
+        'redis://[user:password@]host:port[/db], or rediss:// for TLS. Keep a password out of the file: "${env:TOOLGATE_REDIS_URL}".',
+      ),
+    keyPrefix: z
+      .string()
+      .max(100)
+      .default('toolgate:')
+      .describe('Put before every key Toolgate writes, so that several gateways can share one Redis.'),
+    failOpen: z
+      .boolean()
+      .default(false)
+      .describe(
+        'false (the default): while Redis cannot be reached, a call that a limit counts is refused (GW_STATE_UNAVAILABLE) and calls no limit counts go on. true: such calls go on uncounted, and each outage is logged.',
+      ),
+  })
+  .describe('A Redis server.');
+
 const stateSchema = z
   .strictObject({
     sqlite: z
@@ -178,6 +231,27 @@ const stateSchema = z
       .describe(
         "How long a write waits while another process (a toolgate command, a backup) holds the database's write lock, in milliseconds. The gateway waits on a timer, never stopping other calls: audit records and counters wait in memory and are tried again; a call that cannot go on without its write (opening or settling an approval) then fails with GW_STATE_UNAVAILABLE; at start-up, Toolgate stops (see audit.required). Default 5 seconds.",
       ),
+    postgres: postgresSchema
+      .optional()
+      .describe(
+        'Keep grants, approvals, pins, members, console sessions, policy versions and the audit trail in PostgreSQL instead of state.sqlite, shared by every replica.',
+      ),
+    redis: redisSchema.optional().describe('A Redis server for counters shared by every replica (see state.counters).'),
+    counters: z
+      .enum(COUNTER_STORES)
+      .optional()
+      .describe(
+        'Where rate-limit counters live: "sqlite" (state.sqlite, this gateway only), "memory" (this process only, lost at exit) or "redis" (state.redis, shared by every replica, so that N replicas together never exceed a limit). Default: "redis" when state.redis is set, else "sqlite".',
+      ),
+  })
+  .superRefine((state, ctx) => {
+    if (state.counters === 'redis' && state.redis === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['counters'],
+        message: 'expected state.redis to be set for counters in Redis',
+      });
+    }
   })
   .describe('Where Toolgate keeps its state.');
 

@@ -108,6 +108,29 @@ export function expandServerVariables(
     }
     value.approvals = { ...config.approvals, webhook };
   }
+  if (config.state !== undefined) {
+    const state = expandStateVariables(config.state, env);
+    value.state = state.value;
+    issues.push(...state.issues);
+  }
+  return { value, issues };
+}
+
+/**
+ * The `state` section with its servers' URLs expanded: they hold the databases' passwords. Every command reads
+ * them (the CLI's commands act on the same stores as the gateway), so they are expanded for the outline too.
+ */
+export function expandStateVariables(state: unknown, env: NodeJS.ProcessEnv): { value: unknown; issues: PathIssue[] } {
+  const issues: PathIssue[] = [];
+  if (!isRecord(state)) return { value: state, issues };
+  const value: Record<string, unknown> = { ...state };
+  for (const store of ['postgres', 'redis']) {
+    const section = state[store];
+    if (!isRecord(section) || typeof section.url !== 'string') continue;
+    const expanded = expandVariables(section.url, env);
+    for (const message of expanded.problems) issues.push({ path: ['state', store, 'url'], message });
+    value[store] = { ...section, url: expanded.value };
+  }
   return { value, issues };
 }
 

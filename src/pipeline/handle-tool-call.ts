@@ -1,6 +1,7 @@
 import type { Approval } from '../approvals/approval.js';
 import type { Route } from '../catalog/aggregate.js';
 import { unknownTool } from '../catalog/catalog-service.js';
+import { ErrorCode, GatewayError } from '../errors.js';
 import { NOTHING_RESERVED, type Reservation } from '../limits/limit-store.js';
 import { decide, isVisible, limitDenial, type Decision, type RequireApprovalDecision } from '../policy/decide.js';
 import type { RawResult } from '../raw-result.js';
@@ -114,7 +115,7 @@ async function refuseOverLimit(
   decision: RequireApprovalDecision,
   deps: PipelineDeps,
 ): Promise<void> {
-  const refusal = await deps.limits.peek(decision.charges, deps.clock.now());
+  const refusal = await deps.limits.peek(decision.charges, deps.clock.now()).catch(countersUnavailable(deps));
   if (refusal === null) return;
   const refused = limitDenial(decision, refusal);
   call.decision = refused;
@@ -128,13 +129,29 @@ async function refuseOverLimit(
 async function limit(call: CallContext, decision: Decision, deps: PipelineDeps): Promise<Reservation> {
   if (decision.effect === 'deny' || decision.effect === 'hide' || decision.shadow) return NOTHING_RESERVED;
   if (decision.charges.length === 0) return NOTHING_RESERVED;
-  const taken = await deps.limits.take(decision.charges, deps.clock.now());
+  const taken = await deps.limits.take(decision.charges, deps.clock.now()).catch(countersUnavailable(deps));
   if (taken.ok) return taken.reservation;
   const refused = limitDenial(decision, taken.refusal);
   call.decision = refused;
   if (refused.effect === 'allow') return NOTHING_RESERVED;
   // An approved call refused by a limit keeps its approval: the retry may still run once.
   throw policyDenied(refused);
+}
+
+/**
+ * A call its limits count cannot run while its counters cannot be read (Redis unreachable, say): it is refused,
+ * uncounted, failing closed. The operator's log says which store and why; the agent, that retrying may help.
+ * (With `state.redis.failOpen`, the store lets such calls through instead, and never fails here.)
+ */
+function countersUnavailable(deps: PipelineDeps): (error: unknown) => never {
+  return (error) => {
+    deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'counters unavailable');
+    throw new GatewayError(
+      ErrorCode.StateUnavailable,
+      'Toolgate cannot reach the counters that the limits on this call need: the call was not run. Retry shortly.',
+      { cause: error },
+    );
+  };
 }
 
 /** Marks the approval used; another identical call that claimed it first leaves this one pending. */

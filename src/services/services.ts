@@ -1,20 +1,14 @@
 import type { ApprovalWaiters } from '../approvals/approval-queue.js';
-import { SqliteApprovalStore } from '../approvals/approval-store.js';
 import type { AuditRecord } from '../audit/audit-record.js';
 import type { AuditSink } from '../audit/audit-sink.js';
-import { SqliteAuditReader } from '../audit/sqlite-audit-reader.js';
-import { SqliteAuditSink } from '../audit/sqlite-audit-sink.js';
 import type { Clock } from '../clock.js';
+import type { LimitStore } from '../limits/limit-store.js';
+import type { StateStores } from '../stores/state-stores.js';
 import type { ConfigOutline } from '../config/load.js';
-import { SqliteGrantStore } from '../grants/grant-store.js';
-import { SqliteLimitStore } from '../limits/sqlite-limit-store.js';
 import type { Logger } from '../observability/log.js';
-import { SqlitePinStore } from '../pinning/sqlite-pin-store.js';
-import type { StateDb } from '../state/state-db.js';
 import { ApprovalService } from './approval-service.js';
 import { AuditService } from './audit-service.js';
 import { GrantService } from './grant-service.js';
-import { SqliteMemberStore } from '../members/member-store.js';
 import { MemberService } from './member-service.js';
 import { PinService, type PinRefresh } from './pin-service.js';
 import { InventoryService } from './inventory-service.js';
@@ -24,8 +18,6 @@ import { classifyServers } from '../risk/classify-servers.js';
 import { PolicyService } from './policy-service.js';
 import { PolicyFileService } from './policy-file-service.js';
 import { OperatorLog } from './operator-log.js';
-import { SqlitePolicyVersionStore } from '../policy/sqlite-policy-version-store.js';
-import { SqliteConsoleSessionStore } from '../members/console-session.js';
 
 /** Everything an operator can do, whatever they do it from: the CLI, the admin API, the web console. */
 export interface Services {
@@ -67,21 +59,23 @@ export interface ServiceOptions {
   readonly policySaved?: (file: string) => void;
 }
 
-/** The services over the embedded SQLite state database. */
-export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
+/**
+ * The services over the state stores (SQLite or PostgreSQL) and the counters: `counters` opens the counters for
+ * one read (`policy explain`), closed after.
+ */
+export function servicesOn(stores: StateStores, counters: () => LimitStore, options: ServiceOptions): Services {
   const { clock, config } = options;
-  const grants = new SqliteGrantStore(db);
-  const grantService = new GrantService(grants, clock, config.serverIds);
+  const grantService = new GrantService(stores.grants, clock, config.serverIds);
   const { tools } = options;
-  const writeAudit = auditWriter(db, options.audit);
+  const writeAudit = auditWriter(stores, options.audit);
   return {
     grants: grantService,
-    approvals: new ApprovalService(new SqliteApprovalStore(db), clock, options.waiters, options.log),
-    audit: new AuditService(new SqliteAuditReader(db)),
-    policy: new PolicyService(grants, () => new SqliteLimitStore(db), clock, config),
-    members: new MemberService(new SqliteMemberStore(db), clock, new SqliteConsoleSessionStore(db)),
-    pins: new PinService(new SqlitePinStore(db), config.pinning, clock, writeAudit, options.pins),
-    policyFiles: new PolicyFileService(new SqlitePolicyVersionStore(db), grants, clock, config, options.policySaved),
+    approvals: new ApprovalService(stores.approvals, clock, options.waiters, options.log),
+    audit: new AuditService(stores.auditReader),
+    policy: new PolicyService(stores.grants, counters, clock, config),
+    members: new MemberService(stores.members, clock, stores.consoleSessions),
+    pins: new PinService(stores.pins, config.pinning, clock, writeAudit, options.pins),
+    policyFiles: new PolicyFileService(stores.policyVersions, stores.grants, clock, config, options.policySaved),
     operators: new OperatorLog(writeAudit, clock),
     ...(tools === undefined
       ? {}
@@ -97,13 +91,16 @@ export function sqliteServices(db: StateDb, options: ServiceOptions): Services {
   };
 }
 
-/** Where operators' actions are audited: the gateway's sink, or (the CLI) the state database, stored before it returns. */
-function auditWriter(db: StateDb, sink: AuditSink | undefined): (records: readonly AuditRecord[]) => Promise<void> {
+/** Where operators' actions are audited: the gateway's sink, or (the CLI) the stores, written before it returns. */
+function auditWriter(
+  stores: StateStores,
+  sink: AuditSink | undefined,
+): (records: readonly AuditRecord[]) => Promise<void> {
   if (sink) return async (records) => records.forEach((record) => sink.write(record));
   return async (records) => {
     const failures: string[] = [];
     const logger = { warn: () => undefined, error: (_fields: object, message: string) => void failures.push(message) };
-    const stored = new SqliteAuditSink(db, { logger });
+    const stored = stores.auditSink({ logger });
     for (const record of records) stored.write(record);
     try {
       await stored.flush();
