@@ -176,7 +176,7 @@ export const moduleMap = {
   grants: { uses: ['state'] },
 
   // The decision: a pure function of the policy and the call.
-  policy: { pure: true, impureFiles: ['sqlite-*.ts'], uses: ['limits', 'risk', 'json', 'state'] },
+  policy: { pure: true, impureFiles: ['sqlite-*.ts', 'postgres-*.ts'], uses: ['limits', 'risk', 'json', 'state'] },
   // Rate limits: pure counting; only the SQLite store (sqlite-*.ts) touches the state database, and only the Redis
   // store (redis-*.ts) talks to Redis.
   limits: { pure: true, impureFiles: ['sqlite-*.ts', 'redis-*.ts'], uses: ['state'] },

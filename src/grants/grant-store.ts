@@ -36,8 +36,8 @@ export class GrantError extends Error {
  * Where grants live. The gateway reads it on every request, so an edit made by the CLI (create, update, rotate, revoke),
  * in this process or another, takes effect for every request that arrives after it commits, without a restart.
  * (Requests that arrive together, in one turn of the event loop, may share one look at the store: none of them
- * can have been sent after a commit that the look did not see.) Implementations: SQLite
- * (embedded); PostgreSQL later, for several replicas. Every implementation passes the contract suite in
+ * can have been sent after a commit that the look did not see.) Implementations: SQLite (embedded); PostgreSQL
+ * (postgres-grant-store.ts), for several replicas. Every implementation passes the contract suite in
  * grant-store.contract.ts.
  */
 export interface GrantStore {
@@ -59,7 +59,8 @@ export interface GrantStore {
   hasActiveGrants(): Promise<boolean>;
 }
 
-interface GrantRow {
+/** A row of the `grants` table, as every engine returns it. */
+export interface GrantRow {
   id: string;
   label: string;
   secret_hash: Buffer;
@@ -238,7 +239,7 @@ function labelTaken(error: unknown, label: string, advice: string): unknown {
   return new GrantError('label_taken', `A grant labelled "${label}" already exists; ${advice}`);
 }
 
-function toGrant(row: GrantRow): Grant {
+export function toGrant(row: GrantRow): Grant {
   return Object.freeze({
     id: row.id,
     label: row.label,

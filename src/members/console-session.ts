@@ -18,9 +18,9 @@ export interface StartedSession {
 }
 
 /**
- * Where sign-ins live: shared by every process on the state (and, later, every replica). Only a hash of a
- * session's token is kept, as for grants. Implementations: SQLite (embedded). Removing a member ends their
- * sessions.
+ * Where sign-ins live: shared by every process on the state, and by every replica. Only a hash of a
+ * session's token is kept, as for grants. Implementations: SQLite (embedded); PostgreSQL
+ * (postgres-console-session-store.ts), for several replicas. Removing a member ends their sessions.
  */
 export interface ConsoleSessionStore {
   start(member: Member, now: number, lifetimeMs: number): Promise<StartedSession>;
@@ -31,7 +31,8 @@ export interface ConsoleSessionStore {
   sweep(now: number): Promise<number>;
 }
 
-interface SessionRow {
+/** A session joined with its member, as `find` reads it from every engine. */
+export interface SessionRow {
   name: string;
   role: Role;
   member_created_at: number;
@@ -47,14 +48,13 @@ export class SqliteConsoleSessionStore implements ConsoleSessionStore {
   }
 
   async start(member: Member, now: number, lifetimeMs: number): Promise<StartedSession> {
-    const token = `tgc_${randomBytes(32).toString('base64url')}`;
-    const csrf = randomBytes(24).toString('base64url');
-    const expiresAt = now + lifetimeMs;
+    const started = newSession(member, now, lifetimeMs);
+    const { token, session } = started;
     const insert = this.#db.prepare(
       'INSERT INTO console_sessions (id_hash, member, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
     );
-    await this.#db.write(() => insert.run(tokenHash(token), member.name, csrf, now, expiresAt));
-    return { token, session: { member, csrf, expiresAt } };
+    await this.#db.write(() => insert.run(tokenHash(token), member.name, session.csrf, now, session.expiresAt));
+    return started;
   }
 
   async find(token: string, now: number): Promise<ConsoleSession | undefined> {
@@ -65,12 +65,7 @@ export class SqliteConsoleSessionStore implements ConsoleSessionStore {
           WHERE s.id_hash = ? AND s.expires_at > ?`,
       )
       .get(tokenHash(token), now);
-    if (!row) return undefined;
-    return {
-      member: { name: row.name, role: row.role, createdAt: row.member_created_at },
-      csrf: row.csrf,
-      expiresAt: row.expires_at,
-    };
+    return row && sessionOf(row);
   }
 
   async end(token: string): Promise<void> {
@@ -85,10 +80,25 @@ export class SqliteConsoleSessionStore implements ConsoleSessionStore {
   }
 }
 
+export function sessionOf(row: SessionRow): ConsoleSession {
+  return {
+    member: { name: row.name, role: row.role, createdAt: row.member_created_at },
+    csrf: row.csrf,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** A new session's token and CSRF token, drawn at random; what every store's `start` stores (by its hash). */
+export function newSession(member: Member, now: number, lifetimeMs: number): StartedSession {
+  const token = `tgc_${randomBytes(32).toString('base64url')}`;
+  const csrf = randomBytes(24).toString('base64url');
+  return { token, session: { member, csrf, expiresAt: now + lifetimeMs } };
+}
+
 /**
  * The key a session is stored under. A fast hash is enough: the token is 256 random bits, and it is looked up by
  * its hash, so no stored value is ever compared with what a browser sent.
  */
-function tokenHash(token: string): Buffer {
+export function tokenHash(token: string): Buffer {
   return hash('sha256', token, 'buffer');
 }

@@ -3,8 +3,8 @@ import type { Member, Role } from './member.js';
 
 /**
  * Where members live. The console (in the gateway) and `toolgate members` (another process) share it.
- * Implementations: SQLite (embedded); PostgreSQL later. Every implementation passes
- * test/contract/member-store.contract.ts.
+ * Implementations: SQLite (embedded); PostgreSQL (postgres-member-store.ts), for several replicas. Every
+ * implementation passes test/contract/member-store.contract.ts.
  */
 export interface MemberStore {
   /** Adds a member; false when the name is taken. */
@@ -19,7 +19,8 @@ export interface MemberStore {
   count(role: Role): Promise<number>;
 }
 
-interface MemberRow {
+/** A row of the `members` table, as every engine returns it. */
+export interface MemberRow {
   name: string;
   role: Role;
   password_hash: string;
@@ -62,6 +63,6 @@ export class SqliteMemberStore implements MemberStore {
   }
 }
 
-function memberOf(row: MemberRow): Member {
+export function memberOf(row: MemberRow): Member {
   return { name: row.name, role: row.role, createdAt: row.created_at };
 }

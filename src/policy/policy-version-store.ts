@@ -15,7 +15,8 @@ export type PolicyVersionInfo = Omit<PolicyVersion, 'text'>;
 
 /**
  * The history of the policy files edited from the console: every saved text, so that any version can be read,
- * compared and restored. Shared by every process on the state. Implementations: SQLite (embedded).
+ * compared and restored. Shared by every process on the state. Implementations: SQLite (embedded);
+ * PostgreSQL (postgres-policy-version-store.ts), for several replicas.
  */
 export interface PolicyVersionStore {
   latest(file: string): Promise<PolicyVersion | undefined>;
@@ -29,4 +30,25 @@ export interface PolicyVersionStore {
    * once cannot overwrite each other unseen. The new version's number, or `stale` when another came first.
    */
   add(version: Omit<PolicyVersion, 'version'>, basedOn: number): Promise<number | 'stale'>;
+}
+
+/** A row of the `policy_versions` table, as every engine returns it. */
+export interface VersionRow {
+  file: string;
+  version: number;
+  text: string;
+  saved_by: string;
+  saved_at: number;
+  note: string | null;
+}
+
+export function versionOf(row: VersionRow): PolicyVersion {
+  return {
+    file: row.file,
+    version: row.version,
+    text: row.text,
+    savedBy: row.saved_by,
+    savedAt: row.saved_at,
+    note: row.note,
+  };
 }

@@ -1,14 +1,11 @@
 import type { StateDb } from '../state/state-db.js';
-import type { PolicyVersion, PolicyVersionInfo, PolicyVersionStore } from './policy-version-store.js';
-
-interface VersionRow {
-  file: string;
-  version: number;
-  text: string;
-  saved_by: string;
-  saved_at: number;
-  note: string | null;
-}
+import {
+  versionOf,
+  type PolicyVersion,
+  type PolicyVersionInfo,
+  type PolicyVersionStore,
+  type VersionRow,
+} from './policy-version-store.js';
 
 /** Policy versions in the embedded SQLite state database. */
 export class SqlitePolicyVersionStore implements PolicyVersionStore {
@@ -65,15 +62,4 @@ export class SqlitePolicyVersionStore implements PolicyVersionStore {
     const result = await this.#db.write(() => insert.run(file, text, savedBy, savedAt, note, file, basedOn));
     return Number(result.changes) === 1 ? basedOn + 1 : 'stale';
   }
-}
-
-function versionOf(row: VersionRow): PolicyVersion {
-  return {
-    file: row.file,
-    version: row.version,
-    text: row.text,
-    savedBy: row.saved_by,
-    savedAt: row.saved_at,
-    note: row.note,
-  };
 }

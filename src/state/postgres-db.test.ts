@@ -1,6 +1,5 @@
-import { createServer } from 'node:net';
 import { expect, it } from 'vitest';
-import { describePostgres, freshPostgres, freshSchema, POSTGRES_URL } from '../../test/support/postgres.js';
+import { closedPort, describePostgres, freshPostgres, freshSchema, POSTGRES_URL } from '../../test/support/postgres.js';
 import {
   addressOf,
   connectPostgres,
@@ -95,12 +94,3 @@ it('refuses a schema name that is not a plain identifier', () => {
     /state\.postgres\.schema/,
   );
 });
-
-/** A port on 127.0.0.1 where nothing listens (taken, then freed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
-import { afterAll, describe, it } from 'vitest';
-import { openPostgresDb, type PostgresDb } from '../../src/state/postgres-db.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  connectPostgres,
+  openPostgresDb,
+  PostgresUnavailableError,
+  type PostgresDb,
+} from '../../src/state/postgres-db.js';
 
 /** The database the tests use: this machine's PostgreSQL, trust auth. TOOLGATE_TEST_POSTGRES_URL points elsewhere. */
 export const POSTGRES_URL = process.env.TOOLGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -59,6 +65,33 @@ export async function freshPostgres(schema = freshSchema()): Promise<PostgresDb>
   const db = await openPostgresDb({ url: POSTGRES_URL, schema });
   opened.push(db);
   return db;
+}
+
+/** A port on 127.0.0.1 where nothing listens (taken, then freed). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A database whose server cannot be reached (a closed port on 127.0.0.1); closed after the file's tests. */
+export async function unreachablePostgres(): Promise<{ readonly db: PostgresDb; readonly port: number }> {
+  const port = await closedPort();
+  const db = connectPostgres({ url: `postgres://toolgate@127.0.0.1:${port}/prod`, connectTimeoutMs: 1_000 });
+  opened.push(db);
+  return { db, port };
+}
+
+/** Expects `call` to reject as a store on unreachablePostgres's database must: PostgresUnavailableError, naming it. */
+export async function expectUnreachable(call: Promise<unknown>, port: number): Promise<void> {
+  const failure = await call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(PostgresUnavailableError);
+  expect((failure as Error).message).toMatch(new RegExp(`^PostgreSQL at 127\\.0\\.0\\.1:${port}/prod is unreachable`));
 }
 
 afterAll(async () => {
