@@ -5,33 +5,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { recordingLogger } from '../../test/contract/audit-sink.contract.js';
 import { chargeOf, runLimitStoreContract } from '../../test/contract/limit-store.contract.js';
 import { RedisLimitStore, type RedisLimitStoreOptions } from './redis-limit-store.js';
+import { describeRedis, REDIS_URL, redisMissing } from '../../test/support/redis.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const T0 = 1_000_000;
-
-/** Why the Redis tests cannot run here, or null when Redis answers at REDIS_URL. */
-async function redisUnavailable(): Promise<string | null> {
-  const probe = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, retryStrategy: () => null });
-  // The connection's own error (ECONNREFUSED, a timeout) says more than connect()'s "Connection is closed".
-  let refused: Error | undefined;
-  probe.on('error', (error: Error) => (refused ??= error));
-  try {
-    await probe.connect();
-    await probe.ping();
-    return null;
-  } catch (error) {
-    return `no Redis at ${REDIS_URL} (${(refused ?? (error as Error)).message})`;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-const unavailable = await redisUnavailable();
-if (unavailable !== null && process.env.CI !== 'true') {
-  console.warn(`Skipping the RedisLimitStore tests: ${unavailable}. Start redis-server on 127.0.0.1:6379 to run them.`);
-}
-
-const admin = unavailable === null ? new Redis(REDIS_URL) : undefined;
+const admin = redisMissing === null ? new Redis(REDIS_URL) : undefined;
 const opened: RedisLimitStore[] = [];
 const prefixes: string[] = [];
 
@@ -57,13 +34,7 @@ afterAll(() => {
   admin?.disconnect();
 });
 
-if (unavailable !== null && process.env.CI === 'true') {
-  it('finds Redis at 127.0.0.1:6379, as every CI machine has it', () => {
-    throw new Error(`The RedisLimitStore tests cannot run under CI=true: ${unavailable}`);
-  });
-}
-
-describe.skipIf(unavailable !== null)('RedisLimitStore on the Redis at 127.0.0.1:6379', () => {
+describeRedis('RedisLimitStore on the Redis at 127.0.0.1:6379', () => {
   runLimitStoreContract('Redis', () => ({ store: openStore() }));
 
   it('two replicas (two connections) racing 50 takes against max 10 let exactly 10 through', async () => {
@@ -138,7 +109,7 @@ describe('RedisLimitStore when Redis is unreachable', () => {
   });
 });
 
-describe.skipIf(unavailable !== null)('RedisLimitStore when the connection to Redis comes and goes', () => {
+describeRedis('RedisLimitStore when the connection to Redis comes and goes', () => {
   it('fails fast while Redis is away, and counts again once it is back', async () => {
     const port = await freePort();
     const logger = recordingLogger();

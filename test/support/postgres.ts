@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { describeNeeding } from './needs-service.js';
 import {
   connectPostgres,
   openPostgresDb,
@@ -29,25 +30,13 @@ async function postgresUnavailable(): Promise<string | null> {
 /** Null when PostgreSQL answers; else why not (a test file prints it once, and fails under CI). */
 export const postgresMissing = await postgresUnavailable();
 
-/**
- * `describe` when PostgreSQL answers. Elsewhere the suite is skipped with its reason printed, except under CI
- * (CI=true), where one failing test says PostgreSQL was expected: CI must never pass by skipping.
- */
+/** `describe` when PostgreSQL answers; else skipped with the reason, or failing under CI (see describeNeeding). */
 export function describePostgres(name: string, suite: () => void): void {
-  if (postgresMissing === null) {
-    describe(name, suite);
-    return;
-  }
-  if (process.env.CI === 'true') {
-    describe(name, () =>
-      it('needs PostgreSQL, which CI provides', () => {
-        throw new Error(`${postgresMissing}: CI runs the PostgreSQL tests, start PostgreSQL on 127.0.0.1:5432`);
-      }),
-    );
-    return;
-  }
-  console.warn(`Skipping "${name}": ${postgresMissing}. Start PostgreSQL on 127.0.0.1:5432 (database test) to run it.`);
-  describe.skip(name, suite);
+  describeNeeding(
+    { name: 'PostgreSQL', missing: postgresMissing, howToStart: 'start PostgreSQL on 127.0.0.1:5432 (database test)' },
+    name,
+    suite,
+  );
 }
 
 const schemas: string[] = [];
