@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, describe, it } from 'vitest';
 import { openPostgresDb, type PostgresDb } from '../../src/state/postgres-db.js';
@@ -72,3 +73,50 @@ afterAll(async () => {
     await admin.end();
   }
 });
+
+/**
+ * A TCP proxy to the test PostgreSQL, for tests of a database that goes away and comes back: `stop` closes it and
+ * cuts every connection through it, `start(port)` listens again where it was.
+ */
+export class PostgresProxy {
+  #server: Server | undefined;
+  readonly #sockets = new Set<Socket>();
+
+  /** Listens on `port`, or on one the system gives; resolves with the port. */
+  async start(port = 0): Promise<number> {
+    const target = new URL(POSTGRES_URL);
+    const server = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const socket of [client, upstream]) {
+        this.#sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          this.#sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    this.#server = server;
+    return (server.address() as { port: number }).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (server === undefined) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
+  }
+
+  /** POSTGRES_URL, through the proxy listening on `port`. */
+  static url(port: number): string {
+    const url = new URL(POSTGRES_URL);
+    url.hostname = '127.0.0.1';
+    url.port = String(port);
+    return url.toString();
+  }
+}
