@@ -50,7 +50,8 @@ export const DEFAULT_AUDIT_PAGE_SIZE = 100;
 export const MAX_AUDIT_PAGE_SIZE = 1000;
 
 /**
- * Reads the audit trail, for `toolgate audit` and, later, the admin API. Implementations: SQLite.
+ * Reads the audit trail, for `toolgate audit` and, later, the admin API. Implementations: SQLite, PostgreSQL
+ * (the same answers, cursors and positions: test/contract/audit-reader.contract.ts).
  */
 export interface AuditReader {
   /** One page of the records that match, in time order, newest or oldest first. */

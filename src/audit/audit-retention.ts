@@ -2,31 +2,20 @@ import { systemClock, type Clock } from '../clock.js';
 import { isLockedError } from '../state/lock-wait.js';
 import type { StateDb } from '../state/state-db.js';
 import type { AuditLogger } from './audit-sink.js';
+import { SqliteAuditPruner } from './sqlite-audit-pruner.js';
 
-/** Rows deleted per statement: small enough that the gateway's own audit writes never wait long for the lock. */
-const PRUNE_CHUNK = 1000;
 const DAY_MS = 24 * 60 * 60_000;
 /** How often the retention schedule prunes, by default. */
 const DEFAULT_AUDIT_PRUNE_INTERVAL_MS = 60 * 60_000;
 
-/**
- * Deletes the audit records whose time is before `before` (epoch ms) and returns how many. Deletes in chunks and
- * yields to the event loop between them, so a first prune of a large trail does not stall the gateway; a chunk
- * waits for another process's lock as the database's opener chose (StateDb.write). Stops between chunks once
- * `signal` is aborted (what is left goes at the next prune).
- */
-export async function pruneAuditRecords(db: StateDb, before: number, signal?: AbortSignal): Promise<number> {
-  const chunk = db.prepare<[number]>(
-    `DELETE FROM audit_records WHERE seq IN
-       (SELECT seq FROM audit_records WHERE time < ? ORDER BY time LIMIT ${PRUNE_CHUNK})`,
-  );
-  let deleted = 0;
-  for (;;) {
-    const { changes } = await db.write(() => chunk.run(before));
-    deleted += changes;
-    if (changes < PRUNE_CHUNK || signal?.aborted) return deleted;
-    await new Promise((resume) => setImmediate(resume));
-  }
+/** Deletes old audit records from one store: SqliteAuditPruner, PostgresAuditPruner. */
+export interface AuditPruner {
+  /**
+   * Deletes the audit records whose time is before `before` (epoch ms) and resolves with how many. Deletes in
+   * bounded chunks, yielding between them, so that a first prune of a large trail neither stalls the gateway nor
+   * holds up its audit writes; stops between chunks once `signal` is aborted (what is left goes at the next prune).
+   */
+  prune(before: number, signal?: AbortSignal): Promise<number>;
 }
 
 export interface AuditRetentionOptions {
@@ -47,9 +36,10 @@ export interface AuditRetention {
 
 /**
  * Prunes the audit trail now and then every `intervalMs`, keeping `retentionDays` days. The timer is unref'd;
- * a failed prune is logged and tried again at the next interval.
+ * a failed prune is logged and tried again at the next interval. A state database is pruned by SqliteAuditPruner.
  */
-export function startAuditRetention(db: StateDb, options: AuditRetentionOptions): AuditRetention {
+export function startAuditRetention(store: AuditPruner | StateDb, options: AuditRetentionOptions): AuditRetention {
+  const pruner = 'prune' in store ? store : new SqliteAuditPruner(store);
   const clock = options.clock ?? systemClock;
   const keepMs = options.retentionDays * DAY_MS;
   let running: Promise<void> = Promise.resolve();
@@ -58,7 +48,7 @@ export function startAuditRetention(db: StateDb, options: AuditRetentionOptions)
     if (stopped.signal.aborted) return;
     running = running.then(async () => {
       try {
-        const deleted = await pruneAuditRecords(db, clock.now() - keepMs, stopped.signal);
+        const deleted = await pruner.prune(clock.now() - keepMs, stopped.signal);
         if (deleted > 0) options.logger.info({ deleted, retentionDays: options.retentionDays }, 'audit records pruned');
       } catch (error) {
         // Another process holding the lock longer than the wait is no fault: the next interval tries again.

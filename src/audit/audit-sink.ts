@@ -3,8 +3,8 @@ import type { AuditRecord } from './audit-record.js';
 /**
  * Where audit records go. The gateway calls `write` once per tool call, on the call path, so a sink keeps
  * records in memory and stores them later, in batches. Implementations: SQLite (the default, queried by
- * `toolgate audit`), a JSON Lines file (for a SIEM's file shipper). Every implementation passes the contract
- * suite in test/contract/audit-sink.contract.ts.
+ * `toolgate audit`), PostgreSQL (shared by replicas), a JSON Lines file (for a SIEM's file shipper). Every
+ * implementation passes the contract suite in test/contract/audit-sink.contract.ts.
  */
 export interface AuditSink {
   /**

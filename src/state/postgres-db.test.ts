@@ -1,5 +1,14 @@
 import { expect, it } from 'vitest';
-import { closedPort, describePostgres, freshPostgres, freshSchema, POSTGRES_URL } from '../../test/support/postgres.js';
+import {
+  closedPort,
+  describePostgres,
+  freshPostgres,
+  freshSchema,
+  POSTGRES_URL,
+  postgresTarget,
+  postgresUrlVia,
+} from '../../test/support/postgres.js';
+import { startTcpRelay } from '../../test/support/tcp-relay.js';
 import {
   addressOf,
   connectPostgres,
@@ -66,6 +75,37 @@ describePostgres('PostgresDb', () => {
       }),
     ).rejects.toThrow('changed my mind');
     expect(await db.rows('SELECT name FROM members')).toEqual([{ name: 'ada' }]);
+  });
+
+  it('rejects a transaction whose connection breaks, as unreachable, and works again once the database is back', async () => {
+    const schema = freshSchema();
+    await freshPostgres(schema);
+    const proxy = await startTcpRelay(postgresTarget());
+    const { port } = proxy;
+    const db = connectPostgres({ url: postgresUrlVia(port), schema, connectTimeoutMs: 1_000 });
+    try {
+      // Broken between two statements: the connection's own 'error' must not end the process.
+      const failure = await db
+        .transaction(async (tx) => {
+          await tx.run("INSERT INTO members VALUES ('ada', 'admin', 'h', 1)");
+          await proxy.cut();
+          await new Promise((resume) => setTimeout(resume, 20));
+          await tx.run("INSERT INTO members VALUES ('bob', 'admin', 'h', 1)");
+        })
+        .catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(PostgresUnavailableError);
+      // Broken in the pool, while idle: the next transaction fails as unreachable rather than on a dead socket.
+      await proxy.restore();
+      await db.rows('SELECT 1');
+      await proxy.cut();
+      await expect(db.transaction((tx) => tx.rows('SELECT 1'))).rejects.toBeInstanceOf(PostgresUnavailableError);
+      await proxy.restore();
+      await expect(db.transaction((tx) => tx.rows('SELECT 1 AS one'))).resolves.toEqual([{ one: 1 }]);
+      expect(await db.rows('SELECT name FROM members')).toEqual([]);
+    } finally {
+      await db.close();
+      await proxy.cut();
+    }
   });
 
   it('says which database is unreachable, without the password', async () => {

@@ -106,18 +106,25 @@ export function connectPostgres(options: PostgresDbOptions): PostgresDb {
     address,
     async transaction(work) {
       const client = await withAddress(address, () => pool.connect());
+      // A connection that breaks while it is out of the pool emits 'error' on its client, which would end the
+      // process with no listener; the query under way (or the next one) fails too, and that is what callers see.
       let broken: unknown;
+      const onBroken = (error: unknown) => (broken ??= error);
+      client.on('error', onBroken);
+      const tx = queries(client);
       try {
-        await client.query('BEGIN');
-        const result = await work(queries(client));
-        await client.query('COMMIT');
+        await tx.run('BEGIN');
+        const result = await work(tx);
+        await tx.run('COMMIT');
         return result;
       } catch (error) {
         // A connection that cannot even roll back is not given back to the pool: it is dropped.
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+        if (broken === undefined)
+          await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
         throw error;
       } finally {
-        client.release(broken instanceof Error ? broken : undefined);
+        client.removeListener('error', onBroken);
+        client.release(broken !== undefined);
       }
     },
     close: () => (closed ??= pool.end().catch(() => undefined)),

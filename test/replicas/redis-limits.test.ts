@@ -16,7 +16,7 @@ import {
   type GatewayProcess,
 } from '../e2e/harness.js';
 import { describeRedis, REDIS_URL } from '../support/redis.js';
-import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
+import { startTcpRelay, type TcpRelay } from '../support/tcp-relay.js';
 
 const POLICY = {
   version: '1',

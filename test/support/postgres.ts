@@ -94,3 +94,17 @@ afterAll(async () => {
     await admin.end();
   }
 });
+
+/** Where the test PostgreSQL listens, for a TcpRelay to it. */
+export function postgresTarget(): { host: string; port: number } {
+  const url = new URL(POSTGRES_URL);
+  return { host: url.hostname, port: Number(url.port || 5432) };
+}
+
+/** POSTGRES_URL, through a relay listening on `port` (see test/support/tcp-relay.ts). */
+export function postgresUrlVia(port: number): string {
+  const url = new URL(POSTGRES_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
+}
