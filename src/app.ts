@@ -2,7 +2,7 @@ import { ApprovalGate } from './approvals/approval-gate.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
 import type { ApprovalStore } from './approvals/approval-store.js';
 import { deliverWebhook } from './approvals/approval-webhook.js';
-import type { AuditRetention } from './audit/audit-retention.js';
+import { startAuditRetention, type AuditRetention } from './audit/audit-retention.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import { JsonlFileSink } from './audit/jsonl-file-sink.js';
 import { DEFAULT_REDACT_KEYS } from './audit/redact.js';
@@ -399,7 +399,7 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
     : stored;
   const retention: AuditRetention | undefined =
     config.audit.retentionDays > 0
-      ? stores.startRetention({ retentionDays: config.audit.retentionDays, logger: log })
+      ? startAuditRetention(stores.auditPruner, { retentionDays: config.audit.retentionDays, logger: log })
       : undefined;
   const limits = openCounters(state, db, log);
   const pinned = await stores.pins.load();

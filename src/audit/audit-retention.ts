@@ -1,8 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { isLockedError } from '../state/lock-wait.js';
-import type { StateDb } from '../state/state-db.js';
 import type { AuditLogger } from './audit-sink.js';
-import { SqliteAuditPruner } from './sqlite-audit-pruner.js';
 
 const DAY_MS = 24 * 60 * 60_000;
 /** How often the retention schedule prunes, by default. */
@@ -38,8 +36,7 @@ export interface AuditRetention {
  * Prunes the audit trail now and then every `intervalMs`, keeping `retentionDays` days. The timer is unref'd;
  * a failed prune is logged and tried again at the next interval. A state database is pruned by SqliteAuditPruner.
  */
-export function startAuditRetention(store: AuditPruner | StateDb, options: AuditRetentionOptions): AuditRetention {
-  const pruner = 'prune' in store ? store : new SqliteAuditPruner(store);
+export function startAuditRetention(pruner: AuditPruner, options: AuditRetentionOptions): AuditRetention {
   const clock = options.clock ?? systemClock;
   const keepMs = options.retentionDays * DAY_MS;
   let running: Promise<void> = Promise.resolve();

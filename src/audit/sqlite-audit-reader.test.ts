@@ -29,8 +29,7 @@ describe('audit retention on SQLite', () => {
       const day = 86_400_000;
       const now = T0 + 40 * day;
       const logger = { ...recordingLogger(), info: () => undefined };
-      // The state database itself, as the gateway passes it: pruned by a SqliteAuditPruner.
-      const retention = startAuditRetention(db, {
+      const retention = startAuditRetention(under.pruner, {
         retentionDays: 30,
         logger,
         clock: { now: () => now, elapsed: () => 0 },

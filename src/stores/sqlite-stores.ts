@@ -1,5 +1,5 @@
 import { SqliteApprovalStore } from '../approvals/approval-store.js';
-import { startAuditRetention } from '../audit/audit-retention.js';
+import { SqliteAuditPruner } from '../audit/sqlite-audit-pruner.js';
 import { SqliteAuditReader } from '../audit/sqlite-audit-reader.js';
 import { SqliteAuditSink } from '../audit/sqlite-audit-sink.js';
 import { SqliteGrantStore } from '../grants/grant-store.js';
@@ -23,7 +23,7 @@ export function sqliteStores(db: StateDb, file: string): StateStores {
     policyVersions: new SqlitePolicyVersionStore(db),
     auditReader: new SqliteAuditReader(db),
     auditSink: (options) => new SqliteAuditSink(db, options),
-    startRetention: (options) => startAuditRetention(db, options),
+    auditPruner: new SqliteAuditPruner(db),
     // The database is closed by whoever opened it: it may hold the counters too.
     close: async () => undefined,
   };

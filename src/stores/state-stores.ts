@@ -1,7 +1,7 @@
 import type { ApprovalStore } from '../approvals/approval-store.js';
 import type { AuditReader } from '../audit/audit-reader.js';
 import type { AuditSink, AuditSinkOptions } from '../audit/audit-sink.js';
-import type { AuditRetention, AuditRetentionOptions } from '../audit/audit-retention.js';
+import type { AuditPruner } from '../audit/audit-retention.js';
 import type { GrantStore } from '../grants/grant-store.js';
 import type { ConsoleSessionStore } from '../members/console-session.js';
 import type { MemberStore } from '../members/member-store.js';
@@ -25,8 +25,8 @@ export interface StateStores {
   readonly auditReader: AuditReader;
   /** A sink that writes audit records to this engine, in batches. */
   auditSink(options: AuditSinkOptions): AuditSink;
-  /** Deletes audit records older than `retentionDays` now and then, until stopped. */
-  startRetention(options: AuditRetentionOptions): AuditRetention;
+  /** Deletes old audit records, for retention (`audit.retentionDays`). */
+  readonly auditPruner: AuditPruner;
   /**
    * Closes the connections the stores opened (PostgreSQL's pool); what the sinks hold must have been written
    * before. A SQLite database is closed by whoever opened it.
