@@ -163,7 +163,7 @@ export const moduleMap = {
   // service that records changes (tool-pins.ts).
   pinning: {
     pure: true,
-    impureFiles: ['sqlite-*.ts', 'tool-pins.ts'],
+    impureFiles: ['sqlite-*.ts', 'postgres-*.ts', 'tool-pins.ts'],
     uses: ['audit', 'risk', 'json', 'state', 'observability', 'clock.ts'],
   },
 

@@ -5,6 +5,7 @@ import { ApprovalService } from '../services/approval-service.js';
 import { openStateDb } from '../state/state-db.js';
 import { callFingerprint, type Approval } from './approval.js';
 import { ApprovalQueue, type Settlement } from './approval-queue.js';
+import type { ApprovalSignal } from './approval-signal.js';
 import { SqliteApprovalStore, type NewApproval } from './approval-store.js';
 
 const T0 = Date.UTC(2026, 4, 1);
@@ -156,5 +157,35 @@ describe('ApprovalQueue', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(await settling).toMatchObject({ kind: 'expired' });
     expect(await store.list('expired')).toHaveLength(1);
+  });
+
+  it('subscribes to its signal while calls wait, and a signal wakes them without waiting for a look', async () => {
+    const store = new SqliteApprovalStore(openStateDb(':memory:'));
+    const subscribers = new Set<(approvalId: string) => void>();
+    const signal: ApprovalSignal = {
+      subscribe(onSettled) {
+        subscribers.add(onSettled);
+        return () => void subscribers.delete(onSettled);
+      },
+    };
+    const queue = new ApprovalQueue(
+      store,
+      { waitMs: WAIT_MS, expireMs: 1_800_000, maxPendingPerGrant: 20, webhook: null, pollMs: 3_600_000 },
+      createLogger('silent'),
+      fakeTimersClock,
+      signal,
+    );
+    expect(subscribers.size).toBe(0);
+    const held = await hold(queue);
+    expect(subscribers.size).toBe(1);
+    const [pending] = await store.list('pending');
+    // As another replica does: the verdict goes straight to the store, and only the signal says so.
+    await store.resolve(pending!.id, 'approve', 'cli:alice', null, Date.now());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(held.outcome()).toBeUndefined();
+    for (const subscriber of subscribers) subscriber(pending!.id);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(held.outcome()).toMatchObject({ kind: 'approved', approval: { id: pending!.id } });
+    expect(subscribers.size).toBe(0);
   });
 });

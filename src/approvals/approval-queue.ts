@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { Logger } from '../observability/log.js';
 import type { Approval } from './approval.js';
+import type { ApprovalSignal } from './approval-signal.js';
 import type { ApprovalStore, NewApproval } from './approval-store.js';
 import { announceApproval, type ApprovalWebhookConfig } from './approval-webhook.js';
 
@@ -24,9 +25,15 @@ export interface ApprovalQueueOptions {
   /** How many approvals one grant (or the local operator) may have pending at once. */
   readonly maxPendingPerGrant: number;
   readonly webhook: ApprovalWebhookConfig | null;
+  /**
+   * How often it looks at the store, while calls wait, for verdicts given by another process (the CLI, another
+   * replica). Default 250 ms. With a signal that wakes calls at once, the look is only what catches the verdicts
+   * the signal missed.
+   */
+  readonly pollMs?: number;
 }
 
-/** How often the queue looks at the store, for decisions made by another process (the CLI). */
+/** How often the queue looks at the store by default, for decisions made by another process (the CLI). */
 const POLL_MS = 250;
 
 /** How often a waiting call tells its client it is still alive. */
@@ -34,8 +41,8 @@ const KEEP_ALIVE_MS = 5_000;
 
 /**
  * Calls waiting in this process for a verdict, woken when an approver in this process (the admin API) resolves
- * one. Approvers in another process (the CLI) cannot reach them: the queue also looks at the store every quarter
- * of a second.
+ * one. Approvers in another process (the CLI, another replica) reach them through the queue's ApprovalSignal when
+ * it has one; and the queue looks at the store every quarter of a second, whatever the signal missed.
  */
 export interface ApprovalWaiters {
   wake(approvalId: string): void;
@@ -67,12 +74,23 @@ export class ApprovalQueue implements ApprovalWaiters {
   /** The one look at the store for every waiting call; running exactly while some call waits. */
   #poll: ReturnType<typeof setInterval> | undefined;
   #looking = false;
+  readonly #signal: ApprovalSignal | undefined;
+  /** Ends the subscription to `signal`; held exactly while some call waits, as the poll is. */
+  #unsubscribe: (() => void) | undefined;
 
-  constructor(store: ApprovalStore, options: ApprovalQueueOptions, log: Logger, clock: Clock = systemClock) {
+  /** `signal`, when given, wakes the calls waiting here as soon as another process settles their approval. */
+  constructor(
+    store: ApprovalStore,
+    options: ApprovalQueueOptions,
+    log: Logger,
+    clock: Clock = systemClock,
+    signal?: ApprovalSignal,
+  ) {
     this.#store = store;
     this.#options = options;
     this.#log = log;
     this.#clock = clock;
+    this.#signal = signal;
   }
 
   /**
@@ -189,7 +207,8 @@ export class ApprovalQueue implements ApprovalWaiters {
     const waiters = this.#waiting.get(waiter.approvalId) ?? new Set<Waiter>();
     this.#waiting.set(waiter.approvalId, waiters);
     waiters.add(waiter);
-    this.#poll ??= setInterval(() => void this.#look(), POLL_MS);
+    this.#unsubscribe ??= this.#signal?.subscribe((approvalId) => this.wake(approvalId));
+    this.#poll ??= setInterval(() => void this.#look(), this.#options.pollMs ?? POLL_MS);
   }
 
   #remove(waiter: Waiter): void {
@@ -199,6 +218,10 @@ export class ApprovalQueue implements ApprovalWaiters {
     if (this.#waiting.size === 0 && this.#poll !== undefined) {
       clearInterval(this.#poll);
       this.#poll = undefined;
+    }
+    if (this.#waiting.size === 0 && this.#unsubscribe !== undefined) {
+      this.#unsubscribe();
+      this.#unsubscribe = undefined;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { StateDb } from '../state/state-db.js';
-import { newApprovalId, type Approval, type ApprovalStatus, type HiddenValue, type Reveal } from './approval.js';
+import { newApprovalId, type Approval, type ApprovalStatus } from './approval.js';
+import { NEW_APPROVAL_COLUMNS, newApprovalValues, secretsOf, toApproval, type ApprovalRow } from './approval-row.js';
 
 /**
  * What a new approval is made of: the call's arguments masked, where they hide values, and those values (in the
@@ -46,7 +47,8 @@ export type Resolution =
 
 /**
  * Where approvals live. The gateway, the CLI and the admin API share it, so a decision made anywhere is seen by
- * the gateway that holds the call. Implementations: SQLite (embedded); PostgreSQL later. Every implementation
+ * the gateway that holds the call. Implementations: SQLite (embedded, below) and
+ * PostgreSQL (postgres-approval-store.ts, shared by replicas). Every implementation
  * passes test/contract/approval-store.contract.ts.
  */
 export interface ApprovalStore {
@@ -86,29 +88,6 @@ export interface ApprovalStore {
   expire(now: number): Promise<Approval[]>;
 }
 
-interface ApprovalRow {
-  id: string;
-  status: ApprovalStatus;
-  grant_id: string | null;
-  grant_label: string | null;
-  server_id: string;
-  tool: string;
-  arguments: string;
-  hidden: string;
-  secrets: string | null;
-  reveals: string;
-  fingerprint: string;
-  rule: string;
-  reason: string | null;
-  created_at: number;
-  expires_at: number;
-  decided_at: number | null;
-  decided_by: string | null;
-  decision_reason: string | null;
-  consumed_at: number | null;
-  reported_at: number | null;
-}
-
 /**
  * Approvals in the embedded SQLite state database. Each write waits for another process's lock as the database's
  * opener chose (StateDb.write): in the gateway on a timer, for up to `state.lockWaitMs`, then it rejects with a
@@ -124,30 +103,13 @@ export class SqliteApprovalStore implements ApprovalStore {
   async create(approval: NewApproval, now: number, maxPending: number): Promise<Creation> {
     const id = newApprovalId();
     const insert = this.#db.prepare(
-      `INSERT INTO approvals (id, status, grant_id, grant_label, server_id, tool, arguments, hidden, secrets, fingerprint, rule, reason, created_at, expires_at)
-       SELECT ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+      `INSERT INTO approvals (id, status, created_at, ${NEW_APPROVAL_COLUMNS.join(', ')})
+       SELECT ?, 'pending', ?, ${NEW_APPROVAL_COLUMNS.map(() => '?').join(', ')}
        WHERE (SELECT count(*) FROM approvals
               WHERE status = 'pending' AND grant_id IS ? AND expires_at > ?) < ?`,
     );
     const { changes } = await this.#db.write(() =>
-      insert.run(
-        id,
-        approval.grantId,
-        approval.grantLabel,
-        approval.serverId,
-        approval.tool,
-        JSON.stringify(approval.arguments ?? {}),
-        JSON.stringify(approval.hidden),
-        approval.secrets.length === 0 ? null : JSON.stringify(approval.secrets),
-        approval.fingerprint,
-        approval.rule,
-        approval.reason,
-        now,
-        approval.expiresAt,
-        approval.grantId,
-        now,
-        maxPending,
-      ),
+      insert.run(id, now, ...newApprovalValues(approval), approval.grantId, now, maxPending),
     );
     if (changes === 0) return { kind: 'too_many_pending' };
     return { kind: 'created', approval: (await this.get(id))! };
@@ -176,7 +138,7 @@ export class SqliteApprovalStore implements ApprovalStore {
        WHERE id = ? AND status = 'pending' AND secrets IS NOT NULL RETURNING *`,
     );
     const row = await this.#db.write(() => update.get(by, now, id));
-    if (row) return { kind: 'revealed', approval: toApproval(row), values: JSON.parse(row.secrets!) as unknown[] };
+    if (row) return { kind: 'revealed', approval: toApproval(row), values: secretsOf(row) };
     const approval = await this.get(id);
     if (!approval) return { kind: 'not_found' };
     return approval.hidden.length === 0 ? { kind: 'revealed', approval, values: [] } : { kind: 'dropped', approval };
@@ -257,28 +219,4 @@ export class SqliteApprovalStore implements ApprovalStore {
     );
     return (await this.#db.write(() => update.all(now))).map(toApproval);
   }
-}
-
-function toApproval(row: ApprovalRow): Approval {
-  return Object.freeze({
-    id: row.id,
-    status: row.status,
-    grantId: row.grant_id,
-    grantLabel: row.grant_label,
-    serverId: row.server_id,
-    tool: row.tool,
-    arguments: JSON.parse(row.arguments) as unknown,
-    hidden: JSON.parse(row.hidden) as HiddenValue[],
-    reveals: JSON.parse(row.reveals) as Reveal[],
-    fingerprint: row.fingerprint,
-    rule: row.rule,
-    reason: row.reason,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    decidedAt: row.decided_at,
-    decidedBy: row.decided_by,
-    decisionReason: row.decision_reason,
-    consumedAt: row.consumed_at,
-    reportedAt: row.reported_at,
-  });
 }

@@ -10,7 +10,8 @@ export interface PinSnapshot {
 /**
  * Where pins live. Every gateway process on one state database (a `toolgate start`, each `toolgate stdio`) and the
  * CLI share it, so a change is recorded once whichever process saw it first, and an acceptance made anywhere
- * reaches every gateway. Implementations: SQLite (embedded); PostgreSQL later. Every implementation passes
+ * reaches every gateway. Implementations: SQLite (embedded) and PostgreSQL
+ * (shared by replicas). Every implementation passes
  * test/contract/pin-store.contract.ts.
  */
 export interface PinStore {

@@ -1,62 +1,22 @@
-import type { ToolClass } from '../risk/classification.js';
 import type { StateDb } from '../state/state-db.js';
-import type { InstructionsPin, PinnedDefinition, ServerPins, ToolPin } from './pin.js';
+import type { ServerPins } from './pin.js';
+import {
+  instructionValues,
+  keyOf,
+  sameValues,
+  TOOL_COLUMNS,
+  toolValues,
+  toPins,
+  type ServerRow,
+  type ToolRow,
+} from './pin-row.js';
 import type { PinSnapshot, PinStore } from './pin-store.js';
 import type { PinUpdate } from './review-listing.js';
-import type { ToolDefinition } from './tool-fingerprint.js';
-
-interface ServerRow {
-  server_id: string;
-  revision: number;
-  accepted_instructions: string | null;
-  accepted_fingerprint: string;
-  pending_instructions: string | null;
-  pending_fingerprint: string | null;
-  changed_at: number | null;
-  accepted_at: number;
-  accepted_by: string | null;
-}
-
-interface ToolRow {
-  server_id: string;
-  tool: string;
-  accepted_fingerprint: string | null;
-  accepted_definition: string | null;
-  accepted_class: string | null;
-  pending_fingerprint: string | null;
-  pending_definition: string | null;
-  pending_class: string | null;
-  listed_class: string | null;
-  first_seen: number;
-  changed_at: number | null;
-  removed_at: number | null;
-  accepted_at: number | null;
-  accepted_by: string | null;
-}
-
-const TOOL_COLUMNS = [
-  'server_id',
-  'tool',
-  'accepted_fingerprint',
-  'accepted_definition',
-  'accepted_class',
-  'pending_fingerprint',
-  'pending_definition',
-  'pending_class',
-  'listed_class',
-  'first_seen',
-  'changed_at',
-  'removed_at',
-  'accepted_at',
-  'accepted_by',
-] as const satisfies readonly (keyof ToolRow)[];
 
 /**
- * Pins in the embedded SQLite state database: `pin_servers` (a server's instructions and its revision) and
- * `pin_tools` (one row a tool). Definitions and instructions are kept as JSON, and a tool's name as the inside of a
- * JSON string (`search`; `danger\u0000`): what a server sends may hold any character, and SQLite's bindings cut a
- * text short at NUL and mangle lone surrogates, which would make two tools one. Each update is one write transaction (StateDb.write:
- * in the gateway it waits for another process's lock on a timer, never blocking the event loop).
+ * Pins in the embedded SQLite state database, in rows as pin-row.ts describes them. Each update is one write
+ * transaction (StateDb.write: in the gateway it waits for another process's lock on a timer, never blocking the
+ * event loop).
  */
 export class SqlitePinStore implements PinStore {
   readonly #db: StateDb;
@@ -135,97 +95,4 @@ export class SqlitePinStore implements PinStore {
     const remove = this.#db.prepare('DELETE FROM pin_tools WHERE server_id = ? AND tool = ?');
     for (const name of stored?.tools.keys() ?? []) if (!pins.tools.has(name)) remove.run(serverId, keyOf(name));
   }
-}
-
-function toPins(server: ServerRow, tools: readonly ToolRow[]): ServerPins {
-  const instructions: InstructionsPin = {
-    accepted: { fingerprint: server.accepted_fingerprint, text: textFrom(server.accepted_instructions) },
-    pending:
-      server.pending_fingerprint === null
-        ? null
-        : { fingerprint: server.pending_fingerprint, text: textFrom(server.pending_instructions) },
-    changedAt: server.changed_at,
-    acceptedAt: server.accepted_at,
-    acceptedBy: server.accepted_by,
-  };
-  const pins = new Map<string, ToolPin>();
-  for (const row of tools) {
-    if (row.server_id !== server.server_id) continue;
-    const name = nameOf(row.tool);
-    pins.set(name, {
-      name,
-      accepted: definitionFrom(row.accepted_fingerprint, row.accepted_definition, row.accepted_class),
-      pending: definitionFrom(row.pending_fingerprint, row.pending_definition, row.pending_class),
-      listedClass: classFrom(row.listed_class),
-      firstSeen: row.first_seen,
-      changedAt: row.changed_at,
-      removedAt: row.removed_at,
-      acceptedAt: row.accepted_at,
-      acceptedBy: row.accepted_by,
-    });
-  }
-  return { serverId: server.server_id, instructions, tools: pins };
-}
-
-function instructionValues(pin: InstructionsPin): unknown[] {
-  const json = (text: string | null | undefined) => (text === null || text === undefined ? null : JSON.stringify(text));
-  return [
-    json(pin.accepted.text),
-    pin.accepted.fingerprint,
-    json(pin.pending?.text),
-    pin.pending?.fingerprint ?? null,
-    pin.changedAt,
-    pin.acceptedAt,
-    pin.acceptedBy,
-  ];
-}
-
-function toolValues(serverId: string, pin: ToolPin): unknown[] {
-  const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
-  return [
-    serverId,
-    keyOf(pin.name),
-    pin.accepted?.fingerprint ?? null,
-    json(pin.accepted?.definition),
-    json(pin.accepted?.toolClass),
-    pin.pending?.fingerprint ?? null,
-    json(pin.pending?.definition),
-    json(pin.pending?.toolClass),
-    json(pin.listedClass),
-    pin.firstSeen,
-    pin.changedAt,
-    pin.removedAt,
-    pin.acceptedAt,
-    pin.acceptedBy,
-  ];
-}
-
-function definitionFrom(
-  fingerprint: string | null,
-  definition: string | null,
-  toolClass: string | null,
-): PinnedDefinition | null {
-  if (fingerprint === null || definition === null) return null;
-  return { fingerprint, definition: JSON.parse(definition) as ToolDefinition, toolClass: classFrom(toolClass) };
-}
-
-function classFrom(text: string | null): ToolClass | null {
-  return text === null ? null : (JSON.parse(text) as ToolClass);
-}
-
-/** A tool's name as its row's key: the inside of its JSON string, so plain names read as they are. */
-function keyOf(name: string): string {
-  return JSON.stringify(name).slice(1, -1);
-}
-
-function nameOf(key: string): string {
-  return JSON.parse(`"${key}"`) as string;
-}
-
-function textFrom(json: string | null): string | null {
-  return json === null ? null : (JSON.parse(json) as string);
-}
-
-function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((value, index) => value === b[index]);
 }

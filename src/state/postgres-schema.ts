@@ -37,7 +37,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      reported_at BIGINT,
      hidden TEXT NOT NULL DEFAULT '[]',
      secrets TEXT,
-     reveals TEXT NOT NULL DEFAULT '[]'
+     reveals TEXT NOT NULL DEFAULT '[]',
+     -- The order approvals were made in, where SQLite has its rowid: ties on created_at read newest first.
+     seq BIGINT GENERATED ALWAYS AS IDENTITY
    );
    CREATE INDEX approvals_fingerprint ON approvals(fingerprint, created_at);
    CREATE INDEX approvals_status ON approvals(status, expires_at);
@@ -103,6 +105,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      removed_at BIGINT,
      accepted_at BIGINT,
      accepted_by TEXT,
+     -- The order tools were first stored in, where SQLite has its rowid: a server's tools read in that order.
+     seq BIGINT GENERATED ALWAYS AS IDENTITY,
      PRIMARY KEY (server_id, tool)
    );
    -- The pins' revision moves on with each recorded change, across every replica: one sequence, not max()+1.
