@@ -107,7 +107,19 @@ export const moduleMap = {
   // Where the state lives: every store on one engine (SQLite or PostgreSQL), and the counters (memory, SQLite,
   // Redis), chosen by the config's `state` section.
   stores: {
-    uses: ['approvals', 'audit', 'grants', 'members', 'pinning', 'policy', 'limits', 'state', 'config', 'clock.ts'],
+    uses: [
+      'approvals',
+      'audit',
+      'grants',
+      'members',
+      'pinning',
+      'policy',
+      'limits',
+      'state',
+      'config',
+      'observability',
+      'clock.ts',
+    ],
   },
 
   // The client side: the MCP endpoint over HTTP and stdio. It hands every request to the pipeline.

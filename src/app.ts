@@ -1,5 +1,6 @@
 import { ApprovalGate } from './approvals/approval-gate.js';
 import { ApprovalQueue } from './approvals/approval-queue.js';
+import type { ApprovalSignal } from './approvals/approval-signal.js';
 import type { ApprovalStore } from './approvals/approval-store.js';
 import { deliverWebhook } from './approvals/approval-webhook.js';
 import { startAuditRetention, type AuditRetention } from './audit/audit-retention.js';
@@ -26,6 +27,7 @@ import { isLoopbackHost } from './config/listen-address.js';
 import { createLogger, type Logger } from './observability/log.js';
 import type { LimitStore } from './limits/limit-store.js';
 import { openCounters } from './stores/counters.js';
+import { openPostgresStores } from './stores/postgres-stores.js';
 import { sqliteStores } from './stores/sqlite-stores.js';
 import type { StateStores } from './stores/state-stores.js';
 import { GatewayMetrics } from './observability/metrics.js';
@@ -213,7 +215,7 @@ export function composeGateway(
   const catalog = new CatalogService(upstreams, config.namespacing, (serverId, tool) => pins.viewOf(serverId, tool));
   const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
   if (config.policy !== null) policies.require(config.policy);
-  const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log, clock);
+  const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log, clock, state.approvalSignal);
   const eraBridge = new EraBridge(BRIDGE_IDLE_TIMEOUT_MS);
   const deps: DownstreamDeps = {
     catalog,
@@ -346,6 +348,8 @@ function logReady(upstreams: UpstreamPool, log: Logger): void {
 /** Where a gateway keeps what outlives a call. */
 export interface GatewayStores {
   readonly approvals: ApprovalStore;
+  /** Wakes calls held here when another replica settles their approval (PostgreSQL); else they look now and then. */
+  readonly approvalSignal?: ApprovalSignal;
   readonly limits: LimitStore;
   readonly audit: AuditSink;
   readonly pins: PinStore;
@@ -382,10 +386,10 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
   const db = state.postgres === null || state.counters === 'sqlite' ? await openSqliteState(config, log) : undefined;
   let stores: StateStores;
   try {
-    stores = sqliteStores(db!, state.sqlite);
+    stores = state.postgres ? await openPostgresStores(state.postgres, log) : sqliteStores(db!, state.sqlite);
   } catch (error) {
     db?.close();
-    throw error;
+    throw new Error(`Cannot open the state in PostgreSQL: ${failureOf(error)}`, { cause: error });
   }
   const sinkOptions = {
     logger: log,
@@ -406,6 +410,7 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
   return {
     grants: stores.grants,
     approvals: stores.approvals,
+    ...(stores.approvalSignal ? { approvalSignal: stores.approvalSignal } : {}),
     limits,
     audit,
     pins: stores.pins,

@@ -23,6 +23,7 @@ import { addImportCommand } from './import.js';
 import { addPinCommands } from './pins.js';
 import { addInitCommand } from './init.js';
 import { addMemberCommands } from './members.js';
+import { addDbCommands } from './db.js';
 
 /** The start-up line that says which servers serve, and why the others do not. */
 function readiness(url: string, servers: readonly ServerHealth[]): string {
@@ -122,6 +123,7 @@ export function buildCli(): Command {
   addPinCommands(tools, readOutline, out);
   addInitCommand(program, out);
   addMemberCommands(program, readOutline, out);
+  addDbCommands(program, readOutline, out);
 
   return program;
 }

@@ -2,6 +2,7 @@ import { systemClock } from '../clock.js';
 import type { ConfigOutline } from '../config/load.js';
 import { servicesOn, type Services } from '../services/services.js';
 import { openCounters } from '../stores/counters.js';
+import { openPostgresStores } from '../stores/postgres-stores.js';
 import { sqliteStores } from '../stores/sqlite-stores.js';
 import type { StateStores } from '../stores/state-stores.js';
 import type { StateDb } from '../state/state-db.js';
@@ -26,7 +27,9 @@ export async function withServices(
       opening === 'create'
         ? openCliStateDb(config.state)
         : openExistingStateDb(config.state, (message) => out.error(message)));
-  const stores: StateStores = sqliteStores(sqlite(), config.state.sqlite);
+  const stores: StateStores = config.state.postgres
+    ? await openPostgresStores(config.state.postgres)
+    : sqliteStores(sqlite(), config.state.sqlite);
   const quiet = { warn: () => undefined, info: () => undefined, error: () => undefined };
   try {
     await run(servicesOn(stores, () => openCounters(config.state, sqlite(), quiet), { clock: systemClock, config }));

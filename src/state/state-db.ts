@@ -50,6 +50,8 @@ export interface StateDbOptions {
   readonly lockWaitMs?: number;
   /** Default: node:sqlite where the running Node has it, libsql elsewhere (see chosenBinding). */
   readonly binding?: SqliteBinding;
+  /** Told the schema version found and the one it was brought to (`toolgate db migrate` reports them). */
+  readonly migrated?: (from: number, to: number) => void;
 }
 
 /** The bindings the running Node can use, the one openStateDb picks first. */
@@ -267,6 +269,7 @@ export function openStateDb(file: string, options: StateDbOptions = {}): StateDb
         db.exec(`PRAGMA user_version = ${index + 1}`);
       })();
     }
+    options.migrated?.(version, MIGRATIONS.length);
     // A 'fail' connection never waits inside SQLite. Its automatic checkpoints are PASSIVE: they copy what no
     // reader needs and skip the rest, never waiting for another connection either.
     if (wait.whenLocked === 'fail') db.exec('PRAGMA busy_timeout = 0');

@@ -1,3 +1,4 @@
+import type { ApprovalSignal } from '../approvals/approval-signal.js';
 import type { ApprovalStore } from '../approvals/approval-store.js';
 import type { AuditReader } from '../audit/audit-reader.js';
 import type { AuditSink, AuditSinkOptions } from '../audit/audit-sink.js';
@@ -18,6 +19,8 @@ export interface StateStores {
   readonly location: string;
   readonly grants: GrantStore;
   readonly approvals: ApprovalStore;
+  /** Tells a waiting call at once that another process settled its approval; without it, calls look now and then. */
+  readonly approvalSignal?: ApprovalSignal;
   readonly pins: PinStore;
   readonly members: MemberStore;
   readonly consoleSessions: ConsoleSessionStore;
