@@ -225,7 +225,7 @@ export function composeGateway(
     upstreams,
     sessions,
     audit,
-    auditSettings: { arguments: config.audit.arguments, redact },
+    auditSettings: { arguments: config.audit.arguments, redact, acknowledge: config.audit.acknowledge },
     bounds: {
       maxNameLength: config.listen.maxNameLength,
       maxUriLength: config.listen.maxUriLength,

@@ -14,6 +14,14 @@ export interface AuditSink {
    */
   write(record: AuditRecord): void;
   /**
+   * Writes one record as `write` does, and resolves once it is stored: true; or false when it was dropped, or when
+   * the first attempt to store it failed (it stays queued and is retried; nobody waits through the retries). Never
+   * rejects. Records written meanwhile, by other calls, are stored in the same batch. For the gateway's
+   * `audit.acknowledge: "stored"`, which answers a call only once its record is stored. A sink without it (a
+   * counter of records, say) is only written to.
+   */
+  writeStored?(record: AuditRecord): Promise<boolean>;
+  /**
    * Stores every record written before the call. Rejects if the store fails; the records are then kept for the
    * next attempt (up to `maxPending`).
    */

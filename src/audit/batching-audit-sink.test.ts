@@ -46,6 +46,29 @@ describe('BatchingAuditSink', () => {
     expect(sink.stored).toEqual(['0', '1', '2', '3', '4', '5', '6', '7']);
   });
 
+  it('answers writeStored once the record is stored, storing the records of concurrent callers together', async () => {
+    const sink = new ArraySink({ logger: recordingLogger(), batchSize: 100, flushMs: 60_000 });
+    const waits = ['a', 'b', 'c'].map((id) => sink.writeStored(record(id)));
+    sink.write(record('d'));
+    // Not the flush timer (a minute away): a caller waiting is what stores the batch.
+    expect(await Promise.all(waits)).toEqual([true, true, true]);
+    expect(sink.stored).toEqual(['a', 'b', 'c', 'd']);
+    expect(sink.batches).toEqual([4]);
+  });
+
+  it('answers writeStored false at the first failure, keeps the record and stores it later; false once closed', async () => {
+    const sink = new ArraySink({ logger: recordingLogger(), batchSize: 100, flushMs: 1 });
+    sink.failing = true;
+    expect(await sink.writeStored(record('a'))).toBe(false);
+    expect(sink.stats().pending).toBe(1);
+    sink.failing = false;
+    await sink.flush();
+    expect(sink.stored).toEqual(['a']);
+    await sink.close();
+    expect(await sink.writeStored(record('b'))).toBe(false);
+    expect(sink.stats().dropped).toBe(1);
+  });
+
   it('keeps records while the store fails, retries with backoff, and stores them in order once it recovers', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const logger = recordingLogger();

@@ -16,8 +16,20 @@ const MAX_RETRY_DELAY_MS = 30_000;
 
 interface Entry<Encoded> {
   readonly record: AuditRecord;
+  /**
+   * Told whether the record was stored (true), or not at the first attempt or dropped (false): the caller of
+   * writeStored waits for it, once. A record whose first attempt failed stays queued, and is retried.
+   */
+  settled?: ((stored: boolean) => void) | undefined;
   /** Set once the record is encoded, so a batch retried after a failure is not encoded (or dropped) twice. */
   encoded: { readonly value: Encoded } | undefined;
+}
+
+/** Tells the caller waiting for an entry, once. */
+function settle(entry: Entry<unknown>, stored: boolean): void {
+  const settled = entry.settled;
+  entry.settled = undefined;
+  settled?.(stored);
 }
 
 /**
@@ -70,11 +82,22 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
   protected abstract release(): void | Promise<void>;
 
   write(record: AuditRecord): void {
+    this.#enqueue(record, undefined);
+  }
+
+  writeStored(record: AuditRecord): Promise<boolean> {
+    return new Promise((settled) => {
+      if (!this.#enqueue(record, settled)) settled(false);
+    });
+  }
+
+  /** Queues the record, false when it was dropped instead. */
+  #enqueue(record: AuditRecord, settled: ((stored: boolean) => void) | undefined): boolean {
     try {
       if (this.#closing !== undefined) {
         this.#dropped++;
         this.#report('error', { decisionId: record.decisionId }, 'audit record written after the sink closed: dropped');
-        return;
+        return false;
       }
       if (this.#queue.length >= this.#maxPending) {
         this.#dropped++;
@@ -85,13 +108,18 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
             'audit store failing and the audit buffer is full: new records are dropped until it recovers',
           );
         }
-        return;
+        return false;
       }
-      this.#queue.push({ record, encoded: undefined });
-      this.#timer.schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs, this.#retryAt);
+      this.#queue.push({ record, encoded: undefined, ...(settled ? { settled } : {}) });
+      // A caller waits for this record: it is stored at once, with whatever other calls queued meanwhile, so that
+      // the wait is one batch's write and concurrent calls share it.
+      const full = this.#queue.length >= this.#batchSize || settled !== undefined;
+      this.#timer.schedule(full ? 0 : this.#flushMs, this.#retryAt);
+      return true;
     } catch {
       // write() must never throw into the call path. Nothing above throws (the logger is guarded); this is the
       // last line of defence, and a record that reached it was counted where it was dropped.
+      return false;
     }
   }
 
@@ -119,6 +147,7 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
       await this.#drain();
     } catch (error) {
       const lost = this.#queue.length;
+      for (const entry of this.#queue) settle(entry, false);
       this.#queue = [];
       this.#dropped += lost;
       this.#report('error', { err: error, lost }, 'audit store failed at close: queued audit records are lost');
@@ -146,6 +175,8 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
       try {
         await this.storeBatch(batch.map((entry) => entry.encoded!.value));
       } catch (error) {
+        // Nobody waits through the retries: the callers are answered now, their records stored later.
+        for (const entry of batch) settle(entry, false);
         this.#failedBatches++;
         this.#failures++;
         const locked = isLockedError(error);
@@ -170,6 +201,7 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
       // The batch is the head of the queue: writes only append, and drains run one at a time.
       this.#queue.splice(0, batch.length);
       this.#written += batch.length;
+      for (const entry of batch) settle(entry, true);
       if (this.#failures > 0) {
         this.#report(
           'warn',
@@ -195,6 +227,7 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
         } catch (error) {
           this.#queue.splice(index, 1);
           this.#dropped++;
+          settle(entry, false);
           this.#report(
             'error',
             { err: error, decisionId: entry.record.decisionId },

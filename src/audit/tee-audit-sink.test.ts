@@ -7,6 +7,7 @@ import { openStateDb } from '../state/state-db.js';
 import { JsonlFileSink } from './jsonl-file-sink.js';
 import { SqliteAuditReader } from './sqlite-audit-reader.js';
 import { SqliteAuditSink } from './sqlite-audit-sink.js';
+import type { AuditRecord } from './audit-record.js';
 import { TeeAuditSink } from './tee-audit-sink.js';
 
 function both(options: ConstructorParameters<typeof SqliteAuditSink>[1]) {
@@ -31,5 +32,23 @@ describe('TeeAuditSink', () => {
     expect((await new SqliteAuditReader(db).tail({})).records).toEqual(records);
     expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(2);
     expect(sink.stats()).toMatchObject({ written: 2, pending: 0 });
+  });
+
+  it('answers writeStored once every sink that can tell has stored the record, and writes it to the others', async () => {
+    const { sink: stores, db, file } = both({ logger: recordingLogger(), flushMs: 60_000 });
+    const counted: string[] = [];
+    const counter = {
+      write: (record: AuditRecord) => void counted.push(record.decisionId),
+      flush: async () => undefined,
+      close: async () => undefined,
+      stats: () => ({ written: counted.length, pending: 0, dropped: 0, failedBatches: 0 }),
+    };
+    const sink = new TeeAuditSink([stores, counter]);
+    const record = sampleRecord();
+    expect(await sink.writeStored(record)).toBe(true);
+    expect((await new SqliteAuditReader(db).tail({})).records).toEqual([record]);
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(1);
+    expect(counted).toEqual([record.decisionId]);
+    await sink.close();
   });
 });

@@ -16,6 +16,14 @@ export class TeeAuditSink implements AuditSink {
     for (const sink of this.#sinks) sink.write(record);
   }
 
+  /** Stored where a sink can tell (the stores); only written to the others. True when every such sink stored it. */
+  async writeStored(record: AuditRecord): Promise<boolean> {
+    const stored = await Promise.all(
+      this.#sinks.map((sink) => (sink.writeStored ? sink.writeStored(record) : (sink.write(record), true))),
+    );
+    return stored.every(Boolean);
+  }
+
   async flush(): Promise<void> {
     // Every sink is flushed even when one fails; the first failure is reported.
     const results = await Promise.allSettled(this.#sinks.map((sink) => sink.flush()));

@@ -109,6 +109,8 @@ interface AuditConfig {
   batchSize: number;
   flushMs: number;
   maxPending: number;
+  /** Whether a call is answered once its record is stored, or once it is queued. */
+  acknowledge: 'stored' | 'queued';
   /** Whether the gateway refuses to serve on a state database it cannot write. */
   required: boolean;
 }

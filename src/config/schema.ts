@@ -332,6 +332,12 @@ const auditSchema = z
       .min(1)
       .default(10_000)
       .describe('Records kept in memory while the store fails; beyond that, new ones are dropped and counted.'),
+    acknowledge: z
+      .enum(['stored', 'queued'])
+      .default('stored')
+      .describe(
+        '"stored" (the default): a call is answered once its audit record is stored (records of concurrent calls are stored together), so that a gateway killed at any moment has lost no record of a call its client was told about. "queued": answered at once, the record stored within flushMs; a crash loses what was still queued.',
+      ),
     required: z
       .boolean()
       .default(true)

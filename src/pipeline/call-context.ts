@@ -16,6 +16,8 @@ export interface AuditSettings {
   readonly arguments: 'keys' | 'values';
   /** Key names and argument paths redacted from values (see RedactionSettings.redactKeys). */
   readonly redact: readonly string[];
+  /** `stored`: a call is answered once its record is stored; `queued`: at once (see the config's audit.acknowledge). */
+  readonly acknowledge: 'stored' | 'queued';
 }
 
 /** A request as the endpoint hands it to the pipeline, after authentication. */

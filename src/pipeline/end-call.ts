@@ -32,9 +32,20 @@ export async function endCall(call: CallContext, deps: PipelineDeps, run: Promis
     throw toJsonRpcError(error, call.decisionId);
   } finally {
     const record = toAuditRecord(call, end, deps.auditSettings, deps.bounds);
-    deps.audit.write(record);
     logCall(deps, record);
+    await recordCall(deps, record);
   }
+}
+
+/**
+ * Writes the call's audit record; with `audit.acknowledge: "stored"`, the answer waits until it is stored (a
+ * replica killed after answering has lost no record its client was told about). When the store fails, the sink
+ * has reported it and keeps the record for its next attempt; the answer goes back all the same, the call having
+ * run.
+ */
+async function recordCall(deps: PipelineDeps, record: AuditRecord): Promise<void> {
+  if (deps.auditSettings.acknowledge === 'stored' && deps.audit.writeStored) await deps.audit.writeStored(record);
+  else deps.audit.write(record);
 }
 
 /** The call's log line: the audit record's own words, without arguments (they may hold secrets). */
