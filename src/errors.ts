@@ -11,6 +11,8 @@ export const ErrorCode = {
   // ---- the endpoint: refused before any MCP request is read ----
   /** No bearer token, or one that proves no active grant. */
   Unauthenticated: 'GW_UNAUTHENTICATED',
+  /** The token cannot be checked: the store of grants (PostgreSQL) cannot be reached. The client may retry. */
+  GrantsUnavailable: 'GW_GRANTS_UNAVAILABLE',
   /** The Host or Origin header names a site the gateway does not serve (DNS rebinding). */
   ForbiddenOrigin: 'GW_FORBIDDEN_ORIGIN',
   /** The request body (a line, on stdio) is larger than `listen.maxBodyBytes`. */
@@ -136,6 +138,13 @@ const SESSION_OR_AUTH = -32001;
 
 export const ERRORS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   GW_UNAUTHENTICATED: { surface: 'http', jsonRpcCode: SESSION_OR_AUTH, httpStatus: 401, audit: null, quota: 'release' },
+  GW_GRANTS_UNAVAILABLE: {
+    surface: 'http',
+    jsonRpcCode: InternalError,
+    httpStatus: 503,
+    audit: null,
+    quota: 'release',
+  },
   GW_FORBIDDEN_ORIGIN: { surface: 'http', jsonRpcCode: SERVER_REFUSED, httpStatus: 403, audit: null, quota: 'release' },
   GW_PAYLOAD_TOO_LARGE: {
     surface: 'http',

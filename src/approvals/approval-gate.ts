@@ -4,6 +4,7 @@ import type { Logger } from '../observability/log.js';
 import type { Principal } from '../grants/principal.js';
 import type { RequireApprovalDecision } from '../policy/decide.js';
 import { separateSecrets } from '../audit/redact.js';
+import { PostgresUnavailableError } from '../state/postgres-db.js';
 import { isLockedError } from '../state/lock-wait.js';
 import type { Caller, ForwardOptions } from '../upstream/caller.js';
 import { callFingerprint, hiddenValuesOf, type Approval } from './approval.js';
@@ -104,7 +105,8 @@ export class ApprovalGate {
     throw new GatewayError(
       ErrorCode.StateUnavailable,
       'Toolgate cannot write its state database, which this call needs (to keep its approval): the call was not run.' +
-        (isLockedError(error) ? ' Another process holds the database; retry shortly.' : ''),
+        (isLockedError(error) ? ' Another process holds the database; retry shortly.' : '') +
+        (error instanceof PostgresUnavailableError ? ' The database cannot be reached; retry shortly.' : ''),
       { cause: error },
     );
   }
@@ -147,7 +149,11 @@ export class ApprovalGate {
 /** An error of the state database itself: SQLite's own (read-only, full, I/O), or a lock waited for in vain. */
 function isStateFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null | undefined)?.code;
-  return isLockedError(error) || (typeof code === 'string' && code.startsWith('SQLITE_'));
+  return (
+    isLockedError(error) ||
+    error instanceof PostgresUnavailableError ||
+    (typeof code === 'string' && code.startsWith('SQLITE_'))
+  );
 }
 
 function clientRefusal(code: ErrorCode, decision: RequireApprovalDecision, message: string): GatewayError {

@@ -55,7 +55,9 @@ export interface ApprovalStore {
   /**
    * Stores a new pending approval, unless its grant (or the local operator, for a null grant) already has
    * `maxPending` pending approvals that have not expired: counted and stored in one step, so that calls racing
-   * each other cannot pass the bound together.
+   * each other cannot pass the bound together. When the same call (its fingerprint) already has a pending
+   * approval (opened since the caller's findOpen, by another call or another replica), that one is answered
+   * instead: one call, one approval, however many replicas hold it.
    */
   create(approval: NewApproval, now: number, maxPending: number): Promise<Creation>;
   get(id: string): Promise<Approval | undefined>;
@@ -108,11 +110,18 @@ export class SqliteApprovalStore implements ApprovalStore {
        WHERE (SELECT count(*) FROM approvals
               WHERE status = 'pending' AND grant_id IS ? AND expires_at > ?) < ?`,
     );
-    const { changes } = await this.#db.write(() =>
-      insert.run(id, now, ...newApprovalValues(approval), approval.grantId, now, maxPending),
+    const pending = this.#db.prepare<[string, number], { id: string }>(
+      `SELECT id FROM approvals WHERE fingerprint = ? AND status = 'pending' AND expires_at > ?
+       ORDER BY created_at DESC LIMIT 1`,
     );
-    if (changes === 0) return { kind: 'too_many_pending' };
-    return { kind: 'created', approval: (await this.get(id))! };
+    const created = await this.#db.write(() => {
+      const open = pending.get(approval.fingerprint, now);
+      if (open) return open.id;
+      const { changes } = insert.run(id, now, ...newApprovalValues(approval), approval.grantId, now, maxPending);
+      return changes === 0 ? undefined : id;
+    });
+    if (created === undefined) return { kind: 'too_many_pending' };
+    return { kind: 'created', approval: (await this.get(created))! };
   }
 
   async get(id: string): Promise<Approval | undefined> {

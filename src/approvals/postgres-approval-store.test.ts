@@ -78,10 +78,9 @@ describePostgres('PostgresApprovalStore across replicas', () => {
 
   it('lists approvals made in the same millisecond newest first, as SQLite does', async () => {
     const [a, b] = await replicas();
-    const first = await a.create(newApproval({ fingerprint: 'same' }), 1000, 20);
-    const second = await b.create(newApproval({ fingerprint: 'same' }), 1000, 20);
+    const first = await a.create(newApproval({ fingerprint: 'one' }), 1000, 20);
+    const second = await b.create(newApproval({ fingerprint: 'two' }), 1000, 20);
     if (first.kind !== 'created' || second.kind !== 'created') throw new Error('expected two approvals');
     expect((await a.list()).map((approval) => approval.id)).toEqual([second.approval.id, first.approval.id]);
-    expect((await b.findOpen('same', 1001))?.id).toBe(second.approval.id);
   });
 });

@@ -32,6 +32,13 @@ export class PostgresApprovalStore implements ApprovalStore {
       // Counting and inserting are two reads of the table: without the lock, two replicas could both count
       // maxPending - 1 and both insert. A null grant (the local operator) has a lock of its own.
       await tx.run('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PENDING_LOCK, approval.grantId ?? '']);
+      // The same call held on another replica may have opened its approval since this one looked: that one it is.
+      const open = await tx.rows<ApprovalRow>(
+        `SELECT * FROM approvals WHERE fingerprint = $1 AND status = 'pending' AND expires_at > $2
+         ORDER BY created_at DESC, seq DESC LIMIT 1`,
+        [approval.fingerprint, now],
+      );
+      if (open.length > 0) return open;
       return tx.rows<ApprovalRow>(
         `INSERT INTO approvals (id, status, created_at, ${NEW_APPROVAL_COLUMNS.join(', ')})
          SELECT $1, 'pending', $2, ${NEW_APPROVAL_COLUMNS.map((_, index) => `$${index + 3}`).join(', ')}

@@ -18,7 +18,7 @@ import { adminTokenAuthentication, bearerMatches, createAdminApi } from '../admi
 import type { Clock } from '../clock.js';
 import type { GatewayConfig } from '../config/load.js';
 import { ErrorCode, toHttpResponse, type RefusalReply } from '../errors.js';
-import type { Authenticator } from '../grants/authenticate.js';
+import type { Authentication, Authenticator } from '../grants/authenticate.js';
 import type { Principal } from '../grants/principal.js';
 import { hostnameOf, isLoopbackHost, listenHostnames } from '../config/listen-address.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
@@ -139,7 +139,19 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
   app.use('/sse', authenticate);
   app.use('/messages', authenticate);
   async function authenticate(c: Context<EndpointEnv>, next: Next) {
-    const authentication = await authenticator.authenticate(c.env.incoming.headers.authorization);
+    let authentication: Authentication;
+    try {
+      authentication = await authenticator.authenticate(c.env.incoming.headers.authorization);
+    } catch (error) {
+      // The grants cannot be read (PostgreSQL unreachable): no token is taken on trust, and the client may retry.
+      log.error({ err: error instanceof Error ? error.message : String(error) }, 'grants unavailable');
+      return refuse(
+        c,
+        ErrorCode.GrantsUnavailable,
+        'Toolgate cannot reach the store of its grants to check the token: the request was not served. Retry shortly.',
+        { headers: { 'Retry-After': '1' } },
+      );
+    }
     if (!authentication.ok) return unauthorized(c, authentication.failure === 'invalid_token');
     c.set('principal', authentication.principal);
     return next();

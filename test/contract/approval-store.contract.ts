@@ -46,6 +46,19 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
       expect((await store.list('pending')).map((a) => a.id)).toEqual([created.id]);
     });
 
+    it('opens one approval per call: creating the same call again while it is pending answers the first', async () => {
+      const store = await make();
+      const [first, second] = await Promise.all([
+        create(store, newApproval(), 1000),
+        create(store, newApproval({ grantLabel: 'ci-runner' }), 1001),
+      ]);
+      expect(second.id).toBe(first.id);
+      expect((await store.list('pending')).map((a) => a.id)).toEqual([first.id]);
+      // Once decided, the same call asks afresh.
+      await store.resolve(first.id, 'deny', 'alice', null, 1002);
+      expect((await create(store, newApproval(), 1003)).id).not.toBe(first.id);
+    });
+
     it('is resolved once, and an approved call runs exactly once', async () => {
       const store = await make();
       const { id, fingerprint } = await create(store, newApproval(), 1000);
@@ -144,8 +157,9 @@ export function runApprovalStoreContract(name: string, make: () => Promise<Appro
 
     it('holds at most maxPending pending approvals per grant, the local operator counted apart', async () => {
       const store = await make();
-      const open = (grantId: string | null, fingerprint: string, expiresAt = 10_000) =>
-        store.create(newApproval({ grantId, fingerprint, expiresAt }), 1000, 2);
+      // A call's fingerprint covers its grant: the same letter under two grants is two calls.
+      const open = (grantId: string | null, call: string, expiresAt = 10_000) =>
+        store.create(newApproval({ grantId, fingerprint: `${grantId ?? 'local'}:${call}`, expiresAt }), 1000, 2);
       expect((await open('g1', 'a')).kind).toBe('created');
       expect((await open('g1', 'b')).kind).toBe('created');
       expect(await open('g1', 'c')).toEqual({ kind: 'too_many_pending' });
