@@ -77,7 +77,7 @@ export async function appendAuditRows(tx: PostgresQueries, rows: readonly AuditR
  * tool's name or a message), become U+FFFD, as they do in what the reader is asked for; a time with a fraction of
  * a millisecond, which BIGINT cannot hold, is rounded down. Values JSON encodes (arguments) need neither.
  */
-export function toPostgresAuditRow(record: AuditRecord): AuditRow {
+function toPostgresAuditRow(record: AuditRecord): AuditRow {
   const row: Record<string, unknown> = { ...toAuditRow(record) };
   for (const [column, value] of Object.entries(row)) {
     if (typeof value === 'string') row[column] = withoutNul(value);

@@ -18,10 +18,12 @@ export class TeeAuditSink implements AuditSink {
 
   /** Stored where a sink can tell (the stores); only written to the others. True when every such sink stored it. */
   async writeStored(record: AuditRecord): Promise<boolean> {
-    const stored = await Promise.all(
-      this.#sinks.map((sink) => (sink.writeStored ? sink.writeStored(record) : (sink.write(record), true))),
-    );
-    return stored.every(Boolean);
+    const waits: Promise<boolean>[] = [];
+    for (const sink of this.#sinks) {
+      if (sink.writeStored) waits.push(sink.writeStored(record));
+      else sink.write(record);
+    }
+    return (await Promise.all(waits)).every(Boolean);
   }
 
   async flush(): Promise<void> {

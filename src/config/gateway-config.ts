@@ -67,7 +67,7 @@ export interface PostgresConfig {
 }
 
 /** The Redis server the replicas count in (config key `state.redis`). */
-export interface RedisConfig {
+interface RedisConfig {
   url: string;
   keyPrefix: string;
   /** Calls a limit counts go on uncounted while Redis is unreachable (else they are refused). */

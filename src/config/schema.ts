@@ -162,7 +162,7 @@ const listenSchema = z
   .describe('Where Toolgate accepts MCP clients.');
 
 /** Where rate-limit counters can live. */
-export const COUNTER_STORES = ['sqlite', 'memory', 'redis'] as const;
+const COUNTER_STORES = ['sqlite', 'memory', 'redis'] as const;
 export type CounterStoreKind = (typeof COUNTER_STORES)[number];
 
 const postgresSchema = z

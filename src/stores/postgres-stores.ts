@@ -24,7 +24,7 @@ export async function openPostgresStores(config: PostgresConfig, log?: Logger): 
 }
 
 /** The stores on an open PostgreSQL database; they own it (and the signal) and close it. */
-export function postgresStores(db: PostgresDb, approvalSignal?: PostgresApprovalSignal): StateStores {
+function postgresStores(db: PostgresDb, approvalSignal?: PostgresApprovalSignal): StateStores {
   return {
     engine: 'postgres',
     location: db.address,
