@@ -29,7 +29,7 @@ export interface EnvVar {
   readonly valueFrom?: { readonly secretKeyRef?: { readonly name: string; readonly key: string } };
 }
 
-export interface Probe {
+interface Probe {
   readonly httpGet?: {
     readonly path: string;
     readonly port: string | number;
