@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { postgresMissing } from '../test/support/postgres.js';
+import { redisMissing } from '../test/support/redis.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -55,6 +57,22 @@ test('npm run bench -- --quick runs and writes a results table with the expected
   expect(table).toContain('## Targets');
   // Without --baseline, no baseline targets and no comparison with one.
   expect(table).not.toMatch(/baseline/i);
+}, 320_000);
+
+test('--only replicas measures two replicas behind the balancer, or says why it cannot', () => {
+  const table = quickRun(['--only', 'replicas']);
+  const cell = 'replicas.http.small.c16';
+  expect(table).toMatch(measured(cell, 'direct'));
+  expect(table).toMatch(measured(cell, 'replica: sqlite'));
+  const missing = postgresMissing ?? redisMissing;
+  for (const target of ['replica: pg+redis', 'balancer, 1 replica', 'balancer, 2 replicas']) {
+    // A session that reached the wrong replica would fail the cell: measured rows prove the balancer kept them.
+    if (missing === null) expect(table).toMatch(measured(cell, target));
+    else
+      expect(table).toMatch(
+        new RegExp(`^\\| ${literal(cell)} \\| ${literal(target)} \\| n/a: no (PostgreSQL|Redis) at `, 'm'),
+      );
+  }
 }, 320_000);
 
 test('--baseline DIR runs another build beside this one and compares them', () => {

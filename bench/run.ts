@@ -8,7 +8,8 @@
  *
  * Options:
  *   --quick            1 short round per cell, concurrency 1 and 16, 50 idle sessions, 1,000 tools
- *   --only A,B         run only the cells whose id starts with one of these prefixes
+ *   --only A,B         run only the cells whose id starts with one of these prefixes (`replicas`: two gateways on
+ *                      PostgreSQL + Redis behind a balancer; TOOLGATE_BENCH_POSTGRES_URL, TOOLGATE_BENCH_REDIS_URL)
  *   --rounds N         rounds per cell (default 5, quick 1); each round runs every target once, in turn
  *   --round-ms MS      length of one target's turn in a round (default 1500, quick 150)
  *   --client raw|sdk   the client the bench drives targets with (default raw; see README)
@@ -32,12 +33,14 @@ import { classificationRates } from './lib/classifications.js';
 import { decisionRates } from './lib/decisions.js';
 import { auditRate } from './lib/audit.js';
 import { PIPELINE_GAPS } from './lib/pending.js';
+import { freshSharedStores, type SharedStores, sharedStoresMissing } from './lib/shared-stores.js';
 import { cpuSnapshot, killAllNow, rssOf, sleep, stopAll, treeRss } from './lib/procs.js';
 import { baselineCheck, baselineTable, memoryTable, type Row, targetsCheck, timingTable } from './lib/report.js';
 import { median, quantile } from './lib/stats.js';
 import {
   BASELINE_PAIRS,
   baselineBuild,
+  REPLICA_TARGETS,
   ROOT,
   type ServerKind,
   startHttpServer,
@@ -276,27 +279,27 @@ async function startTargets(kind: ServerKind, options: TargetOptions): Promise<M
   const started = new Map<TargetName, Target | string>();
   for (const name of TARGETS) {
     const why = unsupported(name, kind);
-    if (why) {
-      started.set(name, `n/a: ${why}`);
-      continue;
-    }
-    try {
-      const target = await startTarget(name, options);
-      started.set(name, target);
-      // Check the tools are there under the names the bench will call.
-      const probe = await target.openSession();
-      const names = await probe.listTools();
-      await probe.close();
-      for (const tool of ['echo', 'big'] as const) {
-        if (!names.includes(target.tool(tool))) throw new Error(`${name} does not list ${target.tool(tool)}`);
-      }
-    } catch (error) {
-      const previous = started.get(name);
-      if (typeof previous === 'object') await previous.stop();
-      started.set(name, `error: ${errorText(error)}`);
-    }
+    started.set(name, why ? `n/a: ${why}` : await startProbed(name, options));
   }
   return started;
+}
+
+/** Starts one target and checks it lists the bench tools under the names the bench will call; else why not. */
+async function startProbed(name: TargetName, options: TargetOptions): Promise<Target | string> {
+  let target: Target | undefined;
+  try {
+    target = await startTarget(name, options);
+    const probe = await target.openSession();
+    const names = await probe.listTools();
+    await probe.close();
+    for (const tool of ['echo', 'big'] as const) {
+      if (!names.includes(target.tool(tool))) throw new Error(`${name} does not list ${target.tool(tool)}`);
+    }
+    return target;
+  } catch (error) {
+    await target?.stop();
+    return `error: ${errorText(error)}`;
+  }
 }
 
 /** 16 clients, small and 100 KB results in turn, for settings.targetWarmupMs. */
@@ -394,6 +397,63 @@ async function runKind(kind: ServerKind): Promise<void> {
       await entry.stop();
     }
     await server?.child.stop();
+  }
+}
+
+/**
+ * Replicas sharing PostgreSQL and Redis (the replicas cell): two gateways behind a round-robin balancer that
+ * keeps each session on its replica, beside one gateway on the same stores (behind the balancer and not), one on
+ * the embedded defaults, and direct; small results, 16 clients. n/a without PostgreSQL or Redis.
+ */
+async function replicasCell(): Promise<void> {
+  const cell = 'replicas.http.small.c16';
+  if (!selected(cell)) return;
+  const missing = await sharedStoresMissing();
+  log(`starting the replicas targets${missing === null ? '' : ` (${missing})`}`);
+  const server = await startHttpServer();
+  const stores: SharedStores[] = [];
+  const started = new Map<TargetName, Target | string>();
+  try {
+    for (const name of ['direct', ...REPLICA_TARGETS] as const) {
+      const shared = name !== 'direct' && name !== 'replica: sqlite';
+      if (shared && missing !== null) {
+        started.set(name, `n/a: ${missing}`);
+        continue;
+      }
+      // Each target its own schema and key prefix: none writes into tables another has filled.
+      const own = shared ? freshSharedStores() : undefined;
+      if (own) stores.push(own);
+      started.set(name, await startProbed(name, { ...common, kind: 'http', serverUrl: server.url, stores: own }));
+    }
+    for (const entry of started.values()) if (typeof entry === 'object') await warmUp(entry);
+    const callers = new Map<Target, Session[]>();
+    const closers: (() => Promise<void>)[] = [];
+    try {
+      const targets = missingRows(cell, started);
+      for (const target of targets) {
+        const opened = await target.openCallers(16);
+        callers.set(target, opened.sessions);
+        closers.push(opened.close);
+      }
+      const { tool, args } = SIZES.small;
+      await alternate(cell, 'calls/s', targets, (target, ms) =>
+        driveCalls(callers.get(target)!, target.tool(tool), args, ms),
+      );
+    } finally {
+      await Promise.all(closers.map((close) => close().catch(() => undefined)));
+    }
+    const note =
+      'replicas: every gateway serves the bench tools under one local policy that counts each call against a global ' +
+      'limit of 10^9 a second; `replica: sqlite` keeps state and counters in a SQLite file (the defaults), the others ' +
+      'in PostgreSQL (state, audit) and Redis (counters); the balancer is bench/balancer.ts (round robin for new ' +
+      'sessions, each session kept on its replica by Mcp-Session-Id); the 16 sessions of `balancer, 2 replicas` are ' +
+      'split between its two gateways, on the same 2 cores as everything else';
+    if (missing === null && !notes.includes(note)) notes.push(note);
+  } finally {
+    for (const entry of started.values()) if (typeof entry === 'object') await entry.stop();
+    await server.child.stop();
+    for (const each of stores)
+      await each.drop().catch((error: unknown) => log(`dropping ${each.postgres.schema}: ${errorText(error)}`));
   }
 }
 
@@ -651,6 +711,11 @@ async function main(): Promise<void> {
     } catch (error) {
       fail({ cell: `calls.${kind}`, target: '(all)' }, error);
     }
+  }
+  try {
+    await replicasCell();
+  } catch (error) {
+    fail({ cell: 'replicas.http', target: '(all)' }, error);
   }
   pendingCells();
   await decisionCells();

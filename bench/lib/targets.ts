@@ -32,6 +32,7 @@ import {
   type Session,
 } from './clients.js';
 import { type Child, startChild } from './procs.js';
+import type { SharedStores } from './shared-stores.js';
 
 /** The repository root (this file is bench/lib/targets.ts, or dist/bench/lib/targets.js). */
 export const ROOT = (() => {
@@ -41,6 +42,7 @@ export const ROOT = (() => {
 })();
 
 const SERVER_JS = join(ROOT, 'dist/bench/server.js');
+const BALANCER_JS = join(ROOT, 'dist/bench/balancer.js');
 const GATEWAY_MAIN = join(ROOT, 'dist/src/main.js');
 const LOOPBACK_ONLY = join(ROOT, 'test/support/loopback-only.mjs');
 const MCP_PROXY_BIN = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
@@ -57,8 +59,28 @@ export const TARGET_NAMES = [
   'toolgate stdio',
   'mcp-proxy',
   'supergateway',
+  'replica: sqlite',
+  'replica: pg+redis',
+  'balancer, 1 replica',
+  'balancer, 2 replicas',
 ] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
+
+/**
+ * The replicas cell's targets (HTTP server only), each `toolgate start` with the same local policy (REPLICA_POLICY):
+ *
+ * - `replica: sqlite`: one gateway on the embedded defaults, state and counters in a SQLite file.
+ * - `replica: pg+redis`: one gateway, state in PostgreSQL, counters in Redis.
+ * - `balancer, 1 replica`: the same behind bench/balancer.ts, for what the balancer's hop costs.
+ * - `balancer, 2 replicas`: two such gateways sharing one schema and one key prefix, behind the balancer.
+ */
+export const REPLICA_TARGETS = [
+  'replica: sqlite',
+  'replica: pg+redis',
+  'balancer, 1 replica',
+  'balancer, 2 replicas',
+] as const satisfies readonly TargetName[];
+type ReplicaTarget = (typeof REPLICA_TARGETS)[number];
 
 /** Each target of this build that a baseline build stands beside, and the baseline target. */
 export const BASELINE_PAIRS = [
@@ -70,7 +92,10 @@ const BASELINE_TARGETS: readonly TargetName[] = BASELINE_PAIRS.map(([, baseline]
 
 /** The targets a run has: the baseline ones only when it was given a baseline build. */
 export function targetNames(withBaseline: boolean): TargetName[] {
-  return TARGET_NAMES.filter((name) => withBaseline || !BASELINE_TARGETS.includes(name));
+  return TARGET_NAMES.filter(
+    (name) =>
+      (withBaseline || !BASELINE_TARGETS.includes(name)) && !(REPLICA_TARGETS as readonly TargetName[]).includes(name),
+  );
 }
 
 /** A built Toolgate: its checkout and its entry point. */
@@ -120,6 +145,8 @@ export interface TargetOptions {
   gatewayNodeArgs?: string[];
   /** The checkout of the build the `baseline` targets run (`--baseline DIR`). */
   baseline?: string;
+  /** For the replicas cell's targets on PostgreSQL and Redis: the schema and key prefix they share. */
+  stores?: SharedStores;
 }
 
 /** Why a target cannot front a server of this kind, or undefined if it can. */
@@ -130,6 +157,9 @@ export function unsupported(name: TargetName, kind: ServerKind): string | undefi
   }
   if (kind === 'http' && name === 'supergateway') {
     return 'supergateway turns an HTTP server into stdio, not into HTTP';
+  }
+  if (kind === 'stdio' && (REPLICA_TARGETS as readonly TargetName[]).includes(name)) {
+    return 'the replicas cell fronts the HTTP server only';
   }
   return undefined;
 }
@@ -203,6 +233,11 @@ export async function startTarget(name: TargetName, options: TargetOptions): Pro
         ],
         ready: /^loopback-only listening (\d+)/,
       });
+    case 'replica: sqlite':
+    case 'replica: pg+redis':
+    case 'balancer, 1 replica':
+    case 'balancer, 2 replicas':
+      return replicas(name, options);
   }
 }
 
@@ -375,4 +410,84 @@ async function toolgate(name: TargetName, options: TargetOptions, build: Build, 
         }
       : {},
   );
+}
+
+/**
+ * The replicas cell's policy for local callers: both bench tools allowed by name, and every call counted against
+ * one global limit it never reaches, so that each call reads and writes a counter where the target keeps them.
+ */
+const REPLICA_POLICY = {
+  version: '1',
+  default: 'deny',
+  all_tools: { limits: [{ counter: 'bench_calls', window: 1, max: 1_000_000_000, scope: 'global' }] },
+  tools: { echo: {}, big: {} },
+};
+
+/** A replicas-cell target: its gateways (sharing `options.stores` unless on SQLite), behind the balancer or not. */
+async function replicas(name: ReplicaTarget, options: TargetOptions): Promise<Target> {
+  const folder = mkdtempSync(join(tmpdir(), 'toolgate-bench-'));
+  const embedded = name === 'replica: sqlite';
+  const { stores } = options;
+  if (!embedded && stores === undefined) throw new Error(`${name} needs PostgreSQL and Redis`);
+  const state = embedded
+    ? { sqlite: join(folder, 'state.db') }
+    : { postgres: stores!.postgres, redis: stores!.redis, counters: 'redis' };
+  writeFileSync(join(folder, 'policy.json'), JSON.stringify(REPLICA_POLICY, null, 2));
+  const config = join(folder, 'toolgate.json');
+  writeFileSync(
+    config,
+    JSON.stringify(
+      {
+        listen: { allowTokenless: true },
+        policy: 'policy.json',
+        mcpServers: { bench: { type: 'http', url: options.serverUrl! } },
+        state,
+        log: { level: 'warn' },
+      },
+      null,
+      2,
+    ),
+  );
+  const count = name === 'balancer, 2 replicas' ? 2 : 1;
+  const gateways: Child[] = [];
+  const stopAll = () => Promise.all([...gateways].reverse().map((child) => child.stop())).then(() => undefined);
+  try {
+    const urls: string[] = [];
+    // One after the other: the second finds the schema migrated by the first, as a rolling start would.
+    for (let i = 0; i < count; i++) {
+      const { child, match } = await startChild({
+        name: count > 1 ? `${name} #${i + 1}` : name,
+        command: process.execPath,
+        args: [...(options.gatewayNodeArgs ?? []), GATEWAY_MAIN, 'start', '--config', config, '--port', '0'],
+        cwd: ROOT,
+        ready: /Toolgate is ready on (http:\/\/\S+): \d+ of/,
+      });
+      gateways.push(child);
+      urls.push(match!);
+    }
+    let url = urls[0]!;
+    if (name.startsWith('balancer')) {
+      const { child, match } = await startChild({
+        name: `${name} (balancer)`,
+        command: process.execPath,
+        args: [BALANCER_JS, ...urls.map((each) => new URL(each).origin)],
+        cwd: ROOT,
+        ready: /^listening (http:\/\/\S+)/,
+      });
+      gateways.push(child);
+      url = match!;
+    }
+    return {
+      name,
+      // The process a client talks to, for the memory figures; the replicas are behind it.
+      child: gateways.at(-1),
+      tool: (tool) => `bench__${tool}`,
+      openCallers: (n) => openMany(options.client, url, n),
+      openSession: (opts) => openHttpSession(options.client, url, opts),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }
