@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { newApproval } from '../../test/contract/approval-store.contract.js';
 import type { Clock } from '../clock.js';
 import { createLogger } from '../observability/log.js';
 import { ApprovalService } from '../services/approval-service.js';
@@ -29,20 +30,7 @@ function setUp(options: { waitMs?: number } = {}) {
 }
 
 function call(overrides: Partial<NewApproval> = {}): NewApproval {
-  return {
-    grantId: 'g1',
-    grantLabel: 'ci-runner',
-    serverId: 'stripe',
-    tool: 'create_charge',
-    arguments: { amount: 900 },
-    hidden: [],
-    secrets: [],
-    fingerprint: callFingerprint('g1', 'stripe', 'create_charge', { amount: 900 }),
-    rule: '/tools/create_charge',
-    reason: 'Over 500',
-    expiresAt: T0 + 1_800_000,
-    ...overrides,
-  };
+  return newApproval({ rule: '/tools/create_charge', expiresAt: T0 + 1_800_000, ...overrides });
 }
 
 /** Starts a held call and lets it reach its first wait; `outcome()` is what it settled on, once it has. */

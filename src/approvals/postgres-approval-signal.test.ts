@@ -1,9 +1,10 @@
 import pg from 'pg';
+import { newApproval } from '../../test/contract/approval-store.contract.js';
 import { afterEach, expect, it } from 'vitest';
 import { describePostgres, freshPostgres, freshSchema, POSTGRES_URL } from '../../test/support/postgres.js';
 import { systemClock } from '../clock.js';
 import { createLogger } from '../observability/log.js';
-import { callFingerprint, type Approval } from './approval.js';
+import type { Approval } from './approval.js';
 import { ApprovalQueue } from './approval-queue.js';
 import type { ApprovalSignal } from './approval-signal.js';
 import type { NewApproval } from './approval-store.js';
@@ -60,19 +61,7 @@ function queueOn(store: PostgresApprovalStore, signal: ApprovalSignal): Approval
 }
 
 function call(): NewApproval {
-  return {
-    grantId: 'g1',
-    grantLabel: 'ci-runner',
-    serverId: 'stripe',
-    tool: 'create_charge',
-    arguments: { amount: 900 },
-    hidden: [],
-    secrets: [],
-    fingerprint: callFingerprint('g1', 'stripe', 'create_charge', { amount: 900 }),
-    rule: '/tools/create_charge',
-    reason: 'Over 500',
-    expiresAt: Date.now() + 600_000,
-  };
+  return newApproval({ rule: '/tools/create_charge', expiresAt: Date.now() + 600_000 });
 }
 
 async function replicas(): Promise<[PostgresApprovalStore, PostgresApprovalStore]> {

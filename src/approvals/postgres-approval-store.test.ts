@@ -1,30 +1,11 @@
 import { expect, it } from 'vitest';
-import { runApprovalStoreContract } from '../../test/contract/approval-store.contract.js';
+import { newApproval, runApprovalStoreContract } from '../../test/contract/approval-store.contract.js';
 import { describePostgres, freshPostgres, freshSchema } from '../../test/support/postgres.js';
-import { callFingerprint } from './approval.js';
-import type { NewApproval } from './approval-store.js';
 import { PostgresApprovalStore } from './postgres-approval-store.js';
 
 describePostgres('PostgresApprovalStore', () => {
   runApprovalStoreContract('PostgreSQL', async () => new PostgresApprovalStore(await freshPostgres()));
 });
-
-function newApproval(overrides: Partial<NewApproval> = {}): NewApproval {
-  return {
-    grantId: 'g1',
-    grantLabel: 'ci-runner',
-    serverId: 'stripe',
-    tool: 'create_charge',
-    arguments: { amount: 900 },
-    hidden: [],
-    secrets: [],
-    fingerprint: callFingerprint('g1', 'stripe', 'create_charge', { amount: 900 }),
-    rule: '/tools/create_charge',
-    reason: 'Over 500',
-    expiresAt: 10_000,
-    ...overrides,
-  };
-}
 
 /** Two replicas: two stores, each on its own pool, on one schema. */
 async function replicas(): Promise<[PostgresApprovalStore, PostgresApprovalStore]> {

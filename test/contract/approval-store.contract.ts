@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { callFingerprint, type Approval } from '../../src/approvals/approval.js';
 import type { ApprovalStore, NewApproval } from '../../src/approvals/approval-store.js';
 
-function newApproval(overrides: Partial<NewApproval> = {}): NewApproval {
+/** A held call as the tests make it: a charge over 500 on Stripe, by the grant g1, expiring at 10,000. */
+export function newApproval(overrides: Partial<NewApproval> = {}): NewApproval {
   return {
     grantId: 'g1',
     grantLabel: 'ci-runner',

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildCli } from '../../src/cli/index.js';
 import { ConfigError, parseConfig } from '../../src/config/load.js';
@@ -20,7 +19,7 @@ import { parsePolicy } from '../../src/policy/parse-policy.js';
 import { connectWithToken, GATEWAY_MAIN, ROOT, stopProcess, tokenFrom } from '../e2e/harness.js';
 import { startHttpFixture, type HttpFixture } from '../fixtures/spawn-fixture.js';
 import { describePostgres, freshSchema, POSTGRES_URL } from '../support/postgres.js';
-import { describeRedis, REDIS_URL } from '../support/redis.js';
+import { deleteRedisKeys, describeRedis, REDIS_URL } from '../support/redis.js';
 import {
   EXAMPLE_DIR,
   KUSTOMIZATION,
@@ -299,15 +298,7 @@ afterEach(async () => {
   await Promise.all(fixtures.splice(0).map((fixture) => fixture.close()));
 });
 
-afterAll(async () => {
-  if (prefixes.length === 0) return;
-  const admin = new Redis(REDIS_URL);
-  for (const prefix of prefixes) {
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.unlink(...keys);
-  }
-  admin.disconnect();
-});
+afterAll(() => deleteRedisKeys(prefixes));
 
 describePostgres('the Kubernetes example, run on this machine', () => {
   describeRedis('with PostgreSQL and Redis', () => {

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/client';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { fixtureCommand } from '../fixtures/spawn-fixture.js';
 import {
@@ -15,7 +14,7 @@ import {
   writeConfig,
   type GatewayProcess,
 } from '../e2e/harness.js';
-import { describeRedis, REDIS_URL } from '../support/redis.js';
+import { deleteRedisKeys, describeRedis, REDIS_URL } from '../support/redis.js';
 import { startTcpRelay, type TcpRelay } from '../support/tcp-relay.js';
 
 const POLICY = {
@@ -35,15 +34,7 @@ afterEach(async () => {
   await Promise.all(relays.splice(0).map((relay) => relay.close()));
 });
 
-afterAll(async () => {
-  if (prefixes.length === 0) return;
-  const admin = new Redis(REDIS_URL);
-  for (const prefix of prefixes) {
-    const keys = await admin.keys(`${prefix}*`);
-    if (keys.length > 0) await admin.unlink(...keys);
-  }
-  admin.disconnect();
-});
+afterAll(() => deleteRedisKeys(prefixes));
 
 /** A gateway process counting in Redis at `url` under `keyPrefix`, with a client connected to it. */
 async function replica(redis: Record<string, unknown>): Promise<{ gateway: GatewayProcess; client: Client }> {

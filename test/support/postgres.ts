@@ -28,7 +28,7 @@ async function postgresUnavailable(): Promise<string | null> {
 }
 
 /** Null when PostgreSQL answers; else why not (a test file prints it once, and fails under CI). */
-const postgresMissing = await postgresUnavailable();
+export const postgresMissing = await postgresUnavailable();
 
 /** `describe` when PostgreSQL answers; else skipped with the reason, or failing under CI (see describeNeeding). */
 export function describePostgres(name: string, suite: () => void): void {

@@ -32,3 +32,17 @@ export function describeRedis(name: string, suite: () => void): void {
     suite,
   );
 }
+
+/** Deletes every key under each prefix (the keys a test's gateways wrote), then disconnects. */
+export async function deleteRedisKeys(prefixes: readonly string[]): Promise<void> {
+  if (prefixes.length === 0 || redisMissing !== null) return;
+  const admin = new Redis(REDIS_URL);
+  try {
+    for (const prefix of prefixes) {
+      const keys = await admin.keys(`${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`);
+      if (keys.length > 0) await admin.unlink(...keys);
+    }
+  } finally {
+    admin.disconnect();
+  }
+}
