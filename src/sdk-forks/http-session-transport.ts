@@ -307,8 +307,9 @@ export class HttpSessionTransport implements Transport {
   #receiveAnswer(message: JSONRPCMessage, extra: { authInfo: AuthInfo } | undefined): void {
     const id = (message as { id?: unknown }).id;
     const replica = this.#options.replica;
-    if (replica && typeof id === 'string' && id.startsWith(ASKED_PREFIX)) {
-      const owner = id.slice(ASKED_PREFIX.length, id.indexOf('.', ASKED_PREFIX.length));
+    const dot = typeof id === 'string' && id.startsWith(ASKED_PREFIX) ? id.indexOf('.', ASKED_PREFIX.length) : -1;
+    if (replica && typeof id === 'string' && dot > ASKED_PREFIX.length) {
+      const owner = id.slice(ASKED_PREFIX.length, dot);
       if (owner !== replica.id) return replica.relay(owner, this.sessionId ?? '', message);
       const asked = this.#asked.get(id);
       if (asked === undefined) return;
