@@ -287,7 +287,11 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
         await relay.endSession(sessionId, sealed.expiresAt);
       } catch (error) {
         log.warn({ err: (error as Error).message }, 'cannot end a session on the other replicas');
-        return refuse(c, ErrorCode.StateUnavailable, 'The session could not be ended on every replica; try again');
+        return refuse(
+          c,
+          ErrorCode.Internal,
+          'The session could not be ended on every replica (state.redis); try again',
+        );
       }
     }
     session.handleDelete(incoming, outgoing);
