@@ -35,6 +35,8 @@ import { changePayload } from './pinning/change-record.js';
 import type { PinSnapshot, PinStore } from './pinning/pin-store.js';
 import { ToolPins, type Classify } from './pinning/tool-pins.js';
 import { SessionRegistry } from './sessions/session-registry.js';
+import { LocalReplicaRelay, type ReplicaRelay } from './sessions/replica-relay.js';
+import { RedisReplicaRelay } from './sessions/redis-replica-relay.js';
 import { classifyTool } from './risk/classify-tool.js';
 import { poolListings } from './services/server-listings.js';
 import { servicesOn, type Services } from './services/services.js';
@@ -56,6 +58,8 @@ const APPROVAL_SWEEP_MS = 5_000;
 const PIN_POLL_MS = 1_000;
 /** How long a bridged call waits for its client to come back with an answer. */
 const BRIDGE_IDLE_TIMEOUT_MS = 5 * 60_000;
+/** Room for what the relay wraps around a client's message or a server's result. */
+const RELAY_ENVELOPE_BYTES = 64 * 1024;
 
 /** A started gateway with its HTTP endpoint. */
 export interface RunningGateway {
@@ -87,7 +91,15 @@ export async function startGateway(
         'no active grant, and listen.allowTokenless is off: every HTTP client is refused (401) until one is created with `toolgate grants create`',
       );
     }
-    const gateway = composeGateway(config, log, state);
+    const relay = replicaRelayOf(config, log);
+    let gateway: ComposedGateway;
+    try {
+      await relay.ready();
+      gateway = composeGateway(config, log, state, { relay });
+    } catch (error) {
+      await relay.close();
+      throw error;
+    }
     let http: HttpEndpoint | undefined;
     let admin: AdminListener | undefined;
     const adminContext: AdminContext = {
@@ -110,6 +122,7 @@ export async function startGateway(
         metrics: gateway.metrics,
         admin: adminContext,
         clock: systemClock,
+        relay,
       });
       if (config.admin.console) admin = await startAdminListener(config.admin, adminPort(config), adminContext, log);
     } catch (error) {
@@ -216,7 +229,8 @@ export function composeGateway(
   const policies = new PolicyFiles(log, (file) => sessions.policyChanged(file));
   if (config.policy !== null) policies.require(config.policy);
   const approvalQueue = new ApprovalQueue(state.approvals, config.approvals, log, clock, state.approvalSignal);
-  const eraBridge = new EraBridge(BRIDGE_IDLE_TIMEOUT_MS);
+  const relay = options.relay ?? new LocalReplicaRelay();
+  const eraBridge = new EraBridge(BRIDGE_IDLE_TIMEOUT_MS, relay);
   const deps: DownstreamDeps = {
     catalog,
     policies,
@@ -265,6 +279,7 @@ export function composeGateway(
       clearInterval(pinTimer);
       policies.close();
       eraBridge.close();
+      await relay.close();
       await upstreams.close();
       // The changes the last listings showed are recorded before the state database closes.
       await pins.settled();
@@ -363,6 +378,29 @@ export interface ComposeOptions {
   readonly transportFor?: TransportFactory;
   /** Classifies tools; src/risk's classifier unless a test gives another. */
   readonly classify?: Classify;
+  /** How this replica reaches the others; alone (LocalReplicaRelay) unless given. */
+  readonly relay?: ReplicaRelay;
+}
+
+/**
+ * The relay between replicas: through `state.redis` when it is set (replicas behind a load balancer), else none
+ * but this process. Messages are bounded by the largest a client may send or a server may answer.
+ */
+function replicaRelayOf(config: GatewayConfig, log: Logger): ReplicaRelay {
+  const { redis } = config.state;
+  if (!redis) return new LocalReplicaRelay();
+  const largestResult = Math.max(0, ...config.servers.map((server) => server.maxResultBytes));
+  const longestCall = Math.max(
+    BRIDGE_IDLE_TIMEOUT_MS,
+    ...config.servers.map((server) => server.maxTotalTimeoutMs ?? server.timeoutMs),
+  );
+  return new RedisReplicaRelay({
+    url: redis.url,
+    keyPrefix: redis.keyPrefix,
+    maxMessageBytes: Math.max(config.listen.maxBodyBytes, largestResult) + RELAY_ENVELOPE_BYTES,
+    resumeTimeoutMs: longestCall,
+    log,
+  });
 }
 
 /** The state a gateway keeps, and the one order it is closed in. */

@@ -147,6 +147,10 @@ interface ListenConfig {
   maxArgumentDepth: number;
   sessionIdleMs: number;
   maxSessionsPerGrant: number;
+  /** Secrets that seal 2025-era session ids, the first sealing; empty: a random key per process. */
+  sessionKeys: string[];
+  /** How long a 2025-era session lives from its opening, however busy. */
+  sessionMaxAgeMs: number;
 }
 
 interface ServerCommon {
@@ -250,6 +254,8 @@ export function normaliseConfig(parsed: ValidatedConfigFile, options: NormaliseO
       maxArgumentDepth: listen.maxArgumentDepth,
       sessionIdleMs: listen.sessionIdleMs,
       maxSessionsPerGrant: listen.maxSessionsPerGrant,
+      sessionKeys: listen.sessionKeys,
+      sessionMaxAgeMs: listen.sessionMaxAgeMs,
     },
     // ":memory:" is SQLite's name for a database that lives in memory, not a file name.
     state: {

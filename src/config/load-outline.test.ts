@@ -5,7 +5,7 @@ import { ConfigError, parseConfig, parseConfigOutline } from './load.js';
 const FILE = path.resolve('/srv/gateway/toolgate.json');
 
 const CONFIG = JSON.stringify({
-  listen: { port: 9000 },
+  listen: { port: 9000, sessionKeys: ['${env:TOOLGATE_SESSION_KEY}'] },
   state: { sqlite: 'data/state.db' },
   namespacing: { separator: '.' },
   pinning: { added: 'hold' },
@@ -24,7 +24,7 @@ describe('parseConfigOutline', () => {
     expect(() => parseConfig(CONFIG, FILE, {})).toThrow(ConfigError);
     expect(parseConfigOutline(CONFIG, FILE)).toEqual({
       file: FILE,
-      listen: expect.objectContaining({ host: '127.0.0.1', port: 9000 }),
+      listen: expect.objectContaining({ host: '127.0.0.1', port: 9000, sessionKeys: [] }),
       state: {
         sqlite: path.resolve('/srv/gateway/data/state.db'),
         lockWaitMs: 5000,

@@ -80,6 +80,8 @@ describe('parseConfig: valid files', () => {
         maxArgumentDepth: 64,
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
+        sessionKeys: [],
+        sessionMaxAgeMs: 86_400_000,
       },
       state: {
         sqlite: path.join(DIR, 'data', 'state.db'),
@@ -194,6 +196,8 @@ describe('parseConfig: valid files', () => {
       maxArgumentDepth: 64,
       sessionIdleMs: 1_800_000,
       maxSessionsPerGrant: 64,
+      sessionKeys: [],
+      sessionMaxAgeMs: 86_400_000,
     });
     expect(config.state.sqlite).toBe(path.join(DIR, 'toolgate.db'));
     expect(config.log.level).toBe('info');
@@ -371,8 +375,33 @@ describe('parseConfig: invalid files', () => {
     expect(brief(issuesOf(text))).toEqual([
       '3:19 $.mcpServers.everything.command missing required key "command"',
       `3:38 $.mcpServers.everything.comand unknown key "comand"; expected one of: ${STDIO_KEYS}`,
-      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, allowTokenless, maxBodyBytes, maxNameLength, maxUriLength, maxArgumentDepth, sessionIdleMs, maxSessionsPerGrant',
+      '5:15 $.listen.prot unknown key "prot"; expected one of: host, port, allowedHosts, allowedOrigins, allowTokenless, maxBodyBytes, maxNameLength, maxUriLength, maxArgumentDepth, sessionIdleMs, maxSessionsPerGrant, sessionKeys, sessionMaxAgeMs',
       '6:3 $.servers unknown key "servers"; expected one of: $schema, listen, state, log, namespacing, approvals, audit, pinning, admin, policy, mcpServers',
+    ]);
+  });
+
+  it('expands the session keys, and names a short one, too many, or an unset variable', () => {
+    const key = 'k'.repeat(32);
+    const file = (sessionKeys: unknown[]) => JSON.stringify({ listen: { sessionKeys }, mcpServers: {} });
+    const env = { KEY_1: key, SHORT: 'short' };
+    expect(parseConfig(file(['${env:KEY_1}', 'x'.repeat(40)]), FILE, env).listen.sessionKeys).toEqual([
+      key,
+      'x'.repeat(40),
+    ]);
+    const issues = (text: string) => {
+      try {
+        parseConfig(text, FILE, env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((issue) => `${issue.path} ${issue.message}`);
+      }
+    };
+    expect(issues(file(['${env:SHORT}']))).toEqual([
+      '$.listen.sessionKeys[0] expected a session key of at least 32 characters',
+    ]);
+    expect(issues(file(['${env:UNSET}']))).toEqual(['$.listen.sessionKeys[0] environment variable "UNSET" is not set']);
+    expect(issues(file(Array.from({ length: 9 }, () => key)))).toEqual([
+      '$.listen.sessionKeys expected at most 8 session keys',
     ]);
   });
 
@@ -669,6 +698,8 @@ describe('defaultConfig', () => {
         maxArgumentDepth: 64,
         sessionIdleMs: 1_800_000,
         maxSessionsPerGrant: 64,
+        sessionKeys: [],
+        sessionMaxAgeMs: 86_400_000,
       },
       state: { sqlite: path.resolve('toolgate.db'), lockWaitMs: 5000, postgres: null, redis: null, counters: 'sqlite' },
       log: { level: 'info' },

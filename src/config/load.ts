@@ -76,8 +76,10 @@ export function parseConfigOutline(text: string, file: string, env: NodeJS.Proce
   const sections: Record<string, unknown> = { ...(value as Record<string, unknown>), state: state.value };
   const servers = sections.mcpServers as Record<string, { disabled?: boolean }>;
   // Only the sections that cannot hold variables are normalised; the servers are known by their ids alone.
+  // The session keys are secrets no command but start needs, and may hold variables: left out of the outline.
+  const { sessionKeys: _keys, ...listen } = (sections.listen ?? {}) as Record<string, unknown>;
   const parsed = configSchema.parse({
-    listen: sections.listen,
+    listen,
     state: sections.state,
     namespacing: sections.namespacing,
     pinning: sections.pinning,

@@ -140,14 +140,28 @@ const listenSchema = z
       .min(1000, 'expected an integer of at least 1000 (milliseconds)')
       .default(30 * 60_000)
       .describe(
-        'A 2025-era HTTP session with no request and no open stream for this long is ended; its client starts a new one when it comes back. Default 30 minutes.',
+        'A 2025-era HTTP session with no request and no open stream for this long is ended on this replica, and its streams with it; its sealed id takes it up again (here or on any replica with the same sessionKeys) on its next request, until sessionMaxAgeMs or a DELETE. Default 30 minutes.',
       ),
     maxSessionsPerGrant: z
       .int('expected an integer of at least 1')
       .min(1, 'expected an integer of at least 1')
       .default(64)
       .describe(
-        'Most HTTP sessions one grant (or the local operator) may hold at once, each transport counted apart; opening one more ends its least recently used. Default 64.',
+        'Most HTTP sessions one grant (or the local operator) may hold at once on one replica, each transport counted apart; opening (or taking up) one more ends its least recently used here. Default 64.',
+      ),
+    sessionKeys: z
+      .array(z.string().min(32, 'expected a session key of at least 32 characters'))
+      .max(8, 'expected at most 8 session keys')
+      .default([])
+      .describe(
+        'Secrets that seal 2025-era session ids (AES-256-GCM), so that every replica behind a load balancer can serve every session: give all replicas the same list. The first key seals, every key opens: to rotate, put the new key first and drop the old one once the sessions it sealed have expired (sessionMaxAgeMs). At least 32 characters each; use variables: ["${env:TOOLGATE_SESSION_KEY}"]. Default: none, and each process draws its own random key, so a session is served only by the replica that opened it.',
+      ),
+    sessionMaxAgeMs: z
+      .int('expected an integer of at least 60000 (milliseconds)')
+      .min(60_000, 'expected an integer of at least 60000 (milliseconds)')
+      .default(24 * 3_600_000)
+      .describe(
+        'A 2025-era HTTP session ends this long after it opened, however busy; its client then starts a new one. Default 24 hours.',
       ),
   })
   .superRefine((listen, ctx) => {

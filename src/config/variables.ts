@@ -93,9 +93,13 @@ export function expandServerVariables(
     servers[id] = server;
   }
   const value: Record<string, unknown> = { ...config, mcpServers: servers };
-  // Secrets of the gateway itself: the admin credential and the webhook's signing key and headers.
+  // Secrets of the gateway itself: the admin credential, the session keys and the webhook's signing key and headers.
   if (isRecord(config.admin) && config.admin.token !== undefined) {
     value.admin = { ...config.admin, token: expand(config.admin.token, ['admin', 'token']) };
+  }
+  if (isRecord(config.listen) && Array.isArray(config.listen.sessionKeys)) {
+    const keys = config.listen.sessionKeys.map((key: unknown, index) => expand(key, ['listen', 'sessionKeys', index]));
+    value.listen = { ...config.listen, sessionKeys: keys };
   }
   if (isRecord(config.approvals) && isRecord(config.approvals.webhook)) {
     const webhook: Record<string, unknown> = { ...config.approvals.webhook };

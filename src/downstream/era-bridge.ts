@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, GatewayError } from '../errors.js';
+import { ErrorCode, GatewayError, toJsonRpcError } from '../errors.js';
 import type { RawResult } from '../raw-result.js';
+import { LocalReplicaRelay, ReplicaUnreachable, type ReplicaRelay } from '../sessions/replica-relay.js';
 
 /** A server's request to the client (sampling, elicitation, roots) while a bridged call runs. */
 interface ServerAsk {
@@ -19,7 +20,10 @@ export type StartCall = (
 /** What a bridged call did next: finished, or needs the client's input. */
 type Step = { kind: 'done'; result: RawResult } | { kind: 'failed'; error: unknown } | { kind: 'ask'; ask: ServerAsk };
 
-/** The prefix of request states the bridge issues; anything else belongs to a server and passes through. */
+/**
+ * The prefix of request states the bridge issues (`toolgate-bridge.<replicaId>.<uuid>`); anything else belongs to
+ * a server and passes through.
+ */
 const STATE_PREFIX = 'toolgate-bridge.';
 
 /**
@@ -29,16 +33,26 @@ const STATE_PREFIX = 'toolgate-bridge.';
  * legs: it answers the first server request with an `input_required` result naming a state id, and when the
  * retry comes back with that id, hands the client's answer to the waiting server request and waits again.
  *
- * The held call lives in this process: a deployment with several replicas must send a retry to the replica that
- * issued its state (sticky routing) until state is shared. A call whose client never retries is abandoned after
- * `idleTimeoutMs`: the server's request fails and the call is cancelled.
+ * The held call lives in the process that started it, and its state names that replica: a retry that reaches
+ * another replica is sent to it through the relay, and its answer comes back the same way. A call whose client
+ * never retries is abandoned after `idleTimeoutMs`: the server's request fails and the call is cancelled.
  */
 export class EraBridge {
   readonly #held = new Map<string, HeldCall>();
   readonly #idleTimeoutMs: number;
+  readonly #relay: ReplicaRelay;
 
-  constructor(idleTimeoutMs: number) {
+  constructor(idleTimeoutMs: number, relay: ReplicaRelay = new LocalReplicaRelay()) {
     this.#idleTimeoutMs = idleTimeoutMs;
+    this.#relay = relay;
+    // A retry another replica received, for a call held here: its failures go back as the client's JSON-RPC error.
+    relay.onResume(async ({ requestState, owner, inputResponses }, signal) => {
+      try {
+        return await this.#resumeHere(requestState, owner, inputResponses, signal);
+      } catch (error) {
+        throw toJsonRpcError(error);
+      }
+    });
   }
 
   /** True when `requestState` is one this bridge issued. */
@@ -52,7 +66,7 @@ export class EraBridge {
    * the same owner resumes the call.
    */
   start(start: StartCall, owner: string, legSignal: AbortSignal): Promise<RawResult> {
-    const held = new HeldCall(`${STATE_PREFIX}${randomUUID()}`, owner);
+    const held = new HeldCall(`${STATE_PREFIX}${this.#relay.replicaId}.${randomUUID()}`, owner);
     held.run(start);
     return this.#next(held, legSignal);
   }
@@ -67,15 +81,24 @@ export class EraBridge {
     inputResponses: Record<string, unknown> | undefined,
     legSignal: AbortSignal,
   ): Promise<RawResult> {
+    const replicaId = requestState.slice(STATE_PREFIX.length).split('.', 1)[0]!;
+    if (replicaId === this.#relay.replicaId) return this.#resumeHere(requestState, owner, inputResponses, legSignal);
+    return this.#relay.resume(replicaId, { requestState, owner, inputResponses }, legSignal).then(
+      (result) => result as RawResult,
+      (error: unknown) => {
+        throw error instanceof ReplicaUnreachable ? unknownState() : error;
+      },
+    );
+  }
+
+  #resumeHere(
+    requestState: string,
+    owner: string,
+    inputResponses: Record<string, unknown> | undefined,
+    legSignal: AbortSignal,
+  ): Promise<RawResult> {
     const held = this.#held.get(requestState);
-    if (!held || held.owner !== owner) {
-      return Promise.reject(
-        new GatewayError(
-          ErrorCode.InvalidParams,
-          'Unknown or expired requestState: the call it belonged to has ended; start it again',
-        ),
-      );
-    }
+    if (!held || held.owner !== owner) return Promise.reject(unknownState());
     this.#held.delete(requestState);
     clearTimeout(held.idleTimer);
     const ask = held.waiting;
@@ -127,6 +150,13 @@ export class EraBridge {
       }
     }
   }
+}
+
+function unknownState(): GatewayError {
+  return new GatewayError(
+    ErrorCode.InvalidParams,
+    'Unknown or expired requestState: the call it belonged to has ended; start it again',
+  );
 }
 
 /** One server call held open across the client's legs. */

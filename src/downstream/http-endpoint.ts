@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type HttpBindings, type ServerType } from '@hono/node-server';
@@ -11,6 +10,8 @@ import {
   validateHostHeader,
   validateOriginHeader,
   type AuthInfo,
+  type InitializeRequest,
+  type JSONRPCMessage,
 } from '@modelcontextprotocol/server';
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { Hono, type Context, type Next } from 'hono';
@@ -28,6 +29,8 @@ import { ListenBus } from './listen-bus.js';
 import { parseMessageText } from './message-text.js';
 import { HttpSessionTransport } from '../sdk-forks/http-session-transport.js';
 import { SessionTable } from './session-table.js';
+import type { ReplicaRelay } from '../sessions/replica-relay.js';
+import { SealTooLarge, SessionSeal } from '../sessions/session-seal.js';
 
 /** A running HTTP endpoint. */
 export interface HttpEndpoint {
@@ -55,6 +58,8 @@ export interface HttpEndpointDeps {
   /** What the admin API serves (at /admin, with `admin.token`). */
   readonly admin: AdminContext;
   readonly clock: Clock;
+  /** How this replica reaches the others (the era bridge's relay). */
+  readonly relay: ReplicaRelay;
 }
 
 /**
@@ -79,6 +84,18 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
   const limits = { idleMs: listen.sessionIdleMs, perGrant: listen.maxSessionsPerGrant };
   const sessions = new SessionTable<HttpSessionTransport>(limits, endpoint.clock);
   const sseSessions = new SessionTable<SSEServerTransport>(limits, endpoint.clock);
+  // A 2025-era session id is the session, sealed: any replica with the same keys can take it up (resumeSession).
+  const seal = new SessionSeal(listen.sessionKeys);
+  const { relay, clock } = endpoint;
+  const replica = {
+    id: relay.replicaId,
+    relay: (replicaId: string, sessionId: string, response: JSONRPCMessage) =>
+      relay.deliverAnswer(replicaId, sessionId, response),
+  };
+  relay.onAnswer((sessionId, message) => sessions.peek(sessionId)?.deliver(message as JSONRPCMessage));
+  relay.onSessionEnded((sessionId) => sessions.end(sessionId));
+  /** Sessions being taken up here, so that two requests at once take one up once. */
+  const resuming = new Map<string, Promise<HttpSessionTransport | undefined>>();
   const sweep = setInterval(
     () => {
       const ended = sessions.sweep() + sseSessions.sweep();
@@ -181,47 +198,115 @@ export async function startHttpEndpoint(endpoint: HttpEndpointDeps): Promise<Htt
     const sessionId = sessionIdOf(incoming);
     // Another grant's session is answered as one that does not exist.
     const session = sessionId === undefined ? undefined : sessions.use(sessionId, principal.id);
-    if (session) {
-      // The principal as it is now, not as it was when the session opened: `grants update` applies to the next call.
-      session.handlePost(incoming, outgoing, body, authInfoOf(principal));
-      return RESPONSE_ALREADY_SENT;
-    }
+    if (session) return postTo(session, c, body);
     const request = c.req.raw;
     if (!(await isLegacyRequest(request, body, { maxRequestBodySize: listen.maxBodyBytes }))) {
       return listenBus.asPrincipal(principal, () =>
         modern.fetch(request, { parsedBody: body, authInfo: authInfoOf(principal) }),
       );
     }
-    if (sessionId !== undefined) return unknownSession(c);
+    if (sessionId !== undefined) {
+      const resumed = await resumeSession(sessionId, principal);
+      return resumed ? postTo(resumed, c, body) : unknownSession(c);
+    }
     // The SDK's check reads method and params only: an initialize without an id is a notification, which would
     // open a session no client ever initialized.
     if (!isInitializeRequest(body) || !('id' in body)) {
       return badRequest(c, 'Bad Request: no Mcp-Session-Id header, and the request is not initialize');
     }
-    const transport = new HttpSessionTransport({
-      sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => sessions.add(id, transport, principal.id),
-      onsessionclosed: (id) => void sessions.delete(id),
-    });
-    transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
-    };
+    const issuedAt = clock.now();
+    const expiresAt = issuedAt + listen.sessionMaxAgeMs;
+    let newId: string;
+    try {
+      newId = seal.seal({ grantId: principal.id, ...clientHalf(body), issuedAt, expiresAt });
+    } catch (error) {
+      if (error instanceof SealTooLarge) return badRequest(c, `Bad Request: ${error.message}`);
+      throw error;
+    }
+    const transport = newSessionTransport(() => newId, principal, expiresAt);
     await createMcpEndpoint(downstream, 'legacy', principal).connect(transport);
     transport.handlePost(incoming, outgoing, body, authInfoOf(principal));
     return RESPONSE_ALREADY_SENT;
   });
+  function postTo(session: HttpSessionTransport, c: Context<EndpointEnv>, body: unknown) {
+    // The principal as it is now, not as it was when the session opened: `grants update` applies to the next call.
+    session.handlePost(c.env.incoming, c.env.outgoing, body, authInfoOf(c.get('principal')));
+    return RESPONSE_ALREADY_SENT;
+  }
+  function newSessionTransport(id: () => string, principal: Principal, expiresAt: number): HttpSessionTransport {
+    const transport = new HttpSessionTransport({
+      sessionIdGenerator: id,
+      onsessioninitialized: (opened) => sessions.add(opened, transport, principal.id, expiresAt),
+      onsessionclosed: (closed) => void sessions.delete(closed),
+      replica,
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    return transport;
+  }
+  /**
+   * Takes up here a session that is not here: opened on another replica, or ended here for being idle. Its id
+   * must open with one of the keys, be unexpired, be the caller's grant's, and not have been deleted; then the
+   * session's endpoint is made and given the client's `initialize` again, locally (the client is not asked).
+   * What a server keeps per session is not carried over: this replica opens its own sessions with servers.
+   */
+  async function resumeSession(sessionId: string, principal: Principal): Promise<HttpSessionTransport | undefined> {
+    const sealed = seal.open(sessionId, clock.now());
+    if (!sealed || sealed.grantId !== principal.id) return undefined;
+    const pending = resuming.get(sessionId);
+    if (pending) return pending;
+    const resumed = (async () => {
+      // Fail closed: while it cannot be told whether the session was deleted, its client starts a new one.
+      const ended = await relay.sessionEnded(sessionId).catch((error: unknown) => {
+        log.warn({ err: (error as Error).message }, 'cannot tell whether a session was ended; refusing it');
+        return true;
+      });
+      if (ended) return undefined;
+      const transport = newSessionTransport(() => sessionId, principal, sealed.expiresAt);
+      await createMcpEndpoint(downstream, 'legacy', principal).connect(transport);
+      const { protocolVersion, capabilities, clientInfo } = sealed;
+      await transport.resume(sessionId, { protocolVersion, capabilities, clientInfo });
+      sessions.add(sessionId, transport, principal.id, sealed.expiresAt);
+      log.debug({ replicaId: relay.replicaId }, 'session taken up');
+      return sessions.use(sessionId, principal.id);
+    })();
+    resuming.set(sessionId, resumed);
+    try {
+      return await resumed;
+    } finally {
+      resuming.delete(sessionId);
+    }
+  }
   // GET opens a 2025-era session's notification stream; DELETE ends the session.
-  app.on(['GET', 'DELETE'], '/mcp', (c) => {
+  app.on(['GET', 'DELETE'], '/mcp', async (c) => {
     const { incoming, outgoing } = c.env;
     const sessionId = sessionIdOf(incoming);
     if (!sessionId) return badRequest(c, 'Bad Request: Mcp-Session-Id header is required');
-    const session = sessions.use(sessionId, c.get('principal').id);
+    const principal = c.get('principal');
+    const session = sessions.use(sessionId, principal.id) ?? (await resumeSession(sessionId, principal));
     if (!session) return unknownSession(c);
     if (incoming.method === 'GET') {
       // An open listen stream is a session in use, however long no request comes.
       outgoing.once('close', sessions.streaming(sessionId));
       session.handleGet(incoming, outgoing);
-    } else session.handleDelete(incoming, outgoing);
+      return RESPONSE_ALREADY_SENT;
+    }
+    // Ended everywhere first, so that no replica takes it up again once the client has been told it is gone.
+    const sealed = seal.open(sessionId, clock.now());
+    if (sealed) {
+      try {
+        await relay.endSession(sessionId, sealed.expiresAt);
+      } catch (error) {
+        log.warn({ err: (error as Error).message }, 'cannot end a session on the other replicas');
+        return refuse(
+          c,
+          ErrorCode.Internal,
+          'The session could not be ended on every replica (state.redis); try again',
+        );
+      }
+    }
+    session.handleDelete(incoming, outgoing);
     return RESPONSE_ALREADY_SENT;
   });
 
@@ -301,6 +386,11 @@ async function readOneMessage(incoming: IncomingMessage, maxBytes: number): Prom
   if (text === undefined) return tooLarge;
   const parsed = parseMessageText(text, false);
   return 'body' in parsed ? parsed.body : new BodyRefusal(parsed.code, parsed.message, parsed.id);
+}
+
+/** The client's half of the handshake: what a replica that takes the session up replays. */
+function clientHalf({ params }: InitializeRequest) {
+  return { protocolVersion: params.protocolVersion, capabilities: params.capabilities, clientInfo: params.clientInfo };
 }
 
 /** The `Mcp-Session-Id` header; a repeated one names no session. */

@@ -9,6 +9,8 @@ interface Entry<T> {
   readonly transport: T;
   /** The grant that opened the session; null for the local operator. Only it may use the session. */
   readonly grantId: string | null;
+  /** When the session ends however busy it is (its sealed expiry); never when undefined. */
+  readonly expiresAt: number | undefined;
   lastSeen: number;
   /** Responses still streaming (a GET listen stream, an SSE stream): the session is in use while any is open. */
   streams: number;
@@ -25,7 +27,9 @@ export interface SessionLimits {
  * The HTTP sessions of one transport, bounded: every session belongs to the grant that opened it, ends when it
  * has been idle too long, and one grant cannot hold more than its share (opening one more ends its least
  * recently used one), so that abandoned sessions cannot pile up and one agent cannot crowd out the others.
- * A client whose session was ended gets 404 on its next request and starts a new one, as the protocol says.
+ * A 2025-era session id is sealed (see SessionSeal): a session ended here for being idle or crowded out is
+ * recreated on its next request, as on any other replica; one that expired or was deleted gets 404, and its
+ * client starts a new one, as the protocol says.
  */
 export class SessionTable<T extends Closable> {
   readonly #entries = new Map<string, Entry<T>>();
@@ -42,21 +46,36 @@ export class SessionTable<T extends Closable> {
   }
 
   /** Adds a session, first ending the least recently used of its grant's when the grant is at its share. */
-  add(id: string, transport: T, grantId: string | null): void {
+  add(id: string, transport: T, grantId: string | null, expiresAt?: number): void {
     const own = [...this.#entries].filter(([, entry]) => entry.grantId === grantId);
     if (own.length >= this.#limits.perGrant) {
       const [oldest] = own.sort(([, a], [, b]) => a.lastSeen - b.lastSeen)[0]!;
       this.#end(oldest);
     }
-    this.#entries.set(id, { transport, grantId, lastSeen: this.#clock.now(), streams: 0 });
+    this.#entries.set(id, { transport, grantId, expiresAt, lastSeen: this.#clock.now(), streams: 0 });
   }
 
-  /** The session, when it exists and belongs to `grantId`; using it counts as activity. */
+  /** The session, when it exists, has not expired and belongs to `grantId`; using it counts as activity. */
   use(id: string, grantId: string | null): T | undefined {
     const entry = this.#entries.get(id);
     if (!entry || entry.grantId !== grantId) return undefined;
-    entry.lastSeen = this.#clock.now();
+    const now = this.#clock.now();
+    if (entry.expiresAt !== undefined && now >= entry.expiresAt) {
+      this.#end(id);
+      return undefined;
+    }
+    entry.lastSeen = now;
     return entry.transport;
+  }
+
+  /** The session's transport, whoever it belongs to, without counting as activity (for the replicas' relay). */
+  peek(id: string): T | undefined {
+    return this.#entries.get(id)?.transport;
+  }
+
+  /** Ends a session (ended on another replica); nothing when it is not here. */
+  end(id: string): void {
+    if (this.#entries.has(id)) this.#end(id);
   }
 
   /** Marks a response of the session as streaming; the returned function marks its end (once). */
@@ -82,7 +101,8 @@ export class SessionTable<T extends Closable> {
     const now = this.#clock.now();
     let ended = 0;
     for (const [id, entry] of this.#entries) {
-      if (entry.streams === 0 && now - entry.lastSeen > this.#limits.idleMs) {
+      const expired = entry.expiresAt !== undefined && now >= entry.expiresAt;
+      if (expired || (entry.streams === 0 && now - entry.lastSeen > this.#limits.idleMs)) {
         this.#end(id);
         ended++;
       }

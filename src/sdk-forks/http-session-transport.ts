@@ -4,6 +4,7 @@ import {
   isInitializeRequest,
   SUPPORTED_PROTOCOL_VERSIONS,
   type AuthInfo,
+  type InitializeRequestParams,
   type JSONRPCMessage,
   type JSONRPCRequest,
   type RequestId,
@@ -35,7 +36,19 @@ export interface HttpSessionTransportOptions {
   onsessioninitialized?: (sessionId: string) => void;
   onsessionclosed?: (sessionId: string) => void;
   keepAliveMs?: number;
+  /**
+   * Where the session is served from when several replicas serve it: the server's requests to the client go out
+   * with ids naming this replica, and a client's answer that names another one is handed to `relay`.
+   */
+  replica?: { readonly id: string; relay(replicaId: string, sessionId: string, response: JSONRPCMessage): void };
 }
+
+/** The prefix of the ids of the server's requests to the client when replicas share the session. */
+const ASKED_PREFIX = 'tg.';
+/** Most server requests one session remembers the ids of; past it the oldest is forgotten. */
+const MAX_ASKED = 1_024;
+/** The id of the `initialize` a resumed session replays; never sent to the client. */
+const REPLAY_ID = 'toolgate-resume';
 
 /** A request of the client whose answer is still open: its HTTP response, plain until something must stream. */
 interface Exchange {
@@ -73,6 +86,10 @@ export class HttpSessionTransport implements Transport {
   #supportedVersions: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
   #started = false;
   #closed = false;
+  /** The server's requests to the client in flight, by the tagged id the client sees. */
+  readonly #asked = new Map<string, RequestId>();
+  /** The answer to a replayed `initialize` (see resume). */
+  #replayed: ((response: JSONRPCMessage) => void) | undefined;
 
   constructor(options: HttpSessionTransportOptions) {
     this.#options = options;
@@ -86,6 +103,26 @@ export class HttpSessionTransport implements Transport {
 
   setSupportedProtocolVersions(versions: string[]): void {
     this.#supportedVersions = versions;
+  }
+
+  /**
+   * Takes up a session that another replica (or this one, earlier) opened, without the client: the session's
+   * `Server`, connected to this transport, is given the client's `initialize` and `initialized` as the client
+   * sent them, so that it negotiates the same version and knows the same capabilities; its answer goes nowhere.
+   */
+  async resume(sessionId: string, initialize: InitializeRequestParams): Promise<void> {
+    if (this.sessionId !== undefined) throw new Error('Cannot resume a session on a transport that has one');
+    this.sessionId = sessionId;
+    const answered = new Promise<JSONRPCMessage>((resolve) => (this.#replayed = resolve));
+    this.onmessage?.({ jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: initialize });
+    const answer = await answered;
+    if ('error' in answer) throw new Error(`Cannot resume session: initialize failed: ${answer.error.message}`);
+    this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  }
+
+  /** A client's answer to one of this session's server requests, relayed from the replica it reached. */
+  deliver(response: JSONRPCMessage): void {
+    this.#receiveAnswer(response, undefined);
   }
 
   /** A POST of one JSON-RPC message, already parsed. */
@@ -127,7 +164,8 @@ export class HttpSessionTransport implements Transport {
     if (!isRequest(message)) {
       // Notifications and responses to the server's own requests are accepted; their effects travel elsewhere.
       res.writeHead(202, this.#sessionHeader()).end();
-      this.onmessage?.(message, extra);
+      if ('method' in message) this.onmessage?.(message, extra);
+      else this.#receiveAnswer(message, extra);
       return;
     }
     if (this.#exchanges.has(message.id)) {
@@ -184,10 +222,16 @@ export class HttpSessionTransport implements Transport {
     void this.close();
   }
 
-  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+  async send(sent: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     // What the session's SDK `Server` sends is well-formed: a response is what has no method.
-    const isResponse = !('method' in message);
-    const requestId = isResponse ? (message as { id?: RequestId }).id : options?.relatedRequestId;
+    const isResponse = !('method' in sent);
+    const requestId = isResponse ? (sent as { id?: RequestId }).id : options?.relatedRequestId;
+    if (isResponse && requestId === REPLAY_ID && this.#replayed) {
+      this.#replayed(sent);
+      this.#replayed = undefined;
+      return;
+    }
+    const message = isResponse ? sent : this.#tagged(sent);
     if (requestId === undefined) {
       if (isResponse) throw new Error('Cannot send a response on the standalone stream');
       // With no stream open, a message unrelated to any request has nowhere to go: the client did not listen.
@@ -234,6 +278,46 @@ export class HttpSessionTransport implements Transport {
       this.#standalone = undefined;
     }
     this.onclose?.();
+  }
+
+  /**
+   * A server request goes out with an id that names this replica, so that whichever replica the client's answer
+   * reaches knows where it belongs; a cancellation of one names it by that id too.
+   */
+  #tagged(message: JSONRPCMessage): JSONRPCMessage {
+    const replica = this.#options.replica;
+    if (!replica) return message;
+    if ('id' in message && 'method' in message) {
+      const tagged = `${ASKED_PREFIX}${replica.id}.${String(message.id)}`;
+      if (this.#asked.size >= MAX_ASKED) this.#asked.delete(this.#asked.keys().next().value!);
+      this.#asked.set(tagged, message.id);
+      return { ...message, id: tagged };
+    }
+    if ('method' in message && message.method === 'notifications/cancelled') {
+      const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      const tagged = `${ASKED_PREFIX}${replica.id}.${String(requestId)}`;
+      if (requestId !== undefined && this.#asked.delete(tagged)) {
+        return { ...message, params: { ...message.params, requestId: tagged } };
+      }
+    }
+    return message;
+  }
+
+  /** A client's answer to a server request: to the session's `Server` here, or to the replica that asked. */
+  #receiveAnswer(message: JSONRPCMessage, extra: { authInfo: AuthInfo } | undefined): void {
+    const id = (message as { id?: unknown }).id;
+    const replica = this.#options.replica;
+    const dot = typeof id === 'string' && id.startsWith(ASKED_PREFIX) ? id.indexOf('.', ASKED_PREFIX.length) : -1;
+    if (replica && typeof id === 'string' && dot > ASKED_PREFIX.length) {
+      const owner = id.slice(ASKED_PREFIX.length, dot);
+      if (owner !== replica.id) return replica.relay(owner, this.sessionId ?? '', message);
+      const asked = this.#asked.get(id);
+      if (asked === undefined) return;
+      this.#asked.delete(id);
+      this.onmessage?.({ ...message, id: asked }, extra);
+      return;
+    }
+    this.onmessage?.(message, extra);
   }
 
   #checkSessionHeaders(req: IncomingMessage): [status: number, code: number, message: string] | undefined {

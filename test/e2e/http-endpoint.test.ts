@@ -401,27 +401,45 @@ describe('bounded sessions', () => {
     return response.status;
   };
 
-  it('ends the least recently used session of a grant that opens one more than its share', async () => {
+  /** Opens the session's GET stream; resolves once it is open, with a promise of its end. */
+  const listen = (session: string) =>
+    new Promise<{ ended: Promise<void> }>((resolve, reject) => {
+      const headers = { accept: 'text/event-stream', 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+      const req = httpRequest(gateway.url, { method: 'GET', headers }, (res) => {
+        expect(res.statusCode).toBe(200);
+        resolve({ ended: new Promise((ended) => res.on('end', ended).resume()) });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('ends here the least recently used session of a grant that opens one more than its share', async () => {
     const first = await open();
     const second = await open();
+    const stream = await listen(second);
     expect(await ping(first)).toBe(200);
-    const third = await open();
-    // The second was used least recently: it is the one ended; its client would start a new session.
-    expect(await ping(second)).toBe(404);
-    expect(await ping(first)).toBe(200);
-    expect(await ping(third)).toBe(200);
+    await open();
+    // The second was used least recently: it is the one ended here, and its stream with it.
+    await stream.ended;
+    // Its id is sealed: like any replica, this one takes it up again on its next request.
+    expect(await ping(second)).toBe(200);
   });
 
   it('ends a session nobody uses for longer than sessionIdleMs', async () => {
     const session = await open();
     expect(await ping(session)).toBe(200);
     // Asking would be using it: wait instead for the sweeps to have ended both sessions left open here (this one,
-    // and the one of the test above that opening this one did not end, the grant's share being two), then ask once.
+    // and one of the test above, the grant's share being two), then ask once.
     const ended = () =>
       gateway.log
         .filter((line) => line.includes('idle HTTP sessions ended'))
         .reduce((sum, line) => sum + (JSON.parse(line) as { ended: number }).ended, 0);
     await eventually(() => expect(ended()).toBe(2));
+    // Ended here, not for its client: its sealed id takes it up again, until it expires or is deleted.
+    expect(await ping(session)).toBe(200);
+    expect(await send(gateway.url, { method: 'DELETE', headers: { 'mcp-session-id': session } })).toMatchObject({
+      status: 200,
+    });
     expect(await ping(session)).toBe(404);
   });
 });
