@@ -210,7 +210,12 @@ describe('the Kubernetes example', () => {
       }
     }
     // Connection strings and the admin token come from the Secret, never as literal values in the pod spec.
-    for (const name of ['TOOLGATE_POSTGRES_URL', 'TOOLGATE_REDIS_URL', 'TOOLGATE_ADMIN_TOKEN']) {
+    for (const name of [
+      'TOOLGATE_POSTGRES_URL',
+      'TOOLGATE_REDIS_URL',
+      'TOOLGATE_ADMIN_TOKEN',
+      'TOOLGATE_SESSION_KEY',
+    ]) {
       expect(env(gateway).find((variable) => variable.name === name)?.valueFrom?.secretKeyRef).toBeDefined();
     }
   });
@@ -222,6 +227,8 @@ describe('the Kubernetes example', () => {
     expect(config.state.counters).toBe('redis');
     expect(config.state.redis?.url).toBe(REDIS_URL);
     expect(config.listen.allowTokenless).toBe(false);
+    // Every replica seals sessions with the same key, so the Service needs no affinity.
+    expect(config.listen.sessionKeys).toHaveLength(1);
     expect(config.servers.map((server) => server.id)).toEqual(['tools']);
     // A Secret applied with its placeholders unchanged refuses to start rather than serve with a known token.
     const placeholders = Object.fromEntries(
@@ -251,6 +258,7 @@ const localSecret: Record<string, string> = {
   'postgres-url': POSTGRES_URL,
   'redis-url': REDIS_URL,
   'admin-token': ADMIN_TOKEN,
+  'session-key': 'a-session-key-of-at-least-32-characters-for-tests',
 };
 
 /** The environment the gateway's pod gets, with this machine's values for the Secret and the MCP server's URL. */
