@@ -251,7 +251,8 @@ describeConsole('the policy page', () => {
     await gate().signIn(page, 'policy_manager');
     await page.getByRole('link', { name: 'Policy' }).click();
     await page.getByRole('button', { name: 'New policy' }).click();
-    // Keyboard: the name field has the focus.
+    // Keyboard: the name field takes the focus (once rendered: typing before that would lose keys).
+    await page.waitForFunction("document.activeElement?.getAttribute('placeholder') === 'support-agents'");
     await page.keyboard.type('support-agents');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate('decodeURIComponent(location.hash)')).toMatch(/support-agents\.json$/);
