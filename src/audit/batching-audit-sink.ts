@@ -63,6 +63,7 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
   #retryAt = 0;
   #overflowed = 0;
   #closing: Promise<void> | undefined;
+  #drainScheduled = false;
   #written = 0;
   #dropped = 0;
   #failedBatches = 0;
@@ -111,10 +112,11 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
         return false;
       }
       this.#queue.push({ record, encoded: undefined, ...(settled ? { settled } : {}) });
-      // A caller waits for this record: it is stored at once, with whatever other calls queued meanwhile, so that
-      // the wait is one batch's write and concurrent calls share it.
-      const full = this.#queue.length >= this.#batchSize || settled !== undefined;
-      this.#timer.schedule(full ? 0 : this.#flushMs, this.#retryAt);
+      // A caller waits for this record: it is stored at the end of this turn of the event loop (not on a timer,
+      // whose shortest wait is a millisecond), with whatever other calls queued meanwhile, so that the wait is one
+      // batch's write and concurrent calls share it. While the store is failing, the retry's timer decides.
+      if (settled !== undefined && Date.now() >= this.#retryAt) this.#drainThisTurn();
+      else this.#timer.schedule(this.#queue.length >= this.#batchSize ? 0 : this.#flushMs, this.#retryAt);
       return true;
     } catch {
       // write() must never throw into the call path. Nothing above throws (the logger is guarded); this is the
@@ -158,6 +160,17 @@ export abstract class BatchingAuditSink<Encoded> implements AuditSink {
     } catch (error) {
       this.#report('error', { err: error }, 'audit sink did not close cleanly');
     }
+  }
+
+  /** Drains once at the end of this turn of the event loop, however many records were written in it. */
+  #drainThisTurn(): void {
+    if (this.#drainScheduled) return;
+    this.#drainScheduled = true;
+    setImmediate(() => {
+      this.#drainScheduled = false;
+      // Failures are logged where they happen; the queue is kept and a retry scheduled.
+      this.#drain().catch(() => undefined);
+    }).unref();
   }
 
   /** Stores everything queued, after any drain already under way. */
