@@ -423,11 +423,14 @@ async function openState(config: GatewayConfig, log: Logger): Promise<OpenState>
   const { state } = config;
   const db = state.postgres === null || state.counters === 'sqlite' ? await openSqliteState(config, log) : undefined;
   let stores: StateStores;
-  try {
-    stores = state.postgres ? await openPostgresStores(state.postgres, log) : sqliteStores(db!, state.sqlite);
-  } catch (error) {
-    db?.close();
-    throw new Error(`Cannot open the state in PostgreSQL: ${failureOf(error)}`, { cause: error });
+  if (!state.postgres) stores = sqliteStores(db!, state.sqlite);
+  else {
+    try {
+      stores = await openPostgresStores(state.postgres, log);
+    } catch (error) {
+      db?.close();
+      throw new Error(`Cannot open the state in PostgreSQL: ${failureOf(error)}`, { cause: error });
+    }
   }
   const sinkOptions = {
     logger: log,
