@@ -265,6 +265,8 @@ export function openStateDb(file: string, options: StateDbOptions = {}): StateDb
     }
     for (let index = version; index < MIGRATIONS.length; index++) {
       db.transaction(() => {
+        // Under the write lock: another process opening the same new file may have applied it meanwhile.
+        if ((pragmaValue(db, 'user_version') as number) > index) return;
         db.exec(MIGRATIONS[index]!);
         db.exec(`PRAGMA user_version = ${index + 1}`);
       })();
